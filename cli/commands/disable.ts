@@ -1,13 +1,89 @@
-import type { CliCommand } from '../command.js';
+// `lbctl disable`: take lbctl out of the kernel: remove every IPVS service lbctl owns (declared by the
+// configuration or recorded as created by lbctl). Foreign services stay. Asks first unless --yes.
+import { createInterface } from 'node:readline';
+import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
+import { resolveContext } from '../context.js';
+import { ensureLab, startCommandEngine } from '../lab.js';
+import { parseCommandArgs } from './validate.js';
+import { loadConfig } from '../../config/load.js';
+import { describeFailure } from '../../engine/explain.js';
+import { formatPlan } from '../../engine/plan.js';
 
-// Placeholder until its issue lands: says so plainly instead of pretending.
-const cmd: CliCommand = {
+const USAGE = `usage: lbctl disable [--yes] [--dry-run] [--config DIR|FILE] [--state-dir DIR] [--lab]
+
+Removes every IPVS service lbctl owns: those the configuration declares and those lbctl recorded as created.
+Services that are not lbctl's (Docker, kube-proxy, a human's ipvsadm) stay. Traffic to the removed virtual
+services stops. The configuration files are not changed: 'lbctl apply' programs them again.
+
+Options:
+  --yes, -y           do not ask for confirmation (required when not on a terminal)
+  --dry-run           print what would be removed; change nothing
+  --config DIR|FILE   configuration (default /etc/lbctl, env LBCTL_CONFIG)
+  --state-dir DIR     state directory holding the ownership record (default /var/lib/lbctl)
+  --lab               the lab's in-memory IPVS (~/.lbctl-lab)
+
+Exit status: 0 removed (or nothing to remove), 1 refused or failed (kernel restored), 2 bad usage.
+`;
+
+async function ask(io: CliIO, question: string): Promise<string> {
+  io.stdout(question);
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line.trim();
+    return '';
+  } finally {
+    rl.close();
+  }
+}
+
+const disable: CliCommand = {
   name: 'disable',
-  summary: '(not built yet)',
-  usage: 'usage: lbctl disable\n\nNot built yet.',
-  async run() {
-    throw new UserError("'disable' is not built yet", 2);
+  summary: 'remove every IPVS service lbctl owns (foreign services stay); asks first',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('disable', argv, { yes: { type: 'boolean', short: 'y' }, 'dry-run': { type: 'boolean' } }, 0);
+    const ctx = resolveContext(values, io.env);
+    await ensureLab(ctx);
+    // The configuration only adds to what is owned; an unreadable one must not stop an operator from disabling.
+    const loaded = loadConfig(ctx.configPath);
+    if (!loaded.config) io.stderr(`lbctl: note: configuration not loaded (${loaded.errors.length} error(s)); removing what the ownership record lists\n`);
+    const host = await startCommandEngine(ctx);
+    try {
+      const desired = loaded.config;
+      const plan = host.engine.planDisable(desired);
+      if (plan.steps.length === 0) {
+        io.stdout('nothing to remove: lbctl owns no service in the kernel\n');
+        if (plan.foreign.length) io.stdout(`${plan.foreign.length} foreign service(s) left alone\n`);
+        return 0;
+      }
+      const n = plan.steps.length;
+      io.stdout(formatPlan(plan));
+      if (values['dry-run']) {
+        io.stdout('dry run: nothing removed\n');
+        return 0;
+      }
+      if (!values.yes) {
+        if (!io.isTTY) throw new UserError('disable: refusing to remove services without confirmation: not a terminal. Pass --yes to confirm.');
+        const answer = await ask(io, `Remove these ${n} service(s)? Traffic to them stops. [yes/no] `);
+        if (!/^y(es)?$/i.test(answer)) {
+          io.stdout('nothing removed\n');
+          return 1;
+        }
+      }
+      const result = await host.engine.disable(desired);
+      if (!result.ok) {
+        if (result.failed) io.stderr(`lbctl: the kernel refused: ${describeFailure(result.failed)}\n`);
+        if (result.dataplaneError) io.stderr(`lbctl: the dataplane failed: ${result.dataplaneError}\n`);
+        io.stderr(result.restored ? 'lbctl: nothing was removed: the kernel is as it was\n' : 'lbctl: WARNING: the kernel could not be fully restored\n');
+        return 1;
+      }
+      io.stdout(`removed ${result.applied.length} service(s); foreign services untouched\n`);
+      return 0;
+    } finally {
+      await host.close();
+    }
   },
 };
-export default cmd;
+
+export default disable;

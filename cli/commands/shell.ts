@@ -1,13 +1,70 @@
-import type { CliCommand } from '../command.js';
+// `lbctl shell`: the operator's CLI. An interactive terminal (stdin and stdout both TTYs, SSH included) gets
+// the ink UI; anything else, or `-c`, gets line mode. Both drive the same session engine.
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
+import { COMMON_OPTIONS, resolveContext } from '../context.js';
 
-// Placeholder until its issue lands: says so plainly instead of pretending.
+const USAGE = `usage: lbctl shell [--lab] [--config DIR] [--state-dir DIR] [-c 'CMD; CMD…'] [--keep-going]
+
+The interactive CLI: exec, configure and service modes, TAB completion, '?' help, a candidate configuration
+and commit. On a terminal it is a full-screen-free line editor with history (~/.lbctl_history); otherwise it
+reads commands from standard input, one or more per line.
+
+Options:
+  -c, --command 'CMDS'  run these commands (separated by ';' or newlines) and exit
+  --keep-going          in line mode, run every command even after one failed (exit code 1 at the end)
+  --config DIR|FILE     configuration directory (default /etc/lbctl, env LBCTL_CONFIG)
+  --state-dir DIR       revision store and runtime state (default /var/lib/lbctl, env LBCTL_STATE_DIR)
+  --lab                 in-memory dataplane with state under ~/.lbctl-lab (no kernel changes)
+
+Line mode prints output on stdout and each error on stderr as '% command N: PROMPT COMMAND' followed by the
+error; it stops with exit code 1 at the first error unless --keep-going. A command that asks a question
+([yes/no]) takes its answer from the next line of standard input.
+
+Examples:
+  lbctl shell --lab
+  lbctl shell -c 'configure; service web; vip 192.0.2.10; port 80; commit'
+  lbctl shell < changes.txt
+`;
+
 const cmd: CliCommand = {
   name: 'shell',
-  summary: '(not built yet)',
-  usage: 'usage: lbctl shell\n\nNot built yet.',
-  async run() {
-    throw new UserError("'shell' is not built yet", 2);
+  summary: 'interactive CLI (configure, commit, show); line mode with -c or a pipe',
+  usage: USAGE,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          ...COMMON_OPTIONS,
+          command: { type: 'string', short: 'c' },
+          'keep-going': { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UserError(`${(err as Error).message}\n\n${USAGE}`, 2);
+    }
+    const context = resolveContext(values, io.env);
+    const interactive = io.isTTY && values.command === undefined;
+    const { openSession } = await import('../../shell/open-session.js');
+    if (interactive) {
+      // Load the UI (ink and react take a noticeable part of start-up) while the session reads its files.
+      const [session, { runTui }] = await Promise.all([
+        openSession({ context, interactive, env: io.env }),
+        import('../../shell/tui/run.js'),
+      ]);
+      return runTui(session, { env: io.env });
+    }
+    const session = await openSession({ context, interactive, env: io.env });
+    const lineIO = { stdout: io.stdout, stderr: io.stderr };
+    const options = { keepGoing: Boolean(values['keep-going']) };
+    const { runCommandString, runStream } = await import('../../shell/line-mode.js');
+    if (values.command !== undefined) return runCommandString(session, values.command, lineIO, options);
+    return runStream(session, io.stdin, lineIO, options);
   },
 };
 export default cmd;

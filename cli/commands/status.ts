@@ -1,13 +1,131 @@
+// `lbctl status`: per IPVS service, the configuration's wish against the kernel's table (in sync or what
+// differs), plus the foreign services lbctl leaves alone.
 import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
+import { resolveContext } from '../context.js';
+import { ensureLab, loadConfigOrReport, startCommandEngine } from '../lab.js';
+import { parseCommandArgs } from './validate.js';
+import { CompileError } from '../../engine/compile.js';
+import { portless } from '../../engine/plan.js';
+import type { ServiceStatus, StatusReport } from '../../engine/status.js';
 
-// Placeholder until its issue lands: says so plainly instead of pretending.
-const cmd: CliCommand = {
+const USAGE = `usage: lbctl status [--json] [--config DIR|FILE] [--state-dir DIR] [--lab]
+
+For every IPVS service the configuration files declare: is the kernel's table as the configuration wants it?
+  in sync          present with exactly the desired attributes and destinations
+  missing          declared but not in the kernel
+  differs          present, with other attributes or destinations (the fix is printed below it)
+  not programmed   declared but deliberately absent (disabled)
+  stale            lbctl's, must not be there, yet present
+Services in the kernel that lbctl does not own are listed as foreign: lbctl never touches them.
+Without a running daemon, health verdicts are not known here: every backend counts as up.
+
+Options:
+  --json              machine-readable output
+  --config DIR|FILE   configuration (default /etc/lbctl, env LBCTL_CONFIG)
+  --state-dir DIR     state directory (default /var/lib/lbctl, env LBCTL_STATE_DIR)
+  --lab               the lab's in-memory IPVS (~/.lbctl-lab)
+
+Exit status: 0 everything in sync, 3 something differs, 1 error, 2 bad usage.
+`;
+
+const STATE_TEXT: Record<ServiceStatus['state'], string> = {
+  'in-sync': 'in sync',
+  missing: 'missing',
+  differs: 'differs',
+  'not-programmed': 'not programmed',
+  stale: 'stale',
+};
+
+/** The fix lines with the port taken out: two ports of a range that need the same fix have the same shape. */
+const shape = (lines: string[], port: number | undefined) => (port === undefined ? lines.join('\n') : portless(lines.join('\n'), port));
+
+/** Consecutive ports of one range in the same state fold into one row: `udp 203.0.113.10:7543-7814`. */
+function foldRanges(services: ServiceStatus[]): Array<ServiceStatus & { count: number }> {
+  const out: Array<ServiceStatus & { count: number; lastPort?: number; shape: string }> = [];
+  const portOf = (id: string) => {
+    const m = /:(\d+)$/.exec(id);
+    return m ? Number(m[1]) : null;
+  };
+  for (const s of services) {
+    const prev = out[out.length - 1];
+    const port = portOf(s.id);
+    const base = port === null ? s.id : s.id.slice(0, s.id.lastIndexOf(':'));
+    if (
+      prev && port !== null && prev.lastPort === port - 1 && prev.name === s.name && prev.state === s.state &&
+      prev.shape === shape(s.differences, port) && prev.desiredDests === s.desiredDests &&
+      prev.actualDests === s.actualDests && prev.id.startsWith(base + ':')
+    ) {
+      prev.count++;
+      prev.lastPort = port;
+      prev.id = `${base}:${prev.id.slice(base.length + 1).split('-')[0]}-${port}`;
+      continue;
+    }
+    out.push({ ...s, count: 1, lastPort: port ?? undefined, shape: shape(s.differences, port ?? undefined) });
+  }
+  return out;
+}
+
+export function formatStatus(report: StatusReport): string {
+  const folded = foldRanges(report.services);
+  const rows = folded.map((s) => [
+    s.name ?? '-',
+    s.id + (s.count > 1 ? ` (${s.count})` : ''),
+    STATE_TEXT[s.state],
+    `${s.desiredDests}/${s.actualDests}`,
+    s.reason ?? '',
+  ]);
+  const header = ['SERVICE', 'IPVS', 'STATE', 'DESTS want/have', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [line(header)];
+  for (const [i, s] of folded.entries()) {
+    out.push(line(rows[i]));
+    // A missing service's fix is "create all of it": the row says so; only real differences are listed.
+    if (s.state !== 'missing') for (const d of s.differences) out.push(`    ${d.trim()}`);
+  }
+  if (report.services.length === 0) out.push('(the configuration declares no services)');
+  const inSync = report.services.filter((s) => s.state === 'in-sync' || s.state === 'not-programmed').length;
+  out.push('');
+  if (report.foreign.length) {
+    out.push("foreign (not lbctl's, left alone):");
+    for (const f of report.foreign) out.push(`  ${f.id}  ${f.dests} dest${f.dests === 1 ? '' : 's'}`);
+  }
+  const n = report.services.length;
+  out.push(
+    `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
+      (report.inSync ? '' : `, ${n - inSync} not (${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending; 'lbctl apply' fixes it)`) +
+      `; ${report.foreign.length} foreign`,
+  );
+  return out.join('\n') + '\n';
+}
+
+const status: CliCommand = {
   name: 'status',
-  summary: '(not built yet)',
-  usage: 'usage: lbctl status\n\nNot built yet.',
-  async run() {
-    throw new UserError("'status' is not built yet", 2);
+  summary: 'per service: is the kernel in sync with the configuration; foreign services listed',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('status', argv, { json: { type: 'boolean' } }, 0);
+    const ctx = resolveContext(values, io.env);
+    const note = await ensureLab(ctx);
+    if (note) io.stderr(note + '\n');
+    const config = loadConfigOrReport(ctx, io);
+    if (!config) return 1;
+    const host = await startCommandEngine(ctx);
+    try {
+      let report: StatusReport;
+      try {
+        report = host.engine.status(config);
+      } catch (e) {
+        if (e instanceof CompileError) throw new UserError(`cannot program this configuration: ${e.message}`);
+        throw e;
+      }
+      io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+      return report.inSync ? 0 : 3;
+    } finally {
+      await host.close();
+    }
   },
 };
-export default cmd;
+
+export default status;

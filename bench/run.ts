@@ -1,0 +1,64 @@
+// Runs one benchmark module against a real IPVS kernel: inside the qemu guest when this host's kernel lacks
+// IPVS, directly otherwise. Benchmarks print figures; they never pass or fail on time.
+//
+//   node build/bench/run.js                  lists the benchmarks
+//   node build/bench/run.js NAME [ARGS...]   runs bench/NAME (its `export async function main()`)
+//
+// Paths derive from this file's location, so it works from build/ and from build-<name>/.
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describeGuest, GuestError, hostHasIpvs, prepareGuest, runInGuest, VmDependencyError } from '../test/kernel/vm.js';
+import { shQuote } from '../test/kernel/vm/guest-scripts.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // <build>/bench
+const projectRoot = resolve(here, '..', '..');
+const thisFile = fileURLToPath(import.meta.url);
+const timeoutMs = Number(process.env.LBCTL_BENCH_TIMEOUT_MIN ?? 40) * 60_000;
+
+function benchmarks(): string[] {
+  return readdirSync(here)
+    .filter((f) => f.endsWith('.js') && f !== 'run.js')
+    .map((f) => f.slice(0, -'.js'.length))
+    .sort();
+}
+
+async function runHere(name: string): Promise<void> {
+  const mod = (await import(pathToFileURL(join(here, `${name}.js`)).href)) as { main?: () => unknown };
+  if (typeof mod.main !== 'function') throw new Error(`bench/${name} does not export an async function main()`);
+  const figures = await mod.main();
+  if (figures !== undefined) console.log(typeof figures === 'string' ? figures : JSON.stringify(figures, null, 2));
+}
+
+async function main(): Promise<number> {
+  const [name] = process.argv.slice(2);
+  const available = benchmarks();
+  if (!name) {
+    console.log(`usage: node ${thisFile.slice(projectRoot.length + 1)} NAME [ARGS...]`);
+    console.log(`benchmarks: ${available.length ? available.join(', ') : '(none built yet)'}`);
+    return 2;
+  }
+  if (!available.includes(name)) {
+    console.error(`bench: no benchmark '${name}'; available: ${available.join(', ') || '(none)'}`);
+    return 2;
+  }
+  if (process.env.LBCTL_IN_VM === '1' || hostHasIpvs()) {
+    await runHere(name);
+    return 0;
+  }
+  console.log(`bench: booting ${describeGuest(prepareGuest())}`);
+  console.log('bench: figures taken under emulation compare only with other figures from the same guest');
+  const command = [process.execPath, thisFile, ...process.argv.slice(2)].map(shQuote).join(' ');
+  const result = await runInGuest(command, { timeoutMs, stream: process.stdout, cwd: projectRoot });
+  return result.code;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    const prefix = err instanceof VmDependencyError ? 'cannot run: ' : '';
+    console.error(`bench: ${prefix}${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = err instanceof VmDependencyError ? 2 : 1;
+    if (!(err instanceof VmDependencyError || err instanceof GuestError) && err instanceof Error && err.stack) console.error(err.stack);
+  },
+);

@@ -1,0 +1,155 @@
+// Shell figures (prints numbers; never passes or fails on time):
+//  1. time from starting `lbctl shell --lab` to its first prompt, measured in a real terminal (tmux: the
+//     moment the prompt is on the screen, polled every 5 ms), and for comparison the line-mode approximation
+//     (`lbctl shell --lab -c ''`: process start to exit, no terminal);
+//  2. TAB (session.complete) and `?` (session.help) latency with 10,000 services in the configuration, calling
+//     the session directly.
+// Run directly (`node build/bench/shell-startup.js`) or through bench/run.js. Needs no kernel.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSession } from '../shell/open-session.js';
+import { resolveContext } from '../cli/context.js';
+
+const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = dirname(BUILD_DIR);
+const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
+const STARTS = 5;
+const PROBES = 200;
+
+/** `node <this build>/cli/main.js` through the test launcher, so a build-NAME/ folder measures itself. */
+function lbctl(): string[] {
+  return [process.execPath, join(BUILD_DIR, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
+}
+
+function labDirs(): { root: string; config: string; state: string } {
+  const root = mkdtempSync(join(tmpdir(), 'lbctl-bench-shell-'));
+  const config = join(root, 'config');
+  cpSync(join(REPO_ROOT, 'dist', 'examples'), config, { recursive: true });
+  mkdirSync(join(root, 'state'));
+  return { root, config, state: join(root, 'state') };
+}
+
+function stats(samples: number[]): string {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return `median ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, min ${s[0].toFixed(2)} ms, max ${s[s.length - 1].toFixed(2)} ms (n=${s.length})`;
+}
+
+async function startupInTmux(): Promise<number[] | string> {
+  if (spawnSync('tmux', ['-V']).status !== 0) return 'tmux not installed';
+  const samples: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const lab = labDirs();
+    const socket = `lbctl-bench-${process.pid}-${i}`;
+    const cmd = ['env', '-u', 'CI', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1', ...lbctl(), 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const t0 = performance.now();
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', `${cmd}; sleep 60`]);
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+        if (/#\s*$/.test(screen.trimEnd())) break;
+        if (Date.now() > deadline) throw new Error(`no prompt after 60 s:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      samples.push(performance.now() - t0);
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+      rmSync(lab.root, { recursive: true, force: true });
+    }
+  }
+  return samples;
+}
+
+function startupLineMode(): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const lab = labDirs();
+    const [node, launcher] = lbctl();
+    const t0 = performance.now();
+    const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', ''], {
+      env: { ...process.env, LBCTL_LAUNCH: '1', HOME: lab.root },
+      encoding: 'utf8',
+    });
+    samples.push(performance.now() - t0);
+    rmSync(lab.root, { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(`lbctl shell -c '' failed (${r.status}): ${r.stderr}`);
+  }
+  return samples;
+}
+
+function bigLab(n: number): { root: string; config: string; state: string } {
+  const root = mkdtempSync(join(tmpdir(), 'lbctl-bench-big-'));
+  const config = join(root, 'config');
+  mkdirSync(join(config, 'config.d'), { recursive: true });
+  writeFileSync(join(config, 'config.yaml'), `node:\n  name: big\ndaemon:\n  limits:\n    max_services: ${n * 2}\n`);
+  const lines = ['services:'];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `  - name: svc${String(i).padStart(5, '0')}`,
+      `    vip: 10.${Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`,
+      `    protocol: tcp`,
+      `    ports: [80]`,
+      `    backends:`,
+      `      - address: 192.168.${i % 250}.${(i % 200) + 1}`,
+    );
+  }
+  writeFileSync(join(config, 'config.d', 'bulk.yaml'), lines.join('\n') + '\n');
+  mkdirSync(join(root, 'state'));
+  return { root, config, state: join(root, 'state') };
+}
+
+async function completionLatency(): Promise<string[]> {
+  const lab = bigLab(SERVICES);
+  const out: string[] = [];
+  try {
+    const t0 = performance.now();
+    const session = await openSession({
+      context: resolveContext({ lab: true, config: lab.config, 'state-dir': lab.state }, { HOME: lab.root }),
+      interactive: false,
+      env: { HOME: lab.root },
+    });
+    out.push(`session open with ${SERVICES} services (load, validate, lab engine): ${(performance.now() - t0).toFixed(0)} ms`);
+    const probes: Array<[string, (line: string) => unknown, string]> = [
+      ['TAB', (l) => session.complete(l), 'show service svc0999'],
+      ['TAB', (l) => session.complete(l), 'show service svc'],
+      ['TAB', (l) => session.complete(l), 'conf'],
+      ['?', (l) => session.help(l), 'show service '],
+      ['?', (l) => session.help(l), 'show service svc12'],
+      ['?', (l) => session.help(l), 'show '],
+    ];
+    for (const [kind, call, line] of probes) {
+      call(line); // warm-up
+      const samples: number[] = [];
+      for (let i = 0; i < PROBES; i++) {
+        const t = performance.now();
+        call(line);
+        samples.push(performance.now() - t);
+      }
+      out.push(`${kind.padEnd(3)} ${JSON.stringify(line).padEnd(26)} ${stats(samples)}`);
+    }
+    await session.close();
+  } finally {
+    rmSync(lab.root, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export async function main(): Promise<void> {
+  console.log(`shell-startup: build ${BUILD_DIR}`);
+  const tmux = await startupInTmux();
+  console.log(
+    typeof tmux === 'string'
+      ? `start → first prompt, real terminal (tmux 120x40): skipped, ${tmux}`
+      : `start → first prompt, real terminal (tmux 120x40, example config): ${stats(tmux)}`,
+  );
+  console.log(`line-mode approximation (lbctl shell --lab -c '', start → exit, no terminal): ${stats(startupLineMode())}`);
+  for (const line of await completionLatency()) console.log(line);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

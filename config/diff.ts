@@ -1,0 +1,132 @@
+// The structural difference of two configurations, and its rendering in the manner of Junos `show | compare`:
+//
+//   [edit services web]
+//   -   scheduler: wlc
+//   +   scheduler: rr
+//   [edit services web backends]
+//   +   - address: 198.51.100.14
+//   +     weight: 100
+//
+// Services are matched by name, backends by address and port, VRRP instances by name; any other list (ports,
+// flags, status codes) is one value. Values are compared with defaults filled in, so a change from the default
+// shows its old value; whole added or removed items are shown as written (defaults left out).
+import type { Config } from './model.js';
+import { canonicalAddress, ipFamily } from './derive.js';
+import { renderFragment, toWritten } from './render.js';
+
+export interface ConfigChange {
+  /** Keys and item names: ['services', 'web', 'backends', '198.51.100.11', 'weight']. */
+  path: string[];
+  /** The path as the shell and `[edit …]` headers print it: `services web backends 198.51.100.11 weight`. */
+  text: string;
+  kind: 'add' | 'remove' | 'change';
+  /** Written form (port ranges as `7543-7814`); absent for 'add'. Whole items omit their defaults. */
+  old?: unknown;
+  /** Written form; absent for 'remove'. */
+  new?: unknown;
+  /** True when the path names a whole item of a list (a service, a backend, a VRRP instance). */
+  item: boolean;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** The name of a list item in paths: a service's or instance's name, a backend's address (and port unless 0). */
+export function itemLabel(listKey: string, item: unknown, index: number): string {
+  if (isObj(item)) {
+    if ((listKey === 'services' || listKey === 'instances') && typeof item.name === 'string') return item.name;
+    if (listKey === 'backends' && typeof item.address === 'string') {
+      const a = canonicalAddress(item.address);
+      const port = typeof item.port === 'number' ? item.port : 0;
+      if (port === 0) return a;
+      return ipFamily(a) === 6 ? `[${a}]:${port}` : `${a}:${port}`;
+    }
+  }
+  return `#${index}`;
+}
+
+const KEYED_LISTS = new Set(['services', 'backends', 'instances']);
+
+/** Every difference between a and b, in the order of b's hierarchy (removed items before the rest of their list). */
+export function diffConfig(a: Config, b: Config): ConfigChange[] {
+  const out: ConfigChange[] = [];
+  walk(toWritten(a, { withDefaults: true }), toWritten(b, { withDefaults: true }), toWritten(a), toWritten(b), [], '', out);
+  return out;
+}
+
+function push(out: ConfigChange[], path: string[], kind: ConfigChange['kind'], old: unknown, neu: unknown, item = false): void {
+  const c: ConfigChange = { path, text: path.join(' '), kind, item };
+  if (kind !== 'add') c.old = old;
+  if (kind !== 'remove') c.new = neu;
+  out.push(c);
+}
+
+function walk(a: unknown, b: unknown, aShort: unknown, bShort: unknown, path: string[], listKey: string, out: ConfigChange[]): void {
+  if (isObj(a) && isObj(b)) {
+    const keys = [...Object.keys(b), ...Object.keys(a).filter((k) => !(k in b))];
+    for (const k of keys) {
+      const x = a[k];
+      const y = b[k];
+      const xs = isObj(aShort) ? (aShort[k] ?? x) : x;
+      const ys = isObj(bShort) ? (bShort[k] ?? y) : y;
+      if (x === undefined && y === undefined) continue;
+      if (x === undefined) push(out, [...path, k], 'add', undefined, ys);
+      else if (y === undefined) push(out, [...path, k], 'remove', xs, undefined);
+      else walk(x, y, xs, ys, [...path, k], k, out);
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && KEYED_LISTS.has(listKey) && [...a, ...b].every(isObj)) {
+    const label = (list: unknown[]) => list.map((item, i) => itemLabel(listKey, item, i));
+    const la = label(a);
+    const lb = label(b);
+    const aShortList = Array.isArray(aShort) ? aShort : a;
+    const bShortList = Array.isArray(bShort) ? bShort : b;
+    la.forEach((name, i) => {
+      if (!lb.includes(name)) push(out, [...path, name], 'remove', aShortList[i], undefined, true);
+    });
+    lb.forEach((name, j) => {
+      const i = la.indexOf(name);
+      if (i === -1) push(out, [...path, name], 'add', undefined, bShortList[j], true);
+      else walk(a[i], b[j], aShortList[i], bShortList[j], [...path, name], '', out);
+    });
+    return;
+  }
+  if (!deepEqual(a, b)) push(out, path, 'change', aShort, bShort);
+}
+
+/**
+ * `show | compare`: a `[edit PATH]` header per changed level, then `-` lines for what goes and `+` lines for
+ * what comes, as YAML. Items of keyed lists appear as list entries (`- name: api`). Empty string when equal.
+ */
+export function renderCompare(a: Config, b: Config): string {
+  const changes = diffConfig(a, b);
+  const lines: string[] = [];
+  let header = '';
+  for (const c of changes) {
+    const parent = c.path.slice(0, -1);
+    const leaf = c.path[c.path.length - 1];
+    // An added or removed list item is shown under its list, as a list entry.
+    const isItem = c.item;
+    const h = `[edit${parent.length > 0 ? ' ' + parent.join(' ') : ''}]`;
+    if (h !== header) {
+      lines.push(h);
+      header = h;
+    }
+    const body = (v: unknown) => (isItem ? renderFragment([v]) : renderFragment({ [leaf]: v }));
+    if (c.kind !== 'add') for (const l of body(c.old).trimEnd().split('\n')) lines.push(`-   ${l}`);
+    if (c.kind !== 'remove') for (const l of body(c.new).trimEnd().split('\n')) lines.push(`+   ${l}`);
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}

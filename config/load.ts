@@ -1,0 +1,264 @@
+// Loading: a configuration directory (config.yaml + config.d/*.yaml, sorted by name) or one YAML file becomes
+// one model. Each file is parsed with the yaml Document API (comments and key order stay available for
+// render.ts), the files are merged (services concatenate; any other top-level section may appear in one file
+// only), defaults are filled in and the result validated. Errors point at file:line:column of the YAML node;
+// a service's path uses its index inside its own file, the way the operator sees it.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Config } from './model.js';
+import { applyDefaults } from './defaults.js';
+import { parsePortText } from './derive.js';
+import { type ConfigError, type Location, type Locator, type Path, formatPath, sortErrors } from './errors.js';
+import { validateConfig } from './validate.js';
+
+export type { ConfigError } from './errors.js';
+export { formatConfigError, errorSummary } from './errors.js';
+
+export const CONFIG_FILE = 'config.yaml';
+export const CONFIG_D = 'config.d';
+
+export interface LoadedFile {
+  /** Relative to the configuration directory: `config.yaml`, `config.d/web.yaml`; the base name for a single file. */
+  path: string;
+  text: string;
+  doc: Document;
+}
+
+export interface LoadResult {
+  /** The validated model with defaults filled in; null when there are errors. */
+  config: Config | null;
+  /** Every error, sorted by file (load order), line and column. */
+  errors: ConfigError[];
+  /** The files read, in load order (config.yaml first, then config.d/ by name). */
+  files: LoadedFile[];
+  /** 'directory' for a configuration directory, 'file' for a single YAML file (render keeps everything in it). */
+  layout: 'directory' | 'file';
+}
+
+/** A file's text as read from disk or held by a revision: the input of loadConfigTexts. */
+export interface ConfigText {
+  path: string;
+  text: string;
+}
+
+/** The files of a configuration directory in load order, or the single file; throws on I/O errors. */
+export function readConfigTexts(path: string): { files: ConfigText[]; layout: 'directory' | 'file' } {
+  const st = statSync(path);
+  if (!st.isDirectory()) return { files: [{ path: basename(path), text: readFileSync(path, 'utf8') }], layout: 'file' };
+  const files: ConfigText[] = [];
+  // config.yml is accepted as a spelling of config.yaml (if both exist both load, and a section in both is an error).
+  for (const name of [CONFIG_FILE, 'config.yml']) {
+    const top = join(path, name);
+    if (existsSync(top) && statSync(top).isFile()) files.push({ path: name, text: readFileSync(top, 'utf8') });
+  }
+  const dDir = join(path, CONFIG_D);
+  if (existsSync(dDir) && statSync(dDir).isDirectory()) {
+    const names = readdirSync(dDir)
+      .filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.'))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // code-point order: the same on every machine and locale
+    for (const n of names) {
+      const full = join(dDir, n);
+      if (statSync(full).isFile()) files.push({ path: `${CONFIG_D}/${n}`, text: readFileSync(full, 'utf8') });
+    }
+  }
+  return { files, layout: 'directory' };
+}
+
+/**
+ * Loads a configuration directory (config.yaml and/or config.d/*.yaml) or a single YAML file. Synchronous: the
+ * shell and the store call it on their own paths. An existing directory with no files is an empty configuration.
+ */
+export function loadConfig(path: string): LoadResult {
+  let read: { files: ConfigText[]; layout: 'directory' | 'file' };
+  try {
+    read = readConfigTexts(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    return { config: null, errors: [{ file: path, line: 0, column: 0, path: '', message: `cannot read: ${why}` }], files: [], layout: 'directory' };
+  }
+  return loadConfigTexts(read.files, read.layout);
+}
+
+/** One YAML document given as text (a single-file configuration). */
+export function parseConfigText(text: string, fileName: string): LoadResult {
+  return loadConfigTexts([{ path: fileName, text }], 'file');
+}
+
+/** The model of a set of file texts (as read from a directory, or kept by a revision). */
+export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file' = 'directory'): LoadResult {
+  const files: LoadedFile[] = [];
+  const errors: ConfigError[] = [];
+  const raws: unknown[] = [];
+  const broken = new Set<string>();
+  for (const t of texts) {
+    const lines = new LineCounter();
+    const doc = parseDocument(t.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    files.push({ path: t.path, text: t.text, doc });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const { line, col } = lines.linePos(e.pos[0]);
+        const key = e.code === 'DUPLICATE_KEY' ? /^[^\s:#]+/.exec(t.text.slice(e.pos[0]))?.[0] : undefined;
+        const message = key !== undefined ? `duplicate key "${key}": each key may appear once in a mapping` : yamlMessage(e.message);
+        errors.push({ file: t.path, line, column: col, path: '', message });
+      }
+      broken.add(t.path);
+    }
+    // A file with syntax errors still contributes what yaml recovered, so other files are not blamed for what
+    // it holds (a default vip, a service name); errors located in it are dropped below as unreliable.
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: 1000 });
+    } catch {
+      raw = undefined;
+    }
+    raws.push(raw);
+  }
+  const merged = mergeFiles(files, raws, errors);
+  const config = applyDefaults(merged.raw);
+  errors.push(...validateConfig(config, merged.locate).filter((e) => !broken.has(e.file)));
+  const sorted = sortErrors(errors, files.map((f) => f.path));
+  return { config: sorted.length === 0 ? config : null, errors: sorted, files, layout };
+}
+
+/** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */
+function yamlMessage(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Written form → model form: `7543-7814` and `"80"` in ports lists become {from,to} and 80. Others are kept. */
+export function normalizeWrittenService(raw: unknown): unknown {
+  if (!isObj(raw)) return raw;
+  const out: Obj = { ...raw };
+  for (const key of ['ports', 'port_ranges']) {
+    const list = out[key];
+    if (!Array.isArray(list)) continue;
+    out[key] = list.map((p) => (typeof p === 'string' ? (parsePortText(p) ?? p) : p));
+  }
+  return out;
+}
+
+interface Merged {
+  raw: Obj;
+  locate: Locator;
+}
+
+function mergeFiles(files: LoadedFile[], raws: unknown[], errors: ConfigError[]): Merged {
+  const raw: Obj = {};
+  const sectionOwner = new Map<string, number>();
+  const serviceOrigin: { file: number; index: number }[] = [];
+  const services: unknown[] = [];
+  let firstServicesFile: number | undefined;
+
+  files.forEach((f, fi) => {
+    const r = raws[fi];
+    if (r === undefined || r === null) return; // empty file (or one with parse errors, already reported)
+    if (!isObj(r)) {
+      errors.push({ ...position(f, f.doc.contents), path: '', message: 'must be a mapping of sections (services:, daemon:, ...), not a list or a scalar' });
+      return;
+    }
+    for (const [k, v] of Object.entries(r)) {
+      if (k === 'services') {
+        firstServicesFile ??= fi;
+        if (v === null) continue;
+        if (!Array.isArray(v)) {
+          errors.push({ ...position(f, nodeAt(f.doc, ['services']).node), path: 'services', message: 'must be a list of services' });
+          continue;
+        }
+        v.forEach((s, i) => {
+          services.push(normalizeWrittenService(s));
+          serviceOrigin.push({ file: fi, index: i });
+        });
+        continue;
+      }
+      const owner = sectionOwner.get(k);
+      if (owner !== undefined) {
+        const first = position(files[owner], nodeAt(files[owner].doc, [k], 'key').node);
+        errors.push({
+          ...position(f, nodeAt(f.doc, [k], 'key').node),
+          path: k,
+          message: `is already set in ${files[owner].path}:${first.line}:${first.column}; each section may appear in one file only`,
+        });
+        continue;
+      }
+      sectionOwner.set(k, fi);
+      raw[k] = v;
+    }
+  });
+  raw.services = services;
+
+  const defaultFile = () => {
+    const top = files.findIndex((f) => f.path === CONFIG_FILE || f.path === 'config.yml');
+    return top !== -1 ? top : 0;
+  };
+
+  const locate: Locator = (path, target = 'value') => {
+    if (files.length === 0) return undefined;
+    let fileIndex: number;
+    let local: Path;
+    if (path[0] === 'services' && typeof path[1] === 'number' && serviceOrigin[path[1]]) {
+      const o = serviceOrigin[path[1]];
+      fileIndex = o.file;
+      local = ['services', o.index, ...path.slice(2)];
+    } else if (path[0] === 'services') {
+      fileIndex = firstServicesFile ?? defaultFile();
+      local = [...path];
+    } else {
+      fileIndex = typeof path[0] === 'string' ? (sectionOwner.get(path[0]) ?? defaultFile()) : defaultFile();
+      local = [...path];
+    }
+    const f = files[fileIndex];
+    const { node } = nodeAt(f.doc, local, target);
+    return { ...position(f, node), path: formatPath(local) };
+  };
+  return { raw, locate };
+}
+
+/**
+ * The YAML node at `path` (its key node when target is 'key'), or the nearest existing ancestor when the path
+ * goes further than the document (a missing key, a defaulted section).
+ */
+export function nodeAt(doc: Document, path: Path, target: 'key' | 'value' = 'value'): { node: Node | null; found: boolean } {
+  let node: Node | null = (doc.contents as Node | null) ?? null;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      if (!pair) return { node, found: false };
+      if (last && target === 'key') return { node: pair.key as Node, found: true };
+      // `key:` with nothing after it has no value node: the key is the most specific place.
+      node = (pair.value as Node | null) ?? (pair.key as Node);
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      node = node.items[seg] as Node;
+    } else {
+      return { node, found: false };
+    }
+  }
+  return { node, found: true };
+}
+
+const lineCounters = new WeakMap<LoadedFile, number[]>();
+
+/** 1-based line and column of a node's first character in its file (1:1 for an empty document). */
+function position(f: LoadedFile, node: Node | null | undefined): Omit<Location, 'path'> {
+  const offset = node?.range?.[0] ?? 0;
+  let starts = lineCounters.get(f);
+  if (!starts) {
+    starts = [0];
+    for (let i = 0; i < f.text.length; i++) if (f.text[i] === '\n') starts.push(i + 1);
+    lineCounters.set(f, starts);
+  }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { file: f.path, line: lo + 1, column: offset - starts[lo] + 1 };
+}

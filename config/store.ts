@@ -1,0 +1,599 @@
+// The revision store: the running configuration's history, committed by compare-and-swap under the commit
+// lock, written so that a process killed between any two system calls leaves the running revision wholly old
+// or wholly new, with the configuration files agreeing with it after the next open. docs/store.md has the
+// layout, the crash-safety argument and the recovery rules.
+//
+// API shape: `openStore` and every method that changes state are async (they take the commit lock, which may
+// have to wait); reads (`running`, `list`, `get`, `pendingConfirm`) are synchronous, lock-free and always read
+// the disk, so they see commits made by other processes.
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Config } from './model.js';
+import { defaultConfig } from './defaults.js';
+import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
+import {
+  comparableHash,
+  fingerprintsOfPlan,
+  loadPlanBack,
+  hashConfig,
+  locateConfig,
+  planFiles,
+  readDiskConfig,
+  type ConfigLocation,
+  type DiskConfig,
+  type FilePlan,
+} from './store-files.js';
+import type { LoadedFile } from './load.js';
+import { describeFileChanges, staleBaseMessage } from './store-format.js';
+import {
+  ExclusiveLockedError,
+  HandEditsPendingError,
+  InvalidConfigFilesError,
+  StaleBaseError,
+  StoreCorruptError,
+  type CommitMeta,
+  type CommitOutcome,
+  type ConfirmExpiry,
+  type FileChange,
+  type HandEditReport,
+  type Identity,
+  type OpenReport,
+  type PendingConfirm,
+  type RecordOutcome,
+  type Revision,
+  type RevisionListEntry,
+  type RevisionSummary,
+} from './store-types.js';
+import { withCommitLock } from '../locks/commit-lock.js';
+import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
+import { formatClock } from '../locks/holder.js';
+import { formatConfigError } from './errors.js';
+
+export * from './store-types.js';
+
+export const DEFAULT_REVISIONS_KEPT = 50;
+const REVISION_ID_BASE = 1_000_000_000;
+const INTENT_FORMAT = 1;
+
+export interface StoreOptions {
+  stateDir: string;
+  /** The configuration directory (config.yaml + config.d/) or one YAML file. */
+  configPath: string;
+  /**
+   * Revisions kept (≥ 1). Default: the running configuration's `daemon.revisions_kept` (itself 50 by default).
+   * A revision awaiting confirmation and the one it would roll back to are never pruned.
+   */
+  keep?: number;
+  /** The clock (tests inject one). */
+  now?: () => Date;
+  /** Who is committing when a commit's meta names nobody; defaults to the OS user. Tests inject one. */
+  identity?: () => Identity;
+  /** How long a commit waits for another commit's lock (default 30 s). */
+  lockWaitMs?: number;
+  /**
+   * Open without writing anything (no lock, no recovery, no confirm expiry): for users who may read but not
+   * write the state directory. Reads still see an interrupted commit correctly (they read its intent record).
+   */
+  readOnly?: boolean;
+}
+
+export interface CommitOptions {
+  /** Commit even though the files on disk carry uncommitted hand edits (they are overwritten). */
+  overwriteHandEdits?: boolean;
+}
+
+export interface Store {
+  readonly stateDir: string;
+  readonly configPath: string;
+  /** What opening did: first-use initialisation, roll-forward of an interrupted commit, confirm expiry. */
+  readonly openReport: OpenReport;
+  running(): Revision;
+  list(): RevisionListEntry[];
+  get(number: number): Revision | null;
+  /** `rollback N`: the revision current−N (0 = running), or null when it was pruned or never existed. */
+  getRelative(k: number): Revision | null;
+  pendingConfirm(): PendingConfirm | null;
+  commit(candidate: Config, baseRevision: number, meta: CommitMeta, opts?: CommitOptions): Promise<CommitOutcome>;
+  /** Confirms a pending `commit confirmed` (a `commit check` does this); returns what was pending. */
+  confirm(user?: string): Promise<PendingConfirm | null>;
+  /** Rolls back an expired pending confirmation (a new revision, origin confirm-timeout). */
+  expireConfirmIfDue(now?: Date): Promise<ConfirmExpiry | null>;
+  detectHandEdits(): Promise<HandEditReport>;
+  /** Records the files' configuration as a new revision (origin `file`), as `lbctl apply` does. */
+  recordFileRevision(meta?: Omit<CommitMeta, 'origin' | 'confirmMinutes'>): Promise<RecordOutcome>;
+}
+
+/** The identity of this process: the OS user; SUDO_USER is noted separately, never substituted. */
+export function osIdentity(): Identity {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = `uid${process.getuid?.() ?? ''}`;
+  }
+  const sudoUser = process.env.SUDO_USER;
+  return { user, uid: process.getuid?.(), ...(sudoUser && sudoUser !== user ? { sudoUser } : {}) };
+}
+
+/** The write-ahead record: once durable, the commit has happened; open completes it if the writer died. */
+interface Intent {
+  format: number;
+  /** The configuration directory the plan is relative to (as it was when committing). */
+  configDir: string;
+  revision: Revision;
+  plan: FilePlan;
+  /** The pending confirmation after this commit (null = none). */
+  confirm: PendingConfirm | null;
+}
+
+/** The current files as the renderer's `previous` (for their comments); none when they do not even load. */
+function previousFilesFor(disk: DiskConfig): LoadedFile[] {
+  return disk.errors.length === 0 ? disk.files : [];
+}
+
+function summaryOf(rev: Revision): RevisionSummary {
+  const { config: _config, ...summary } = rev;
+  return summary;
+}
+
+function revisionFileName(n: number): string {
+  return `${String(n).padStart(10, '0')}.json`;
+}
+
+class RevisionStore implements Store {
+  readonly stateDir: string;
+  readonly configPath: string;
+  openReport: OpenReport = { initialized: null, rolledForward: null, sweptTempFiles: [], expiredConfirm: null };
+  private readonly loc: ConfigLocation;
+  private readonly keep?: number;
+  private readonly now: () => Date;
+  private readonly identity: () => Identity;
+  private readonly lockWaitMs?: number;
+  private readonly revisionsDir: string;
+  private readonly intentPath: string;
+  private readonly confirmPath: string;
+
+  constructor(opts: StoreOptions) {
+    this.stateDir = resolve(opts.stateDir);
+    this.configPath = resolve(opts.configPath);
+    this.loc = locateConfig(this.configPath);
+    this.keep = opts.keep;
+    this.now = opts.now ?? (() => new Date());
+    this.identity = opts.identity ?? osIdentity;
+    this.lockWaitMs = opts.lockWaitMs;
+    this.revisionsDir = join(this.stateDir, 'revisions');
+    this.intentPath = join(this.stateDir, 'intent.json');
+    this.confirmPath = join(this.stateDir, 'confirm.json');
+  }
+
+  // ------------------------------------------------------------------ reading (lock-free)
+
+  private readIntent(): Intent | null {
+    const text = readIfExists(this.intentPath);
+    if (text === null) return null;
+    try {
+      const intent = JSON.parse(text) as Intent;
+      if (intent.format !== INTENT_FORMAT) throw new Error(`unknown format ${intent.format}`);
+      return intent;
+    } catch (err) {
+      // Written by rename, so never torn: unreadable means damaged by something else.
+      throw new StoreCorruptError(`${this.intentPath}: cannot read the commit intent record: ${(err as Error).message}`);
+    }
+  }
+
+  private revisionNumbersOnDisk(): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.revisionsDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names
+      .filter((n) => /^\d{10}\.json$/.test(n))
+      .map((n) => Number(n.slice(0, 10)))
+      .sort((a, b) => b - a);
+  }
+
+  /** Every revision number, newest first, counting a committed-but-not-yet-completed intent. */
+  private revisionNumbers(): number[] {
+    const intent = this.readIntent();
+    const numbers = this.revisionNumbersOnDisk();
+    if (intent && !numbers.includes(intent.revision.number)) numbers.unshift(intent.revision.number);
+    return numbers.sort((a, b) => b - a);
+  }
+
+  private readRevisionFile(n: number): Revision | null {
+    const path = join(this.revisionsDir, revisionFileName(n));
+    const text = readIfExists(path);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as Revision;
+    } catch (err) {
+      throw new StoreCorruptError(`${path}: cannot read revision ${n}: ${(err as Error).message}`);
+    }
+  }
+
+  get(n: number): Revision | null {
+    const intent = this.readIntent();
+    if (intent && intent.revision.number === n) return intent.revision;
+    return this.readRevisionFile(n);
+  }
+
+  running(): Revision {
+    const intent = this.readIntent();
+    const newestOnDisk = this.revisionNumbersOnDisk()[0];
+    if (intent && (newestOnDisk === undefined || intent.revision.number >= newestOnDisk)) return intent.revision;
+    if (newestOnDisk === undefined) throw new StoreCorruptError(`${this.revisionsDir}: no revisions (the store was not opened)`);
+    const rev = this.readRevisionFile(newestOnDisk);
+    if (!rev) throw new StoreCorruptError(`revision ${newestOnDisk} disappeared while reading`);
+    return rev;
+  }
+
+  pendingConfirm(): PendingConfirm | null {
+    const intent = this.readIntent();
+    if (intent) return intent.confirm;
+    const text = readIfExists(this.confirmPath);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as PendingConfirm;
+    } catch (err) {
+      throw new StoreCorruptError(`${this.confirmPath}: cannot read the pending confirmation: ${(err as Error).message}`);
+    }
+  }
+
+  list(): RevisionListEntry[] {
+    const pending = this.pendingConfirm();
+    const out: RevisionListEntry[] = [];
+    for (const n of this.revisionNumbers()) {
+      const rev = this.get(n);
+      if (!rev) continue; // pruned between listing and reading
+      out.push({ ...summaryOf(rev), relative: out.length, pendingConfirm: pending?.revision === n });
+    }
+    return out;
+  }
+
+  getRelative(k: number): Revision | null {
+    if (!Number.isInteger(k) || k < 0) return null;
+    const n = this.revisionNumbers()[k];
+    return n === undefined ? null : this.get(n);
+  }
+
+  // ------------------------------------------------------------------ writing (under the commit lock)
+
+  private async locked<T>(fn: () => T): Promise<T> {
+    return withCommitLock(this.stateDir, () => fn(), { waitMs: this.lockWaitMs });
+  }
+
+  /** Carries out a durable intent. Idempotent: recovery runs it again from the top after a crash. */
+  private applyIntent(intent: Intent, recovering = false): void {
+    ensureDir(this.revisionsDir, 0o700);
+    writeFileAtomic(join(this.revisionsDir, revisionFileName(intent.revision.number)), JSON.stringify(intent.revision) + '\n', 0o600);
+    if (intent.confirm) writeFileAtomic(this.confirmPath, JSON.stringify(intent.confirm) + '\n', 0o600);
+    else unlinkDurable(this.confirmPath);
+    for (const rel of Object.keys(intent.plan.writes).sort()) {
+      const abs = join(intent.configDir, rel);
+      // A file already holding exactly its planned bytes is left alone (fewer fsyncs; same result on replay).
+      if (readIfExists(abs) === intent.plan.writes[rel]) continue;
+      ensureDir(dirname(abs));
+      writeFileAtomic(abs, intent.plan.writes[rel]);
+    }
+    for (const rel of intent.plan.deletes) unlinkDurable(join(intent.configDir, rel));
+    if (recovering) {
+      // The dead writer may have renamed or unlinked without its directory fsync: make those durable now.
+      for (const dir of [intent.configDir, join(intent.configDir, 'config.d')]) if (existsSync(dir)) fsyncDir(dir);
+    }
+    unlinkDurable(this.intentPath);
+  }
+
+  private sweepTemps(): string[] {
+    const dirs = [this.stateDir, this.revisionsDir, this.loc.dir, join(this.loc.dir, 'config.d')];
+    const intent = this.readIntent();
+    if (intent && intent.configDir !== this.loc.dir) dirs.push(intent.configDir, join(intent.configDir, 'config.d'));
+    return dirs.flatMap((d) => sweepTempFiles(d).map((name) => join(d, name)));
+  }
+
+  /** Completes an interrupted commit (if any) and removes a killed writer's temp files. Lock held. */
+  private recoverLocked(): { rolledForward: number | null; swept: string[] } {
+    const swept = this.sweepTemps();
+    const intent = this.readIntent();
+    if (!intent) return { rolledForward: null, swept };
+    this.applyIntent(intent, true);
+    this.prune();
+    return { rolledForward: intent.revision.number, swept };
+  }
+
+  /** `keep` from the options, else the running configuration's daemon.revisions_kept, else 50. */
+  private revisionsKept(): number {
+    const configured = this.keep ?? this.running().config.daemon?.revisions_kept ?? DEFAULT_REVISIONS_KEPT;
+    return Math.max(1, Math.floor(configured));
+  }
+
+  private prune(): void {
+    const keep = this.revisionsKept();
+    const numbers = this.revisionNumbersOnDisk();
+    const pending = this.pendingConfirm();
+    const protect = new Set(pending ? [pending.revision, pending.previousRevision] : []);
+    for (const n of numbers.slice(keep)) {
+      if (!protect.has(n)) unlinkDurable(join(this.revisionsDir, revisionFileName(n)));
+    }
+  }
+
+  /** First use: revision 1 from the existing files, or revision 0 = the default configuration. Lock held. */
+  private initializeLocked(): 'files' | 'default' | null {
+    if (this.revisionNumbers().length > 0) return null;
+    const disk = readDiskConfig(this.loc);
+    let rev: Revision;
+    if (disk.present) {
+      if (!disk.config) {
+        throw new InvalidConfigFilesError(
+          disk.errors,
+          `the configuration files in ${this.loc.path} do not load, so the store cannot record them as revision 1:\n` +
+            disk.errors.map(formatConfigError).join('\n'),
+        );
+      }
+      rev = this.newRevision(1, disk.config, { origin: 'file', comment: 'configuration files found at first use' }, disk.fingerprints);
+    } else {
+      rev = this.newRevision(0, defaultConfig(), { origin: 'init', comment: 'default configuration (no configuration files)' }, {});
+    }
+    ensureDir(this.stateDir, 0o755);
+    ensureDir(this.revisionsDir, 0o700);
+    // A single atomic write: before it there is no revision (open initialises again), after it there is one.
+    writeFileAtomic(join(this.revisionsDir, revisionFileName(rev.number)), JSON.stringify(rev) + '\n', 0o600);
+    return disk.present ? 'files' : 'default';
+  }
+
+  /** Who a commit is by: meta.user (a daemon's SO_PEERCRED peer) or else this store's identity (the OS user). */
+  private resolveIdentity(meta: CommitMeta): Identity {
+    if (meta.user !== undefined) return { user: meta.user, uid: meta.uid, sudoUser: meta.sudoUser };
+    const who = this.identity();
+    return { user: who.user, uid: meta.uid ?? who.uid, sudoUser: meta.sudoUser ?? who.sudoUser };
+  }
+
+  private newRevision(number: number, config: Config, meta: CommitMeta, files: Record<string, string>): Revision {
+    const { user, uid, sudoUser } = this.resolveIdentity(meta);
+    return {
+      number,
+      id: String(REVISION_ID_BASE + number),
+      time: this.now().toISOString(),
+      user,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(sudoUser ? { sudoUser } : {}),
+      ...(meta.comment ? { comment: meta.comment } : {}),
+      origin: meta.origin,
+      ...(meta.session ? { session: meta.session } : {}),
+      hash: hashConfig(config),
+      files,
+      ...(meta.confirmMinutes ? { confirmMinutes: meta.confirmMinutes } : {}),
+      config: structuredClone(config),
+    };
+  }
+
+  private handEditReport(running: Revision, disk: DiskConfig = readDiskConfig(this.loc)): HandEditReport {
+    const files: FileChange[] = [];
+    const before = running.files ?? {};
+    for (const [rel, sum] of Object.entries(disk.fingerprints)) {
+      if (!(rel in before)) files.push({ path: rel, change: 'added' });
+      else if (before[rel] !== sum) files.push({ path: rel, change: 'modified' });
+    }
+    for (const rel of Object.keys(before)) if (!(rel in disk.fingerprints)) files.push({ path: rel, change: 'removed' });
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    let configDiffers: boolean;
+    if (!disk.present) configDiffers = running.origin !== 'init' || comparableHash(running.config) !== comparableHash(defaultConfig());
+    else configDiffers = disk.config === null || comparableHash(disk.config) !== comparableHash(running.config);
+    return {
+      filesDiffer: files.length > 0,
+      configDiffers: files.length > 0 && configDiffers,
+      files,
+      errors: disk.errors,
+      running: summaryOf(running),
+      config: disk.config,
+    };
+  }
+
+  private checkExclusive(session: string | undefined): void {
+    const holder = exclusiveLockHolder(this.stateDir);
+    if (holder && (session === undefined || holder.session !== session)) {
+      throw new ExclusiveLockedError(holder, `${exclusiveLockMessage(holder, this.now())}; commit refused`);
+    }
+  }
+
+  private deadlineAfter(minutes: number): string {
+    return new Date(this.now().getTime() + minutes * 60_000).toISOString();
+  }
+
+  private writeConfirm(pending: PendingConfirm | null): void {
+    if (pending) writeFileAtomic(this.confirmPath, JSON.stringify(pending) + '\n', 0o600);
+    else unlinkDurable(this.confirmPath);
+  }
+
+  /**
+   * The commit itself, lock held. `files: 'render'` writes the configuration files from the candidate;
+   * 'record' takes the files on disk as they are (their fingerprints go into the revision).
+   */
+  private commitLocked(
+    candidate: Config,
+    meta: CommitMeta,
+    how: { files: 'render' | 'record'; fingerprints?: Record<string, string>; previousFiles?: LoadedFile[] },
+  ): CommitOutcome {
+    const running = this.running();
+    const pending = this.pendingConfirm();
+    const user = this.resolveIdentity(meta).user;
+    if (meta.confirmMinutes !== undefined && !(Number.isInteger(meta.confirmMinutes) && meta.confirmMinutes >= 1 && meta.confirmMinutes <= 65535)) {
+      throw new RangeError(`commit confirmed: minutes must be 1..65535, got ${meta.confirmMinutes}`);
+    }
+    let plan: FilePlan = { writes: {}, unchanged: [], deletes: [] };
+    let fingerprints: Record<string, string> = how.fingerprints ?? {};
+    let committed = candidate;
+    if (how.files === 'render') {
+      plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc)));
+      fingerprints = fingerprintsOfPlan(plan);
+      const back = loadPlanBack(this.loc, plan, candidate);
+      if (!back.config) {
+        throw new InvalidConfigFilesError(back.errors, `the candidate configuration does not validate; nothing was committed:\n${back.errors.map(formatConfigError).join('\n')}`);
+      }
+      committed = back.config;
+    }
+    if (comparableHash(committed) === comparableHash(running.config)) {
+      // Nothing to commit. A plain commit still confirms a pending one; `commit confirmed` again extends it.
+      let confirm: PendingConfirm | null = null;
+      let confirmed: PendingConfirm | null = null;
+      if (pending && meta.confirmMinutes) {
+        confirm = { ...pending, deadline: this.deadlineAfter(meta.confirmMinutes), minutes: meta.confirmMinutes };
+        this.writeConfirm(confirm);
+      } else if (pending) {
+        confirmed = pending;
+        this.writeConfirm(null);
+      }
+      return { kind: 'no-changes', revision: summaryOf(running), confirm, confirmed };
+    }
+    const number = running.number + 1;
+    const revision = this.newRevision(number, committed, meta, fingerprints);
+    const confirm: PendingConfirm | null = meta.confirmMinutes
+      ? {
+          revision: number,
+          // Successive unconfirmed commits roll back to the last confirmed configuration.
+          previousRevision: pending ? pending.previousRevision : running.number,
+          deadline: this.deadlineAfter(meta.confirmMinutes),
+          user,
+          ...(meta.session ? { session: meta.session } : {}),
+          minutes: meta.confirmMinutes,
+        }
+      : null;
+    const intent: Intent = { format: INTENT_FORMAT, configDir: this.loc.dir, revision, plan, confirm };
+    ensureDir(this.stateDir);
+    // The commit point: once this rename is durable the new revision is running (recovery completes the rest).
+    writeFileAtomic(this.intentPath, JSON.stringify(intent) + '\n', 0o600);
+    this.applyIntent(intent);
+    this.prune();
+    return {
+      kind: 'committed',
+      revision: summaryOf(revision),
+      previous: summaryOf(running),
+      confirm,
+      confirmed: confirm ? null : pending,
+      filesWritten: Object.keys(plan.writes).filter((rel) => !plan.unchanged.includes(rel)).sort(),
+      filesRemoved: plan.deletes,
+    };
+  }
+
+  async commit(candidate: Config, baseRevision: number, meta: CommitMeta, opts: CommitOptions = {}): Promise<CommitOutcome> {
+    return this.locked(() => {
+      this.recoverLocked();
+      const running = this.running();
+      if (running.number !== baseRevision) {
+        const between = this.revisionNumbers()
+          .filter((n) => n > baseRevision)
+          .map((n) => this.get(n))
+          .filter((r): r is Revision => r !== null)
+          .map(summaryOf);
+        throw new StaleBaseError(summaryOf(running), baseRevision, between, staleBaseMessage(summaryOf(running), baseRevision, between, this.now()));
+      }
+      this.checkExclusive(meta.session);
+      const disk = readDiskConfig(this.loc);
+      const report = this.handEditReport(running, disk);
+      if (report.configDiffers && !opts.overwriteHandEdits) {
+        throw new HandEditsPendingError(
+          report,
+          `the configuration files were edited by hand since revision ${running.number}: ${describeFileChanges(report.files)}; ` +
+            `record them first ('lbctl apply'), or commit with overwrite to replace them`,
+        );
+      }
+      return this.commitLocked(candidate, meta, { files: 'render', previousFiles: previousFilesFor(disk) });
+    });
+  }
+
+  async confirm(_user?: string): Promise<PendingConfirm | null> {
+    return this.locked(() => {
+      this.recoverLocked();
+      const pending = this.pendingConfirm();
+      if (pending) this.writeConfirm(null);
+      return pending;
+    });
+  }
+
+  async expireConfirmIfDue(now: Date = this.now()): Promise<ConfirmExpiry | null> {
+    return this.locked(() => {
+      this.recoverLocked();
+      return this.expireLocked(now);
+    });
+  }
+
+  private expireLocked(now: Date): ConfirmExpiry | null {
+    const pending = this.pendingConfirm();
+    if (!pending || new Date(pending.deadline).getTime() > now.getTime()) return null;
+    const running = this.running();
+    const previous = this.get(pending.previousRevision);
+    if (!previous) {
+      throw new StoreCorruptError(`revision ${pending.previousRevision} (to restore after an unconfirmed commit) is missing`);
+    }
+    const comment =
+      `automatic rollback: commit ${pending.revision} by ${pending.user} was not confirmed by ` +
+      `${formatClock(pending.deadline, now)}; restoring revision ${previous.number}`;
+    // The rollback overrides `configure exclusive` and hand edits: it exists to rescue a locked-out operator.
+    const outcome = this.commitLocked(previous.config, { origin: 'confirm-timeout', comment }, { files: 'render' });
+    if (outcome.kind === 'no-changes') {
+      this.writeConfirm(null);
+      return { expired: pending, revision: null, replaced: summaryOf(running) };
+    }
+    return { expired: pending, revision: this.get(outcome.revision.number), replaced: summaryOf(running) };
+  }
+
+  async detectHandEdits(): Promise<HandEditReport> {
+    return this.locked(() => {
+      this.recoverLocked();
+      return this.handEditReport(this.running());
+    });
+  }
+
+  async recordFileRevision(meta: Omit<CommitMeta, 'origin' | 'confirmMinutes'> = {}): Promise<RecordOutcome> {
+    return this.locked((): RecordOutcome => {
+      this.recoverLocked();
+      const running = this.running();
+      const disk = readDiskConfig(this.loc);
+      if (!disk.present) {
+        return { kind: 'invalid', errors: [{ file: '', line: 0, column: 0, path: '', message: `no configuration files in ${this.loc.path}` }] };
+      }
+      if (!disk.config) return { kind: 'invalid', errors: disk.errors };
+      if (comparableHash(disk.config) === comparableHash(running.config)) return { kind: 'no-changes', revision: summaryOf(running) };
+      this.checkExclusive(meta.session);
+      const outcome = this.commitLocked(disk.config, { ...meta, origin: 'file' }, { files: 'record', fingerprints: disk.fingerprints });
+      if (outcome.kind !== 'committed') return { kind: 'no-changes', revision: outcome.revision };
+      return { kind: 'recorded', revision: outcome.revision, previous: outcome.previous, confirmed: outcome.confirmed };
+    });
+  }
+
+  /** Open-time work, lock held: initialise, complete an interrupted commit, expire a due confirmation. */
+  openLocked(): void {
+    const recovered = this.recoverLocked();
+    const initialized = this.initializeLocked();
+    const expiredConfirm = this.expireLocked(this.now());
+    this.openReport = {
+      initialized,
+      rolledForward: recovered.rolledForward,
+      sweptTempFiles: recovered.swept,
+      expiredConfirm,
+    };
+  }
+}
+
+/**
+ * Opens (and on first use creates) the store. Under the commit lock it completes a commit interrupted by a
+ * crash, records the configuration files as revision 1 (or the default configuration as revision 0 when there
+ * are none), and rolls back a `commit confirmed` whose deadline passed. Throws InvalidConfigFilesError when
+ * first use finds files that do not load.
+ */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const store = new RevisionStore(opts);
+  if (opts.readOnly) return store;
+  ensureDir(store.stateDir, 0o755);
+  await withCommitLock(store.stateDir, () => store.openLocked(), { waitMs: opts.lockWaitMs });
+  return store;
+}
+
+/** Reads a revision file's configuration without opening a store (diagnostics, `lbctl doctor`). */
+export function readRevisionConfig(stateDir: string, n: number): Config | null {
+  const text = readIfExists(join(stateDir, 'revisions', revisionFileName(n)));
+  return text === null ? null : (JSON.parse(text) as Revision).config;
+}

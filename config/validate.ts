@@ -1,0 +1,421 @@
+// Validation: every error at once, each located at the most specific YAML node. Two passes over the model:
+// the schema pass (types, ranges, enums, unknown keys: schema.ts declares them), then the cross-field rules an
+// operator can break while every single value is fine on its own. The model may come from YAML, JSON or the
+// shell, so nothing here trusts a type: every rule checks the shape it reads.
+import { isIP } from 'node:net';
+import type { Config } from './model.js';
+import { CONFIG_SCHEMA, type Schema } from './schema.js';
+import { hint } from './suggest.js';
+import { type ConfigError, type Locator, type Path, formatPath } from './errors.js';
+import { backendKey, effectiveVip, formatPortSpec, ipFamily, portBounds } from './derive.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/** How a value looks in a message: strings quoted, collections named. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+class Reporter {
+  readonly errors: ConfigError[] = [];
+  constructor(private readonly locate?: Locator) {}
+
+  error(path: Path, message: string, target: 'key' | 'value' = 'value'): void {
+    const loc = this.locate?.(path, target);
+    this.errors.push(
+      loc ? { file: loc.file, line: loc.line, column: loc.column, path: loc.path, message } : { file: '', line: 0, column: 0, path: formatPath(path), message },
+    );
+  }
+
+  /** ` (config.d/web.yaml:4:13)` for a reference to another node in a message; ` (services[0])` without files. */
+  where(path: Path): string {
+    const loc = this.locate?.(path, 'value');
+    if (!loc) return ` (${formatPath(path)})`;
+    return loc.file === '' ? ` (${loc.path})` : ` (${loc.file}:${loc.line}:${loc.column})`;
+  }
+}
+
+/**
+ * All errors of `config`, schema and cross-field, in model order (loadConfig sorts them by file position).
+ * `locate` maps a model path to the YAML node it came from; without it errors carry only the path.
+ */
+export function validateConfig(config: Config, locate?: Locator): ConfigError[] {
+  const r = new Reporter(locate);
+  checkSchema(config, CONFIG_SCHEMA, [], r);
+  if (isObj(config)) checkCrossField(config as unknown as Obj, r);
+  return r.errors;
+}
+
+// ---------------------------------------------------------------------------------------------- schema pass
+
+function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
+  switch (s.kind) {
+    case 'object': {
+      if (!isObj(v)) return r.error(path, `must be a mapping, got ${describeValue(v)}`);
+      const known = Object.keys(s.fields);
+      for (const k of Object.keys(v)) {
+        if (!(k in s.fields)) r.error([...path, k], `unknown key "${k}"${hint(k, known)}`, 'key');
+      }
+      for (const [k, f] of Object.entries(s.fields)) {
+        const x = v[k];
+        if (x === undefined || x === null) {
+          if (f.required) r.error([...path, k], 'is required');
+          continue;
+        }
+        checkSchema(x, f.schema, [...path, k], r);
+      }
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(v)) return r.error(path, `must be a list, got ${describeValue(v)}`);
+      if (s.nonEmpty && v.length === 0) r.error(path, 'must not be empty');
+      v.forEach((x, i) => checkSchema(x, s.items, [...path, i], r));
+      return;
+    }
+    case 'int':
+      if (!isInt(v)) return r.error(path, `must be an integer ${s.min}..${s.max}, got ${describeValue(v)}`);
+      if (v < s.min || v > s.max) r.error(path, `must be ${s.min}..${s.max}, got ${v}`);
+      return;
+    case 'bool':
+      if (typeof v !== 'boolean') {
+        // YAML 1.1 (and so some older tools) read yes/no/on/off as booleans; YAML 1.2 reads them as strings.
+        const yaml11 = typeof v === 'string' && /^(yes|no|on|off|y|n)$/i.test(v) ? ' (YAML 1.2 reads yes/no/on/off as text: write true or false)' : '';
+        r.error(path, `must be true or false, got ${describeValue(v)}${yaml11}`);
+      }
+      return;
+    case 'string':
+      if (!isStr(v)) return r.error(path, `must be a string, got ${describeValue(v)}`);
+      if (s.nonEmpty && v.length === 0) return r.error(path, 'must not be empty');
+      if (s.maxLength !== undefined && v.length > s.maxLength) return r.error(path, `must be at most ${s.maxLength} characters, got ${v.length}`);
+      if (s.pattern && !s.pattern.test(v)) r.error(path, `must match ${s.pattern.source}, got ${describeValue(v)}`);
+      return;
+    case 'enum':
+      if (!isStr(v) || !s.values.includes(v)) {
+        r.error(path, `must be one of ${s.values.join(', ')}, got ${describeValue(v)}${isStr(v) ? hint(v, s.values) : ''}`);
+      }
+      return;
+    case 'ip':
+      if (!isStr(v) || isIP(v) === 0) r.error(path, `must be an IPv4 or IPv6 address, got ${describeValue(v)}`);
+      return;
+    case 'port-spec':
+      return checkPortSpec(v, path, r);
+    case 'netmask':
+      if (isInt(v)) {
+        if (v < 1 || v > 128) r.error(path, `must be an IPv6 prefix length 1..128 or an IPv4 mask, got ${v}`);
+      } else if (!isStr(v) || !isIpv4Mask(v)) {
+        r.error(path, `must be an IPv4 mask (255.255.255.0) or an IPv6 prefix length 1..128, got ${describeValue(v)}`);
+      }
+      return;
+  }
+}
+
+const PORT_SPEC_HELP = 'must be a port 1..65535 or a range FROM-TO (7543-7814)';
+
+function checkPortSpec(v: unknown, path: Path, r: Reporter): void {
+  if (isInt(v)) {
+    if (v < 1 || v > 65535) r.error(path, `port must be 1..65535, got ${v}`);
+    return;
+  }
+  if (isObj(v) && Object.keys(v).length === 2 && isInt(v.from) && isInt(v.to)) {
+    const { from, to } = v;
+    if (from < 1 || from > 65535 || to < 1 || to > 65535) return r.error(path, `range ports must be 1..65535, got ${from}-${to}`);
+    if (from > to) r.error(path, `range ${from}-${to} is reversed: write ${to}-${from}`);
+    return;
+  }
+  r.error(path, `${PORT_SPEC_HELP}, got ${describeValue(v)}`);
+}
+
+function isIpv4Mask(s: string): boolean {
+  if (isIP(s) !== 4) return false;
+  const n = s.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const inverted = 0xffffffff - n;
+  // A mask is ones followed by zeros: its inverse plus one is a power of two (0.0.0.0 is no mask).
+  return n !== 0 && (inverted & (inverted + 1)) === 0;
+}
+
+// ------------------------------------------------------------------------------------------ cross-field pass
+
+function checkCrossField(config: Obj, r: Reporter): void {
+  const services = Array.isArray(config.services) ? config.services : [];
+  checkServiceNames(services, r);
+  checkIdentities(config, services, r);
+  checkLimits(config, services, r);
+  services.forEach((s, i) => {
+    if (isObj(s)) checkService(config, s, ['services', i], r);
+  });
+  checkHa(config, r);
+  checkObservability(config, r);
+}
+
+function checkServiceNames(services: unknown[], r: Reporter): void {
+  const seen = new Map<string, number>();
+  services.forEach((s, i) => {
+    if (!isObj(s) || !isStr(s.name)) return;
+    const first = seen.get(s.name);
+    if (first === undefined) seen.set(s.name, i);
+    else r.error(['services', i, 'name'], `service name "${s.name}" is already used${r.where(['services', first, 'name'])}`);
+  });
+}
+
+function specIsValid(p: unknown): p is number | { from: number; to: number } {
+  if (isInt(p)) return p >= 1 && p <= 65535;
+  return isObj(p) && isInt(p.from) && isInt(p.to) && p.from >= 1 && p.to <= 65535 && p.from <= p.to;
+}
+
+/** Every valid port spec of a service with its model path. */
+function portSpecs(s: Obj, base: Path): { spec: number | { from: number; to: number }; path: Path }[] {
+  const out: { spec: number | { from: number; to: number }; path: Path }[] = [];
+  for (const key of ['ports', 'port_ranges']) {
+    const list = s[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((p, j) => {
+      if (specIsValid(p)) out.push({ spec: p, path: [...base, key, j] });
+    });
+  }
+  return out;
+}
+
+/** One service identity: vip + protocol + port (ranges overlap per port), or fwmark. */
+function checkIdentities(config: Obj, services: unknown[], r: Reporter): void {
+  interface Owner {
+    service: number;
+    path: Path;
+  }
+  const byPort = new Map<string, Owner>();
+  const byMark = new Map<number, Owner>();
+  services.forEach((s, i) => {
+    if (!isObj(s)) return;
+    const base: Path = ['services', i];
+    if (isInt(s.fwmark)) {
+      const first = byMark.get(s.fwmark);
+      if (first) r.error([...base, 'fwmark'], `fwmark ${s.fwmark} is already used by service ${serviceLabel(services, first.service)}${r.where(first.path)}`);
+      else byMark.set(s.fwmark, { service: i, path: [...base, 'fwmark'] });
+      return;
+    }
+    const vip = effectiveVip(config as { vip?: string }, s as { vip?: string });
+    if (!isStr(vip) || isIP(vip) === 0 || !isStr(s.protocol)) return;
+    const vipKey = canonical(vip);
+    for (const { spec, path } of portSpecs(s, base)) {
+      // One message per (spec, earlier owner): an overlapping range must not print a line per port.
+      const reported = new Set<string>();
+      const [from, to] = portBounds(spec);
+      for (let port = from; port <= to; port++) {
+        const key = `${vipKey}|${s.protocol}|${port}`;
+        const first = byPort.get(key);
+        if (!first) {
+          byPort.set(key, { service: i, path });
+          continue;
+        }
+        const ownerKey = formatPath(first.path);
+        if (reported.has(ownerKey)) continue;
+        reported.add(ownerKey);
+        const what = `${vip} ${s.protocol} port ${port}`;
+        if (first.service === i) r.error(path, `${what} is listed twice in this service${r.where(first.path)}`);
+        else r.error(path, `${what} is already served by service ${serviceLabel(services, first.service)}${r.where(first.path)}`);
+      }
+    }
+  });
+}
+
+function serviceLabel(services: unknown[], i: number): string {
+  const s = services[i];
+  return isObj(s) && isStr(s.name) ? `"${s.name}"` : `services[${i}]`;
+}
+
+function canonical(address: string): string {
+  return backendKey({ address, port: 0 });
+}
+
+function checkLimits(config: Obj, services: unknown[], r: Reporter): void {
+  const limits = isObj(config.daemon) && isObj(config.daemon.limits) ? config.daemon.limits : {};
+  const maxRange = isInt(limits.max_ports_per_range) ? limits.max_ports_per_range : Infinity;
+  const maxServices = isInt(limits.max_services) ? limits.max_services : Infinity;
+  let total = 0;
+  let reportedTotal = false;
+  services.forEach((s, i) => {
+    if (!isObj(s)) return;
+    if (isInt(s.fwmark)) total += 1;
+    else {
+      for (const { spec, path } of portSpecs(s, ['services', i])) {
+        const [from, to] = portBounds(spec);
+        const size = to - from + 1;
+        if (size > maxRange) {
+          r.error(path, `range ${formatPortSpec(spec)} holds ${size} ports, more than daemon.limits.max_ports_per_range (${maxRange})`);
+        }
+        total += size;
+      }
+    }
+    if (total > maxServices && !reportedTotal) {
+      reportedTotal = true;
+      r.error(['services', i], `the configuration expands to more than daemon.limits.max_services (${maxServices}) IPVS services from this service on`);
+    }
+  });
+}
+
+function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
+  const method = isObj(s.forwarding) ? s.forwarding.method : undefined;
+  const hasFwmark = s.fwmark !== undefined;
+  const specs = portSpecs(s, base);
+  const allPorts = [...(Array.isArray(s.ports) ? s.ports : []), ...(Array.isArray(s.port_ranges) ? s.port_ranges : [])];
+
+  // vip xor fwmark; a non-fwmark service needs a vip (its own or the default) and at least one port.
+  if (hasFwmark && s.vip !== undefined) r.error([...base, 'fwmark'], 'fwmark and vip are exclusive: a fwmark service matches packets by mark, not by address');
+  if (hasFwmark && allPorts.length > 0) {
+    const key = Array.isArray(s.ports) && s.ports.length > 0 ? 'ports' : 'port_ranges';
+    r.error([...base, key], 'a fwmark service has no ports: the firewall rule that sets the mark selects them');
+  }
+  if (!hasFwmark) {
+    if (s.vip === undefined && config.vip === undefined) {
+      r.error([...base, 'vip'], 'is required: this service names no vip and there is no top-level vip in config.yaml');
+    }
+    const listsOk = (s.ports === undefined || Array.isArray(s.ports)) && (s.port_ranges === undefined || Array.isArray(s.port_ranges));
+    if (allPorts.length === 0 && listsOk) r.error([...base, 'ports'], 'needs at least one port (ports or port_ranges), or a fwmark');
+  }
+
+  const vip = effectiveVip(config as { vip?: string }, s as { vip?: string; fwmark?: number });
+  const backends = Array.isArray(s.backends) ? s.backends : [];
+  const singlePort = specs.length === 1 && typeof specs[0].spec === 'number' ? specs[0].spec : undefined;
+  // The family the service works in: its VIP's; a fwmark service without vip takes its first backend's.
+  let family = ipFamily(vip);
+  if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0));
+
+  // Backends: no duplicates, families consistent, DR/tunnel keep the port, thresholds ordered.
+  const seen = new Map<string, number>();
+  backends.forEach((b, j) => {
+    if (!isObj(b) || !isStr(b.address) || isIP(b.address) === 0) return;
+    const bPath: Path = [...base, 'backends', j];
+    const port = isInt(b.port) ? b.port : 0;
+    const effectivePort = port === 0 && singlePort !== undefined ? singlePort : port;
+    const key = backendKey({ address: b.address, port: effectivePort });
+    const first = seen.get(key);
+    if (first !== undefined) r.error([...bPath, 'address'], `duplicate backend ${key}: already listed${r.where([...base, 'backends', first, 'address'])}`);
+    else seen.set(key, j);
+
+    const bFamily = ipFamily(b.address);
+    if (family !== 0 && bFamily !== family && method !== 'tunnel') {
+      r.error([...bPath, 'address'], `IPv${bFamily} backend behind an IPv${family} service: mixing families needs forwarding method tunnel`);
+    }
+    if ((method === 'dr' || method === 'tunnel') && port !== 0 && (hasFwmark || singlePort !== port)) {
+      const allowed = singlePort !== undefined && !hasFwmark ? `0 or ${singlePort}` : '0';
+      r.error([...bPath, 'port'], `${method} forwarding cannot change the destination port: use ${allowed} (the service port)`);
+    }
+    checkThresholds(b, bPath, r);
+  });
+  checkThresholds(s, base, r);
+
+  checkSchedulerFlags(s, base, r);
+  checkForwarding(s, base, r);
+  checkPersistence(s, base, family, r);
+  checkHealth(s, base, r);
+}
+
+function checkThresholds(o: Obj, base: Path, r: Reporter): void {
+  const { u_threshold: u, l_threshold: l } = o;
+  if (isInt(u) && isInt(l) && u > 0 && l > u) {
+    r.error([...base, 'l_threshold'], `l_threshold ${l} must not exceed u_threshold ${u}`);
+  }
+  if (isInt(l) && l > 0 && (!isInt(u) || u === 0)) {
+    r.error([...base, 'l_threshold'], 'l_threshold needs an u_threshold: it says when to resume after the upper limit was hit');
+  }
+}
+
+function checkSchedulerFlags(s: Obj, base: Path, r: Reporter): void {
+  if (!Array.isArray(s.scheduler_flags)) return;
+  const seen = new Set<string>();
+  s.scheduler_flags.forEach((flag, k) => {
+    if (!isStr(flag)) return;
+    const path: Path = [...base, 'scheduler_flags', k];
+    if (seen.has(flag)) r.error(path, `flag ${flag} is listed twice`);
+    seen.add(flag);
+    const needs = flag.startsWith('sh-') ? 'sh' : flag.startsWith('mh-') ? 'mh' : undefined;
+    if (needs && s.scheduler !== needs) r.error(path, `flag ${flag} needs scheduler ${needs}, not ${isStr(s.scheduler) ? s.scheduler : describeValue(s.scheduler)}`);
+  });
+}
+
+function checkForwarding(s: Obj, base: Path, r: Reporter): void {
+  if (!isObj(s.forwarding)) return;
+  const f = s.forwarding;
+  const path: Path = [...base, 'forwarding'];
+  if (f.tunnel === undefined) return;
+  if (f.method !== 'tunnel') {
+    r.error([...path, 'tunnel'], `tunnel options need forwarding method tunnel, not ${describeValue(f.method)}`, 'key');
+    return;
+  }
+  if (!isObj(f.tunnel)) return;
+  const t = f.tunnel;
+  if (t.type === 'gue' && t.port === undefined) r.error([...path, 'tunnel', 'port'], 'is required for gue tunnels (the UDP port the backends decapsulate on)');
+  if (t.type !== 'gue' && t.port !== undefined) r.error([...path, 'tunnel', 'port'], `only gue tunnels have a port, not ${describeValue(t.type)}`);
+  if (t.type === 'ipip' && t.csum !== undefined) r.error([...path, 'tunnel', 'csum'], 'only gue and gre tunnels have a checksum mode');
+}
+
+function checkPersistence(s: Obj, base: Path, family: number, r: Reporter): void {
+  if (!isObj(s.persistence)) return;
+  const m = s.persistence.netmask;
+  const path: Path = [...base, 'persistence', 'netmask'];
+  if (family === 4 && isInt(m)) r.error(path, `an IPv4 service takes a dotted mask (255.255.255.0), not a prefix length`);
+  if (family === 6 && isStr(m)) r.error(path, `an IPv6 service takes a prefix length 1..128, not a dotted mask`);
+}
+
+const HEALTH_PROTOCOL: Record<string, string> = { tcp: 'tcp', http: 'tcp', https: 'tcp', udp_echo: 'udp', dns: 'udp' };
+
+function checkHealth(s: Obj, base: Path, r: Reporter): void {
+  if (!isObj(s.health)) return;
+  const h = s.health;
+  const path: Path = [...base, 'health'];
+  const type = h.type;
+  if (isStr(type) && type in HEALTH_PROTOCOL && isStr(s.protocol) && HEALTH_PROTOCOL[type] !== s.protocol) {
+    const fits = Object.keys(HEALTH_PROTOCOL).filter((t) => HEALTH_PROTOCOL[t] === s.protocol);
+    const suggestion = fits.length > 0 ? `use ${fits.join(', ')} or none` : 'use none';
+    r.error([...path, 'type'], `a ${type} check needs a ${HEALTH_PROTOCOL[type]} service; this one is ${s.protocol}: ${suggestion}`);
+  }
+  if (isInt(h.timeout_ms) && isInt(h.interval_ms) && h.timeout_ms > h.interval_ms) {
+    r.error([...path, 'timeout_ms'], `timeout_ms ${h.timeout_ms} must not exceed interval_ms ${h.interval_ms}`);
+  }
+  if (h.http !== undefined && type !== 'http' && type !== 'https') r.error([...path, 'http'], `http settings need type http or https, not ${describeValue(type)}`, 'key');
+  if (h.dns !== undefined && type !== 'dns') r.error([...path, 'dns'], `dns settings need type dns, not ${describeValue(type)}`, 'key');
+  if (type === 'dns' && h.dns === undefined) r.error([...path, 'dns'], 'is required for type dns (at least dns.query)');
+  for (const k of ['payload', 'expect'] as const) {
+    if (h[k] !== undefined && type !== 'udp_echo' && type !== 'tcp') r.error([...path, k], `${k} needs type udp_echo or tcp, not ${describeValue(type)}`, 'key');
+  }
+}
+
+function checkHa(config: Obj, r: Reporter): void {
+  if (!isObj(config.ha)) return;
+  const ha = config.ha;
+  const instances = Array.isArray(ha.instances) ? ha.instances : [];
+  if ((ha.source === 'frr' || ha.source === 'keepalived') && instances.length === 0) {
+    r.error(['ha', 'instances'], `needs at least one VRRP instance to watch when source is ${ha.source}`);
+  }
+  if (ha.frr_pathspace !== undefined && ha.source !== 'frr') r.error(['ha', 'frr_pathspace'], `only applies to source frr, not ${describeValue(ha.source)}`, 'key');
+  const names = new Map<string, number>();
+  const vrids = new Map<string, number>();
+  instances.forEach((inst, i) => {
+    if (!isObj(inst)) return;
+    const path: Path = ['ha', 'instances', i];
+    if (isStr(inst.name)) {
+      const first = names.get(inst.name);
+      if (first !== undefined) r.error([...path, 'name'], `instance name "${inst.name}" is already used${r.where(['ha', 'instances', first, 'name'])}`);
+      else names.set(inst.name, i);
+    }
+    if (isInt(inst.vrid) && isStr(inst.interface)) {
+      const key = `${inst.interface}/${inst.vrid}`;
+      const first = vrids.get(key);
+      if (first !== undefined) r.error([...path, 'vrid'], `vrid ${inst.vrid} on ${inst.interface} is already watched${r.where(['ha', 'instances', first, 'vrid'])}`);
+      else vrids.set(key, i);
+    }
+    if (inst.instance !== undefined && ha.source !== 'keepalived') r.error([...path, 'instance'], `only applies to source keepalived, not ${describeValue(ha.source)}`, 'key');
+  });
+}
+
+function checkObservability(config: Obj, r: Reporter): void {
+  const o = config.observability;
+  if (!isObj(o) || !isObj(o.gelf)) return;
+  if (o.gelf.enabled === true && o.gelf.host === undefined) r.error(['observability', 'gelf', 'host'], 'is required when gelf is enabled');
+}

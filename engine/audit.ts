@@ -1,0 +1,238 @@
+// The audit trail: one JSON line per commit-path event (commit, check, confirm, rollback, confirm-timeout,
+// abort, apply, disable, …), appended and fsync'd before the caller reports success.
+//
+// Why the write discipline: several processes append to the same file (shells, the daemon, a confirm guard).
+// Each record is ONE write(2) on a descriptor opened with O_APPEND, so the kernel places it at the end as a
+// whole and records never interleave; fsync makes it survive a power cut. A process killed in the middle of that
+// write can still leave a torn last line: readers skip it (and say so), and the next writer starts its record on
+// a new line so the torn fragment cannot swallow it.
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Config } from '../config/model.js';
+import { describeOp } from '../netlink/describe.js';
+import type { ApplyResult } from './engine.js';
+import { describeFailure } from './explain.js';
+
+export const AUDIT_FILE = 'audit.jsonl';
+
+export type AuditAction =
+  | 'commit'
+  | 'check'
+  | 'confirm'
+  | 'rollback'
+  | 'confirm-timeout'
+  | 'abort'
+  | 'apply'
+  | 'disable'
+  | 'update'
+  | 'load';
+
+export type AuditResult = 'ok' | 'no-changes' | 'refused' | 'failed';
+
+/** What the kernel did for this event. */
+export interface AuditKernel {
+  ok: boolean;
+  /** Operations in effect afterwards, as `newService tcp 10.0.0.1:80` (none after a rollback). */
+  applied: string[];
+  /** The operation the kernel refused, with its reason. */
+  failed?: string;
+  rolledBack?: boolean;
+  /** False when a rollback could not restore the kernel exactly. */
+  restored?: boolean;
+}
+
+export interface AuditRecord {
+  /** ISO-8601. */
+  time: string;
+  user: string;
+  uid?: number;
+  sudoUser?: string;
+  session?: string;
+  /** The process that wrote the record. */
+  pid?: number;
+  action: AuditAction;
+  result: AuditResult;
+  revisionBefore?: number | null;
+  revisionAfter?: number | null;
+  comment?: string;
+  /** `commit confirmed N`: the minutes armed, and the deadline. */
+  confirmMinutes?: number;
+  deadline?: string;
+  /** `show | compare` text of the change (empty when none). */
+  diff?: string;
+  kernel?: AuditKernel;
+  /** Why it was refused or failed, in the operator's words. */
+  error?: string;
+}
+
+/**
+ * Where the trail lives: observability.audit.path of the running configuration (relative paths are relative to
+ * the state directory), or `<stateDir>/audit.jsonl` when there is no configuration or in the lab (which must
+ * not write under /var/log).
+ */
+export function auditPath(opts: { stateDir: string; config?: Config | null; lab?: boolean }): string {
+  const configured = opts.config?.observability?.audit?.path;
+  if (opts.lab || !configured) return join(opts.stateDir, AUDIT_FILE);
+  return isAbsolute(configured) ? configured : join(opts.stateDir, configured);
+}
+
+/** The kernel part of a record from an engine apply. */
+export function kernelOfApply(result: ApplyResult): AuditKernel {
+  return {
+    ok: result.ok,
+    applied: result.applied.map(describeOp),
+    ...(result.failed ? { failed: describeFailure(result.failed) } : result.dataplaneError ? { failed: result.dataplaneError } : {}),
+    ...(result.rolledBack ? { rolledBack: true, restored: result.restored } : {}),
+  };
+}
+
+/** True when the file is non-empty and its last byte is not a newline (a writer died mid-record). */
+function endsTorn(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
+}
+
+/**
+ * Appends one record and fsyncs it. Throws on I/O errors: a commit path that cannot audit must say so.
+ * `time` and `pid` are filled in when absent.
+ */
+export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }): AuditRecord {
+  const full: AuditRecord = { time: new Date().toISOString(), pid: process.pid, ...record } as AuditRecord;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640);
+  try {
+    // O_RDWR (not O_WRONLY) only so endsTorn can read the last byte; every write still goes to the end.
+    // Two writers may both see a torn tail and both add a newline: that only makes an empty line, which readers skip.
+    const line = (endsTorn(fd) ? '\n' : '') + JSON.stringify(full) + '\n';
+    const buf = Buffer.from(line, 'utf8');
+    let off = 0;
+    // One write for regular files in practice; the loop only guards against a short write (disk full mid-way),
+    // where the next write reports the error.
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return full;
+}
+
+export interface SkippedLine {
+  /** 1-based line number in the file. */
+  line: number;
+  reason: string;
+  /** True for an unterminated last line: a writer that died mid-record. */
+  torn: boolean;
+}
+
+export interface AuditRead {
+  records: AuditRecord[];
+  /** Lines that could not be read, so `show audit` can say the trail is damaged instead of hiding it. */
+  skipped: SkippedLine[];
+}
+
+function isRecord(v: unknown): v is AuditRecord {
+  const r = v as AuditRecord;
+  return typeof r === 'object' && r !== null && typeof r.time === 'string' && typeof r.action === 'string' && typeof r.user === 'string';
+}
+
+/** Parses the trail's text (pure: the unit tests feed it strings). */
+export function parseAudit(text: string, opts: { last?: number } = {}): AuditRead {
+  const lines = text.split('\n');
+  const terminated = text.endsWith('\n');
+  if (terminated) lines.pop();
+  const records: AuditRecord[] = [];
+  const skipped: SkippedLine[] = [];
+  lines.forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const torn = !terminated && i === lines.length - 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      skipped.push({ line: i + 1, torn, reason: torn ? 'incomplete last record (a writer stopped mid-write)' : `not JSON: ${(err as Error).message}` });
+      return;
+    }
+    if (!isRecord(value)) {
+      skipped.push({ line: i + 1, torn: false, reason: 'not an audit record (time, user or action missing)' });
+      return;
+    }
+    records.push(value);
+  });
+  const last = opts.last;
+  return { records: last !== undefined && last >= 0 ? records.slice(Math.max(0, records.length - last)) : records, skipped };
+}
+
+/** Reads the trail; a missing file is an empty trail. `last` keeps the newest N records. */
+export function readAudit(path: string, opts: { last?: number } = {}): AuditRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: [] };
+    throw err;
+  }
+  return parseAudit(text, opts);
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `2026-11-25 15:02:11` in local time, as an operator reads a clock. */
+function clock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+function revisions(r: AuditRecord): string {
+  const b = r.revisionBefore ?? null;
+  const a = r.revisionAfter ?? null;
+  if (b === null && a === null) return '-';
+  if (a === null || a === b) return String(b);
+  if (b === null) return String(a);
+  return `${b}->${a}`;
+}
+
+function who(r: AuditRecord): string {
+  return r.sudoUser && r.sudoUser !== r.user ? `${r.sudoUser}(${r.user})` : r.user;
+}
+
+/**
+ * `show audit [last N]`: one line per record (time, user, session, action, revisions, result), then indented
+ * details: comment, error, kernel outcome; with `detail` also the diff and every kernel operation.
+ */
+export function formatAudit(records: AuditRecord[], opts: { detail?: boolean; skipped?: SkippedLine[] } = {}): string {
+  if (records.length === 0 && !opts.skipped?.length) return 'No audit records.\n';
+  const rows = records.map((r) => [
+    clock(r.time),
+    who(r),
+    r.session ?? '-',
+    r.action + (r.confirmMinutes ? ` confirmed ${r.confirmMinutes}` : ''),
+    revisions(r),
+    r.result,
+  ]);
+  const head = ['Time', 'User', 'Session', 'Action', 'Revision', 'Result'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  const out = [fmt(head)];
+  records.forEach((r, i) => {
+    out.push(fmt(rows[i]));
+    if (r.comment) out.push(`    comment: ${r.comment}`);
+    if (r.deadline) out.push(`    confirm by: ${clock(r.deadline)}`);
+    if (r.error) out.push(`    error: ${r.error}`);
+    if (r.kernel) {
+      const k = r.kernel;
+      const status = k.ok ? `${k.applied.length} operation${k.applied.length === 1 ? '' : 's'} applied` : `failed: ${k.failed ?? 'unknown error'}`;
+      const undo = k.rolledBack ? (k.restored === false ? '; kernel NOT fully restored' : '; kernel restored') : '';
+      out.push(`    kernel: ${status}${undo}`);
+      if (opts.detail) for (const op of k.applied) out.push(`      ${op}`);
+    }
+    if (opts.detail && r.diff) for (const l of r.diff.trimEnd().split('\n')) out.push(`    ${l}`);
+  });
+  for (const s of opts.skipped ?? []) out.push(`% audit line ${s.line} skipped: ${s.reason}`);
+  return out.join('\n') + '\n';
+}

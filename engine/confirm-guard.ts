@@ -1,0 +1,206 @@
+// The `commit confirmed` deadline enforcer for when no daemon runs.
+//
+// `commit confirmed` exists to rescue an operator whose change cut off his own access, so the rollback must not
+// depend on his session staying alive. The pending confirmation itself is persisted by the store
+// (config/store.ts: STATE/confirm.json, written in the same atomic step as the commit); this module supplies the
+// process that acts on it: a DETACHED guard (`node confirm-guard-main.js --state-dir DIR --config PATH [--lab]`)
+// that outlives the shell, sleeps until the deadline, and then rolls back unless somebody confirmed.
+//
+// Lifecycle (docs/commit.md has the failure modes):
+//  - one guard per state directory: it holds STATE/locks/confirm-guard.lock (holder record with its pid; a
+//    guard killed with SIGKILL is recognised as dead at once and its lock taken over);
+//  - it re-reads the pending record every poll: a plain commit (confirm) removes it → the guard exits; a second
+//    `commit confirmed` moves the deadline → the guard simply waits longer;
+//  - at the deadline it opens the store and calls `expireConfirmIfDue()` (a new revision, origin
+//    confirm-timeout; the store refuses if the deadline moved meanwhile), then the rollback action re-applies the
+//    restored configuration to the kernel (engine/confirm-rollback.ts);
+//  - if a daemon runs for the state directory, the daemon enforces the deadline and the guard steps aside (two
+//    engines writing the kernel would fight: the daemon's reconcile would re-apply what the guard removed).
+// Exiting is race-free against a new `commit confirmed`: the guard releases its lock and THEN re-reads the
+// record; a committer that saw the lock held wrote its record before that re-read, so one of them always acts.
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore, type ConfirmExpiry, type PendingConfirm } from '../config/store.js';
+import { acquireLock, LockHeldError, lockStatus, type HeldLock } from '../locks/lock.js';
+import { describeHolder, type LockHolder } from '../locks/holder.js';
+import { locksDir } from '../locks/paths.js';
+import { runningDaemon } from '../locks/daemon-lock.js';
+
+/** The guard's single-instance lock (beside the store's locks; see locks/paths.ts). */
+export function confirmGuardLockPath(stateDir: string): string {
+  return join(locksDir(stateDir), 'confirm-guard.lock');
+}
+
+/** What the detached guard writes about itself (its stdio is closed). */
+export function confirmGuardLogPath(stateDir: string): string {
+  return join(stateDir, 'confirm-guard.log');
+}
+
+/** The built entry point the guard runs: build/engine/confirm-guard-main.js next to this module. */
+export function confirmGuardEntry(): string {
+  return fileURLToPath(new URL('./confirm-guard-main.js', import.meta.url));
+}
+
+const GUARD_STALE_MS = 20_000;
+/** How often the guard re-reads the pending record (a confirm makes it exit within this). */
+export const DEFAULT_GUARD_POLL_MS = 1000;
+
+/** The live guard of this state directory, or null. */
+export function runningConfirmGuard(stateDir: string): LockHolder | null {
+  const status = lockStatus(confirmGuardLockPath(stateDir), GUARD_STALE_MS);
+  return status.held ? status.holder : null;
+}
+
+export interface EnsureGuardOptions {
+  stateDir: string;
+  configPath: string;
+  lab?: boolean;
+  /** The script to run (tests point at the build's entry); default confirmGuardEntry(). */
+  entry?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type EnsureGuardResult =
+  | { spawned: true; pid: number }
+  | { spawned: false; reason: 'daemon' | 'guard-running'; pid: number };
+
+/**
+ * Makes sure somebody enforces the pending confirmation: the daemon if one runs, else a guard (spawned here,
+ * detached, unless one already runs; a running guard picks up a moved deadline by itself). Call it after every
+ * `commit confirmed`, and at start-up of any lbctl process that finds a pending confirmation.
+ */
+export function ensureConfirmGuard(opts: EnsureGuardOptions): EnsureGuardResult {
+  const daemon = runningDaemon(opts.stateDir);
+  if (daemon) return { spawned: false, reason: 'daemon', pid: daemon.pid };
+  const guard = runningConfirmGuard(opts.stateDir);
+  if (guard) return { spawned: false, reason: 'guard-running', pid: guard.pid };
+  const args = [opts.entry ?? confirmGuardEntry(), '--state-dir', opts.stateDir, '--config', opts.configPath];
+  if (opts.lab) args.push('--lab');
+  // detached: its own session and process group, so the terminal's hangup and the shell's group kill miss it.
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: opts.env ?? process.env, cwd: '/' });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start the commit-confirmed guard (${process.execPath} ${args.join(' ')})`);
+  return { spawned: true, pid: child.pid };
+}
+
+export type GuardExit =
+  /** The pending confirmation went away (confirmed, or another process rolled it back): nothing to do. */
+  | 'no-pending'
+  /** The deadline passed and this guard rolled back. */
+  | 'rolled-back'
+  /** Another live guard holds the lock. */
+  | 'another-guard'
+  /** A daemon runs for this state directory and enforces the deadline. */
+  | 'daemon';
+
+export interface GuardOptions {
+  stateDir: string;
+  configPath: string;
+  /** What to do after the store recorded the rollback: re-apply the restored configuration to the kernel. */
+  rollback: (expiry: ConfirmExpiry) => Promise<void>;
+  pollMs?: number;
+  log?: (message: string) => void;
+  /** Injectable for tests; default: the daemon lock's live holder. */
+  daemonRunning?: () => boolean;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The pending record as the store persists it (lock-free read); null when none. */
+export async function readPendingConfirm(stateDir: string, configPath: string): Promise<PendingConfirm | null> {
+  const store = await openStore({ stateDir, configPath, readOnly: true });
+  return store.pendingConfirm();
+}
+
+async function tryLock(stateDir: string): Promise<HeldLock | null> {
+  try {
+    return await acquireLock({ name: 'commit-confirmed guard', path: confirmGuardLockPath(stateDir), holder: describeHolder(), staleMs: GUARD_STALE_MS, waitMs: 0 });
+  } catch (err) {
+    if (err instanceof LockHeldError) return null;
+    throw err;
+  }
+}
+
+/** The guard's loop (the detached process runs it; tests may run it in-process). */
+export async function runGuard(opts: GuardOptions): Promise<GuardExit> {
+  const log = opts.log ?? (() => {});
+  const pollMs = opts.pollMs ?? DEFAULT_GUARD_POLL_MS;
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? realSleep;
+  const daemonRunning = opts.daemonRunning ?? (() => runningDaemon(opts.stateDir) !== null);
+  let outcome: GuardExit = 'no-pending';
+  let lock = await tryLock(opts.stateDir);
+  if (!lock) return 'another-guard';
+  log(`guard started for ${opts.stateDir}`);
+  try {
+    for (;;) {
+      if (daemonRunning()) {
+        log('a daemon runs for this state directory: it enforces the deadline; guard exits');
+        return 'daemon';
+      }
+      let pending: PendingConfirm | null;
+      try {
+        pending = await readPendingConfirm(opts.stateDir, opts.configPath);
+      } catch (err) {
+        log(`cannot read the pending confirmation (will retry): ${(err as Error).message}`);
+        await sleep(pollMs);
+        continue;
+      }
+      if (!pending) {
+        // Release first, then look again: a `commit confirmed` that saw our lock held has already written its
+        // record, so either we see it now or its committer sees no guard and starts one.
+        await lock.release();
+        lock = null;
+        if ((await readPendingConfirm(opts.stateDir, opts.configPath).catch(() => null)) === null) {
+          log(`no pending confirmation: guard exits (${outcome})`);
+          return outcome;
+        }
+        lock = await tryLock(opts.stateDir);
+        if (!lock) return 'another-guard';
+        continue;
+      }
+      const wait = Date.parse(pending.deadline) - now();
+      if (wait > 0) {
+        await sleep(Math.min(wait, pollMs));
+        continue;
+      }
+      try {
+        // Opening the store already expires a due confirmation (and reports it); otherwise expire it now. The
+        // store re-checks the deadline under the commit lock, so a last-second extension wins.
+        const store = await openStore({ stateDir: opts.stateDir, configPath: opts.configPath });
+        const expiry = store.openReport.expiredConfirm ?? (await store.expireConfirmIfDue());
+        if (expiry) {
+          log(`deadline ${pending.deadline} passed: revision ${expiry.expired.revision} rolled back to ${expiry.expired.previousRevision}` + (expiry.revision ? ` as revision ${expiry.revision.number}` : ' (running already equal)'));
+          outcome = 'rolled-back';
+          try {
+            await opts.rollback(expiry);
+          } catch (err) {
+            log(`kernel re-apply after the rollback failed: ${(err as Error).stack ?? err}`);
+          }
+        }
+      } catch (err) {
+        log(`rollback attempt failed (will retry): ${(err as Error).message}`);
+        await sleep(pollMs);
+      }
+    }
+  } finally {
+    await lock?.release().catch(() => {});
+  }
+}
+
+/** A logger appending timestamped lines to the guard's log file (best effort: logging never stops the guard). */
+export function guardFileLogger(stateDir: string): (message: string) => void {
+  const path = confirmGuardLogPath(stateDir);
+  return (message) => {
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      appendFileSync(path, `${new Date().toISOString()} [${process.pid}] ${message}\n`);
+    } catch {
+      /* nowhere else to report */
+    }
+  };
+}

@@ -1,0 +1,84 @@
+// What the confirm guard does after the store rolled back an unconfirmed commit: re-apply the restored
+// configuration to the kernel through a fresh engine (all or nothing, as every commit), and write the audit record
+// (action confirm-timeout) with the diff and the kernel's answer. The store alone never touches the kernel.
+import { join } from 'node:path';
+import type { Config } from '../config/model.js';
+import { renderCompare } from '../config/diff.js';
+import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../config/store.js';
+import { openDataplane } from '../netlink/open.js';
+import { appendAudit, auditPath, kernelOfApply, type AuditKernel } from './audit.js';
+import { Engine, type ApplyResult } from './engine.js';
+
+/** The lab's persisted in-memory IPVS table: must equal cli/lab.ts LAB_TABLE_FILE (engine must not import cli/). */
+export const LAB_TABLE_FILE = 'lab-ipvs.json';
+
+export interface ReapplyOptions {
+  stateDir: string;
+  lab?: boolean;
+  /** Attempts at the kernel apply (a dataplane error may be passing: a busy netlink socket). */
+  attempts?: number;
+  /** Injectable kernel step for tests: applies `config`, returns the engine's result. */
+  apply?: (config: Config) => Promise<ApplyResult>;
+  /** Pause before attempt i+1 is retryDelayMs × i (default 500). */
+  retryDelayMs?: number;
+  log?: (message: string) => void;
+}
+
+/** Opens the dataplane of this state directory (lab table or kernel), commits `config` through an engine. */
+async function applyThroughEngine(stateDir: string, lab: boolean, config: Config): Promise<ApplyResult> {
+  const dataplane = await openDataplane(lab ? { kind: 'memory', persistPath: join(stateDir, LAB_TABLE_FILE) } : { kind: 'netlink' });
+  try {
+    const engine = new Engine({ dataplane, stateDir });
+    await engine.start();
+    try {
+      return await engine.commit(config);
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await dataplane.close();
+  }
+}
+
+/** The rollback action of the guard: kernel re-apply (retried) + one audit record. Returns the kernel outcome. */
+export async function reapplyAfterExpiry(expiry: ConfirmExpiry, opts: ReapplyOptions): Promise<AuditKernel | null> {
+  const log = opts.log ?? (() => {});
+  const restored = expiry.revision;
+  const who = osIdentity();
+  const replacedConfig = readRevisionConfig(opts.stateDir, expiry.replaced.number);
+  const target = restored?.config ?? replacedConfig;
+  let kernel: AuditKernel | null = null;
+  let error: string | undefined;
+  if (restored) {
+    const attempts = Math.max(1, opts.attempts ?? 3);
+    const apply = opts.apply ?? ((c: Config) => applyThroughEngine(opts.stateDir, Boolean(opts.lab), c));
+    for (let i = 1; i <= attempts; i++) {
+      try {
+        const result = await apply(restored.config);
+        kernel = kernelOfApply(result);
+        if (result.ok) break;
+        error = kernel.failed ?? 'the kernel refused the rollback';
+      } catch (err) {
+        error = (err as Error).message;
+        kernel = { ok: false, applied: [], failed: error };
+      }
+      log(`kernel re-apply attempt ${i}/${attempts} failed: ${error}`);
+      if (i < attempts) await new Promise((r) => setTimeout(r, (opts.retryDelayMs ?? 500) * i));
+    }
+    if (kernel?.ok) error = undefined;
+  }
+  appendAudit(auditPath({ stateDir: opts.stateDir, config: target, lab: opts.lab }), {
+    user: who.user,
+    ...(who.uid !== undefined ? { uid: who.uid } : {}),
+    action: 'confirm-timeout',
+    result: !restored ? 'no-changes' : kernel?.ok ? 'ok' : 'failed',
+    revisionBefore: expiry.replaced.number,
+    revisionAfter: restored ? restored.number : expiry.replaced.number,
+    comment: restored?.comment ?? `commit ${expiry.expired.revision} by ${expiry.expired.user} was not confirmed; running already equalled revision ${expiry.expired.previousRevision}`,
+    deadline: expiry.expired.deadline,
+    ...(restored && replacedConfig ? { diff: renderCompare(replacedConfig, restored.config) } : {}),
+    ...(kernel ? { kernel } : {}),
+    ...(error ? { error } : {}),
+  });
+  return kernel;
+}

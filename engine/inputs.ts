@@ -1,0 +1,44 @@
+// What besides the running configuration decides the desired IPVS table: health verdicts, the operator's
+// runtime administrative state, and the node's VRRP role. Plain data, so compile() stays a pure function.
+import { familyOf } from '../netlink/addr.js';
+import { canonical, hostPort } from './identity.js';
+
+/** A backend's health as the checker sees it. `recovering` ramps the weight up (slow start). */
+export type HealthVerdict =
+  | { state: 'up' }
+  | { state: 'down' }
+  /** Passed its checks again; `fraction` (0..1] of the configured weight is programmed until it reaches 1. */
+  | { state: 'recovering'; fraction: number };
+
+/** The VRRP role of this node; `unknown` when no HA source is configured or it has not reported yet. */
+export type HaRole = 'master' | 'backup' | 'fault' | 'unknown';
+
+/**
+ * Runtime administrative state (not part of the configuration): an operator draining a backend before
+ * maintenance, or taking a service out without a commit. Keys are service names and backendRef() strings.
+ */
+export interface AdminState {
+  disabledServices?: ReadonlySet<string>;
+  disabledBackends?: ReadonlySet<string>;
+  /** Drained backends keep their established connections (weight 0) but get no new ones. */
+  drainedBackends?: ReadonlySet<string>;
+}
+
+export interface EngineInputs {
+  /** Keyed by backendRef(); a backend with no verdict (health disabled, not checked yet) counts as up. */
+  verdicts: ReadonlyMap<string, HealthVerdict>;
+  admin: AdminState;
+  role: HaRole;
+}
+
+export const NO_INPUTS: EngineInputs = { verdicts: new Map(), admin: {}, role: 'unknown' };
+
+/**
+ * How health checkers, admin commands and the engine name one backend of one service: `web/10.0.1.2:8080`.
+ * `port` is the backend's configured port (0 = the service's port, kept as 0 here so a port range's
+ * backend is one backend, not one per port).
+ */
+export function backendRef(service: string, address: string, port: number): string {
+  const af = familyOf(address);
+  return af === null ? `${service}/${address}:${port}` : `${service}/${hostPort(af, canonical(af, address), port)}`;
+}

@@ -1,0 +1,100 @@
+// The record of which IPVS services lbctl put in the kernel, kept in the state directory. With the services
+// the configuration declares, it is what lbctl owns: a service removed from the configuration is still known
+// to be lbctl's (so it is deleted), while Docker's, kube-proxy's or a human's services are never touched.
+//
+// Write-ahead: before an apply creates services, their ids are added to the record (intent); after the apply
+// the record is rewritten to what lbctl then has in the kernel. A crash in between leaves the record a superset,
+// never a subset, so nothing lbctl created can become "foreign" and linger forever.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../netlink/open.js';
+import type { ServiceKey } from '../netlink/dataplane.js';
+
+export const OWNERSHIP_FILE = 'ipvs-owned.json';
+
+interface OwnershipJSON {
+  format: 'lbctl-ipvs-ownership';
+  version: 1;
+  services: Array<{ id: string; key: ServiceKey }>;
+}
+
+export class OwnershipRecord {
+  private entries = new Map<string, ServiceKey>();
+
+  /** `path` null = not persisted (tests that do not care, or a read-only status). */
+  private constructor(private readonly path: string | null) {}
+
+  static inMemory(): OwnershipRecord {
+    return new OwnershipRecord(null);
+  }
+
+  static async load(stateDir: string): Promise<OwnershipRecord> {
+    const path = join(stateDir, OWNERSHIP_FILE);
+    const record = new OwnershipRecord(path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return record;
+      throw e;
+    }
+    let json: OwnershipJSON;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${path}: not valid JSON (${(e as Error).message}); move it aside to let lbctl rebuild it`);
+    }
+    if (json?.format !== 'lbctl-ipvs-ownership' || !Array.isArray(json.services))
+      throw new Error(`${path}: not an lbctl ownership record (expected format "lbctl-ipvs-ownership")`);
+    for (const s of json.services) if (typeof s?.id === 'string') record.entries.set(s.id, s.key);
+    return record;
+  }
+
+  ids(): ReadonlySet<string> {
+    return new Set(this.entries.keys());
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Add ids (intent before an apply); persists only when something is new. */
+  async add(services: Iterable<{ id: string; key: ServiceKey }>): Promise<void> {
+    let changed = false;
+    for (const s of services)
+      if (!this.entries.has(s.id)) {
+        this.entries.set(s.id, s.key);
+        changed = true;
+      }
+    if (changed) await this.save();
+  }
+
+  /** Replace the whole record (after an apply: what lbctl now has in the kernel). */
+  async replace(services: Iterable<{ id: string; key: ServiceKey }>): Promise<void> {
+    const next = new Map<string, ServiceKey>();
+    for (const s of services) next.set(s.id, s.key);
+    if (sameKeys(next, this.entries)) return;
+    this.entries = next;
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    if (!this.path) return;
+    const json: OwnershipJSON = {
+      format: 'lbctl-ipvs-ownership',
+      version: 1,
+      services: [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, key]) => ({ id, key })),
+    };
+    await writeFileAtomic(this.path, JSON.stringify(json, null, 1) + '\n');
+  }
+}
+
+function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}

@@ -1,0 +1,215 @@
+// Plan: the minimal ordered list of IPVS operations that turns the actual table into the desired one.
+// Pure. Rules:
+//  - never an operation on a service lbctl does not own (declared by the configuration or recorded as created
+//    by lbctl); anything else in the kernel is "foreign": left alone and reported;
+//  - owned services that must go are removed first (their destinations go with them, in one op);
+//  - within a kept service: destinations removed, then the service's SET, then destination SETs, then new ones;
+//  - a new service is created before its destinations;
+//  - SET only when an attribute really differs (compare.ts masks HASHED and normalises kernel defaults).
+import { FWD_TUNNEL, SVC_F_PERSISTENT, type IpvsDest, type IpvsOp } from '../netlink/dataplane.js';
+import type { ActualService, ActualState } from './actual.js';
+import { defaultNetmask, destChanges, fwdName, flagNames, netmaskText, sameDest, sameService, serviceChanges, tunName } from './compare.js';
+import type { DesiredService, DesiredState } from './compile.js';
+
+export type StepKind = 'add' | 'change' | 'remove';
+
+export interface PlanStep {
+  kind: StepKind;
+  what: 'service' | 'dest';
+  serviceId: string;
+  /** Configuration service name, when the service is declared. */
+  name?: string;
+  destId?: string;
+  /** For `change`: `weight 100→0`, …; for `add`: the new object's settings. */
+  details: string[];
+  op: IpvsOp;
+}
+
+export interface Plan {
+  steps: PlanStep[];
+  /** Services in the kernel that lbctl does not own, by id (left alone). */
+  foreign: string[];
+  /** What the plan converges to. */
+  desired: DesiredState;
+}
+
+const NO_CHANGES: string[] = [];
+const SIGN: Record<StepKind, string> = { add: '+', change: '~', remove: '-' };
+
+export function isEmpty(plan: Plan): boolean {
+  return plan.steps.length === 0;
+}
+
+/** Ids lbctl owns in the kernel: declared by this configuration, or recorded as created by lbctl. */
+export function ownedIds(desired: DesiredState, recorded: Iterable<string>): Set<string> {
+  const out = new Set<string>(desired.declared.keys());
+  for (const id of recorded) out.add(id);
+  return out;
+}
+
+export function plan(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>): Plan {
+  const steps: PlanStep[] = [];
+  const foreign: string[] = [];
+  for (const [id, entry] of actual.services) {
+    if (desired.services.has(id)) continue;
+    const declared = desired.declared.get(id);
+    if (declared || recorded.has(id)) steps.push(removeServiceStep(entry, declared?.name));
+    else foreign.push(id);
+  }
+  for (const [id, want] of desired.services) planService(want, actual.get(id), steps);
+  return { steps, foreign: foreign.sort(), desired };
+}
+
+/** One step, always built with the same fields in the same order (one object shape: the planner makes 50,000). */
+function step(kind: StepKind, what: 'service' | 'dest', serviceId: string, name: string | undefined, destId: string | undefined, details: string[], op: IpvsOp): PlanStep {
+  return { kind, what, serviceId, name, destId, details, op };
+}
+
+/** Steps for one desired service against its actual entry (absent = not in the kernel). Appends to `steps`. */
+export function planService(want: DesiredService, have: ActualService | undefined, steps: PlanStep[]): void {
+  const { id, name } = want;
+  const af = want.service.key.af;
+  if (!have) {
+    steps.push(step('add', 'service', id, name, undefined, serviceSummary(want), { op: 'newService', service: want.service }));
+    for (const d of want.dests.values())
+      steps.push(step('add', 'dest', id, name, d.id, destSummary(d.dest), { op: 'newDest', key: want.service.key, dest: d.dest }));
+    return;
+  }
+  const key = have.service.key;
+  for (const [did, dest] of have.dests)
+    if (!want.dests.has(did))
+      steps.push(step('remove', 'dest', id, name, did, NO_CHANGES, { op: 'delDest', key, dest: { addr: dest.addr, port: dest.port, af: dest.af } }));
+  if (!sameService(want.service, have.service))
+    steps.push(step('change', 'service', id, name, undefined, serviceChanges(want.service, have.service), { op: 'setService', service: { ...want.service, key } }));
+  let adds: PlanStep[] | undefined;
+  for (const [did, d] of want.dests) {
+    const cur = have.dests.get(did);
+    if (!cur) {
+      (adds ??= []).push(step('add', 'dest', id, name, did, destSummary(d.dest), { op: 'newDest', key, dest: d.dest }));
+      continue;
+    }
+    // Address spelled as the kernel has it, so the SET names exactly the object the kernel holds.
+    if (!sameDest(af, d.dest, cur))
+      steps.push(step('change', 'dest', id, name, did, destChanges(af, d.dest, cur), { op: 'setDest', key, dest: { ...d.dest, addr: cur.addr } }));
+  }
+  if (adds) for (const s of adds) steps.push(s);
+}
+
+function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {
+  return step('remove', 'service', entry.id, name, undefined, name ? NO_CHANGES : ['no longer configured'], { op: 'delService', key: entry.service.key });
+}
+
+function serviceSummary(s: DesiredService): string[] {
+  const svc = s.service;
+  const out = [svc.scheduler];
+  const shown = svc.flags & ~SVC_F_PERSISTENT;
+  if (shown) out.push(`flags ${flagNames(shown, svc.scheduler)}`);
+  if (svc.flags & SVC_F_PERSISTENT)
+    out.push(`persistence ${svc.timeout}s` + (svc.netmask !== defaultNetmask(svc.key.af) ? ` netmask ${netmaskText(svc.key.af, svc.netmask)}` : ''));
+  return out;
+}
+
+function destSummary(d: IpvsDest): string[] {
+  const out = [fwdName(d.fwdMethod)];
+  if (d.tunType !== undefined && (d.fwdMethod & 7) === FWD_TUNNEL) out.push(tunName(d.tunType) + (d.tunPort ? ` port ${d.tunPort}` : ''));
+  out.push(`weight ${d.weight}`);
+  if (d.uThresh) out.push(`u_threshold ${d.uThresh}`);
+  if (d.lThresh) out.push(`l_threshold ${d.lThresh}`);
+  return out;
+}
+
+/**
+ * The plan as text, one line per operation, destinations indented under their service:
+ *   + service tcp 10.0.0.10:80 wrr  (web)
+ *     + dest 10.0.1.2:8080 nat weight 100
+ *     service tcp 10.0.0.11:80  (api)
+ *     ~ dest 10.0.1.2:8080 weight 100→0
+ * A service whose own attributes do not change gets an unsigned header line.
+ */
+export function planLines(p: Plan): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const s of p.steps) {
+    const label = s.name ? `  (${s.name})` : '';
+    if (s.what === 'service') {
+      current = s.serviceId;
+      out.push(`${SIGN[s.kind]} service ${s.serviceId}${s.details.length ? ' ' + s.details.join(' ') : ''}${label}`);
+      continue;
+    }
+    if (current !== s.serviceId) {
+      current = s.serviceId;
+      out.push(`  service ${s.serviceId}${label}`);
+    }
+    out.push(`    ${SIGN[s.kind]} dest ${s.destId}${s.details.length ? ' ' + s.details.join(' ') : ''}`);
+  }
+  return out;
+}
+
+export interface PlanCounts {
+  services: Record<StepKind, number>;
+  dests: Record<StepKind, number>;
+}
+
+export function planCounts(p: Plan): PlanCounts {
+  const counts: PlanCounts = { services: { add: 0, change: 0, remove: 0 }, dests: { add: 0, change: 0, remove: 0 } };
+  for (const s of p.steps) (s.what === 'service' ? counts.services : counts.dests)[s.kind]++;
+  return counts;
+}
+
+/** `3 operations: services +1 ~0 -0, destinations +2 ~0 -0` or `no changes`. */
+export function planSummary(p: Plan): string {
+  if (p.steps.length === 0) return 'no changes';
+  const c = planCounts(p);
+  const n = p.steps.length;
+  return `${n} operation${n === 1 ? '' : 's'}: services +${c.services.add} ~${c.services.change} -${c.services.remove}, destinations +${c.dests.add} ~${c.dests.change} -${c.dests.remove}`;
+}
+
+/** The plan as printable text: operations, summary, and the foreign services left alone. */
+export function formatPlan(p: Plan, opts: { compact?: boolean } = {}): string {
+  const lines = opts.compact === false ? planLines(p) : compactLines(p);
+  lines.push(planSummary(p));
+  if (p.foreign.length) lines.push(`foreign services left alone: ${p.foreign.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * planLines, with the services of one port range that change alike folded into one block:
+ *   + service udp 203.0.113.10:7543-7814 wlc  (switchboard-udp, 272 services)
+ *       + dest 192.168.94.22:7543-7814 nat weight 1
+ * A range of 272 ports is one thing to the operator; 544 nearly identical lines hide the rest of the plan.
+ */
+export function compactLines(p: Plan): string[] {
+  type Block = { port: number | null; name?: string; lines: string[]; shape: string };
+  const groups: PlanStep[][] = [];
+  for (const s of p.steps) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].serviceId === s.serviceId) last.push(s);
+    else groups.push([s]);
+  }
+  const blocks: Block[] = groups.map((g) => {
+    const key = stepKey(g[0]);
+    return { port: 'port' in key ? key.port : null, name: g[0].name, lines: planLines({ ...p, steps: g }), shape: '' };
+  });
+  for (const b of blocks) b.shape = b.port === null ? b.lines.join('\n') : portless(b.lines.join('\n'), b.port);
+  const out: string[] = [];
+  for (let i = 0; i < blocks.length; ) {
+    let j = i + 1;
+    const b = blocks[i];
+    while (j < blocks.length && b.port !== null && b.name && blocks[j].name === b.name && blocks[j].shape === b.shape && blocks[j].port === b.port + (j - i)) j++;
+    if (j - i >= 3) {
+      const range = `${b.port}-${blocks[j - 1].port}`;
+      out.push(...b.shape.split(':<port>').join(`:${range}`).replace(`(${b.name})`, `(${b.name}, ${j - i} services)`).split('\n'));
+    } else for (let k = i; k < j; k++) out.push(...blocks[k].lines);
+    i = j;
+  }
+  return out;
+}
+
+/** The text with `:PORT` (a whole port number) replaced by `:<port>`. */
+export function portless(text: string, port: number): string {
+  return text.replace(new RegExp(`:${port}(?!\\d)`, 'g'), ':<port>');
+}
+
+function stepKey(s: PlanStep) {
+  return s.op.op === 'newService' || s.op.op === 'setService' ? s.op.service.key : s.op.key;
+}

@@ -1,0 +1,91 @@
+// Status: per service, desired against actual: in sync, or what differs. Data only; cli/ and the shell format it.
+import type { ActualState } from './actual.js';
+import type { DesiredState } from './compile.js';
+import { planLines, type Plan } from './plan.js';
+
+export type ServiceState =
+  /** In the kernel exactly as desired. */
+  | 'in-sync'
+  /** Declared and programmable, but not in the kernel. */
+  | 'missing'
+  /** In the kernel with different attributes or destinations. */
+  | 'differs'
+  /** Declared but deliberately not programmed (disabled, HA backup) and indeed absent. */
+  | 'not-programmed'
+  /** lbctl's, must not be there (removed from the configuration, disabled), yet is in the kernel. */
+  | 'stale';
+
+export interface ServiceStatus {
+  id: string;
+  /** Configuration service name (absent for a recorded service no longer configured). */
+  name?: string;
+  state: ServiceState;
+  /** Why not programmed, for `not-programmed`/`stale`. */
+  reason?: string;
+  desiredDests: number;
+  actualDests: number;
+  /** The plan lines that would fix it. */
+  differences: string[];
+}
+
+export interface ForeignService {
+  id: string;
+  dests: number;
+}
+
+export interface StatusReport {
+  inSync: boolean;
+  services: ServiceStatus[];
+  foreign: ForeignService[];
+  /** Operations a sync would send now. */
+  pendingOps: number;
+}
+
+export function statusReport(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>, plan: Plan): StatusReport {
+  const byService = new Map<string, Plan['steps']>();
+  for (const s of plan.steps) {
+    const list = byService.get(s.serviceId) ?? [];
+    list.push(s);
+    byService.set(s.serviceId, list);
+  }
+  const services: ServiceStatus[] = [];
+  const seen = new Set<string>();
+  for (const [id, decl] of desired.declared) {
+    seen.add(id);
+    const want = desired.services.get(id);
+    const have = actual.get(id);
+    const steps = byService.get(id) ?? [];
+    const differences = steps.length ? planLines({ ...plan, steps }) : [];
+    let state: ServiceState;
+    let reason: string | undefined;
+    if (want) state = !have ? 'missing' : steps.length ? 'differs' : 'in-sync';
+    else {
+      reason = desired.notProgrammed.get(decl.name);
+      state = have ? 'stale' : 'not-programmed';
+    }
+    services.push({
+      id,
+      name: decl.name,
+      state,
+      reason,
+      desiredDests: want?.dests.size ?? 0,
+      actualDests: have?.dests.size ?? 0,
+      differences,
+    });
+  }
+  for (const id of recorded) {
+    const have = actual.get(id);
+    if (seen.has(id) || !have) continue;
+    const steps = byService.get(id) ?? [];
+    services.push({
+      id,
+      state: 'stale',
+      reason: 'created by lbctl, no longer configured',
+      desiredDests: 0,
+      actualDests: have.dests.size,
+      differences: planLines({ ...plan, steps }),
+    });
+  }
+  const foreign = plan.foreign.map((id) => ({ id, dests: actual.get(id)?.dests.size ?? 0 }));
+  return { inSync: plan.steps.length === 0, services, foreign, pendingOps: plan.steps.length };
+}

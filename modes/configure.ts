@@ -1,0 +1,98 @@
+// Configuration mode, `HOST(config)#`, and what every configuration level shares (exit, end, top, do, show).
+import { editConfig, ensureService, removeService } from './edit.js';
+import { configOutput, findService } from './exec.js';
+import { derivedCommands } from './schema-commands.js';
+import { serviceName } from './service.js';
+import { type CommandDef } from './types.js';
+
+export const CONFIGURE_HELP: Record<string, string> = {
+  hostname: "This node's name (the prompt)",
+  vip: 'Default virtual IP for every service that names none',
+  service: 'Enter a service (created when new)',
+  no: 'Remove a setting or restore its default',
+  show: 'Show the candidate configuration',
+  exit: 'Leave this level',
+  end: 'Back to exec mode',
+  top: 'Back to the top configuration level',
+  do: 'Run an exec command',
+  $hostname: 'Host name',
+  $vip: 'IPv4 or IPv6 address',
+  $service: 'Service name',
+  $do: 'The exec command',
+};
+
+/** exit, end, top, do: present at every configuration level. */
+export const LEVEL_COMMANDS: CommandDef[] = [
+  { decl: 'exit', help: CONFIGURE_HELP, run: (_a, ctx) => void ctx.exit() },
+  { decl: 'end', help: CONFIGURE_HELP, run: (_a, ctx) => ctx.end() },
+  { decl: 'top', help: CONFIGURE_HELP, run: (_a, ctx) => ctx.top() },
+  // Routed by the session before matching (the rest of the line is an exec command); declared for `?` and docs.
+  { decl: 'do LINE', help: CONFIGURE_HELP, run: () => undefined },
+];
+
+export const CONFIGURE_COMMANDS: CommandDef[] = [
+  {
+    decl: 'hostname HOST',
+    help: {},
+    edits: true,
+    run: (a, ctx) => ctx.setCandidate(editConfig(ctx.candidate(), (c) => void (c.node = { ...c.node, name: a.hostname as string }))),
+  },
+  {
+    decl: 'no hostname',
+    help: {},
+    edits: true,
+    run: (_a, ctx) => ctx.setCandidate(editConfig(ctx.candidate(), (c) => void delete c.node.name)),
+  },
+  {
+    decl: 'vip ADDRESS',
+    help: {},
+    edits: true,
+    run: (a, ctx) => ctx.setCandidate(editConfig(ctx.candidate(), (c) => void (c.vip = a.vip as string))),
+  },
+  {
+    decl: 'no vip',
+    help: {},
+    edits: true,
+    run: (_a, ctx) => ctx.setCandidate(editConfig(ctx.candidate(), (c) => void delete c.vip)),
+  },
+  {
+    decl: 'service NAME',
+    help: {},
+    run: (a, ctx) => {
+      const name = a.service as string;
+      const { config, created } = ensureService(ctx.candidate(), name);
+      if (created) {
+        if (ctx.readOnly) return; // unreachable: read-only users never reach configuration mode
+        ctx.setCandidate(config);
+      }
+      ctx.enter({ kind: 'service', name });
+      return created ? { text: `Service ${name} created.` } : undefined;
+    },
+  },
+  {
+    decl: 'no service SERVICE',
+    help: {},
+    edits: true,
+    run: (a, ctx) => ctx.setCandidate(removeService(ctx.candidate(), a.service as string)),
+  },
+  {
+    decl: 'show [service SERVICE]',
+    help: { service: 'Only this service' },
+    pipes: 'candidate',
+    run: (a, ctx) => {
+      const c = ctx.candidate();
+      if (a.service !== undefined) findService(c, a.service as string);
+      return configOutput(c, a.service as string | undefined);
+    },
+  },
+  ...derivedCommands(),
+  ...LEVEL_COMMANDS,
+];
+
+/** `show` inside a service: that service of the candidate. */
+export const SERVICE_SHOW: CommandDef = {
+  decl: 'show',
+  help: { show: 'Show this service in the candidate configuration' },
+  pipes: 'candidate',
+  run: (_a, ctx) => configOutput(ctx.candidate(), serviceName(ctx)),
+};

@@ -1,0 +1,246 @@
+// Exec mode, `HOST#`: looking at the running system, and the way into configuration mode.
+import type { Config, Service } from '../config/model.js';
+import { renderYaml } from '../config/render.js';
+import { defaultConfig } from '../config/defaults.js';
+import { effectiveVip } from '../config/derive.js';
+import { portsText } from './service.js';
+import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
+import { serviceId } from '../engine/identity.js';
+import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
+
+export const EXEC_HELP: Record<string, string> = {
+  show: 'Show running system information',
+  ipvs: 'The IPVS table (virtual services and their backends)',
+  service: 'One service',
+  services: 'Every configured service, one line each',
+  stats: 'Add packet and byte counters',
+  rate: 'Add rates per second',
+  'running-config': 'The running configuration (YAML)',
+  version: 'lbctl, IPVS and engine versions',
+  configure: 'Enter configuration mode',
+  terminal: 'Terminal settings of this session',
+  exclusive: 'Lock the candidate: others cannot commit meanwhile',
+  private: 'A candidate of your own',
+  length: 'Lines per page (0 = no pager)',
+  width: 'Characters per line',
+  exit: 'Leave the shell',
+  quit: 'Leave the shell',
+  help: 'How to use this shell',
+  $service: 'Service name',
+  $length: 'Lines per page; 0 turns the pager off',
+  $width: 'Characters per line',
+};
+
+/** Text that tells a user why `configure exclusive|private` acts as the shared candidate for now. */
+export const CANDIDATE_KIND_NOTE =
+  'Note: exclusive and private candidates arrive with the commit workflow; this session edits the shared candidate.';
+
+export const HELP_TEXT = [
+  'Help may be requested at any point in a command by entering a question mark "?".',
+  'If nothing matches, the help list is empty; back up until entering a "?" shows the available options.',
+  'Two styles of help are provided:',
+  '1. Full help is available when you are ready to enter a command argument (e.g. "show ?") and describes',
+  '   each possible argument.',
+  '2. Partial help is provided when an abbreviated argument is entered and you want to know what arguments',
+  '   match the input (e.g. "show ip?").',
+  'TAB completes a keyword or a name; every keyword may be shortened to a unique prefix ("sh ipv ser web").',
+  'Output of show commands may be filtered: | include RE, | exclude RE, | begin RE, | section RE, | count,',
+  '| json, | no-more; in configuration mode "show | compare" and "show | display set".',
+  'Modes: "configure" enters configuration mode, "service NAME" a service; "exit" goes up one level,',
+  '"end" (or Ctrl-Z) back to exec, "top" to configuration mode, "do CMD" runs an exec command from any level.',
+].join('\n');
+
+export function findService(config: Config, name: string): Service {
+  const s = config.services.find((x) => x.name === name);
+  if (!s) throw new CommandError(`% Service "${name}" does not exist.`);
+  return s;
+}
+
+export function servicesTable(config: Config): Table {
+  return {
+    columns: [
+      { title: 'Name', shrink: true },
+      { title: 'VIP', shrink: true },
+      { title: 'Proto' },
+      { title: 'Ports', shrink: true },
+      { title: 'Sched' },
+      { title: 'Fwd' },
+      { title: 'Backends', align: 'right' },
+      { title: 'State' },
+    ],
+    rows: config.services.map((s) => [
+      s.name,
+      s.fwmark !== undefined ? `fwmark ${s.fwmark}` : effectiveVip(config, s) ?? '-',
+      s.protocol,
+      s.fwmark !== undefined ? '-' : portsText(s),
+      s.scheduler,
+      s.forwarding.method,
+      `${s.backends.filter((b) => b.enabled).length}/${s.backends.length}`,
+      s.enabled ? 'enabled' : 'shutdown',
+    ]),
+  };
+}
+
+export function serviceDetail(config: Config, s: Service): CommandOutput {
+  const vip = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${effectiveVip(config, s) ?? '(none)'}${s.vip === undefined ? ' (default vip)' : ''}`;
+  const h = s.health;
+  const lines = [
+    `Service ${s.name}, ${s.enabled ? 'enabled' : 'shut down'}`,
+    ...(s.description !== undefined ? [`  Description: ${s.description}`] : []),
+    `  Address: ${vip}  Protocol: ${s.protocol}  Ports: ${s.fwmark !== undefined ? '-' : portsText(s)}`,
+    `  Scheduler: ${s.scheduler}${s.scheduler_flags.length ? ` (${s.scheduler_flags.join(', ')})` : ''}  Forwarding: ${s.forwarding.method}${
+      s.forwarding.tunnel ? ` ${s.forwarding.tunnel.type}${s.forwarding.tunnel.port ? ` port ${s.forwarding.tunnel.port}` : ''}` : ''
+    }`,
+    `  Persistence: ${s.persistence ? `${s.persistence.timeout} s${s.persistence.netmask !== undefined ? ` netmask ${s.persistence.netmask}` : ''}` : 'none'}  On down: ${s.on_down}`,
+    `  Health: ${h.enabled ? h.type.replace(/_/g, '-') : 'disabled'}${h.port ? ` port ${h.port}` : ''}, every ${h.interval_ms} ms, timeout ${h.timeout_ms} ms, down after ${h.fail_after}, up after ${h.recover_after}`,
+    `  Backends: ${s.backends.length}`,
+  ];
+  const table: Table = {
+    columns: [{ title: 'Address', shrink: true }, { title: 'Port', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'State' }],
+    rows: s.backends.map((b) => [b.address, String(b.port), String(b.weight), b.enabled ? 'enabled' : 'disabled']),
+  };
+  return { text: lines.join('\n'), table: s.backends.length ? table : undefined, data: s };
+}
+
+export const EXEC_COMMANDS: CommandDef[] = [
+  {
+    decl: 'show ipvs [service RSERVICE] [stats|rate]$view',
+    help: {},
+    pipes: 'text',
+    run: async (a, ctx) => {
+      let entries;
+      try {
+        entries = await ctx.backend.dataplane().readAll();
+      } catch (e) {
+        throw new CommandError(`% The IPVS table cannot be read: ${(e as Error).message.split('\n')[0]}`);
+      }
+      return ipvsTable(entries, ctx.backend.running(), ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined);
+    },
+  },
+  {
+    decl: 'show services',
+    help: {},
+    pipes: 'text',
+    run: (_a, ctx) => {
+      const c = ctx.backend.running();
+      if (c.services.length === 0) return { text: 'No services configured.', data: [] };
+      return { table: servicesTable(c), data: c.services };
+    },
+  },
+  {
+    decl: 'show service RSERVICE',
+    help: {},
+    pipes: 'text',
+    run: async (a, ctx) => {
+      const c = ctx.backend.running();
+      const out = serviceDetail(c, findService(c, a.service as string));
+      out.text += '\n' + (await kernelPresence(ctx, c, a.service as string));
+      return out;
+    },
+  },
+  {
+    decl: 'show running-config [service RSERVICE]',
+    help: {},
+    pipes: 'config',
+    run: (a, ctx) => configOutput(ctx.backend.running(), a.service as string | undefined),
+  },
+  {
+    decl: 'show version',
+    help: {},
+    pipes: 'text',
+    run: async (_a, ctx) => {
+      const b = ctx.backend;
+      let ipvs = 'unknown';
+      try {
+        const info = await b.dataplane().info();
+        ipvs = `${info.version} (connection table ${info.connTabSize})${b.dataplane().kind === 'memory' ? ', in-memory' : ''}`;
+      } catch (e) {
+        ipvs = `unavailable (${(e as Error).message})`;
+      }
+      const data = {
+        lbctl: b.version,
+        node: nodeName(ctx),
+        ipvs,
+        runningRevision: b.runningRevision(),
+        engine: b.daemonAttached ? 'daemon' : 'in-process',
+        lab: ctx.lab,
+        node_js: process.version,
+      };
+      const text = [
+        `lbctl ${b.version}`,
+        `Node: ${data.node}${ctx.lab ? ' (lab)' : ''}`,
+        `IPVS: ${ipvs}`,
+        `Running revision: ${data.runningRevision}`,
+        `Engine: ${b.daemonAttached ? 'daemon attached' : 'in-process (no daemon)'}`,
+        `Node.js: ${process.version}`,
+      ].join('\n');
+      return { text, data };
+    },
+  },
+  {
+    decl: 'configure [terminal|exclusive|private]$kind',
+    help: { terminal: 'The shared candidate (default)' },
+    noDo: true,
+    run: (a, ctx) => {
+      if (ctx.readOnly) throw new CommandError('% Permission denied: read-only user.');
+      ctx.enter({ kind: 'configure' });
+      const kind = a.kind as string | undefined;
+      const lines = ['Entering configuration mode.'];
+      if (kind === 'exclusive' || kind === 'private') lines.push(CANDIDATE_KIND_NOTE);
+      return { text: lines.join('\n') };
+    },
+  },
+  {
+    decl: 'terminal length <0-512>',
+    help: {},
+    run: (a, ctx) => {
+      ctx.setTerminal({ length: a.length as number });
+    },
+  },
+  {
+    decl: 'terminal width <40-512>',
+    help: {},
+    run: (a, ctx) => {
+      ctx.setTerminal({ width: a.width as number });
+    },
+  },
+  {
+    decl: 'show terminal',
+    help: { terminal: 'Terminal settings of this session' },
+    pipes: 'text',
+    run: (_a, ctx) => ({
+      text: `Length: ${ctx.term.length} lines${ctx.term.length === 0 ? ' (no pager)' : ''}\nWidth: ${ctx.term.width} columns`,
+      data: { ...ctx.term },
+    }),
+  },
+  { decl: 'exit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
+  { decl: 'quit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
+  { decl: 'help', help: {}, pipes: 'text', run: () => ({ text: HELP_TEXT }) },
+];
+
+/** `  In IPVS: 2 of 2 services programmed`: whether the dataplane holds what this service declares. */
+async function kernelPresence(ctx: ModeContext, config: Config, name: string): Promise<string> {
+  const declared = [...ownerNames(config)].filter(([, n]) => n === name).map(([id]) => id);
+  try {
+    const present = new Set((await ctx.backend.dataplane().listServices()).map((s) => serviceId(s.key)));
+    const n = declared.filter((id) => present.has(id)).length;
+    return `  In IPVS: ${n} of ${declared.length} virtual service${declared.length === 1 ? '' : 's'} programmed`;
+  } catch (e) {
+    return `  In IPVS: unknown (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+export function nodeName(ctx: ModeContext): string {
+  return ctx.backend.running().node?.name || ctx.backend.systemHostname();
+}
+
+/** A configuration (or one service of it) as YAML, carrying the model for `| display set` and `| compare`. */
+export function configOutput(config: Config, service?: string): CommandOutput {
+  if (service !== undefined) {
+    const s = findService(config, service);
+    // Only the service: every other section at its default, so the rendering leaves it out.
+    const yaml = renderYaml({ ...defaultConfig(), services: [s] });
+    return { text: yaml.trimEnd(), config: { value: config, service }, data: s };
+  }
+  return { text: renderYaml(config).trimEnd(), config: { value: config }, data: config };
+}

@@ -1,0 +1,85 @@
+// Generates docs/commands.md from the grammar: every command of every mode with the help of each token, and
+// the pipes. `node build/modes/gen-docs.js` rewrites the file; a unit test fails when it is stale.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { INCOMPLETE, INVALID_INPUT, UNRECOGNIZED } from '../completion/errors.js';
+import { modeGrammars, MODE_TITLES, type ModeGrammar } from './index.js';
+import type { ModeKind } from './types.js';
+import { pipeGrammar } from '../shell/pipes.js';
+
+function section(title: string, g: ModeGrammar | ReturnType<typeof pipeGrammar>, prefix = ''): string[] {
+  const out = [`## ${title}`, ''];
+  for (const spec of g.specs()) {
+    out.push(`### \`${prefix}${spec.decl.replace(/\$[A-Za-z0-9_-]+/g, '')}\``, '');
+    out.push('| token | help |', '|---|---|');
+    for (const t of (g as ModeGrammar).describe(spec as never)) out.push(`| \`${t.token.replace(/\|/g, '\\|')}\` | ${t.help.replace(/\|/g, '\\|')} |`);
+    out.push('');
+  }
+  return out;
+}
+
+export function renderCommandsDoc(): string {
+  const g = modeGrammars();
+  const lines = [
+    '# lbctl shell commands',
+    '',
+    '<!-- Generated from the grammar by `node build/modes/gen-docs.js`; do not edit by hand (a test checks it). -->',
+    '',
+    'Every keyword may be shortened to a unique prefix (`sh ipv ser web`); an exact keyword beats a longer one.',
+    'Optional parts in `[...]` that follow each other may be given in any order, each at most once.',
+    '`?` lists what may come next (`<cr>`: the command may end here); TAB completes a keyword or a name.',
+    'Values: `<a-b>` a number in that range, `<a-b>-<a-b>` a range written FROM-TO, `ADDRESS` an IPv4 or IPv6',
+    'address, `TEXT` one word or several in double quotes, `LINE` the rest of the line, `NAME` a name',
+    '(existing names are offered by TAB and `?`).',
+    '',
+    '## Modes',
+    '',
+    '| mode | prompt | entered with | left with |',
+    '|---|---|---|---|',
+    '| exec | `HOST#` (`HOST>` for a read-only user) | login | `exit`, `quit` |',
+    '| configuration | `HOST(config)#` | `configure` | `exit` (up one level), `end` or Ctrl-Z (to exec) |',
+    '| service | `HOST(config-svc-NAME)#` | `service NAME` | `exit` (to configuration), `top`, `end` |',
+    '',
+    'HOST is the node name of the running configuration (the system host name when unset); under `--lab` it reads',
+    '`HOST[lab]`. When the HA role is known, `{master}` or `{backup}` stands on the line above the prompt.',
+    '`do COMMAND` runs an exec command from any configuration level. Edits go to the candidate configuration;',
+    '`show | compare` shows how it differs from running.',
+    '',
+    '## Errors',
+    '',
+    'A rejected line gets exactly one of these forms:',
+    '',
+    '```',
+    'HOST#show ipvz',
+    '               ^',
+    INVALID_INPUT,
+    'HOST#s',
+    '% Ambiguous command:  "s"',
+    '  service',
+    '  show',
+    'HOST#show',
+    INCOMPLETE,
+    '```',
+    '',
+    `The caret stands under the first character that matches nothing. An unknown existing-name value adds a line`,
+    '`% Unknown service "wbe": did you mean "web"?`. `?` after a word that starts no keyword prints',
+    `\`${UNRECOGNIZED}\`. A command that is understood but refused prints one line starting with \`% \``,
+    '(for example `% Service "web" does not exist.`).',
+    '',
+  ];
+  for (const kind of ['exec', 'configure', 'service'] as ModeKind[]) lines.push(...section(MODE_TITLES[kind], g[kind]));
+  lines.push(
+    ...section('Pipes (after any show command: `show ... | STAGE | STAGE`)', pipeGrammar('candidate'), '| '),
+    '`display set` applies to configurations (`show running-config`, `show` in configuration mode);',
+    '`compare` to the candidate (`show` in configuration mode). Quote a regular expression that holds `|`.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export const COMMANDS_DOC = fileURLToPath(new URL('../../docs/commands.md', import.meta.url));
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(COMMANDS_DOC, renderCommandsDoc());
+  process.stdout.write(`wrote ${COMMANDS_DOC}\n`);
+}

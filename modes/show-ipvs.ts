@@ -1,0 +1,89 @@
+// `show ipvs`: the IPVS table the engine programmed (kernel or in-memory), as ipvsadm -Ln shows it, with the
+// configuration service each entry belongs to; `stats` and `rate` add the kernel's counters.
+import type { Config } from '../config/model.js';
+import type { IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
+import { compile } from '../engine/compile.js';
+import { destId, serviceId } from '../engine/identity.js';
+import { flagNames, fwdName, tunName } from '../engine/compare.js';
+import type { CommandOutput, Table } from './types.js';
+
+export type IpvsView = 'basic' | 'stats' | 'rate';
+
+/** service id → configuration service name, for the services this configuration declares. */
+export function ownerNames(config: Config): Map<string, string> {
+  try {
+    const desired = compile(config);
+    return new Map([...desired.declared].map(([id, d]) => [id, d.name]));
+  } catch {
+    return new Map();
+  }
+}
+
+const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats][]> = {
+  stats: [
+    ['Conns', 'conns'],
+    ['InPkts', 'inPkts'],
+    ['OutPkts', 'outPkts'],
+    ['InBytes', 'inBytes'],
+    ['OutBytes', 'outBytes'],
+  ],
+  rate: [
+    ['CPS', 'cps'],
+    ['InPPS', 'inPps'],
+    ['OutPPS', 'outPps'],
+    ['InBPS', 'inBps'],
+    ['OutBPS', 'outBps'],
+  ],
+};
+
+export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsView, onlyService?: string): CommandOutput {
+  const owners = ownerNames(config);
+  const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
+  const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
+  const table: Table = {
+    columns: [
+      { title: 'Virtual service -> Backend', shrink: true },
+      { title: 'Name', shrink: true },
+      { title: 'Sched/Fwd' },
+      { title: 'Flags/Weight', align: 'right' },
+      ...(view === 'basic'
+        ? [
+            { title: 'ActiveConn', align: 'right' as const },
+            { title: 'InActConn', align: 'right' as const },
+          ]
+        : statCols.map(([t]) => ({ title: t, align: 'right' as const }))),
+    ],
+    rows: [],
+  };
+  const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
+  for (const e of chosen) {
+    const id = serviceId(e.service.key);
+    const svc = e.service;
+    const flags = [flagNames(svc.flags), svc.timeout ? `persistent ${svc.timeout}` : ''].filter((x) => x && x !== 'none').join(' ');
+    table.rows.push([
+      id,
+      owners.get(id) ?? '(not ours)',
+      svc.scheduler,
+      flags,
+      ...(view === 'basic' ? ['', ''] : stat(svc.stats)),
+    ]);
+    for (const d of e.dests) {
+      const fwd = fwdName(d.fwdMethod) + (d.tunType !== undefined && fwdName(d.fwdMethod) === 'tunnel' ? `/${tunName(d.tunType)}` : '');
+      table.rows.push([
+        `  -> ${destId(e.service.key.af, d)}`,
+        '',
+        fwd,
+        String(d.weight),
+        ...(view === 'basic' ? [String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats)),
+      ]);
+    }
+  }
+  const data = chosen.map((e) => ({
+    id: serviceId(e.service.key),
+    name: owners.get(serviceId(e.service.key)) ?? null,
+    service: e.service,
+    dests: e.dests,
+  }));
+  const header = `IP Virtual Server: ${chosen.length} service${chosen.length === 1 ? '' : 's'}`;
+  return { text: header, table: chosen.length ? table : undefined, data };
+}

@@ -1,0 +1,88 @@
+// The shapes shared by every mode: a command (declaration + help + handler), what a handler may do to the
+// session (ModeContext), and what it returns (CommandOutput). Handlers are small: they read arguments, call a
+// pure edit (modes/edit-*.ts) on the candidate, and return data; the session formats and pipes it.
+import type { Config } from '../config/model.js';
+import type { Args } from '../completion/grammar.js';
+import type { ShellBackend } from './backend.js';
+
+/** Where the operator is: exec, configure, or inside one service. */
+export type ModeFrame = { kind: 'exec' } | { kind: 'configure' } | { kind: 'service'; name: string };
+export type ModeKind = ModeFrame['kind'];
+
+export interface Column {
+  title: string;
+  align?: 'left' | 'right';
+  /** May be cut (with …) when the table is wider than the terminal. */
+  shrink?: boolean;
+}
+
+export interface Table {
+  columns: Column[];
+  rows: string[][];
+  /** Lines printed above the table. */
+  title?: string;
+}
+
+export interface CommandOutput {
+  /** Plain text, one string (may hold newlines). */
+  text?: string;
+  /** A table, aligned to the terminal width by the session. Printed after `text`. */
+  table?: Table;
+  /** The same information as data, for `| json`. */
+  data?: unknown;
+  /** A configuration shown by this command, for `| display set` and `| compare`. */
+  config?: { value: Config; service?: string };
+  /** End the shell (exit at exec level). */
+  exitShell?: boolean;
+}
+
+/** How a show command's output may be piped: plain text filters, plus `display set`, plus `compare`. */
+export type PipeKind = 'text' | 'config' | 'candidate';
+
+export interface CommandDef {
+  decl: string;
+  help: Record<string, string>;
+  /** Shown in docs/commands.md (defaults to the help of the first keyword). */
+  summary?: string;
+  pipes?: PipeKind;
+  /** Changes the candidate: refused for a read-only user. */
+  edits?: boolean;
+  /** Changes the mode or ends the shell: not allowed after `do`. */
+  noDo?: boolean;
+  run(args: Args, ctx: ModeContext, keywords: string[]): CommandOutput | void | Promise<CommandOutput | void>;
+}
+
+export interface TerminalState {
+  length: number;
+  width: number;
+}
+
+export interface ModeContext {
+  readonly backend: ShellBackend;
+  readonly user: string;
+  readonly readOnly: boolean;
+  readonly lab: boolean;
+  /** The mode stack, exec first. */
+  readonly frames: readonly ModeFrame[];
+  /** The candidate being edited (a copy of running on first `configure`). */
+  candidate(): Config;
+  setCandidate(config: Config): void;
+  enter(frame: ModeFrame): void;
+  /** Up one level; at exec this ends the shell (the returned flag says so). */
+  exit(): boolean;
+  /** Back to exec. */
+  end(): void;
+  /** Back to configure. */
+  top(): void;
+  /** The terminal settings (read). */
+  readonly term: TerminalState;
+  /** `terminal length|width`: the operator's choice, kept over later resizes. */
+  setTerminal(settings: Partial<TerminalState>): void;
+}
+
+/** A refusal in the "% message" form; the session prints it as the command's error. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message.startsWith('% ') ? message : `% ${message}`);
+  }
+}

@@ -1,0 +1,143 @@
+// The only native code lbctl calls: libc's socket functions through ffi-rs (a prebuilt N-API binary shipped in
+// its npm package; nothing is compiled at install). Every call returns the C value and captures errno.
+// Buffers passed as U8Array are filled in place by the C side (recv, getsockopt).
+import { createRequire } from 'node:module';
+import { DataplaneUnavailableError } from './errors.js';
+
+type FfiModule = typeof import('ffi-rs');
+const LIB = 'lbctl_libc';
+
+let ffi: FfiModule | null = null;
+
+function lib(): FfiModule {
+  if (ffi) return ffi;
+  try {
+    // ffi-rs is CommonJS with a native addon; require keeps it out of the ESM graph until first use.
+    const mod = createRequire(import.meta.url)('ffi-rs') as FfiModule;
+    mod.open({ library: LIB, path: 'libc.so.6' });
+    ffi = mod;
+    return mod;
+  } catch (e) {
+    throw new DataplaneUnavailableError(
+      'no-ffi',
+      `cannot load the libc binding (ffi-rs): ${(e as Error).message}; reinstall lbctl's dependencies with 'npm ci'`,
+    );
+  }
+}
+
+export interface CResult {
+  value: number;
+  errno: number;
+}
+
+/** `ssize` for ssize_t returns (send, recv); int otherwise (reading an int as 64 bits would see garbage). */
+function call(funcName: string, paramsType: number[], paramsValue: unknown[], ssize = false): CResult {
+  const m = lib();
+  const r = m.load({
+    library: LIB,
+    funcName,
+    retType: ssize ? m.DataType.I64 : m.DataType.I32,
+    paramsType,
+    paramsValue,
+    errno: true,
+  }) as unknown as { value: number; errnoCode: number };
+  return { value: Number(r.value), errno: r.value < 0 ? r.errnoCode : 0 };
+}
+
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_GENERIC = 16;
+export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_SNDBUFFORCE = 32;
+export const SO_RCVBUFFORCE = 33;
+export const SOL_NETLINK = 270;
+export const NETLINK_ADD_MEMBERSHIP = 1;
+export const NETLINK_DROP_MEMBERSHIP = 2;
+export const NETLINK_CAP_ACK = 10;
+export const NETLINK_EXT_ACK = 11;
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const POLLIN = 0x1;
+
+const T = () => lib().DataType;
+
+export function socket(domain: number, type: number, protocol: number): CResult {
+  return call('socket', [T().I32, T().I32, T().I32], [domain, type, protocol]);
+}
+
+/** bind(fd, sockaddr_nl{AF_NETLINK, pid, groups}). */
+export function bindNetlink(fd: number, pid: number, groups: number): CResult {
+  const sa = Buffer.alloc(12);
+  sa.writeUInt16LE(AF_NETLINK, 0);
+  sa.writeUInt32LE(pid >>> 0, 4);
+  sa.writeUInt32LE(groups >>> 0, 8);
+  return call('bind', [T().I32, T().U8Array, T().I32], [fd, sa, sa.length]);
+}
+
+/** getsockname: the port id the kernel assigned. */
+export function getNetlinkPortId(fd: number): CResult {
+  const sa = Buffer.alloc(12);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(12, 0);
+  const r = call('getsockname', [T().I32, T().U8Array, T().U8Array], [fd, sa, len]);
+  return r.value < 0 ? r : { value: sa.readUInt32LE(4), errno: 0 };
+}
+
+export function send(fd: number, buf: Buffer, flags = 0): CResult {
+  return call('send', [T().I32, T().U8Array, T().U64, T().I32], [fd, buf, buf.length, flags], true);
+}
+
+/** recv into `buf` (filled in place); the value is the datagram length (may exceed buf with MSG_TRUNC). */
+export function recv(fd: number, buf: Buffer, flags = 0): CResult {
+  return call('recv', [T().I32, T().U8Array, T().U64, T().I32], [fd, buf, buf.length, flags], true);
+}
+
+export function setsockoptInt(fd: number, level: number, name: number, value: number): CResult {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value, 0);
+  return call('setsockopt', [T().I32, T().I32, T().I32, T().U8Array, T().I32], [fd, level, name, v, 4]);
+}
+
+export function getsockoptInt(fd: number, level: number, name: number): CResult {
+  const v = Buffer.alloc(4);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(4, 0);
+  const r = call('getsockopt', [T().I32, T().I32, T().I32, T().U8Array, T().U8Array], [fd, level, name, v, len]);
+  return r.value < 0 ? r : { value: v.readInt32LE(0), errno: 0 };
+}
+
+export function close(fd: number): CResult {
+  return call('close', [T().I32], [fd]);
+}
+
+function pollfd(fd: number): Buffer {
+  const p = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
+  p.writeInt32LE(fd, 0);
+  p.writeInt16LE(POLLIN, 4);
+  return p;
+}
+
+/** poll() one fd for input, blocking the calling thread for at most timeoutMs. value: 1 ready, 0 timeout. */
+export function pollIn(fd: number, timeoutMs: number): CResult {
+  return call('poll', [T().U8Array, T().U64, T().I32], [pollfd(fd), 1, timeoutMs]);
+}
+
+/** The same poll, run on a worker thread so the event loop keeps turning while the kernel is silent. */
+export async function pollInAsync(fd: number, timeoutMs: number): Promise<CResult> {
+  const m = lib();
+  const r = (await m.load({
+    library: LIB,
+    funcName: 'poll',
+    retType: m.DataType.I32,
+    paramsType: [m.DataType.U8Array, m.DataType.U64, m.DataType.I32],
+    paramsValue: [pollfd(fd), 1, timeoutMs],
+    errno: true,
+    runInNewThread: true,
+  })) as unknown as { value: number; errnoCode: number };
+  return { value: Number(r.value), errno: r.value < 0 ? r.errnoCode : 0 };
+}

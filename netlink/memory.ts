@@ -1,0 +1,405 @@
+// The in-memory IPVS: the kernel's semantics and errno values for the same operations, for unit tests and
+// `lbctl --lab`. Checks happen in the order net/netfilter/ipvs/ip_vs_ctl.c makes them, so the first error the
+// kernel would report is the one reported here. The shared contract suite (test/unit/netlink/dataplane-contract.ts)
+// runs against both this and the kernel, so they cannot drift apart.
+import {
+  AF_INET,
+  AF_INET6,
+  FWD_TUNNEL,
+  IPPROTO_TCP,
+  SVC_F_HASHED,
+  TUN_GRE,
+  TUN_GUE,
+  type AddressFamily,
+  type Dataplane,
+  type IpvsDest,
+  type IpvsOp,
+  type IpvsService,
+  type IpvsStats,
+  type IpvsTableEntry,
+  type IpvsTimeouts,
+  type OpResult,
+  type ServiceKey,
+} from './dataplane.js';
+import { addrToBytes } from './addr.js';
+import { describeKey, describeOp } from './describe.js';
+import { EEXIST, EINVAL, ENOENT, ERANGE, ESRCH } from './errno.js';
+import { DataplaneError } from './errors.js';
+import { checkDest, checkDestId, checkKey, checkOp, checkService, checkTimeouts, InputError } from './validate.js';
+
+/** Schedulers Debian 12's kernel (6.1) ships as ip_vs_<name> modules, plus "none" (no scheduler). "twos" (6.2+) is absent. */
+export const KNOWN_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'none'];
+export const KNOWN_PERSISTENCE_ENGINES = ['sip'];
+/** Kernel defaults (ip_vs_proto_tcp.c / ip_vs_proto_udp.c). */
+export const DEFAULT_TIMEOUTS: IpvsTimeouts = { tcp: 900, tcpFin: 120, udp: 300 };
+/** HZ of Debian's amd64 kernel: ip_vs_set_timeout refuses values above INT_MAX / HZ. */
+const KERNEL_HZ = 250;
+const MAX_TIMEOUT = Math.floor(0x7fffffff / KERNEL_HZ);
+const TUN_FLAG_REMCSUM = 2;
+
+export function zeroStats(): IpvsStats {
+  return { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
+}
+
+interface StoredDest {
+  dest: IpvsDest & { af: AddressFamily };
+  stats: IpvsStats;
+}
+interface StoredService {
+  /** As stored by the kernel: flags include HASHED. */
+  service: IpvsService;
+  stats: IpvsStats;
+  dests: StoredDest[];
+}
+
+export interface MemoryDataplaneOptions {
+  /** Called after every change (apply with at least one op, zero, flush, setTimeouts); awaited. */
+  onChange?: (dp: MemoryDataplane) => void | Promise<void>;
+}
+
+/** JSON form of the table (bigints as decimal strings). */
+export interface MemoryDataplaneJSON {
+  format: 'lbctl-memory-ipvs';
+  version: 1;
+  timeouts: IpvsTimeouts;
+  services: Array<{ service: IpvsService; stats: Record<string, string>; dests: Array<{ dest: IpvsDest; stats: Record<string, string> }> }>;
+}
+
+function keyId(key: ServiceKey): string {
+  return 'fwmark' in key ? `${key.af}/fw/${key.fwmark}` : `${key.af}/${key.protocol}/${key.addr}/${key.port}`;
+}
+
+/** The kernel treats FWMARK=0 as "no fwmark": a tcp service on the zero address and port 0. */
+function kernelKey(key: ServiceKey): ServiceKey {
+  if ('fwmark' in key && key.fwmark === 0)
+    return { af: key.af, protocol: IPPROTO_TCP, addr: key.af === AF_INET ? '0.0.0.0' : '::', port: 0 };
+  return key;
+}
+
+function fail(errno: number, request: string): never {
+  throw new DataplaneError(errno, request);
+}
+
+function isUsableV4Dest(addr: string): boolean {
+  const b = addrToBytes(AF_INET, addr);
+  // inet_addr_type(): 0.0.0.0/8 and 255.255.255.255 are "broadcast", 224.0.0.0/4 multicast; neither is allowed.
+  if (b[0] === 0 || (b[0] & 0xf0) === 0xe0 || b.every((x) => x === 0xff)) return false;
+  return true;
+}
+
+function isUsableV6Dest(addr: string): boolean {
+  const b = addrToBytes(AF_INET6, addr);
+  if (b.every((x) => x === 0)) return false; // unspecified
+  if (b[0] === 0xff) return false; // multicast
+  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return false; // link-local
+  return true;
+}
+
+const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
+const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
+function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
+  const s = zeroStats();
+  for (const k of Object.keys(s) as (keyof IpvsStats)[]) if (o?.[k] !== undefined) s[k] = BigInt(o[k]);
+  return s;
+}
+
+export class MemoryDataplane implements Dataplane {
+  readonly kind = 'memory' as const;
+  private services = new Map<string, StoredService>();
+  private timeouts: IpvsTimeouts = { ...DEFAULT_TIMEOUTS };
+  private sent = 0;
+  private readonly onChange?: MemoryDataplaneOptions['onChange'];
+
+  constructor(opts: MemoryDataplaneOptions = {}) {
+    this.onChange = opts.onChange;
+  }
+
+  async info() {
+    this.sent++;
+    return { version: '1.2.1', connTabSize: 4096 };
+  }
+
+  async listServices(): Promise<IpvsService[]> {
+    this.sent++;
+    return [...this.services.values()].map((s) => this.readService(s));
+  }
+
+  async getService(key: ServiceKey): Promise<IpvsService | null> {
+    const parsed = this.parseKey(key, `getService ${describeKey(key)}`);
+    this.sent++;
+    const stored = this.find(parsed);
+    return stored ? this.readService(stored) : null;
+  }
+
+  async listDests(key: ServiceKey): Promise<IpvsDest[]> {
+    // The kernel's dest dump answers nothing (no error) for a missing or malformed service.
+    let stored: StoredService | undefined;
+    try {
+      stored = this.find(kernelKey(checkKey(key)));
+    } catch {
+      return [];
+    }
+    this.sent++;
+    return stored ? stored.dests.map((d) => this.readDest(stored!, d)) : [];
+  }
+
+  async readAll(): Promise<IpvsTableEntry[]> {
+    const services = await this.listServices();
+    const out: IpvsTableEntry[] = [];
+    for (const service of services) out.push({ service, dests: await this.listDests(service.key) });
+    return out;
+  }
+
+  async apply(ops: IpvsOp[]): Promise<OpResult[]> {
+    const results = ops.map((op): OpResult => {
+      try {
+        try {
+          checkOp(op);
+        } catch (e) {
+          // Refused before reaching the kernel, as NetlinkDataplane does: no message is counted.
+          if (e instanceof InputError) fail(e.errno, `${describeOp(op)}: ${e.message}`);
+          throw e;
+        }
+        this.sent++;
+        this.applyOne(op);
+        return { ok: true };
+      } catch (e) {
+        if (e instanceof DataplaneError) return { ok: false, errno: e.errno, code: e.code, message: e.message };
+        throw e;
+      }
+    });
+    if (ops.length) await this.changed();
+    return results;
+  }
+
+  async getTimeouts(): Promise<IpvsTimeouts> {
+    this.sent++;
+    return { ...this.timeouts };
+  }
+
+  async setTimeouts(t: Partial<IpvsTimeouts>): Promise<void> {
+    try {
+      checkTimeouts(t);
+    } catch (e) {
+      if (e instanceof InputError) fail(e.errno, `setTimeouts: ${e.message}`);
+      throw e;
+    }
+    this.sent++;
+    // ip_vs_set_timeout: all three are checked first, then each non-zero one is set (0 = unchanged).
+    for (const v of [t.tcp, t.tcpFin, t.udp]) if (v !== undefined && v > MAX_TIMEOUT) fail(EINVAL, 'setTimeouts');
+    if (t.tcp) this.timeouts.tcp = t.tcp;
+    if (t.tcpFin) this.timeouts.tcpFin = t.tcpFin;
+    if (t.udp) this.timeouts.udp = t.udp;
+    await this.changed();
+  }
+
+  async zero(key?: ServiceKey): Promise<void> {
+    if (key === undefined) {
+      this.sent++;
+      for (const s of this.services.values()) this.zeroService(s);
+    } else {
+      const request = `zero ${describeKey(key)}`;
+      const parsed = this.parseKey(key, request);
+      this.sent++;
+      const stored = this.find(parsed);
+      if (!stored) fail(ESRCH, request);
+      this.zeroService(stored);
+    }
+    await this.changed();
+  }
+
+  async flush(): Promise<void> {
+    this.sent++;
+    this.services.clear();
+    await this.changed();
+  }
+
+  messagesSent(): number {
+    return this.sent;
+  }
+
+  async close(): Promise<void> {}
+
+  /** Test and lab hook: add to a service's or a destination's counters as traffic would. */
+  addTraffic(key: ServiceKey, dest: { addr: string; port: number } | null, delta: Partial<IpvsStats>): void {
+    const stored = this.find(kernelKey(checkKey(key)));
+    if (!stored) fail(ESRCH, `addTraffic ${describeKey(key)}`);
+    const targets = [stored.stats];
+    if (dest) {
+      const id = checkDestId(stored.service.key.af, dest);
+      const d = stored.dests.find((x) => x.dest.af === id.af && x.dest.addr === id.addr && x.dest.port === id.port);
+      if (!d) fail(ENOENT, `addTraffic ${describeKey(key)}`);
+      targets.push(d.stats);
+    }
+    for (const t of targets) for (const [k, v] of Object.entries(delta)) t[k as keyof IpvsStats] += v as bigint;
+  }
+
+  toJSON(): MemoryDataplaneJSON {
+    return {
+      format: 'lbctl-memory-ipvs',
+      version: 1,
+      timeouts: { ...this.timeouts },
+      services: [...this.services.values()].map((s) => ({
+        service: structuredClone(s.service),
+        stats: statsToJSON(s.stats),
+        dests: s.dests.map((d) => ({ dest: structuredClone(d.dest), stats: statsToJSON(d.stats) })),
+      })),
+    };
+  }
+
+  static fromJSON(json: unknown, opts: MemoryDataplaneOptions = {}): MemoryDataplane {
+    const j = json as MemoryDataplaneJSON;
+    if (!j || j.format !== 'lbctl-memory-ipvs' || j.version !== 1 || !Array.isArray(j.services))
+      throw new Error('not an lbctl in-memory IPVS table (expected format "lbctl-memory-ipvs", version 1)');
+    const dp = new MemoryDataplane(opts);
+    dp.timeouts = { ...DEFAULT_TIMEOUTS, ...j.timeouts };
+    for (const s of j.services) {
+      const service = checkService(s.service);
+      service.flags = s.service.flags | SVC_F_HASHED;
+      const key = kernelKey(service.key);
+      service.key = key;
+      dp.services.set(keyId(key), {
+        service,
+        stats: statsFromJSON(s.stats),
+        dests: s.dests.map((d) => ({ dest: checkDest(key.af, d.dest), stats: statsFromJSON(d.stats) })),
+      });
+    }
+    return dp;
+  }
+
+  // ---- internals ----
+
+  private async changed() {
+    if (this.onChange) await this.onChange(this);
+  }
+
+  private parseKey(key: ServiceKey, request: string): ServiceKey {
+    try {
+      return kernelKey(checkKey(key));
+    } catch (e) {
+      if (e instanceof InputError) fail(e.errno, request);
+      throw e;
+    }
+  }
+
+  private find(key: ServiceKey): StoredService | undefined {
+    return this.services.get(keyId(key));
+  }
+
+  private zeroService(s: StoredService) {
+    s.stats = zeroStats();
+    for (const d of s.dests) d.stats = zeroStats();
+  }
+
+  private readService(s: StoredService): IpvsService {
+    const out: IpvsService = {
+      key: { ...s.service.key },
+      scheduler: s.service.scheduler,
+      flags: s.service.flags & ~SVC_F_HASHED,
+      timeout: s.service.timeout,
+      netmask: s.service.netmask,
+      stats: cloneStats(s.stats),
+    };
+    if (s.service.peName) out.peName = s.service.peName;
+    return out;
+  }
+
+  private readDest(s: StoredService, d: StoredDest): IpvsDest {
+    const out: IpvsDest = {
+      addr: d.dest.addr,
+      port: d.dest.port,
+      fwdMethod: d.dest.fwdMethod & 7,
+      weight: d.dest.weight,
+      uThresh: d.dest.uThresh,
+      lThresh: d.dest.lThresh,
+      tunType: d.dest.tunType ?? 0,
+      tunPort: d.dest.tunPort ?? 0,
+      tunFlags: d.dest.tunFlags ?? 0,
+      activeConns: 0,
+      inactConns: 0,
+      persistConns: 0,
+      stats: cloneStats(d.stats),
+    };
+    if (d.dest.af !== s.service.key.af) out.af = d.dest.af;
+    return out;
+  }
+
+  private applyOne(op: IpvsOp): void {
+    const request = describeOp(op);
+    const guard = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        if (e instanceof InputError) fail(e.errno, request);
+        throw e;
+      }
+    };
+    switch (op.op) {
+      case 'newService': {
+        const service = guard(() => checkService(op.service));
+        service.key = kernelKey(service.key);
+        if (this.find(service.key)) fail(EEXIST, request);
+        this.checkServiceSettings(service, request);
+        service.flags = (service.flags | SVC_F_HASHED) >>> 0;
+        this.services.set(keyId(service.key), { service, stats: zeroStats(), dests: [] });
+        return;
+      }
+      case 'setService': {
+        const service = guard(() => checkService(op.service));
+        service.key = kernelKey(service.key);
+        const stored = this.find(service.key);
+        if (!stored) fail(ESRCH, request);
+        this.checkServiceSettings(service, request);
+        service.flags = (service.flags | SVC_F_HASHED) >>> 0;
+        stored.service = service;
+        return;
+      }
+      case 'delService': {
+        const key = guard(() => kernelKey(checkKey(op.key)));
+        if (!this.services.delete(keyId(key))) fail(ESRCH, request);
+        return;
+      }
+      case 'newDest':
+      case 'setDest': {
+        const key = guard(() => kernelKey(checkKey(op.key)));
+        const stored = this.find(key);
+        if (!stored) fail(ESRCH, request);
+        const dest = guard(() => checkDest(key.af, op.dest));
+        // Mixed families only with tunnel forwarding (ip_vs_genl_set_cmd).
+        if (dest.af !== key.af && (dest.fwdMethod & 7) !== FWD_TUNNEL) fail(EINVAL, request);
+        if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, request);
+        if (dest.lThresh > dest.uThresh) fail(ERANGE, request);
+        if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, request);
+        if (dest.tunType === TUN_GRE && (dest.tunFlags ?? 0) & TUN_FLAG_REMCSUM) fail(EINVAL, request);
+        const index = stored.dests.findIndex((x) => x.dest.af === dest.af && x.dest.addr === dest.addr && x.dest.port === dest.port);
+        if (op.op === 'newDest') {
+          if (index >= 0) fail(EEXIST, request);
+          if (!(dest.af === AF_INET ? isUsableV4Dest(dest.addr) : isUsableV6Dest(dest.addr))) fail(EINVAL, request);
+          stored.dests.push({ dest, stats: zeroStats() });
+        } else {
+          if (index < 0) fail(ENOENT, request);
+          stored.dests[index].dest = dest;
+        }
+        return;
+      }
+      case 'delDest': {
+        const key = guard(() => kernelKey(checkKey(op.key)));
+        const stored = this.find(key);
+        if (!stored) fail(ESRCH, request);
+        const id = guard(() => checkDestId(key.af, op.dest));
+        const index = stored.dests.findIndex((x) => x.dest.af === id.af && x.dest.addr === id.addr && x.dest.port === id.port);
+        if (index < 0) fail(ENOENT, request);
+        stored.dests.splice(index, 1);
+        return;
+      }
+    }
+  }
+
+  /** ip_vs_add_service / ip_vs_edit_service: scheduler, persistence engine, IPv6 prefix length. */
+  private checkServiceSettings(s: IpvsService, request: string) {
+    if (!KNOWN_SCHEDULERS.includes(s.scheduler)) fail(ENOENT, request);
+    if (s.peName && !KNOWN_PERSISTENCE_ENGINES.includes(s.peName)) fail(ENOENT, request);
+    if (s.key.af === AF_INET6 && (s.netmask < 1 || s.netmask > 128)) fail(EINVAL, request);
+  }
+}
+

@@ -1,0 +1,42 @@
+// Plain-text rendering of tables, aligned to the terminal width: columns as wide as their widest cell; when
+// the table is wider than the terminal, the columns marked `shrink` are cut (with …) until it fits.
+import type { Table } from '../modes/types.js';
+
+const GAP = 2;
+
+export function renderTable(table: Table, width: number): string {
+  const cols = table.columns;
+  const widths = cols.map((c, i) => Math.max(c.title.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  // Trailing empty cells do not need their column's width on every line.
+  let total = widths.reduce((a, b) => a + b, 0) + GAP * (cols.length - 1);
+  const shrinkable = cols.map((c, i) => (c.shrink ? i : -1)).filter((i) => i >= 0);
+  while (total > width && shrinkable.length) {
+    // Take from the widest shrinkable column, never below its title or 6 characters.
+    const i = shrinkable.reduce((a, b) => (widths[b] > widths[a] ? b : a));
+    const floor = Math.max(6, Math.min(cols[i].title.length, 12));
+    if (widths[i] <= floor) {
+      shrinkable.splice(shrinkable.indexOf(i), 1);
+      continue;
+    }
+    const cut = Math.min(widths[i] - floor, total - width);
+    widths[i] -= cut;
+    total -= cut;
+  }
+  const cell = (text: string, i: number) => {
+    const w = widths[i];
+    const t = text.length > w ? text.slice(0, Math.max(0, w - 1)) + '…' : text;
+    return cols[i].align === 'right' ? t.padStart(w) : t.padEnd(w);
+  };
+  const line = (cells: string[]) => cells.map((c, i) => cell(c, i)).join(' '.repeat(GAP)).trimEnd();
+  const out: string[] = [];
+  if (table.title) out.push(table.title);
+  out.push(line(cols.map((c) => c.title)));
+  out.push(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of table.rows) out.push(line(cols.map((_, i) => r[i] ?? '')));
+  return out.join('\n');
+}
+
+/** JSON for `| json`: bigints (kernel counters) as decimal strings, two-space indent. */
+export function toJson(data: unknown): string {
+  return JSON.stringify(data ?? null, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}

@@ -1,0 +1,312 @@
+// The shell's brain: one ShellSession per operator, driven alike by the ink terminal UI and the plain line mode.
+// It keeps the mode stack and the candidate, routes a line to the right grammar (the mode's, the exec one after
+// `do`, the pipe stages after `|`), runs the matched handler and shapes its output (tables to the terminal
+// width, pipes). Errors come back in the IOS forms, the caret already placed for `prompt + line`.
+import { userInfo } from 'node:os';
+import type { Config } from '../config/model.js';
+import type { Args, ParseError } from '../completion/grammar.js';
+import { formatParseError, UNRECOGNIZED } from '../completion/errors.js';
+import { splitPipes, splitWords } from '../completion/words.js';
+import type { ShellBackend } from '../modes/backend.js';
+import { modeGrammars, type ModeGrammar } from '../modes/index.js';
+import { nodeName } from '../modes/exec.js';
+import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type ModeFrame, type PipeKind } from '../modes/types.js';
+import type { CompletionResult, ExecResult, HelpResult, ShellSession, TerminalSettings } from './session-api.js';
+import { renderTable } from './format.js';
+import { applyPipes, pipeGrammar, toStage, type PipeStage } from './pipes.js';
+import type { OpenSessionOptions } from './open-session.js';
+
+export type { ShellBackend } from '../modes/backend.js';
+
+export interface SessionOptions {
+  backend: ShellBackend;
+  /** A read-only user: prompt `HOST>`, no configuration mode. */
+  readOnly?: boolean;
+  /** --lab: marked in the prompt and the banner. */
+  lab?: boolean;
+  user?: string;
+  terminal?: Partial<TerminalSettings>;
+}
+
+export function createSession(opts: SessionOptions): ShellSession;
+export function createSession(opts: OpenSessionOptions): Promise<ShellSession>;
+export function createSession(opts: SessionOptions | OpenSessionOptions): ShellSession | Promise<ShellSession> {
+  if ('backend' in opts) return new Session(opts);
+  return (async () => {
+    const { createContextBackend } = await import('./session-backend.js');
+    const backend = await createContextBackend(opts.context, opts.env);
+    const columns = opts.interactive ? process.stdout.columns : undefined;
+    const rows = opts.interactive ? process.stdout.rows : undefined;
+    return new Session({
+      backend,
+      lab: opts.context.lab,
+      terminal: { width: columns && columns >= 40 ? columns : 80, length: opts.interactive ? (rows ?? 24) : 0 },
+    });
+  })();
+}
+
+/** Where a line goes: which grammar, which part of the line, at which column of it. */
+interface Route {
+  grammar: ModeGrammar;
+  text: string;
+  offset: number;
+  /** Set after `do`: run as in exec mode. */
+  viaDo: boolean;
+}
+
+class Session implements ShellSession, ModeContext {
+  readonly backend: ShellBackend;
+  readonly user: string;
+  readonly readOnly: boolean;
+  readonly lab: boolean;
+  frames: ModeFrame[] = [{ kind: 'exec' }];
+  term: TerminalSettings;
+  private cand: Config | null = null;
+  private lengthSetByUser = false;
+  private widthSetByUser = false;
+  private notices: string[] = [];
+
+  constructor(opts: SessionOptions) {
+    this.backend = opts.backend;
+    this.readOnly = Boolean(opts.readOnly);
+    this.lab = Boolean(opts.lab);
+    this.user = opts.user ?? safeUser();
+    this.term = { length: opts.terminal?.length ?? 24, width: opts.terminal?.width ?? 80 };
+  }
+
+  // ---- ModeContext ----
+  candidate(): Config {
+    this.cand ??= structuredClone(this.backend.running());
+    return this.cand;
+  }
+  setCandidate(config: Config): void {
+    this.cand = config;
+  }
+  enter(frame: ModeFrame): void {
+    if (frame.kind === 'configure') this.frames = [{ kind: 'exec' }, frame];
+    else if (frame.kind === 'service') this.frames = [{ kind: 'exec' }, { kind: 'configure' }, frame];
+    else this.frames = [frame];
+  }
+  exit(): boolean {
+    if (this.frames.length <= 1) return true;
+    this.frames = this.frames.slice(0, -1);
+    return false;
+  }
+  end(): void {
+    this.frames = [{ kind: 'exec' }];
+  }
+  top(): void {
+    this.frames = [{ kind: 'exec' }, { kind: 'configure' }];
+  }
+
+  // ---- ShellSession ----
+  prompt(): string {
+    const host = nodeName(this) + (this.lab ? '[lab]' : '');
+    const f = this.frames[this.frames.length - 1];
+    if (f.kind === 'exec') return host + (this.readOnly ? '>' : '#');
+    if (f.kind === 'configure') return `${host}(config)#`;
+    return `${host}(config-svc-${f.name})#`;
+  }
+
+  roleLine(): string | null {
+    const r = this.backend.role();
+    return r ? `{${r}}` : null;
+  }
+
+  banner(): string {
+    const b = this.backend;
+    const lines = [
+      `lbctl ${b.version} on ${nodeName(this)}`,
+      `Running configuration: revision ${b.runningRevision()}`,
+      b.daemonAttached ? 'Engine: daemon attached' : 'Engine: in-process (no daemon attached)',
+    ];
+    if (this.lab) lines.push('Lab mode: in-memory IPVS, configuration and state under the lab directory; the kernel is not touched.');
+    if (this.readOnly) lines.push('Read-only: you may look but not configure.');
+    lines.push('Type "?" for help on any command, "help" for how this shell works.');
+    return lines.join('\n');
+  }
+
+  async execute(line: string): Promise<ExecResult> {
+    try {
+      this.backend.refresh?.();
+      return await this.run(line.replace(/[\r\n]+$/, ''));
+    } catch (e) {
+      if (e instanceof CommandError) return { output: '', error: e.message };
+      return { output: '', error: `% Internal error: ${(e as Error).message}` };
+    }
+  }
+
+  complete(line: string): CompletionResult {
+    try {
+      const r = this.routeForCursor(line);
+      if ('error' in r) return { line, candidates: [] };
+      const sub = r.grammar.complete(r.text, this);
+      return { line: line.slice(0, r.offset) + sub.line, candidates: sub.candidates };
+    } catch {
+      return { line, candidates: [] };
+    }
+  }
+
+  help(line: string): HelpResult {
+    try {
+      const r = this.routeForCursor(line);
+      if ('error' in r) return { ok: false, error: this.errorText(r.error, line, r.offset) };
+      const h = r.grammar.help(r.text, this);
+      if (h.ok) return { ok: true, entries: h.entries };
+      if (h.error === 'unrecognized') return { ok: false, error: UNRECOGNIZED };
+      return { ok: false, error: this.errorText(h.error, line, r.offset) };
+    } catch (e) {
+      return { ok: false, error: `% Internal error: ${(e as Error).message}` };
+    }
+  }
+
+  terminal(): TerminalSettings {
+    return { ...this.term };
+  }
+
+  setTerminal(settings: Partial<TerminalSettings>): void {
+    if (settings.length !== undefined) {
+      this.term.length = settings.length;
+      this.lengthSetByUser = true;
+    }
+    if (settings.width !== undefined) {
+      this.term.width = settings.width;
+      this.widthSetByUser = true;
+    }
+  }
+
+  setTerminalSize(width: number, height: number): void {
+    if (width >= 1 && !this.widthSetByUser) this.term.width = Math.max(40, Math.min(512, Math.floor(width)));
+    if (height >= 1 && !this.lengthSetByUser) this.term.length = Math.min(512, Math.floor(height));
+  }
+
+  takeNotices(): string[] {
+    const n = this.notices;
+    this.notices = [];
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+
+  // ---- routing ----
+
+  private grammarOf(frame: ModeFrame): ModeGrammar {
+    return modeGrammars()[frame.kind];
+  }
+
+  /** `do CMD` in a configuration mode hands the rest of the line to the exec grammar. */
+  private route(line: string, cursor: boolean): Route {
+    const frame = this.frames[this.frames.length - 1];
+    const grammar = this.grammarOf(frame);
+    if (frame.kind !== 'exec') {
+      const words = splitWords(line);
+      const first = words[0];
+      const more = words.length > 1 || (cursor && first !== undefined && line.length > first.end);
+      if (first && more && !first.quoted && this.meansDo(grammar, first.text)) {
+        const offset = words[1]?.start ?? line.length;
+        return { grammar: modeGrammars().do, text: line.slice(offset), offset, viaDo: true };
+      }
+    }
+    return { grammar, text: line, offset: 0, viaDo: false };
+  }
+
+  private meansDo(grammar: ModeGrammar, word: string): boolean {
+    const h = grammar.help(word, this);
+    if (!h.ok) return false;
+    const kws = h.entries.map((e) => e.token);
+    return kws.includes('do') && (word.toLowerCase() === 'do' || kws.length === 1);
+  }
+
+  /** For TAB and `?`: the grammar and text of the part the cursor is in (the last pipe stage, if any). */
+  private routeForCursor(line: string): { grammar: { complete: ModeGrammar['complete']; help: ModeGrammar['help'] }; text: string; offset: number } | { error: ParseError; offset: number } {
+    const r = this.route(line, true);
+    const parts = splitPipes(r.text);
+    if (parts.length === 1) return r;
+    const main = r.grammar.parse(parts[0].text, this);
+    if (!main.ok) return r.grammar.parse(r.text, this).ok ? r : { error: main.error, offset: r.offset };
+    if ('empty' in main || !main.command.pipes) return r;
+    const g = pipeGrammar(main.command.pipes);
+    for (const p of parts.slice(1, -1)) {
+      const st = g.parse(p.text, this);
+      if (!st.ok) return { error: st.error, offset: r.offset + p.offset };
+      if ('empty' in st) return { error: { kind: 'invalid', column: p.text.length }, offset: r.offset + p.offset };
+    }
+    const last = parts[parts.length - 1];
+    return { grammar: g, text: last.text, offset: r.offset + last.offset };
+  }
+
+  private errorText(err: ParseError, line: string, offset: number): string {
+    return formatParseError(err, line, this.prompt().length + offset);
+  }
+
+  private async run(line: string): Promise<ExecResult> {
+    const r = this.route(line, false);
+    const parsed = this.parseWithPipes(r);
+    if ('error' in parsed) return { output: '', error: this.errorText(parsed.error, line, parsed.offset) };
+    if ('empty' in parsed) return { output: '' };
+    const { def, args, keywords, stages } = parsed;
+    if (def.edits && this.readOnly) throw new CommandError('% Permission denied: read-only user.');
+    // Handlers in exec mode after `do` see exec semantics for names (running configuration).
+    const out = (await def.run(args, this, keywords)) ?? {};
+    return this.shape(out, stages);
+  }
+
+  private parseWithPipes(
+    r: Route,
+  ):
+    | { def: CommandDef; args: Args; keywords: string[]; stages: PipeStage[] }
+    | { error: ParseError; offset: number }
+    | { empty: true } {
+    const parts = splitPipes(r.text);
+    const whole = () => {
+      const p = r.grammar.parse(r.text, this);
+      if (!p.ok) return { error: p.error, offset: r.offset };
+      if ('empty' in p) return { empty: true as const };
+      return { def: p.command, args: p.args, keywords: p.keywords, stages: [] };
+    };
+    if (parts.length === 1) return whole();
+    const main = r.grammar.parse(parts[0].text, this);
+    if (!main.ok || 'empty' in main || !main.command.pipes) {
+      // Not a pipeable command: perhaps the `|` belongs to its text (`description a|b`).
+      const w = whole();
+      if (!('error' in w) || main.ok) return w;
+      return { error: main.error, offset: r.offset };
+    }
+    const g = pipeGrammar(main.command.pipes as PipeKind);
+    const stages: PipeStage[] = [];
+    for (const p of parts.slice(1)) {
+      const st = g.parse(p.text, this);
+      if (!st.ok) return { error: st.error, offset: r.offset + p.offset };
+      if ('empty' in st) return { error: { kind: 'invalid', column: p.text.length }, offset: r.offset + p.offset };
+      stages.push(toStage(st.command, st.args));
+    }
+    return { def: main.command, args: main.args, keywords: main.keywords, stages };
+  }
+
+  private shape(out: CommandOutput, stages: PipeStage[]): ExecResult {
+    const parts: string[] = [];
+    if (out.text) parts.push(out.text);
+    if (out.table) parts.push(renderTable(out.table, this.term.width));
+    let text = parts.join('\n');
+    let noMore = false;
+    if (stages.length) {
+      const piped = applyPipes({ text, data: out.data, config: out.config, running: this.backend.running() }, stages);
+      text = piped.text;
+      noMore = piped.noMore;
+    }
+    const result: ExecResult = { output: text === '' ? '' : text.endsWith('\n') ? text : text + '\n' };
+    if (noMore) result.noMore = true;
+    if (out.exitShell) result.exitShell = true;
+    return result;
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

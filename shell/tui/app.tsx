@@ -1,0 +1,105 @@
+// The ink face: finished output is written once above the live area and left to the terminal's scrollback;
+// only the role line and the prompt line are live. All behaviour lives in ShellController; this renders it.
+//
+// Finished output goes through ink's useStdout().write rather than <Static>: <Static> lays every finished
+// line out through yoga and ink's character grid and keeps a copy of the whole session; a 60,000-line
+// `show running-config` with `terminal length 0` took 25 s to appear that way and 0.8 s with write(), which
+// clears the live area, writes the text and redraws the live area below it (the same visible result).
+import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react';
+import { Box, Text, useCursor, useStdin, useStdout } from 'ink';
+import { decodeKeys } from '../keys.js';
+import type { Style } from '../display.js';
+import type { LiveView, ShellController } from './controller.js';
+
+export interface ShellAppProps {
+  controller: ShellController;
+  style: Style;
+}
+
+export function ShellApp({ controller, style }: ShellAppProps) {
+  const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  const { stdout, write } = useStdout();
+  const lastWritten = useRef(-1);
+  const { setRawMode, internal_eventEmitter } = useStdin();
+  const { setCursorPosition } = useCursor();
+  const width = Math.max(1, stdout.columns || 80);
+
+  useEffect(() => {
+    // Raw chunks rather than useInput: useInput reports Backspace and Delete alike and hands a fast-typed run
+    // ("show ?\r") over as one string; decodeKeys turns every chunk into keys, in order.
+    setRawMode(true);
+    const onInput = (chunk: string) => controller.feed(decodeKeys(chunk));
+    internal_eventEmitter.on('input', onInput);
+    // The first prompt appears only now that keys are read raw: what an operator (or a test) types as soon as
+    // the prompt shows is never lost to the terminal's line discipline.
+    controller.start();
+    return () => {
+      internal_eventEmitter.removeListener('input', onInput);
+      setRawMode(false);
+    };
+  }, [controller, setRawMode, internal_eventEmitter]);
+
+  useEffect(() => {
+    const onResize = () => controller.resize(stdout.columns || 80, stdout.rows || 24);
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [controller, stdout]);
+
+  // After ink has drawn the live area for this state, put the new finished items above it, in order.
+  useLayoutEffect(() => {
+    const fresh = snapshot.items.filter((i) => i.id > lastWritten.current);
+    if (fresh.length === 0) return;
+    lastWritten.current = fresh[fresh.length - 1].id;
+    write(fresh.map((i) => i.text + '\n').join(''));
+  }, [snapshot.items, write]);
+
+  const live = layoutLive(snapshot.live, width);
+  setCursorPosition(live.cursor);
+
+  return (
+    <Box flexDirection="column">
+      {snapshot.live.roleLine !== null && <Text>{style.role(snapshot.live.roleLine)}</Text>}
+      {live.rows.length > 0 && <Text>{styleFirstRow(live.rows, live.promptLength, style)}</Text>}
+    </Box>
+  );
+}
+
+export interface LiveLayout {
+  /** The prompt line broken into terminal rows (hard wrap, so the cursor position is exact). */
+  rows: string[];
+  promptLength: number;
+  /** Relative to the start of the live area; undefined hides the cursor. */
+  cursor: { x: number; y: number } | undefined;
+}
+
+/** Where the prompt line's characters and the cursor fall on a terminal `width` columns wide. */
+export function layoutLive(live: LiveView, width: number): LiveLayout {
+  const top = live.roleLine !== null ? 1 : 0;
+  if (live.mode === 'busy' || live.mode === 'exited') return { rows: [], promptLength: 0, cursor: undefined };
+  if (live.mode === 'more') {
+    return { rows: ['--More--'], promptLength: 0, cursor: { x: 9, y: top } };
+  }
+  const prompt = live.search
+    ? `(${live.search.failed ? 'failing ' : ''}reverse-i-search)\`${live.search.query}': `
+    : live.prompt;
+  const text = prompt + live.line;
+  const rows: string[] = [];
+  for (let i = 0; i < text.length; i += width) rows.push(text.slice(i, i + width));
+  if (rows.length === 0) rows.push('');
+  const at = prompt.length + live.cursor;
+  if (at === text.length && at > 0 && at % width === 0) rows.push('');
+  return {
+    rows,
+    promptLength: live.search ? 0 : prompt.length,
+    cursor: { x: at % width, y: top + Math.floor(at / width) },
+  };
+}
+
+function styleFirstRow(rows: string[], promptLength: number, style: Style): string {
+  if (rows[0] === '--More--') return style.more('--More--');
+  const first = rows[0];
+  if (promptLength === 0 || promptLength > first.length) return rows.join('\n');
+  return [style.prompt(first.slice(0, promptLength)) + first.slice(promptLength), ...rows.slice(1)].join('\n');
+}

@@ -1,0 +1,44 @@
+// Starts the ink face on the process's terminal and resolves with the exit code when the operator leaves.
+import { render } from 'ink';
+import type { ShellSession } from '../session-api.js';
+import { colourEnabled, makeStyle } from '../display.js';
+import { defaultHistoryPath, HistoryFile } from '../history.js';
+import { ShellController } from './controller.js';
+import { ShellApp } from './app.js';
+
+export interface TuiOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  historyPath?: string;
+}
+
+export async function runTui(session: ShellSession, options: TuiOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const style = makeStyle(colourEnabled(Boolean(stdout.isTTY), env));
+  let resolveExit!: () => void;
+  const exited = new Promise<void>((r) => (resolveExit = r));
+  const controller = new ShellController(session, {
+    history: new HistoryFile(options.historyPath ?? defaultHistoryPath(env)),
+    style,
+    width: stdout.columns || 80,
+    height: stdout.rows || 24,
+    onExit: () => resolveExit(),
+    noticePollMs: 2000,
+    reservedRows: 1,
+  });
+  const app = render(<ShellApp controller={controller} style={style} />, {
+    stdin,
+    stdout,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  await exited;
+  // Let ink paint the last scrollback items before it unmounts.
+  await new Promise((r) => setImmediate(r));
+  app.unmount();
+  await app.waitUntilExit().catch(() => undefined);
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import {
+  canConfigure,
+  displayUser,
+  groupNamesOf,
+  operatorIdentity,
+  parseGroup,
+  parsePasswd,
+  parseTestIdentity,
+  permissionDeniedMessage,
+  realIdentity,
+  recordedUser,
+} from '../../../cli/identity.js';
+
+// The fixture lives in the source tree (tsc does not copy it): build-x/test/unit/commit → test/unit/commit/fixtures.
+const root = fileURLToPath(new URL('../../../../test/unit/commit/fixtures/identity/', import.meta.url));
+
+test('parsePasswd / parseGroup skip comments and malformed lines', () => {
+  assert.deepEqual(parsePasswd('root:x:0:0:root:/root:/bin/bash\n# c\nbad:x::1::/:/bin/sh\nshort:x:1\n'), [{ name: 'root', uid: 0, gid: 0, home: '/root' }]);
+  assert.deepEqual(parseGroup('adm:x:4:a, b\n#x\nnogid:x::\n'), [{ name: 'adm', gid: 4, members: ['a', 'b'] }]);
+});
+
+test('groupNamesOf: primary gid, listed memberships, and supplementary gids', () => {
+  const groups = parseGroup('a:x:1:\nb:x:2:u\nc:x:3:\nd:x:4:other\n');
+  assert.deepEqual(groupNamesOf('u', 1, groups, [3]), ['a', 'b', 'c']);
+});
+
+test('realIdentity from a fixture root: names, primary and listed groups', () => {
+  const alice = realIdentity({ root, uid: 1000, gid: 1000, env: {} });
+  assert.deepEqual(alice, { user: 'alice', uid: 1000, gid: 1000, groups: ['alice', 'lbctl-admin'] });
+  const bob = realIdentity({ root, uid: 1001, env: { SUDO_USER: 'mallory' } });
+  assert.deepEqual(bob, { user: 'bob', uid: 1001, gid: 100, groups: ['ops', 'users'], sudoUser: 'mallory' });
+  const carol = realIdentity({ root, uid: 1003, env: {} });
+  assert.deepEqual(carol.groups, ['carol', 'ops', 'wheel']);
+  const unknown = realIdentity({ root, uid: 4242, gid: 4242, env: {} });
+  assert.equal(unknown.user, 'uid4242');
+  assert.deepEqual(unknown.groups, []);
+});
+
+test('canConfigure: root and members of the admin group (name configurable)', () => {
+  assert.equal(canConfigure(realIdentity({ root, uid: 0, env: {} })), true);
+  assert.equal(canConfigure(realIdentity({ root, uid: 1000, env: {} })), true);
+  assert.equal(canConfigure(realIdentity({ root, uid: 1001, env: {} })), false);
+  assert.equal(canConfigure(realIdentity({ root, uid: 1001, env: {} }), 'ops'), true);
+  assert.equal(canConfigure(realIdentity({ root, uid: 1003, env: {} })), false);
+  // SUDO_USER names nobody into the admin group.
+  assert.equal(canConfigure(realIdentity({ root, uid: 1001, env: { SUDO_USER: 'alice' } })), false);
+});
+
+test('a test identity is honoured only with NODE_ENV=test', () => {
+  const injected = JSON.stringify({ user: 'viewer', uid: 1500, groups: ['users'] });
+  const ignored = operatorIdentity({ root, uid: 0, env: { LBCTL_TEST_IDENTITY: injected } });
+  assert.equal(ignored.test, undefined);
+  assert.equal(canConfigure(ignored), true);
+  const used = operatorIdentity({ root, uid: 0, env: { NODE_ENV: 'test', LBCTL_TEST_IDENTITY: injected } });
+  assert.deepEqual(used.test, { user: 'viewer', uid: 1500, groups: ['users'] });
+  assert.equal(canConfigure(used), false, 'root pretending to be a viewer is read-only');
+  assert.equal(displayUser(used), 'viewer');
+  assert.equal(recordedUser(used), 'root', 'commits are signed with the real name');
+  assert.equal(permissionDeniedMessage(used), '% Permission denied: user viewer is neither root nor a member of group lbctl-admin (read-only access)');
+});
+
+test('a test identity can never raise privileges', () => {
+  const env = { NODE_ENV: 'test', LBCTL_TEST_IDENTITY: JSON.stringify({ user: 'root', uid: 0, groups: ['lbctl-admin'] }) };
+  const bob = operatorIdentity({ root, uid: 1001, env });
+  assert.equal(canConfigure(bob), false);
+  assert.equal(recordedUser(bob), 'bob');
+  const alice = operatorIdentity({ root, uid: 1000, env });
+  assert.equal(canConfigure(alice), true, 'an admin pretending to be root stays an admin');
+});
+
+test('parseTestIdentity explains bad input', () => {
+  assert.throws(() => parseTestIdentity('{'), /LBCTL_TEST_IDENTITY: not JSON/);
+  assert.throws(() => parseTestIdentity('{"uid":1}'), /"user" \(a non-empty string\) is required/);
+  assert.throws(() => parseTestIdentity('{"user":"x","uid":-1}'), /"uid" must be a non-negative integer/);
+  assert.throws(() => parseTestIdentity('{"user":"x","groups":"a"}'), /"groups" must be a list of names/);
+  assert.deepEqual(parseTestIdentity('{"user":"x"}'), { user: 'x', uid: 65534, groups: [] });
+});

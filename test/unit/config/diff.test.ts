@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diffConfig, renderCompare } from '../../../config/diff.js';
+import { applyDefaults } from '../../../config/defaults.js';
+import type { Config } from '../../../config/model.js';
+
+function base(): Config {
+  return applyDefaults({
+    vip: '192.0.2.1',
+    services: [
+      { name: 'web', ports: [80, 443], backends: [{ address: '198.51.100.11', weight: 100 }, { address: '198.51.100.12', weight: 100 }] },
+      { name: 'dns', protocol: 'udp', ports: [53], backends: [{ address: '198.51.100.53' }] },
+    ],
+  });
+}
+
+test('equal configurations: no changes, empty compare', () => {
+  assert.deepEqual(diffConfig(base(), base()), []);
+  assert.equal(renderCompare(base(), base()), '');
+});
+
+test('diffConfig: leaf changes carry old and new, services by name, backends by address and port', () => {
+  const a = base();
+  const b = base();
+  b.services[0].backends[1].weight = 5;
+  b.services[0].scheduler = 'rr';
+  b.services[0].backends.push({ address: '198.51.100.13', port: 8080, weight: 1, enabled: true });
+  b.services[0].backends.splice(0, 1);
+  b.services.splice(1, 1);
+  b.daemon.revisions_kept = 80;
+  assert.deepEqual(diffConfig(a, b), [
+    { path: ['daemon', 'revisions_kept'], text: 'daemon revisions_kept', kind: 'change', item: false, old: 50, new: 80 },
+    { path: ['services', 'dns'], text: 'services dns', kind: 'remove', item: true, old: { name: 'dns', protocol: 'udp', ports: [53], backends: [{ address: '198.51.100.53' }] } },
+    { path: ['services', 'web', 'scheduler'], text: 'services web scheduler', kind: 'change', item: false, old: 'wlc', new: 'rr' },
+    { path: ['services', 'web', 'backends', '198.51.100.11'], text: 'services web backends 198.51.100.11', kind: 'remove', item: true, old: { address: '198.51.100.11', weight: 100 } },
+    { path: ['services', 'web', 'backends', '198.51.100.12', 'weight'], text: 'services web backends 198.51.100.12 weight', kind: 'change', item: false, old: 100, new: 5 },
+    { path: ['services', 'web', 'backends', '198.51.100.13:8080'], text: 'services web backends 198.51.100.13:8080', kind: 'add', item: true, new: { address: '198.51.100.13', port: 8080 } },
+  ]);
+});
+
+test('renderCompare: Junos-style hierarchy with - and + lines', () => {
+  const a = base();
+  const b = base();
+  b.vip = '192.0.2.2';
+  b.services[0].backends[1].weight = 5;
+  b.services[0].ports = [80, { from: 8000, to: 8010 }];
+  b.services[0].persistence = { timeout: 300 };
+  b.services[1].backends.push({ address: '198.51.100.54', port: 0, weight: 1, enabled: true });
+  b.services.push(applyDefaults({ services: [{ name: 'api', vip: '192.0.2.3', ports: [8443], backends: [{ address: '198.51.100.20' }] }] }).services[0]);
+  assert.equal(
+    renderCompare(a, b),
+    `[edit]
+-   vip: 192.0.2.1
++   vip: 192.0.2.2
+[edit services web]
+-   ports: [80, 443]
++   ports: [80, 8000-8010]
++   persistence:
++     timeout: 300
+[edit services web backends 198.51.100.12]
+-   weight: 100
++   weight: 5
+[edit services dns backends]
++   - address: 198.51.100.54
+[edit services]
++   - name: api
++     vip: 192.0.2.3
++     ports: [8443]
++     backends:
++       - address: 198.51.100.20
+`,
+  );
+});
+
+test('renderCompare: a removed section and a change of a default show the old value', () => {
+  const a = base();
+  a.node.name = 'lb1';
+  const b = base();
+  b.services[1].health.type = 'udp_echo';
+  b.services[1].health.payload = 'PING';
+  assert.equal(
+    renderCompare(a, b),
+    `[edit node]
+-   name: lb1
+[edit services dns health]
+-   type: none
++   type: udp_echo
++   payload: PING
+`,
+  );
+});

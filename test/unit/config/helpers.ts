@@ -1,0 +1,103 @@
+// Shared by the config unit tests: the repository root (for dist/examples), temporary configuration
+// directories, and a CliIO that records what a command prints.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { CliIO } from '../../../cli/command.js';
+
+/** The checkout: this file runs from <out>/test/unit/config/, four levels below it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const EXAMPLES_DIR = join(REPO_ROOT, 'dist', 'examples');
+
+/** A fresh directory holding `files` (relative path → content); removed by the returned cleanup. */
+export function tempConfigDir(files: Record<string, string>): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'lbctl-config-test-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RecordingIO extends CliIO {
+  out: string[];
+  err: string[];
+}
+
+export function recordingIO(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (s) => void out.push(s),
+    stderr: (s) => void err.push(s),
+    stdin: Readable.from([]),
+    isTTY: false,
+    env,
+  };
+}
+
+/** The issue's example service file, byte for byte. */
+export const ISSUE_EXAMPLE = `services:
+  - name: switchboard-udp
+    protocol: udp
+    ports: [7543-7814]
+    backends:
+      - address: 192.168.94.22
+        port: 0
+        weight: 1
+    health:
+      enabled: true
+      type: udp_echo          # udp_echo, tcp, ...
+      port: 8080
+      interval_ms: 1000
+      timeout_ms: 300
+      fail_after: 3
+      recover_after: 2
+      payload: "PING"
+      expect: "PING"
+  - name: postgres-cluster
+    protocol: tcp
+    ports: [5432]
+    port_ranges: []
+    scheduler: lc
+    backends:
+      - {address: 192.168.1.101, port: 5432, weight: 100}
+      - {address: 192.168.1.102, port: 5432, weight: 100}
+    health: {enabled: true, type: tcp, port: 5432, interval_ms: 10000, timeout_ms: 3000, fail_after: 3, recover_after: 2}
+`;
+
+/** A service file with five different mistakes, and the five lines lbctl prints for it. */
+export const FIVE_MISTAKES = `services:
+  - name: web
+    vip: 192.0.2.10
+    protocol: tcp
+    ports: [80]
+    backends:
+      - address: 198.51.100.11
+        weight: 1
+      - address: 198.51.100.12
+        wieght: 1
+      - address: 198.51.100.13
+        port: 80
+        enabled: true
+        weight: -5
+      - address: 198.51.100.300
+    health:
+      type: udp_echo
+      interval_ms: 1000
+  - name: api
+    vip: 192.0.2.11
+    ports: [8080, 9000-8000]
+`;
+
+export const FIVE_MISTAKES_ERRORS = [
+  'config.d/web.yaml:10:9: services[0].backends[1].wieght: unknown key "wieght" (did you mean "weight"?)',
+  'config.d/web.yaml:14:17: services[0].backends[2].weight: must be 0..2147483647, got -5',
+  'config.d/web.yaml:15:18: services[0].backends[3].address: must be an IPv4 or IPv6 address, got "198.51.100.300"',
+  'config.d/web.yaml:17:13: services[0].health.type: a udp_echo check needs a udp service; this one is tcp: use tcp, http, https or none',
+  'config.d/web.yaml:21:19: services[1].ports[1]: range 9000-8000 is reversed: write 8000-9000',
+];

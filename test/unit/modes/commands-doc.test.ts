@@ -1,0 +1,48 @@
+// docs/commands.md is generated from the grammar; this fails when someone changes a command and forgets to
+// regenerate it (`node build/modes/gen-docs.js`). Also: every token of every command has help text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { renderCommandsDoc } from '../../../modes/gen-docs.js';
+import { modeGrammars } from '../../../modes/index.js';
+import { pipeGrammar } from '../../../shell/pipes.js';
+
+test('docs/commands.md is current (regenerate with: node build/modes/gen-docs.js)', () => {
+  const path = fileURLToPath(new URL('../../../../docs/commands.md', import.meta.url));
+  const onDisk = readFileSync(path, 'utf8');
+  assert.ok(onDisk === renderCommandsDoc(), `${path} is stale: run 'node build/modes/gen-docs.js'`);
+});
+
+test('every token of every command has help text', () => {
+  const missing: string[] = [];
+  for (const [mode, g] of Object.entries(modeGrammars())) {
+    for (const spec of g.specs()) for (const t of g.describe(spec)) if (!t.help) missing.push(`${mode}: ${spec.decl}: ${t.token}`);
+  }
+  const p = pipeGrammar('candidate');
+  for (const spec of p.specs()) for (const t of p.describe(spec)) if (!t.help) missing.push(`pipe: ${spec.decl}: ${t.token}`);
+  assert.deepEqual(missing, []);
+});
+
+test('the reference lists the fixed command names of the issue', () => {
+  const doc = renderCommandsDoc();
+  for (const c of [
+    '`show ipvs [service RSERVICE] [stats|rate]`',
+    '`show running-config [service RSERVICE]`',
+    '`configure [terminal|exclusive|private]`',
+    '`terminal length <0-512>`',
+    '`terminal width <40-512>`',
+    '`hostname HOST`',
+    '`no service SERVICE`',
+    '`fwmark <1-4294967295>`',
+    '`port <1-65535>-<1-65535>`',
+    '`persistence <1-2678400> [netmask A.B.C.D|<1-128>]`',
+    '`description LINE`',
+    '`daemon reconcile-interval-ms <100-3600000>`',
+    '`observability prometheus port <1-65535>`',
+    '`| display set`',
+    '`| compare`',
+  ]) {
+    assert.ok(doc.includes(c), `missing ${c}`);
+  }
+});

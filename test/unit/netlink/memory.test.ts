@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MemoryDataplane } from '../../../netlink/memory.js';
+import { openDataplane, DataplaneUnavailableError } from '../../../netlink/open.js';
+import { dataplaneContract, dest, svc, tcpKey } from './dataplane-contract.js';
+
+dataplaneContract('memory', async () => new MemoryDataplane());
+
+describe('memory dataplane specifics', () => {
+  it('round-trips the table, counters and timeouts through JSON', async () => {
+    const dp = new MemoryDataplane();
+    const k = tcpKey('192.0.2.10', 80);
+    await dp.apply([
+      { op: 'newService', service: svc(k, { scheduler: 'rr', flags: 1, timeout: 300, netmask: 0xffffff00 }) },
+      { op: 'newDest', key: k, dest: dest('10.0.0.1', 80, { weight: 2147483647 }) },
+    ]);
+    await dp.setTimeouts({ tcp: 77 });
+    dp.addTraffic(k, { addr: '10.0.0.1', port: 80 }, { conns: 3n, inBytes: 2n ** 40n });
+    const copy = MemoryDataplane.fromJSON(JSON.parse(JSON.stringify(dp.toJSON())));
+    assert.deepEqual(await copy.readAll(), await dp.readAll());
+    assert.deepEqual(await copy.getTimeouts(), { tcp: 77, tcpFin: 120, udp: 300 });
+    const [entry] = await copy.readAll();
+    assert.equal(entry.service.stats?.inBytes, 2n ** 40n);
+    assert.equal(entry.dests[0].stats?.conns, 3n);
+  });
+
+  it('zero() clears service and destination counters', async () => {
+    const dp = new MemoryDataplane();
+    const k = tcpKey('192.0.2.10', 80);
+    await dp.apply([{ op: 'newService', service: svc(k) }, { op: 'newDest', key: k, dest: dest('10.0.0.1', 80) }]);
+    dp.addTraffic(k, { addr: '10.0.0.1', port: 80 }, { conns: 5n, inPkts: 9n });
+    assert.equal((await dp.getService(k))?.stats?.conns, 5n);
+    await dp.zero(k);
+    const [e] = await dp.readAll();
+    assert.equal(e.service.stats?.conns, 0n);
+    assert.equal(e.dests[0].stats?.inPkts, 0n);
+  });
+
+  it('refuses a JSON document that is not a table', () => {
+    assert.throws(() => MemoryDataplane.fromJSON({ hello: 1 }), /lbctl-memory-ipvs/);
+  });
+
+  it('persists to a file so the next open sees the same table, written atomically', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lbctl-mem-'));
+    try {
+      const path = join(dir, 'sub', 'ipvs.json');
+      const a = await openDataplane({ kind: 'memory', persistPath: path });
+      const k = tcpKey('192.0.2.10', 80);
+      await a.apply([{ op: 'newService', service: svc(k) }, { op: 'newDest', key: k, dest: dest('10.0.0.1', 80) }]);
+      const b = await openDataplane({ kind: 'memory', persistPath: path });
+      assert.deepEqual(await b.readAll(), await a.readAll());
+      await b.flush();
+      const c = await openDataplane({ kind: 'memory', persistPath: path });
+      assert.deepEqual(await c.listServices(), []);
+      const files = (await import('node:fs')).readdirSync(join(dir, 'sub'));
+      assert.deepEqual(files, ['ipvs.json'], 'no temp file left behind');
+      assert.match(await readFile(path, 'utf8'), /lbctl-memory-ipvs/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which file is broken when the persisted table is not JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lbctl-mem-'));
+    try {
+      const path = join(dir, 'ipvs.json');
+      await writeFile(path, '{nope');
+      await assert.rejects(openDataplane({ kind: 'memory', persistPath: path }), (e: Error) => e.message.startsWith(path));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exports the operator-facing error class', () => {
+    const e = new DataplaneUnavailableError('no-ipvs', 'x');
+    assert.equal(e.reason, 'no-ipvs');
+  });
+});
