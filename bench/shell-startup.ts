@@ -44,11 +44,13 @@ async function startupInTmux(): Promise<number[] | string> {
   for (let i = 0; i < STARTS; i++) {
     const lab = labDirs();
     const socket = `lbctl-bench-${process.pid}-${i}`;
-    const cmd = ['env', '-u', 'CI', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1', ...lbctl(), 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state]
-      .map((a) => `'${a}'`)
-      .join(' ');
+    // ink renders only its last frame when it sees CI, so the terminal run goes without it.
+    const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1'];
+    const args = ['shell', '--lab', '--config', lab.config, '--state-dir', lab.state];
+    const cmd = [...env, ...lbctl(), ...args].map((a) => `'${a}'`).join(' ');
     const t0 = performance.now();
     execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', `${cmd}; sleep 60`]);
+    const socketPath = execFileSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
     try {
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -60,6 +62,7 @@ async function startupInTmux(): Promise<number[] | string> {
       samples.push(performance.now() - t0);
     } finally {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
+      rmSync(socketPath, { force: true }); // tmux leaves its socket file behind
       rmSync(lab.root, { recursive: true, force: true });
     }
   }

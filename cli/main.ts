@@ -16,7 +16,16 @@ const COMMANDS: Record<string, Loader> = {
   version: () => import('./commands/version.js'),
 };
 
+/** `lbctl show ipvs | head` closes our stdout early: that is the reader's choice, not an error to report. */
+function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function defaultIO(): CliIO {
+  exitQuietlyOnEpipe(process.stdout);
   return {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),

@@ -133,7 +133,7 @@ export class Grammar<C, R> {
       const word = list.length === 1 ? list[0] : prefix.toLowerCase();
       return { line: head + word + ' ', candidates: [] };
     }
-    if (prefix === '' ) return { line, candidates: list };
+    if (prefix === '') return { line, candidates: list };
     const lcp = commonPrefix(list);
     return { line: lcp.length > prefix.length ? head + lcp : line, candidates: list };
   }
@@ -330,8 +330,9 @@ function commonPrefixLength(a: string, b: string): number {
 }
 
 /** Names in the order people expect: numbers by value (revisions 2 before 10), else alphabetically. */
+const collator = new Intl.Collator('en', { numeric: true });
 function naturalOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return collator.compare(a, b);
 }
 
 export function commonPrefix(list: string[]): string {

@@ -61,9 +61,12 @@ export function endsInOpenQuote(line: string): boolean {
   return open;
 }
 
-/** Quote a value for a command line when it holds blanks, quotes or pipes (the inverse of splitWords). */
+/**
+ * Quote a value for a command line when it holds blanks, quotes, pipes or `;` (the inverse of splitWords; `;`
+ * because scripts separate commands with it outside quotes).
+ */
 export function quoteWord(value: string): string {
-  if (value.length > 0 && !/[\s"\\|]/.test(value)) return value;
+  if (value.length > 0 && !/[\s"\\|;]/.test(value)) return value;
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

@@ -94,7 +94,8 @@ export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file
   const broken = new Set<string>();
   for (const t of texts) {
     const lines = new LineCounter();
-    const doc = parseDocument(t.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
+    const doc = parseDocument(t.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
     files.push({ path: t.path, text: t.text, doc });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
@@ -110,8 +111,13 @@ export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file
     let raw: unknown;
     try {
       raw = doc.toJS({ maxAliasCount: 1000 });
-    } catch {
+    } catch (err) {
+      // Structurally valid YAML that still is no data: a merge key on a scalar, too many aliases.
       raw = undefined;
+      if (!broken.has(t.path)) {
+        errors.push({ file: t.path, line: 1, column: 1, path: '', message: `cannot be read as data: ${(err as Error).message}` });
+        broken.add(t.path);
+      }
     }
     raws.push(raw);
   }

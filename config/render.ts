@@ -4,7 +4,7 @@
 //   Omitting defaults keeps files as short as operators write them; `withDefaults` shows everything.
 // - Into files (renderConfigFiles): given the files as loaded, the yaml Documents are updated in place, so an
 //   operator's comments, key order and quoting survive a commit; without them, a canonical directory layout.
-import { Document, isMap, isScalar, isSeq, type Node, type Pair, type ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, type ParsedNode, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 import type { Config } from './model.js';
 import { defaultBackend, defaultConfig, defaultService } from './defaults.js';
 import { backendKey, canonicalAddress, formatPortSpec } from './derive.js';
@@ -235,6 +235,7 @@ export function renderConfigFiles(config: Config, previous?: LoadedFile[], optio
       return;
     }
     const ctx = { changed: false };
+    expandAliases(doc);
     // A file's header comment hangs on its first key when no blank line follows it: keep it if that key goes.
     const root = doc.contents;
     const firstPair = isMap(root) && root.items.length > 0 ? root.items[0] : undefined;
@@ -247,6 +248,79 @@ export function renderConfigFiles(config: Config, previous?: LoadedFile[], optio
     out.set(path, !ctx.changed && original ? original.text : stringify(doc));
   });
   return out;
+}
+
+/**
+ * Replaces aliases (`*hc`) with copies of what they point to and merge keys (`<<: *hc`) with the pairs they
+ * bring, so an in-place edit of one service never changes another through a shared anchor. This works on the
+ * clone being rewritten: an unchanged file is still returned with its exact bytes, anchors and all.
+ */
+function expandAliases(doc: Document): void {
+  let aliases = false;
+  let merges = false;
+  visit(doc, {
+    Alias: () => void (aliases = true),
+    Pair: (_k, p) => void (isMergeKey(p) && (merges = true)),
+  });
+  if (!aliases && !merges) return;
+  // Resolve every alias against the original document before anything moves.
+  const source = doc.clone();
+  const targets = new Map<string, Node>();
+  visit(source, {
+    Node: (_k, n) => {
+      if (!isAlias(n) && (n as Node & { anchor?: string }).anchor) targets.set((n as Node & { anchor: string }).anchor, n as Node);
+    },
+  });
+  visit(doc, {
+    Alias: (_k, a) => {
+      const t = targets.get(a.source);
+      if (!t) return undefined;
+      const copy = (t as unknown as { clone(): Node }).clone();
+      (copy as Node & { anchor?: string }).anchor = undefined;
+      return copy;
+    },
+  });
+  // Nested aliases inside copies were copies of aliases: repeat until none is left (bounded by nesting depth).
+  for (let round = 0; round < 10; round++) {
+    let again = false;
+    visit(doc, { Alias: () => void (again = true) });
+    if (!again) break;
+    visit(doc, {
+      Alias: (_k, a) => {
+        const t = targets.get(a.source);
+        if (!t) return undefined;
+        const copy = (t as unknown as { clone(): Node }).clone();
+        (copy as Node & { anchor?: string }).anchor = undefined;
+        return copy;
+      },
+    });
+  }
+  visit(doc, {
+    Map: (_k, m) => {
+      const merges = m.items.filter(isMergeKey);
+      if (merges.length === 0) return;
+      const own = new Set(m.items.filter((p) => !merges.includes(p)).map((p) => keyOf(p)));
+      const brought: Pair<unknown, unknown>[] = [];
+      for (const mp of merges) {
+        const sources = isSeq(mp.value) ? mp.value.items : [mp.value];
+        for (const src of sources) {
+          if (!isMap(src)) continue;
+          for (const p of src.items) {
+            const k = keyOf(p);
+            if (own.has(k)) continue;
+            own.add(k);
+            brought.push((p as unknown as { clone(): Pair<unknown, unknown> }).clone());
+          }
+        }
+      }
+      m.items = [...m.items.filter((p) => !merges.includes(p)), ...brought];
+    },
+  });
+}
+
+/** `<<:` (yaml gives its key a symbol value when merge keys are on). */
+function isMergeKey(p: Pair<unknown, unknown>): boolean {
+  return isScalar(p.key) && (p.key.value === '<<' || (typeof p.key.value === 'symbol' && (p.key as Scalar).source === '<<'));
 }
 
 function isEmptyContents(c: unknown): boolean {
@@ -370,7 +444,7 @@ function reconcile(doc: Document, node: Node | null, full: unknown, stripped: un
       return replaceNode(doc, node, stripped ?? full);
     }
     const seq = node as YAMLSeq<unknown>;
-    const pool = seq.items.map((n) => ({ node: n as Node, id: identity(listKey, toPlain(n)), used: false }));
+    const pool = seq.items.map((n) => ({ node: n as Node, id: identity(listKey, identityFields(n)), used: false }));
     const strippedList = Array.isArray(stripped) ? stripped : [];
     const old = [...seq.items];
     seq.items = full.map((item, i) => {
@@ -407,9 +481,14 @@ function isNullNode(n: unknown): boolean {
   return n === null || n === undefined || (isScalar(n) && n.value === null);
 }
 
-/** A node's plain value, with written port specs and defaults as in the file (used only for identity). */
-function toPlain(n: unknown): unknown {
+/** The fields that identify a list item (name, address, port), read from its node without resolving anything. */
+function identityFields(n: unknown): unknown {
   if (isScalar(n)) return n.value;
-  if (isMap(n) || isSeq(n)) return (n as YAMLMap | YAMLSeq).toJSON();
-  return n;
+  if (!isMap(n)) return undefined;
+  const out: Obj = {};
+  for (const p of n.items) {
+    const k = keyOf(p);
+    if ((k === 'name' || k === 'address' || k === 'port') && isScalar(p.value)) out[k] = p.value.value;
+  }
+  return out;
 }

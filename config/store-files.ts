@@ -8,15 +8,14 @@ import type { Config } from './model.js';
 import type { ConfigError } from './errors.js';
 import { loadConfig, loadConfigTexts, type LoadedFile } from './load.js';
 import { renderConfigFiles, renderYaml } from './render.js';
+import { configHash, configsEqual } from './equal.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** The configuration hash: sha256 of the canonical rendering (same model → same bytes → same hash). */
-export function hashConfig(config: Config): string {
-  return sha256(renderYaml(config));
-}
+export const hashConfig: (config: Config) => string = configHash;
 
 export interface ConfigLocation {
   /** As given: a directory (config.yaml + config.d/) or one YAML file. */
@@ -150,7 +149,7 @@ export function loadPlanBack(loc: ConfigLocation, plan: FilePlan, config: Config
     .map(([path, text]) => ({ path, text }));
   const result = loadConfigTexts(texts, loc.singleFile ? 'file' : 'directory');
   if (result.errors.length > 0 || !result.config) return { config: null, errors: result.errors };
-  if (comparableHash(result.config) !== comparableHash(config)) {
+  if (!configsEqual(result.config, config)) {
     return {
       config: null,
       errors: [{ file: '', line: 0, column: 0, path: '', message: 'the rendered configuration files do not load back to the candidate configuration (a renderer bug); nothing was written' }],

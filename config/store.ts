@@ -13,7 +13,6 @@ import type { Config } from './model.js';
 import { defaultConfig } from './defaults.js';
 import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
 import {
-  comparableHash,
   fingerprintsOfPlan,
   loadPlanBack,
   hashConfig,
@@ -49,6 +48,7 @@ import { withCommitLock } from '../locks/commit-lock.js';
 import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { formatClock } from '../locks/holder.js';
 import { formatConfigError } from './errors.js';
+import { configsEqual } from './equal.js';
 
 export * from './store-types.js';
 
@@ -268,9 +268,9 @@ class RevisionStore implements Store {
 
   /** Carries out a durable intent. Idempotent: recovery runs it again from the top after a crash. */
   private applyIntent(intent: Intent, recovering = false): void {
-    ensureDir(this.revisionsDir, 0o700);
-    writeFileAtomic(join(this.revisionsDir, revisionFileName(intent.revision.number)), JSON.stringify(intent.revision) + '\n', 0o600);
-    if (intent.confirm) writeFileAtomic(this.confirmPath, JSON.stringify(intent.confirm) + '\n', 0o600);
+    ensureDir(this.revisionsDir, 0o755);
+    writeFileAtomic(join(this.revisionsDir, revisionFileName(intent.revision.number)), JSON.stringify(intent.revision) + '\n', 0o644);
+    if (intent.confirm) writeFileAtomic(this.confirmPath, JSON.stringify(intent.confirm) + '\n', 0o644);
     else unlinkDurable(this.confirmPath);
     for (const rel of Object.keys(intent.plan.writes).sort()) {
       const abs = join(intent.configDir, rel);
@@ -338,9 +338,9 @@ class RevisionStore implements Store {
       rev = this.newRevision(0, defaultConfig(), { origin: 'init', comment: 'default configuration (no configuration files)' }, {});
     }
     ensureDir(this.stateDir, 0o755);
-    ensureDir(this.revisionsDir, 0o700);
+    ensureDir(this.revisionsDir, 0o755);
     // A single atomic write: before it there is no revision (open initialises again), after it there is one.
-    writeFileAtomic(join(this.revisionsDir, revisionFileName(rev.number)), JSON.stringify(rev) + '\n', 0o600);
+    writeFileAtomic(join(this.revisionsDir, revisionFileName(rev.number)), JSON.stringify(rev) + '\n', 0o644);
     return disk.present ? 'files' : 'default';
   }
 
@@ -380,8 +380,8 @@ class RevisionStore implements Store {
     for (const rel of Object.keys(before)) if (!(rel in disk.fingerprints)) files.push({ path: rel, change: 'removed' });
     files.sort((a, b) => a.path.localeCompare(b.path));
     let configDiffers: boolean;
-    if (!disk.present) configDiffers = running.origin !== 'init' || comparableHash(running.config) !== comparableHash(defaultConfig());
-    else configDiffers = disk.config === null || comparableHash(disk.config) !== comparableHash(running.config);
+    if (!disk.present) configDiffers = running.origin !== 'init' || !configsEqual(running.config, defaultConfig());
+    else configDiffers = disk.config === null || !configsEqual(disk.config, running.config);
     return {
       filesDiffer: files.length > 0,
       configDiffers: files.length > 0 && configDiffers,
@@ -404,7 +404,7 @@ class RevisionStore implements Store {
   }
 
   private writeConfirm(pending: PendingConfirm | null): void {
-    if (pending) writeFileAtomic(this.confirmPath, JSON.stringify(pending) + '\n', 0o600);
+    if (pending) writeFileAtomic(this.confirmPath, JSON.stringify(pending) + '\n', 0o644);
     else unlinkDurable(this.confirmPath);
   }
 
@@ -415,7 +415,13 @@ class RevisionStore implements Store {
   private commitLocked(
     candidate: Config,
     meta: CommitMeta,
-    how: { files: 'render' | 'record'; fingerprints?: Record<string, string>; previousFiles?: LoadedFile[] },
+    how: {
+      files: 'render' | 'record';
+      fingerprints?: Record<string, string>;
+      previousFiles?: LoadedFile[];
+      /** Commit even if the files do not load back (an automatic rollback to a once-running configuration). */
+      mustCommit?: boolean;
+    },
   ): CommitOutcome {
     const running = this.running();
     const pending = this.pendingConfirm();
@@ -430,12 +436,13 @@ class RevisionStore implements Store {
       plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc)));
       fingerprints = fingerprintsOfPlan(plan);
       const back = loadPlanBack(this.loc, plan, candidate);
-      if (!back.config) {
+      if (back.config) committed = back.config;
+      else if (!how.mustCommit) {
         throw new InvalidConfigFilesError(back.errors, `the candidate configuration does not validate; nothing was committed:\n${back.errors.map(formatConfigError).join('\n')}`);
       }
-      committed = back.config;
+      // else: the configuration ran before; a stricter validator (an upgrade) must not stop the rescue rollback.
     }
-    if (comparableHash(committed) === comparableHash(running.config)) {
+    if (configsEqual(committed, running.config)) {
       // Nothing to commit. A plain commit still confirms a pending one; `commit confirmed` again extends it.
       let confirm: PendingConfirm | null = null;
       let confirmed: PendingConfirm | null = null;
@@ -464,7 +471,7 @@ class RevisionStore implements Store {
     const intent: Intent = { format: INTENT_FORMAT, configDir: this.loc.dir, revision, plan, confirm };
     ensureDir(this.stateDir);
     // The commit point: once this rename is durable the new revision is running (recovery completes the rest).
-    writeFileAtomic(this.intentPath, JSON.stringify(intent) + '\n', 0o600);
+    writeFileAtomic(this.intentPath, JSON.stringify(intent) + '\n', 0o644);
     this.applyIntent(intent);
     this.prune();
     return {
@@ -532,7 +539,7 @@ class RevisionStore implements Store {
       `automatic rollback: commit ${pending.revision} by ${pending.user} was not confirmed by ` +
       `${formatClock(pending.deadline, now)}; restoring revision ${previous.number}`;
     // The rollback overrides `configure exclusive` and hand edits: it exists to rescue a locked-out operator.
-    const outcome = this.commitLocked(previous.config, { origin: 'confirm-timeout', comment }, { files: 'render' });
+    const outcome = this.commitLocked(previous.config, { origin: 'confirm-timeout', comment }, { files: 'render', mustCommit: true });
     if (outcome.kind === 'no-changes') {
       this.writeConfirm(null);
       return { expired: pending, revision: null, replaced: summaryOf(running) };
@@ -556,7 +563,7 @@ class RevisionStore implements Store {
         return { kind: 'invalid', errors: [{ file: '', line: 0, column: 0, path: '', message: `no configuration files in ${this.loc.path}` }] };
       }
       if (!disk.config) return { kind: 'invalid', errors: disk.errors };
-      if (comparableHash(disk.config) === comparableHash(running.config)) return { kind: 'no-changes', revision: summaryOf(running) };
+      if (configsEqual(disk.config, running.config)) return { kind: 'no-changes', revision: summaryOf(running) };
       this.checkExclusive(meta.session);
       const outcome = this.commitLocked(disk.config, { ...meta, origin: 'file' }, { files: 'record', fingerprints: disk.fingerprints });
       if (outcome.kind !== 'committed') return { kind: 'no-changes', revision: outcome.revision };

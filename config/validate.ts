@@ -216,7 +216,7 @@ function checkIdentities(config: Obj, services: unknown[], r: Reporter): void {
         const ownerKey = formatPath(first.path);
         if (reported.has(ownerKey)) continue;
         reported.add(ownerKey);
-        const what = `${vip} ${s.protocol} port ${port}`;
+        const what = `${vip}${s.vip === undefined ? ' (the default vip)' : ''} ${s.protocol} port ${port}`;
         if (first.service === i) r.error(path, `${what} is listed twice in this service${r.where(first.path)}`);
         else r.error(path, `${what} is already served by service ${serviceLabel(services, first.service)}${r.where(first.path)}`);
       }
@@ -322,7 +322,7 @@ function checkThresholds(o: Obj, base: Path, r: Reporter): void {
     r.error([...base, 'l_threshold'], `l_threshold ${l} must not exceed u_threshold ${u}`);
   }
   if (isInt(l) && l > 0 && (!isInt(u) || u === 0)) {
-    r.error([...base, 'l_threshold'], 'l_threshold needs an u_threshold: it says when to resume after the upper limit was hit');
+    r.error([...base, 'l_threshold'], 'l_threshold needs a u_threshold: it says when to resume after the upper limit was hit');
   }
 }
 

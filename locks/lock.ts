@@ -13,6 +13,7 @@
 // over at once: a session killed with SIGKILL does not block others for the whole stale period.
 import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { formatHolder, holderLiveness, type LockHolder } from './holder.js';
@@ -94,10 +95,14 @@ function asidePath(lockPath: string, why: string): string {
 }
 
 /**
- * Moves LOCK aside and deletes it if `allowed` says so, otherwise puts it back. Returns false when it was put
- * back (someone else's live lock). The rename makes "check then delete" safe against a concurrent acquirer.
+ * Deletes LOCK if `allowed` says so. The check is made twice: in place first (a live lock is never touched,
+ * so its holder's next refresh cannot find it missing), then again after renaming LOCK aside, because between
+ * the first check and the rename another process may have replaced it with a fresh lock; in that case it is
+ * put back. Returns false when the lock was left in place.
  */
-function removeIf(lockPath: string, allowed: (aside: string) => boolean): boolean {
+function removeIf(lockPath: string, allowed: (dir: string) => boolean): boolean {
+  if (!existsSync(lockPath)) return true;
+  if (!allowed(lockPath)) return false;
   const aside = asidePath(lockPath, 'removing');
   try {
     fs.renameSync(lockPath, aside);

@@ -3,6 +3,7 @@
 // (shell/session-lab.ts) and, later, the daemon client. Issue 6 adds commit, rollback and sessions here.
 import type { Config } from '../config/model.js';
 import type { Dataplane } from '../netlink/dataplane.js';
+import type { CommandOutput, ModeContext } from './types.js';
 
 export interface RevisionInfo {
   number: number;
@@ -31,5 +32,48 @@ export interface ShellBackend {
   revisions?(): RevisionInfo[];
   /** Re-read the running configuration if another process committed (called before each command). */
   refresh?(): void;
+  /** The configuration of revision current−N (`show | compare rollback N`), null when it does not exist. */
+  revisionConfig?(relative: number): Config | null;
+  /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
+  commit?: CommitPort;
+  close(): Promise<void>;
+}
+
+export type CandidateKind = 'shared' | 'private' | 'exclusive';
+
+export interface CommitRequest {
+  check?: boolean;
+  comment?: string;
+  /** `commit confirmed [N]`. */
+  confirmMinutes?: number;
+  andQuit?: boolean;
+}
+
+/**
+ * What the commit workflow does for the modes (shell/commit-workflow.ts implements it). Each call returns what
+ * the command prints; refusals are thrown as CommandError.
+ */
+export interface CommitPort {
+  /** Around every command: load the shared candidate before, save it (and tell the registry) after. */
+  beforeCommand(ctx: ModeContext): Promise<void>;
+  afterCommand(ctx: ModeContext): Promise<void>;
+  /** The candidate differs from running. */
+  dirty(ctx: ModeContext): boolean;
+  enterConfigure(ctx: ModeContext, kind: CandidateKind): Promise<CommandOutput>;
+  /** Leaves configuration mode (releases the exclusive lock, unregisters the session). */
+  leaveConfigure(ctx: ModeContext): Promise<void>;
+  commit(ctx: ModeContext, req: CommitRequest): Promise<CommandOutput>;
+  /** `abort`: discard the candidate (audited) and leave configuration mode. */
+  abort(ctx: ModeContext): Promise<CommandOutput>;
+  /** Configure-mode `rollback [N]`: load revision current−N into the candidate. */
+  loadRollback(ctx: ModeContext, n: number): Promise<CommandOutput>;
+  /** Exec `rollback N`: the diff and a [yes/no] question that commits it. */
+  execRollback(ctx: ModeContext, n: number): Promise<CommandOutput>;
+  update(ctx: ModeContext): Promise<CommandOutput>;
+  load(ctx: ModeContext, how: 'merge' | 'override', file: string): Promise<CommandOutput>;
+  commitList(): CommandOutput;
+  commitChanges(n: number): CommandOutput;
+  sessions(ctx: ModeContext): CommandOutput;
+  audit(last?: number, detail?: boolean): CommandOutput;
   close(): Promise<void>;
 }

@@ -3,7 +3,33 @@ import { editConfig, ensureService, removeService } from './edit.js';
 import { configOutput, findService } from './exec.js';
 import { derivedCommands } from './schema-commands.js';
 import { serviceName } from './service.js';
-import { type CommandDef } from './types.js';
+import { type CommandDef, type CommandOutput, type ModeContext } from './types.js';
+
+export const UNCOMMITTED_QUESTION = 'Uncommitted changes found, commit them before exiting? [yes/no/cancel]';
+
+/**
+ * Leaving configuration mode (`exit` at the top level, `end`): with uncommitted changes, ask first (IOS-XR):
+ * yes commits and leaves, no discards and leaves, anything else stays.
+ */
+async function leaveConfiguration(ctx: ModeContext, go: () => void): Promise<CommandOutput | void> {
+  const port = ctx.backend.commit;
+  if (!port) return go();
+  if (!port.dirty(ctx)) {
+    await port.leaveConfigure(ctx);
+    return go();
+  }
+  return {
+    question: {
+      prompt: UNCOMMITTED_QUESTION,
+      answer: async (reply) => {
+        const r = reply.trim().toLowerCase();
+        if (r === 'yes' || r === 'y') return port.commit(ctx, { andQuit: true });
+        if (r === 'no' || r === 'n') return port.abort(ctx);
+        return { text: '% Exit cancelled; the changes are kept.' };
+      },
+    },
+  };
+}
 
 export const CONFIGURE_HELP: Record<string, string> = {
   hostname: "This node's name (the prompt)",
@@ -23,8 +49,12 @@ export const CONFIGURE_HELP: Record<string, string> = {
 
 /** exit, end, top, do: present at every configuration level. */
 export const LEVEL_COMMANDS: CommandDef[] = [
-  { decl: 'exit', help: CONFIGURE_HELP, run: (_a, ctx) => void ctx.exit() },
-  { decl: 'end', help: CONFIGURE_HELP, run: (_a, ctx) => ctx.end() },
+  {
+    decl: 'exit',
+    help: CONFIGURE_HELP,
+    run: (_a, ctx) => (ctx.frames.length <= 2 ? leaveConfiguration(ctx, () => void ctx.exit()) : void ctx.exit()),
+  },
+  { decl: 'end', help: CONFIGURE_HELP, run: (_a, ctx) => leaveConfiguration(ctx, () => ctx.end()) },
   { decl: 'top', help: CONFIGURE_HELP, run: (_a, ctx) => ctx.top() },
   // Routed by the session before matching (the rest of the line is an exec command); declared for `?` and docs.
   { decl: 'do LINE', help: CONFIGURE_HELP, run: () => undefined },

@@ -98,7 +98,7 @@ function healthLines(h: Health, d: Health): string[] {
   return out;
 }
 
-/** A description as LINE reads it back: raw unless blanks at its ends or a leading quote need quoting. */
+/** A description as LINE reads it back: raw unless blanks at its ends, a leading quote or a `;` need quoting. */
 function descriptionText(d: string): string {
-  return d === '' || /^\s|\s$|^"/.test(d) ? quoteWord(d) : d;
+  return d === '' || /^\s|\s$|^"|;/.test(d) ? quoteWord(d) : d;
 }

@@ -183,8 +183,10 @@ export const EXEC_COMMANDS: CommandDef[] = [
     noDo: true,
     run: (a, ctx) => {
       if (ctx.readOnly) throw new CommandError('% Permission denied: read-only user.');
-      ctx.enter({ kind: 'configure' });
       const kind = a.kind as string | undefined;
+      const port = ctx.backend.commit;
+      if (port) return port.enterConfigure(ctx, kind === 'exclusive' || kind === 'private' ? kind : 'shared');
+      ctx.enter({ kind: 'configure' });
       const lines = ['Entering configuration mode.'];
       if (kind === 'exclusive' || kind === 'private') lines.push(CANDIDATE_KIND_NOTE);
       return { text: lines.join('\n') };

@@ -6,16 +6,28 @@ import { INCOMPLETE, INVALID_INPUT, UNRECOGNIZED } from '../completion/errors.js
 import { modeGrammars, MODE_TITLES, type ModeGrammar } from './index.js';
 import type { ModeKind } from './types.js';
 import { pipeGrammar } from '../shell/pipes.js';
+import { MODE_TYPES } from './value-types.js';
+import { ELEMENT_TYPE } from './schema-commands.js';
 
 function section(title: string, g: ModeGrammar | ReturnType<typeof pipeGrammar>, prefix = ''): string[] {
   const out = [`## ${title}`, ''];
   for (const spec of g.specs()) {
-    out.push(`### \`${prefix}${spec.decl.replace(/\$[A-Za-z0-9_-]+/g, '')}\``, '');
+    out.push(`### \`${prefix}${shownDecl(spec.decl)}\``, '');
     out.push('| token | help |', '|---|---|');
     for (const t of (g as ModeGrammar).describe(spec as never)) out.push(`| \`${t.token.replace(/\|/g, '\\|')}\` | ${t.help.replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   return out;
+}
+
+/** A declaration as operators read it: no `$bindings`, placeholders by what they show (`NAME`, `ADDRESS`). */
+function shownDecl(decl: string): string {
+  const types: Record<string, { display: string }> = { ...MODE_TYPES, ELEMENT: ELEMENT_TYPE };
+  return decl
+    .replace(/\$[A-Za-z0-9_-]+/g, '')
+    .split(/([\s[\]()|]+)/)
+    .map((part) => types[part]?.display ?? part)
+    .join('');
 }
 
 export function renderCommandsDoc(): string {
@@ -51,9 +63,9 @@ export function renderCommandsDoc(): string {
     '',
     '```',
     'HOST#show ipvz',
-    '               ^',
+    ' '.repeat('HOST#show ipv'.length) + '^',
     INVALID_INPUT,
-    'HOST#s',
+    'HOST(config)#s',
     '% Ambiguous command:  "s"',
     '  service',
     '  show',

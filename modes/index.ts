@@ -3,6 +3,7 @@ import { Grammar } from '../completion/grammar.js';
 import type { ValueType } from '../completion/values.js';
 import { CONFIGURE_COMMANDS, CONFIGURE_HELP, LEVEL_COMMANDS, SERVICE_SHOW } from './configure.js';
 import { EXEC_COMMANDS, EXEC_HELP } from './exec.js';
+import { COMMIT_HELP, CONFIG_COMMIT_COMMANDS, EXEC_COMMIT_COMMANDS, EXEC_COMMIT_HELP } from './commit.js';
 import { ELEMENT_TYPE } from './schema-commands.js';
 import { SERVICE_COMMANDS, SERVICE_HELP } from './service.js';
 import type { CommandDef, ModeContext, ModeKind } from './types.js';
@@ -24,14 +25,31 @@ export type ModeGrammars = Record<ModeKind | 'do', ModeGrammar>;
 
 let built: ModeGrammars | undefined;
 
-/** The grammars, built on first use (the declarations are compiled once per process). */
-export function modeGrammars(): ModeGrammars {
-  built ??= {
-    exec: grammar(EXEC_COMMANDS, EXEC_HELP),
-    do: grammar(EXEC_COMMANDS.filter((c) => !c.noDo), EXEC_HELP),
-    configure: grammar(CONFIGURE_COMMANDS, CONFIGURE_HELP),
-    service: grammar([...SERVICE_COMMANDS, SERVICE_SHOW, ...LEVEL_COMMANDS], { ...CONFIGURE_HELP, ...SERVICE_HELP }),
+/** More commands per mode, on top of the built-in ones (the commit workflow plugs in here; tests too). */
+export type ExtraCommands = Partial<Record<ModeKind, CommandDef[]>>;
+
+function buildGrammars(extra: ExtraCommands = {}): ModeGrammars {
+  const exec = [...EXEC_COMMANDS, ...EXEC_COMMIT_COMMANDS, ...(extra.exec ?? [])];
+  const execHelp = { ...EXEC_COMMIT_HELP, ...EXEC_HELP };
+  return {
+    exec: grammar(exec, execHelp),
+    do: grammar(
+      exec.filter((c) => !c.noDo),
+      execHelp,
+    ),
+    configure: grammar([...CONFIGURE_COMMANDS, ...CONFIG_COMMIT_COMMANDS, ...(extra.configure ?? [])], { ...COMMIT_HELP, ...CONFIGURE_HELP }),
+    service: grammar([...SERVICE_COMMANDS, SERVICE_SHOW, ...LEVEL_COMMANDS, ...CONFIG_COMMIT_COMMANDS, ...(extra.service ?? [])], {
+      ...COMMIT_HELP,
+      ...CONFIGURE_HELP,
+      ...SERVICE_HELP,
+    }),
   };
+}
+
+/** The grammars, built on first use (the declarations are compiled once per process); with extras, new ones. */
+export function modeGrammars(extra?: ExtraCommands): ModeGrammars {
+  if (extra && Object.values(extra).some((l) => l && l.length)) return buildGrammars(extra);
+  built ??= buildGrammars();
   return built;
 }
 

@@ -9,14 +9,23 @@ import type { CommandOutput, Table } from './types.js';
 
 export type IpvsView = 'basic' | 'stats' | 'rate';
 
-/** service id → configuration service name, for the services this configuration declares. */
+const ownersCache = new WeakMap<Config, Map<string, string>>();
+
+/**
+ * service id → configuration service name, for the services this configuration declares. Compiling 10,000
+ * services takes a while, and configurations are never changed in place, so the answer is kept per object.
+ */
 export function ownerNames(config: Config): Map<string, string> {
-  try {
-    const desired = compile(config);
-    return new Map([...desired.declared].map(([id, d]) => [id, d.name]));
-  } catch {
-    return new Map();
+  let owners = ownersCache.get(config);
+  if (!owners) {
+    try {
+      owners = new Map([...compile(config).declared].map(([id, d]) => [id, d.name]));
+    } catch {
+      owners = new Map();
+    }
+    ownersCache.set(config, owners);
   }
+  return owners;
 }
 
 const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats][]> = {

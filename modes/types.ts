@@ -34,6 +34,13 @@ export interface CommandOutput {
   config?: { value: Config; service?: string };
   /** End the shell (exit at exec level). */
   exitShell?: boolean;
+  /** Ask the operator before finishing (`[yes/no]`); the answer's output is shaped like any other. */
+  question?: CommandQuestion;
+}
+
+export interface CommandQuestion {
+  prompt: string;
+  answer(reply: string, ctx: ModeContext): CommandOutput | void | Promise<CommandOutput | void>;
 }
 
 /** How a show command's output may be piped: plain text filters, plus `display set`, plus `compare`. */
@@ -66,7 +73,16 @@ export interface ModeContext {
   readonly frames: readonly ModeFrame[];
   /** The candidate being edited (a copy of running on first `configure`). */
   candidate(): Config;
-  setCandidate(config: Config): void;
+  /** Replace the candidate; with `base`, it is now based on that running revision (`update`, `rollback`). */
+  setCandidate(config: Config, base?: number): void;
+  /** A candidate exists (the session has edited, or entered configuration mode and looked). */
+  hasCandidate(): boolean;
+  /** The running revision the candidate was copied from (what a commit compares and swaps against). */
+  candidateBase(): number;
+  /** Drop the candidate: the next edit starts again from running (`rollback 0`, `abort`). */
+  resetCandidate(): void;
+  /** A message for the operator, shown after this command's output (ShellSession.takeNotices). */
+  notify(message: string): void;
   enter(frame: ModeFrame): void;
   /** Up one level; at exec this ends the shell (the returned flag says so). */
   exit(): boolean;

@@ -8,7 +8,6 @@ import {
   FWD_TUNNEL,
   IPPROTO_TCP,
   SVC_F_HASHED,
-  TUN_GRE,
   TUN_GUE,
   type AddressFamily,
   type Dataplane,
@@ -35,7 +34,6 @@ export const DEFAULT_TIMEOUTS: IpvsTimeouts = { tcp: 900, tcpFin: 120, udp: 300 
 /** HZ of Debian's amd64 kernel: ip_vs_set_timeout refuses values above INT_MAX / HZ. */
 const KERNEL_HZ = 250;
 const MAX_TIMEOUT = Math.floor(0x7fffffff / KERNEL_HZ);
-const TUN_FLAG_REMCSUM = 2;
 
 export function zeroStats(): IpvsStats {
   return { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
@@ -370,7 +368,6 @@ export class MemoryDataplane implements Dataplane {
         if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, request);
         if (dest.lThresh > dest.uThresh) fail(ERANGE, request);
         if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, request);
-        if (dest.tunType === TUN_GRE && (dest.tunFlags ?? 0) & TUN_FLAG_REMCSUM) fail(EINVAL, request);
         const index = stored.dests.findIndex((x) => x.dest.af === dest.af && x.dest.addr === dest.addr && x.dest.port === dest.port);
         if (op.op === 'newDest') {
           if (index >= 0) fail(EEXIST, request);

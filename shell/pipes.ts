@@ -15,7 +15,9 @@ import { toJson } from './format.js';
 
 export type PipeStage =
   | { op: 'include' | 'exclude' | 'begin' | 'section'; re: RegExp }
-  | { op: 'count' | 'json' | 'no-more' | 'display-set' | 'compare' };
+  | { op: 'count' | 'json' | 'no-more' | 'display-set' }
+  /** `| compare` (against running) or `| compare rollback N` (against revision current−N). */
+  | { op: 'compare'; rollback?: number };
 
 const HELP: Record<string, string> = {
   include: 'Lines that match',
@@ -28,6 +30,8 @@ const HELP: Record<string, string> = {
   display: 'Show the configuration in another form',
   set: 'As the commands that build it',
   compare: 'Differences from the running configuration',
+  rollback: 'Compare with an older revision instead',
+  $rollback: 'How many revisions back (0 = running)',
   $include: 'Regular expression',
   $exclude: 'Regular expression',
   $begin: 'Regular expression',
@@ -38,7 +42,7 @@ const TEXT_STAGES = ['include REGEX', 'exclude REGEX', 'begin REGEX', 'section R
 const DECLS: Record<PipeKind, string[]> = {
   text: TEXT_STAGES,
   config: [...TEXT_STAGES, 'display set'],
-  candidate: [...TEXT_STAGES, 'display set', 'compare'],
+  candidate: [...TEXT_STAGES, 'display set', 'compare [rollback <0-49>]'],
 };
 
 type StageGrammar = Grammar<ModeContext, string>;
@@ -60,7 +64,8 @@ export function pipeGrammar(kind: PipeKind): StageGrammar {
 export function toStage(op: string, args: Record<string, unknown>): PipeStage {
   if (op === 'include' || op === 'exclude' || op === 'begin' || op === 'section') return { op, re: new RegExp(args[op] as string) };
   if (op === 'display') return { op: 'display-set' };
-  return { op: op as 'count' | 'json' | 'no-more' | 'compare' };
+  if (op === 'compare') return args.rollback === undefined ? { op } : { op, rollback: args.rollback as number };
+  return { op: op as 'count' | 'json' | 'no-more' };
 }
 
 export interface PipeInput {
@@ -69,6 +74,8 @@ export interface PipeInput {
   config?: { value: Config; service?: string };
   /** The running configuration, for `| compare`. */
   running: Config;
+  /** Revision current−N, for `| compare rollback N` (null when it does not exist). */
+  revision?: (relative: number) => Config | null;
 }
 
 /** Apply the stages in order; returns the text and whether paging was turned off. */
@@ -107,7 +114,16 @@ export function applyPipes(input: PipeInput, stages: PipeStage[]): { text: strin
       case 'compare': {
         if (!input.config) break;
         const scope = input.config.service;
-        const a = scope === undefined ? input.running : onlyService(input.running, scope);
+        let against = input.running;
+        if (st.rollback !== undefined && st.rollback > 0) {
+          const old = input.revision?.(st.rollback) ?? null;
+          if (!old) {
+            text = `% There is no revision current-${st.rollback} to compare with.`;
+            break;
+          }
+          against = old;
+        }
+        const a = scope === undefined ? against : onlyService(against, scope);
         const b = scope === undefined ? input.config.value : onlyService(input.config.value, scope);
         text = renderCompare(a, b).trimEnd() + validationNote(input.config.value);
         break;

@@ -2,7 +2,9 @@
 // this process: the running configuration from the revision store (or the files when the store cannot be
 // opened, e.g. a non-root user on /var/lib/lbctl), and the dataplane: the lab's persisted in-memory IPVS under
 // --lab, else the kernel, opened on first use so a shell starts even where IPVS is missing.
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
@@ -13,6 +15,10 @@ import { lbctlVersion } from '../cli/version.js';
 import type { Context } from '../cli/context.js';
 import { ensureLab, openContextDataplane } from '../cli/lab.js';
 import type { ShellBackend } from '../modes/backend.js';
+import { operatorIdentity, type OperatorIdentity } from '../cli/identity.js';
+import { ensureConfirmGuard } from '../engine/confirm-guard.js';
+import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
+import { CommitWorkflow } from './commit-workflow.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -46,19 +52,34 @@ export function createStaticBackend(opts: {
   };
 }
 
-/** The backend for `lbctl shell` in this context (lab or system paths). */
-export async function createContextBackend(ctx: Context, _env: NodeJS.ProcessEnv = process.env): Promise<ShellBackend> {
+export interface ContextBackendExtras {
+  /** The operator (default: operatorIdentity()). */
+  identity?: OperatorIdentity;
+  /** The dataplane each commit opens (default: the context's: the lab table or the kernel). Tests inject faults. */
+  openDataplane?: () => Promise<Dataplane>;
+  /** Start the commit-confirmed guard (default ensureConfirmGuard). */
+  ensureGuard?: () => void;
+}
+
+/** The backend for `lbctl shell` in this context (lab or system paths), with its commit workflow. */
+export async function createContextBackend(
+  ctx: Context,
+  env: NodeJS.ProcessEnv = process.env,
+  extras: ContextBackendExtras = {},
+): Promise<ShellBackend> {
   if (ctx.lab) await ensureLab(ctx);
   let store: Store | null = null;
+  let storeError: string | undefined;
   let running: Config = defaultConfig();
   let revision = 0;
   try {
-    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath });
+    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, ...testClock(env) });
     const r = store.running();
     running = r.config;
     revision = r.number;
-  } catch {
+  } catch (e) {
     // No store (permissions, first use without a state dir): read the files, revision unknown (0).
+    storeError = `the revision store cannot be opened: ${(e as Error).message.split('\n')[0]}`;
     store = null;
     try {
       const loaded = loadConfig(ctx.configPath);
@@ -67,11 +88,13 @@ export async function createContextBackend(ctx: Context, _env: NodeJS.ProcessEnv
       /* no configuration at all: the defaults */
     }
   }
+  let lastSignature: string | null = storeSignature(ctx.stateDir);
   let dp: Dataplane | null = null;
   let opening: Promise<Dataplane> | null = null;
   const open = () => (opening ??= openContextDataplane(ctx).then((d) => (dp = d)));
   const lazy = lazyDataplane(open, ctx.lab ? 'memory' : 'netlink');
-  return {
+  if (store) await enforceConfirmAtStart(store, ctx, extras.ensureGuard);
+  const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
     dataplane: () => dp ?? lazy,
@@ -81,6 +104,11 @@ export async function createContextBackend(ctx: Context, _env: NodeJS.ProcessEnv
     systemHostname: () => hostname().split('.')[0] || 'lbctl',
     refresh() {
       if (!store) return;
+      // Reading the running revision costs tens of ms with 10,000 services: only when the store's directories
+      // changed (a commit adds a revision file and renames its intent record in the state directory).
+      const signature = storeSignature(ctx.stateDir);
+      if (signature !== null && signature === lastSignature) return;
+      lastSignature = signature;
       try {
         const r = store.running();
         if (r.number !== revision) {
@@ -91,10 +119,70 @@ export async function createContextBackend(ctx: Context, _env: NodeJS.ProcessEnv
         /* keep what we have */
       }
     },
+    revisions: () => (store ? store.list().map((r) => ({ number: r.number, time: r.time, user: r.user, comment: r.comment })) : []),
+    revisionConfig: (n: number) => (store ? (store.getRelative(n)?.config ?? null) : null),
     close: async () => {
       if (dp) await dp.close();
     },
   };
+  backend.commit = new CommitWorkflow({
+    stateDir: ctx.stateDir,
+    configPath: ctx.configPath,
+    lab: ctx.lab,
+    store,
+    ...(storeError ? { storeError } : {}),
+    backend,
+    identity: extras.identity ?? operatorIdentity({ env }),
+    openDataplane: extras.openDataplane ?? (() => openContextDataplane(ctx)),
+    ...(extras.ensureGuard ? { ensureGuard: extras.ensureGuard } : {}),
+    // The session's display table was read at open: after a commit, read the lab table again on next use.
+    onKernelChanged: async () => {
+      const old = dp;
+      dp = null;
+      opening = null;
+      if (old && ctx.lab) await old.close();
+      else if (old) dp = old;
+    },
+  });
+  return backend;
+}
+
+/**
+ * A pending `commit confirmed` must be enforced even when its shell died: a deadline that passed while nobody
+ * watched was rolled back by openStore (re-apply the kernel here); one still running gets a guard if it has none.
+ */
+async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: () => void): Promise<void> {
+  const expired = store.openReport.expiredConfirm;
+  if (expired) await reapplyAfterExpiry(expired, { stateDir: ctx.stateDir, lab: ctx.lab }).catch(() => null);
+  if (store.pendingConfirm()) {
+    try {
+      if (ensureGuard) ensureGuard();
+      else ensureConfirmGuard({ stateDir: ctx.stateDir, configPath: ctx.configPath, lab: ctx.lab });
+    } catch {
+      /* the next process tries again */
+    }
+  }
+}
+
+/**
+ * Tests only (NODE_ENV=test): LBCTL_TEST_CLOCK_OFFSET_MS shifts the store's clock, so a `commit confirmed 1`
+ * gets a deadline seconds away instead of a minute (the guard compares that absolute deadline with the real
+ * clock). Ignored without NODE_ENV=test, so an operator cannot trip over it.
+ */
+function testClock(env: NodeJS.ProcessEnv): { now?: () => Date } {
+  if (env.NODE_ENV !== 'test' || !env.LBCTL_TEST_CLOCK_OFFSET_MS) return {};
+  const offset = Number(env.LBCTL_TEST_CLOCK_OFFSET_MS);
+  if (!Number.isFinite(offset)) return {};
+  return { now: () => new Date(Date.now() + offset) };
+}
+
+/** Modification times of the state directory and its revisions/ (null when they cannot be read). */
+function storeSignature(stateDir: string): string | null {
+  try {
+    return `${statSync(stateDir).mtimeMs}|${statSync(join(stateDir, 'revisions')).mtimeMs}`;
+  } catch {
+    return null;
+  }
 }
 
 /** A dataplane that opens the real one on first use; failures surface as the call's error. */

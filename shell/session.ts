@@ -8,7 +8,7 @@ import type { Args, ParseError } from '../completion/grammar.js';
 import { formatParseError, UNRECOGNIZED } from '../completion/errors.js';
 import { splitPipes, splitWords } from '../completion/words.js';
 import type { ShellBackend } from '../modes/backend.js';
-import { modeGrammars, type ModeGrammar } from '../modes/index.js';
+import { modeGrammars, type ExtraCommands, type ModeGrammar, type ModeGrammars } from '../modes/index.js';
 import { nodeName } from '../modes/exec.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type ModeFrame, type PipeKind } from '../modes/types.js';
 import type { CompletionResult, ExecResult, HelpResult, ShellSession, TerminalSettings } from './session-api.js';
@@ -26,6 +26,10 @@ export interface SessionOptions {
   lab?: boolean;
   user?: string;
   terminal?: Partial<TerminalSettings>;
+  /** Commands added to the built-in modes (the commit workflow's, or a test's). */
+  commands?: ExtraCommands;
+  /** What a read-only user is told for a configuration command (default `% Permission denied: read-only user.`). */
+  deniedMessage?: string;
 }
 
 export function createSession(opts: SessionOptions): ShellSession;
@@ -34,15 +38,29 @@ export function createSession(opts: SessionOptions | OpenSessionOptions): ShellS
   if ('backend' in opts) return new Session(opts);
   return (async () => {
     const { createContextBackend } = await import('./session-backend.js');
-    const backend = await createContextBackend(opts.context, opts.env);
+    const { operatorIdentity, canConfigure, displayUser, permissionDeniedMessage } = await import('../cli/identity.js');
+    // Who may configure comes from the operating system (root or the admin group), never from typed input.
+    const identity = operatorIdentity({ env: opts.env });
+    const backend = await createContextBackend(opts.context, opts.env, { identity });
     const columns = opts.interactive ? process.stdout.columns : undefined;
     const rows = opts.interactive ? process.stdout.rows : undefined;
+    const readOnly = !canConfigure(identity);
     return new Session({
       backend,
+      readOnly,
+      user: displayUser(identity),
+      ...(readOnly ? { deniedMessage: permissionDeniedMessage(identity) } : {}),
       lab: opts.context.lab,
       terminal: { width: columns && columns >= 40 ? columns : 80, length: opts.interactive ? (rows ?? 24) : 0 },
     });
   })();
+}
+
+/** What TAB and `?` need: something that completes and helps (a mode's grammar or the pipe stages'). */
+interface CursorRoute {
+  grammar: { complete: ModeGrammar['complete']; help: ModeGrammar['help'] };
+  text: string;
+  offset: number;
 }
 
 /** Where a line goes: which grammar, which part of the line, at which column of it. */
@@ -50,8 +68,6 @@ interface Route {
   grammar: ModeGrammar;
   text: string;
   offset: number;
-  /** Set after `do`: run as in exec mode. */
-  viaDo: boolean;
 }
 
 class Session implements ShellSession, ModeContext {
@@ -62,25 +78,48 @@ class Session implements ShellSession, ModeContext {
   frames: ModeFrame[] = [{ kind: 'exec' }];
   term: TerminalSettings;
   private cand: Config | null = null;
+  private candBase = 0;
+  private readonly grammars: ModeGrammars;
   private lengthSetByUser = false;
   private widthSetByUser = false;
   private notices: string[] = [];
+  private readonly deniedMessage: string;
 
   constructor(opts: SessionOptions) {
     this.backend = opts.backend;
+    this.deniedMessage = opts.deniedMessage ?? '% Permission denied: read-only user.';
     this.readOnly = Boolean(opts.readOnly);
     this.lab = Boolean(opts.lab);
     this.user = opts.user ?? safeUser();
+    this.grammars = modeGrammars(opts.commands);
     this.term = { length: opts.terminal?.length ?? 24, width: opts.terminal?.width ?? 80 };
   }
 
   // ---- ModeContext ----
   candidate(): Config {
-    this.cand ??= structuredClone(this.backend.running());
+    if (this.cand === null) {
+      this.candBase = this.backend.runningRevision();
+      this.cand = structuredClone(this.backend.running());
+    }
     return this.cand;
   }
-  setCandidate(config: Config): void {
+  setCandidate(config: Config, base?: number): void {
+    if (this.cand === null) this.candidate();
     this.cand = config;
+    if (base !== undefined) this.candBase = base;
+  }
+  hasCandidate(): boolean {
+    return this.cand !== null;
+  }
+  candidateBase(): number {
+    this.candidate();
+    return this.candBase;
+  }
+  resetCandidate(): void {
+    this.cand = null;
+  }
+  notify(message: string): void {
+    this.notices.push(message);
   }
   enter(frame: ModeFrame): void {
     if (frame.kind === 'configure') this.frames = [{ kind: 'exec' }, frame];
@@ -187,13 +226,14 @@ class Session implements ShellSession, ModeContext {
   }
 
   async close(): Promise<void> {
+    await this.backend.commit?.close().catch(() => {});
     await this.backend.close();
   }
 
   // ---- routing ----
 
   private grammarOf(frame: ModeFrame): ModeGrammar {
-    return modeGrammars()[frame.kind];
+    return this.grammars[frame.kind];
   }
 
   /** `do CMD` in a configuration mode hands the rest of the line to the exec grammar. */
@@ -206,10 +246,10 @@ class Session implements ShellSession, ModeContext {
       const more = words.length > 1 || (cursor && first !== undefined && line.length > first.end);
       if (first && more && !first.quoted && this.meansDo(grammar, first.text)) {
         const offset = words[1]?.start ?? line.length;
-        return { grammar: modeGrammars().do, text: line.slice(offset), offset, viaDo: true };
+        return { grammar: this.grammars.do, text: line.slice(offset), offset };
       }
     }
-    return { grammar, text: line, offset: 0, viaDo: false };
+    return { grammar, text: line, offset: 0 };
   }
 
   private meansDo(grammar: ModeGrammar, word: string): boolean {
@@ -220,7 +260,7 @@ class Session implements ShellSession, ModeContext {
   }
 
   /** For TAB and `?`: the grammar and text of the part the cursor is in (the last pipe stage, if any). */
-  private routeForCursor(line: string): { grammar: { complete: ModeGrammar['complete']; help: ModeGrammar['help'] }; text: string; offset: number } | { error: ParseError; offset: number } {
+  private routeForCursor(line: string): CursorRoute | { error: ParseError; offset: number } {
     const r = this.route(line, true);
     const parts = splitPipes(r.text);
     if (parts.length === 1) return r;
@@ -231,7 +271,7 @@ class Session implements ShellSession, ModeContext {
     for (const p of parts.slice(1, -1)) {
       const st = g.parse(p.text, this);
       if (!st.ok) return { error: st.error, offset: r.offset + p.offset };
-      if ('empty' in st) return { error: { kind: 'invalid', column: p.text.length }, offset: r.offset + p.offset };
+      if ('empty' in st) return { error: { kind: 'incomplete' }, offset: r.offset + p.offset };
     }
     const last = parts[parts.length - 1];
     return { grammar: g, text: last.text, offset: r.offset + last.offset };
@@ -247,10 +287,21 @@ class Session implements ShellSession, ModeContext {
     if ('error' in parsed) return { output: '', error: this.errorText(parsed.error, line, parsed.offset) };
     if ('empty' in parsed) return { output: '' };
     const { def, args, keywords, stages } = parsed;
-    if (def.edits && this.readOnly) throw new CommandError('% Permission denied: read-only user.');
-    // Handlers in exec mode after `do` see exec semantics for names (running configuration).
-    const out = (await def.run(args, this, keywords)) ?? {};
+    if (def.edits && this.readOnly) throw new CommandError(this.deniedMessage);
+    const out = (await this.around(() => def.run(args, this, keywords))) ?? {};
     return this.shape(out, stages);
+  }
+
+  /** The commit workflow's hooks around a command (shared candidate load/save, registry, confirm notices). */
+  private async around<T>(fn: () => T | Promise<T>): Promise<T> {
+    const port = this.backend.commit;
+    if (!port) return fn();
+    await port.beforeCommand(this);
+    try {
+      return await fn();
+    } finally {
+      await port.afterCommand(this);
+    }
   }
 
   private parseWithPipes(
@@ -279,7 +330,8 @@ class Session implements ShellSession, ModeContext {
     for (const p of parts.slice(1)) {
       const st = g.parse(p.text, this);
       if (!st.ok) return { error: st.error, offset: r.offset + p.offset };
-      if ('empty' in st) return { error: { kind: 'invalid', column: p.text.length }, offset: r.offset + p.offset };
+      // `show |` with nothing after the bar.
+      if ('empty' in st) return { error: { kind: 'incomplete' }, offset: r.offset + p.offset };
       stages.push(toStage(st.command, st.args));
     }
     return { def: main.command, args: main.args, keywords: main.keywords, stages };
@@ -292,13 +344,31 @@ class Session implements ShellSession, ModeContext {
     let text = parts.join('\n');
     let noMore = false;
     if (stages.length) {
-      const piped = applyPipes({ text, data: out.data, config: out.config, running: this.backend.running() }, stages);
+      const backend = this.backend;
+      const piped = applyPipes(
+        { text, data: out.data, config: out.config, running: backend.running(), revision: (n) => backend.revisionConfig?.(n) ?? null },
+        stages,
+      );
       text = piped.text;
       noMore = piped.noMore;
     }
     const result: ExecResult = { output: text === '' ? '' : text.endsWith('\n') ? text : text + '\n' };
     if (noMore) result.noMore = true;
     if (out.exitShell) result.exitShell = true;
+    if (out.question) {
+      const q = out.question;
+      result.question = {
+        prompt: q.prompt,
+        answer: async (reply: string) => {
+          try {
+            return this.shape((await this.around(() => q.answer(reply, this))) ?? {}, []);
+          } catch (e) {
+            if (e instanceof CommandError) return { output: '', error: e.message };
+            return { output: '', error: `% Internal error: ${(e as Error).message}` };
+          }
+        },
+      };
+    }
     return result;
   }
 }

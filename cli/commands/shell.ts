@@ -7,9 +7,10 @@ import { COMMON_OPTIONS, resolveContext } from '../context.js';
 
 const USAGE = `usage: lbctl shell [--lab] [--config DIR] [--state-dir DIR] [-c 'CMD; CMD…'] [--keep-going]
 
-The interactive CLI: exec, configure and service modes, TAB completion, '?' help, a candidate configuration
-and commit. On a terminal it is a full-screen-free line editor with history (~/.lbctl_history); otherwise it
-reads commands from standard input, one or more per line.
+The operator's CLI: exec, configure and service modes, TAB completion, '?' help, a candidate configuration
+and commit. On a terminal (stdin and stdout both TTYs, SSH included) it edits lines Emacs-style with history
+(~/.lbctl_history, Ctrl-R to search) and pages long output with --More--; otherwise it reads commands from
+standard input, one or more per line.
 
 Options:
   -c, --command 'CMDS'  run these commands (separated by ';' or newlines) and exit
@@ -17,6 +18,15 @@ Options:
   --config DIR|FILE     configuration directory (default /etc/lbctl, env LBCTL_CONFIG)
   --state-dir DIR       revision store and runtime state (default /var/lib/lbctl, env LBCTL_STATE_DIR)
   --lab                 in-memory dataplane with state under ~/.lbctl-lab (no kernel changes)
+
+Keys on a terminal:
+  TAB                 complete the word (a list when several fit)      ?        help for the next word, at once
+  Up/Down, Ctrl-P/N   history                                          Ctrl-R   search the history backwards
+  Ctrl-A/E, Home/End  start/end of line          Ctrl-B/F, Left/Right  a character back/forward
+  Alt-B/F             a word back/forward        Ctrl-K/U/W, Alt-D     cut to end/start/word back/word forward
+  Ctrl-Y              paste what was cut         Ctrl-C                drop the line
+  Ctrl-Z              back to exec mode (end)    Ctrl-D                leave (on an empty exec prompt)
+  At --More--: space for the next page, Enter for the next line, q to stop.
 
 Line mode prints output on stdout and each error on stderr as '% command N: PROMPT COMMAND' followed by the
 error; it stops with exit code 1 at the first error unless --keep-going. A command that asks a question

@@ -5,7 +5,7 @@
 // line out through yoga and ink's character grid and keeps a copy of the whole session; a 60,000-line
 // `show running-config` with `terminal length 0` took 25 s to appear that way and 0.8 s with write(), which
 // clears the live area, writes the text and redraws the live area below it (the same visible result).
-import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useCursor, useStdin, useStdout } from 'ink';
 import { decodeKeys } from '../keys.js';
 import type { Style } from '../display.js';
@@ -20,6 +20,7 @@ export function ShellApp({ controller, style }: ShellAppProps) {
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   const { stdout, write } = useStdout();
   const lastWritten = useRef(-1);
+  const [, setWrittenUpTo] = useState(-1);
   const { setRawMode, internal_eventEmitter } = useStdin();
   const { setCursorPosition } = useCursor();
   const width = Math.max(1, stdout.columns || 80);
@@ -47,20 +48,24 @@ export function ShellApp({ controller, style }: ShellAppProps) {
     };
   }, [controller, stdout]);
 
-  // After ink has drawn the live area for this state, put the new finished items above it, in order.
+  // New finished items are written in order above the live area; while some are unwritten, the live area is
+  // drawn empty, and drawn for real only after the write (so `--More--` or a prompt never shows above the
+  // output it belongs under, not even for one frame).
+  const unwritten = snapshot.items.length > 0 && snapshot.items[snapshot.items.length - 1].id > lastWritten.current;
   useLayoutEffect(() => {
     const fresh = snapshot.items.filter((i) => i.id > lastWritten.current);
     if (fresh.length === 0) return;
     lastWritten.current = fresh[fresh.length - 1].id;
     write(fresh.map((i) => i.text + '\n').join(''));
+    setWrittenUpTo(lastWritten.current);
   }, [snapshot.items, write]);
 
-  const live = layoutLive(snapshot.live, width);
+  const live = unwritten ? EMPTY_LAYOUT : layoutLive(snapshot.live, width);
   setCursorPosition(live.cursor);
 
   return (
     <Box flexDirection="column">
-      {snapshot.live.roleLine !== null && <Text>{style.role(snapshot.live.roleLine)}</Text>}
+      {!unwritten && snapshot.live.roleLine !== null && <Text>{style.role(snapshot.live.roleLine)}</Text>}
       {live.rows.length > 0 && <Text>{styleFirstRow(live.rows, live.promptLength, style)}</Text>}
     </Box>
   );
@@ -73,6 +78,8 @@ export interface LiveLayout {
   /** Relative to the start of the live area; undefined hides the cursor. */
   cursor: { x: number; y: number } | undefined;
 }
+
+const EMPTY_LAYOUT: LiveLayout = { rows: [], promptLength: 0, cursor: undefined };
 
 /** Where the prompt line's characters and the cursor fall on a terminal `width` columns wide. */
 export function layoutLive(live: LiveView, width: number): LiveLayout {

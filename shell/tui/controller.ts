@@ -122,6 +122,7 @@ export class ShellController {
   resize(width: number, height: number): void {
     this.width = width;
     this.session.setTerminalSize(width, height);
+    this.changed(); // the prompt line re-wraps at the new width
   }
 
   /** Queues keys; they are handled strictly in order, each after the previous one's command finished. */
@@ -140,7 +141,13 @@ export class ShellController {
     try {
       while (this.queue.length > 0) {
         const key = this.queue.shift()!;
-        await this.handleKey(key);
+        try {
+          await this.handleKey(key);
+        } catch (err) {
+          // A bug behind one key must not kill the operator's session: say so and give the prompt back.
+          this.print(this.style.error(`% Internal error: ${(err as Error).message}`));
+          if (this.mode !== 'exited') this.toPrompt();
+        }
       }
     } finally {
       this.pumping = false;
@@ -166,11 +173,13 @@ export class ShellController {
       case 'help':
         return this.help(effect.before);
       case 'interrupt':
-        this.print(this.echo(effect.line) + '^C');
         if (asking) {
+          // Ctrl-C abandons the question: the command it belonged to does not complete.
+          this.print(questionPrompt(this.question!) + effect.line + '^C');
           this.question = null;
           return this.toPrompt();
         }
+        this.print(this.echo(effect.line) + '^C');
         return this.changed();
       case 'eof':
         if (asking || !this.atExec()) return this.changed();
@@ -321,6 +330,9 @@ export class ShellController {
     this.changed();
     try {
       await this.session.close();
+    } catch (err) {
+      this.print(this.style.error(`% Error while closing the session: ${(err as Error).message}`));
+      this.changed();
     } finally {
       this.options.onExit?.();
     }

@@ -32,8 +32,10 @@ export async function runTui(session: ShellSession, options: TuiOptions = {}): P
   const app = render(<ShellApp controller={controller} style={style} />, {
     stdin,
     stdout,
+    // Ctrl-C drops the line (the controller handles it); it never kills the shell.
     exitOnCtrlC: false,
-    patchConsole: false,
+    // A stray console.log from a library is printed above the prompt instead of tearing the live area.
+    patchConsole: true,
   });
   await exited;
   // Let ink paint the last scrollback items before it unmounts.

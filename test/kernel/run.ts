@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeGuest, GuestError, hostHasIpvs, prepareGuest, runInGuest, VmDependencyError } from './vm.js';
+import { describeGuest, forwardedEnv, GuestError, hostHasIpvs, prepareGuest, runInGuest, VmDependencyError } from './vm.js';
 import { shQuote } from './vm/guest-scripts.js';
 
 const HARD_CAP_MS = 25 * 60_000;
@@ -53,7 +53,9 @@ async function runInVm(targets: string[]): Promise<number> {
   console.log(`kernel suite: running ${targets.map((t) => t.slice(projectRoot.length + 1)).join(' ')} in the guest`);
   const started = Date.now();
   const command = [process.execPath, ...nodeTestArgs(targets)].map(shQuote).join(' ');
-  const result = await runInGuest(command, { timeoutMs: HARD_CAP_MS, stream: process.stdout, cwd: projectRoot });
+  const result = await runInGuest(command, {
+    timeoutMs: HARD_CAP_MS, stream: process.stdout, cwd: projectRoot, env: forwardedEnv(),
+  });
   if (result.output && !result.output.endsWith('\n')) process.stdout.write('\n');
   console.log(`kernel suite: guest finished in ${((Date.now() - started) / 1000).toFixed(1)} s, exit code ${result.code}`);
   return result.code;

@@ -79,6 +79,19 @@ export function prepareGuest(): PreparedGuest {
   return prepared;
 }
 
+/**
+ * The host variables a runner passes on to the guest: CI and the project's own LBCTL_* knobs (bench sizes and
+ * the like), never the rest of the host's environment.
+ */
+export function forwardedEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || k === 'LBCTL_IN_VM') continue;
+    if (k === 'CI' || (k.startsWith('LBCTL_') && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))) out[k] = v;
+  }
+  return out;
+}
+
 /** One line for logs: what the harness boots. */
 export function describeGuest(guest: PreparedGuest, opts: Pick<RunInGuestOptions, 'memoryMb' | 'cpus'> = {}): string {
   return `Debian kernel ${guest.parts.kernelVersion} under qemu TCG software emulation ` +

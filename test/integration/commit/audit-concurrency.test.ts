@@ -1,12 +1,19 @@
 // Several processes append to one trail at once: every line must parse (records never interleave) and none is lost.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAudit } from '../../../engine/audit.js';
+
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+function tracked(dir: string): string {
+  roots.push(dir);
+  return dir;
+}
 
 const auditModule = fileURLToPath(new URL('../../../engine/audit.js', import.meta.url));
 
@@ -25,7 +32,7 @@ function writer(path: string, id: number, count: number): Promise<number> {
 }
 
 test('concurrent appends from 4 processes: every record whole, none lost, each writer in order', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'lbctl-audit-')), 'audit.jsonl');
+  const path = join(tracked(mkdtempSync(join(tmpdir(), 'lbctl-audit-'))), 'audit.jsonl');
   const writers = 4;
   const count = 60;
   const codes = await Promise.all(Array.from({ length: writers }, (_, i) => writer(path, i + 1, count)));

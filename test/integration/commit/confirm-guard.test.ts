@@ -5,10 +5,10 @@
 //
 // Deadlines of a few seconds: the arming commit runs on a store whose clock is set back (the store computes the
 // deadline as its now() + minutes), so `commit confirmed 1` expires ~3 s after the real present.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,12 @@ interface Lab {
   configPath: string;
 }
 
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+
 function newLab(): Lab {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-guard-'));
+  roots.push(root);
   return { stateDir: join(root, 'state'), configPath: join(root, 'etc') };
 }
 
@@ -100,7 +104,7 @@ test('the lab table file name agrees with cli/lab.ts', () => {
   assert.equal(LAB_TABLE_FILE, CLI_LAB_TABLE_FILE);
 });
 
-test('guard survives its parent SIGKILL and rolls back store, lab table and audit at the deadline', async () => {
+test('guard survives its parent group SIGHUP and SIGKILL, and rolls back store, lab table and audit at the deadline', async () => {
   const lab = newLab();
   const store = await armConfirm(lab, 3000);
   const committed = store.running().number;
@@ -111,14 +115,18 @@ test('guard survives its parent SIGKILL and rolls back store, lab table and audi
     process.stdout.write(JSON.stringify(r) + '\\n');
     setInterval(() => {}, 1000);
   `;
-  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  // The parent gets a process group of its own, as a login shell has: the hangup of a dropped SSH connection
+  // goes to that whole group.
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env, detached: true });
   const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d))));
   const started = JSON.parse(line) as { spawned: boolean; pid: number };
   assert.equal(started.spawned, true);
-  parent.kill('SIGKILL');
-  await new Promise((r) => parent.once('exit', r));
   await waitFor('guard holds its lock', () => runningConfirmGuard(lab.stateDir)?.pid === started.pid, 5000);
+  process.kill(-parent.pid!, 'SIGHUP');
+  parent.kill('SIGKILL');
+  await new Promise((r) => (parent.exitCode !== null || parent.signalCode !== null ? r(null) : parent.once('exit', r)));
   assert.ok(alive(started.pid), 'guard died with its parent');
+  assert.equal(runningConfirmGuard(lab.stateDir)?.pid, started.pid);
   assert.ok(store.pendingConfirm(), 'rolled back before the deadline');
   await waitFor('guard exits', () => !alive(started.pid));
   const running = store.running();

@@ -1,13 +1,20 @@
 // Sessions of real processes: two children register, one is killed with SIGKILL (its file stays behind), and
 // the next read no longer lists it.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listSessions, sessionsDir } from '../../../engine/sessions.js';
+
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+function tracked(dir: string): string {
+  roots.push(dir);
+  return dir;
+}
 
 const sessionsModule = fileURLToPath(new URL('../../../engine/sessions.js', import.meta.url));
 
@@ -30,7 +37,7 @@ function child(stateDir: string, kind: string, dirty: boolean): Promise<{ proc: 
 const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
 
 test('sessions of live processes are listed; a SIGKILLed one disappears; a clean exit removes its entry', async () => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'lbctl-sessions-'));
+  const stateDir = tracked(mkdtempSync(join(tmpdir(), 'lbctl-sessions-')));
   const a = await child(stateDir, 'private', true);
   const b = await child(stateDir, 'shared', false);
   try {

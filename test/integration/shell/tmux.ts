@@ -20,7 +20,8 @@ let counter = 0;
 export interface TmuxOptions {
   cols?: number;
   rows?: number;
-  /** Extra environment for the program (CI is always removed: ink renders only its last frame under CI). */
+  /** Extra environment for the program (CI and CONTINUOUS_INTEGRATION are always removed: ink renders only
+   * its last frame when it sees either). */
   env?: Record<string, string>;
 }
 
@@ -30,6 +31,8 @@ export class TmuxTerminal {
   private constructor(
     readonly socket: string,
     readonly target: string,
+    /** The socket file, removed after kill-server (tmux leaves it behind). */
+    readonly socketPath: string,
   ) {}
 
   /**
@@ -39,7 +42,7 @@ export class TmuxTerminal {
   static start(argv: string[], options: TmuxOptions = {}): TmuxTerminal {
     const socket = `lbctl-test-${process.pid}-${++counter}`;
     const envArgs = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
-    const command = ['env', '-u', 'CI', ...envArgs, ...argv.map(shellQuote)].join(' ');
+    const command = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...envArgs, ...argv.map(shellQuote)].join(' ');
     const script = `${command}; echo "[exited $?]"; sleep 600`;
     execFileSync('tmux', [
       '-L',
@@ -56,7 +59,8 @@ export class TmuxTerminal {
       String(options.rows ?? 40),
       script,
     ]);
-    return new TmuxTerminal(socket, 'test');
+    const socketPath = execFileSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
+    return new TmuxTerminal(socket, 'test', socketPath);
   }
 
   /** send-keys with tmux key names (`Enter`, `Tab`, `C-c`, `Up` …). */
@@ -75,6 +79,11 @@ export class TmuxTerminal {
       /\n+$/,
       '',
     );
+  }
+
+  /** The visible screen with its colour escapes. */
+  screenWithEscapes(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-e', '-t', this.target], { encoding: 'utf8' });
   }
 
   /** Screen plus scrollback. */
@@ -127,8 +136,14 @@ export class TmuxTerminal {
     }, timeoutMs);
   }
 
+  /** Resizes the terminal (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    execFileSync('tmux', ['-L', this.socket, 'resize-window', '-t', this.target, '-x', String(cols), '-y', String(rows)]);
+  }
+
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    rmSync(this.socketPath, { force: true });
   }
 }
 

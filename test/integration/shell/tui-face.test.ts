@@ -128,5 +128,20 @@ test('exit, end and Ctrl-Z move through the modes; a question is answered on the
   term.keys('Enter');
   await term.waitFor(/\[yes\/no\/cancel\] no\n\{master\}\nlab#$/);
   term.keys('C-d');
-  await term.waitFor(/\[exited 0\]/);
+  await term.waitFor(/\nlab#\n\n?\[exited 0\]$/);
+});
+
+test('errors are red on a terminal, and plain with NO_COLOR', { skip }, async (t) => {
+  const coloured = startFake(t).term;
+  await coloured.waitForLastLine('lab#');
+  coloured.type('bogus');
+  coloured.keys('Enter');
+  await coloured.waitFor(/% Invalid input/);
+  assert.match(coloured.screenWithEscapes(), /\x1b\[31m +\^\n% Invalid input/);
+  const plain = startFake(t, { NO_COLOR: '1' }).term;
+  await plain.waitForLastLine('lab#');
+  plain.type('bogus');
+  plain.keys('Enter');
+  await plain.waitFor(/% Invalid input/);
+  assert.doesNotMatch(plain.screenWithEscapes(), /\x1b\[3\dm/);
 });

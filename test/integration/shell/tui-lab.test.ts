@@ -50,11 +50,13 @@ test('lab: TAB completes a unique prefix in place and lists an ambiguous one, ke
   term.keys('C-u');
   term.type('show s');
   term.keys('Tab');
-  const screen = await term.waitFor(new RegExp(`${escape(PROMPT)}show s\\nservice +services\\n${escape(PROMPT)}show service$`));
-  assert.ok(screen);
-  term.type('s');
-  term.keys('Enter');
-  await term.waitFor(/postgres-cluster +203\.0\.113\.10/);
+  // The candidates (at least service and services) under the echoed line, then the line again: kept, or
+  // extended to the candidates' longest common prefix.
+  const screen = await term.waitFor(new RegExp(`${escape(PROMPT)}show s\\n(.*)\\n${escape(PROMPT)}show s\\S*$`));
+  const listed = screen.split('\n').slice(-2)[0].trim().split(/ +/);
+  assert.ok(listed.includes('service') && listed.includes('services'), listed.join(' '));
+  const line = term.lastLine().slice(PROMPT.length);
+  assert.ok(listed.every((c) => `show ${c}`.startsWith(line)), `the kept line '${line}' is a prefix of every candidate`);
 });
 
 test('lab: ? after a partial word and after a space lists help and keeps the line', { skip }, async (t) => {
@@ -153,5 +155,26 @@ test('lab: exit, end and Ctrl-Z through exec → configure → service; exit at 
   await run('exit', PROMPT);
   term.type('exit');
   term.keys('Enter');
-  await term.waitFor(/\[exited 0\]/);
+  await term.waitFor(/lb1\[lab\]#exit\n\n?\[exited 0\]$/);
+});
+
+test('lab: the session learns the terminal size at start and on resize', { skip }, async (t) => {
+  const { term } = startLab(t);
+  await term.waitForLastLine(PROMPT, 20_000);
+  term.type('show terminal');
+  term.keys('Enter');
+  await term.waitFor(/Length: 40\b.*\nWidth: 120\b.*\nlb1\[lab\]#$/);
+  term.resize(100, 30);
+  // SIGWINCH and the typed keys reach the shell by different paths, so ask again (a bounded number of times)
+  // until the shell has seen the new size.
+  let seen = '';
+  for (let attempt = 0; attempt < 10 && !/Length: 30\b.*\nWidth: 100\b/.test(seen); attempt++) {
+    const answers = (s: string) => (s.match(/Length: \d+/g) ?? []).length;
+    const before = answers(term.history());
+    term.type('show terminal');
+    term.keys('Enter');
+    seen = await term.waitFor((s) => answers(s) > before && /lb1\[lab\]#$/.test(s), 10_000, 'history');
+    seen = seen.slice(seen.lastIndexOf('Length:'));
+  }
+  assert.match(seen, /Length: 30\b.*\nWidth: 100\b/);
 });

@@ -1,9 +1,10 @@
-// The store's crash-safety proof: a child process commits (several services over several files, with and
-// without `commit confirmed`) and is killed with SIGKILL, (1) deterministically right after every single
-// disk-changing system call of the commit, (2) during the recovery of an interrupted commit at open, and
-// (3) from outside at random moments over the commit's duration. After every kill the store must open, the
-// running revision must be wholly the old or wholly the new one (exactly which, for deterministic kills),
-// and the configuration files on disk must say exactly the running revision.
+// The store's crash-safety proof. A child process commits (several services over several files, with and
+// without `commit confirmed`) and is killed with SIGKILL: (1) deterministically right after every single
+// disk-changing system call of the commit; (2) a second time during the recovery of such a crash at open, at
+// every step; (3) right after every step of the automatic rollback of an expired `commit confirmed` at open;
+// (4) from outside at random moments over the commit's duration. After every kill the store must open, the
+// running revision must be wholly the old or wholly the new one (exactly which, for deterministic kills), and
+// the configuration files on disk must say exactly the running revision.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,7 +19,7 @@ import { TMP_MARKER } from '../../../config/atomic.js';
 import { HAND_WRITTEN_FILES, nextConfig } from './fixtures/scenario.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/commit-child.js', import.meta.url));
-const RANDOM_TRIALS = 110;
+const RANDOM_TRIALS = 80;
 const PARALLEL = 2;
 
 interface Template {
@@ -147,6 +148,50 @@ async function verify(dir: string, t: Template, label: string, confirm: boolean,
   return which;
 }
 
+/**
+ * A state whose revision 2 was committed with `commit confirmed 10` twenty minutes ago: the next open rolls it
+ * back (revision 3, origin confirm-timeout, the configuration of revision 1).
+ */
+async function makeExpiredTemplate(t: Template, root: string): Promise<void> {
+  cpSync(t.root, root, { recursive: true });
+  const { stateDir, configDir } = paths(root);
+  const past = () => new Date(Date.now() - 20 * 60_000);
+  const store = await openStore({ stateDir, configPath: configDir, now: past });
+  const out = await store.commit(nextConfig(store.running().config), 1, { origin: 'shell', comment: 'unconfirmed', confirmMinutes: 10 });
+  assert.equal(out.kind, 'committed');
+}
+
+/** After a kill during the automatic rollback at open: revision 2 still pending, or revision 3 = the old configuration. */
+async function verifyExpired(dir: string, t: Template, label: string): Promise<'pending' | 'rolled-back'> {
+  const { stateDir, configDir } = paths(dir);
+  // A reader first (no recovery, no expiry): what a crash left is consistent on its own.
+  const reader = await openStore({ stateDir, configPath: configDir, readOnly: true });
+  const seen = reader.running();
+  const pendingSeen = reader.pendingConfirm();
+  let which: 'pending' | 'rolled-back';
+  if (seen.number === 2) {
+    assert.equal(comparableHash(seen.config), t.hashNew, `${label}: revision 2 is the unconfirmed configuration`);
+    assert.equal(pendingSeen?.revision, 2, `${label}: still pending`);
+    which = 'pending';
+  } else {
+    assert.equal(seen.number, 3, `${label}: running must be 2 or 3`);
+    assert.equal(seen.origin, 'confirm-timeout');
+    assert.equal(comparableHash(seen.config), t.hashOld, `${label}: revision 3 is wholly the old configuration`);
+    assert.equal(pendingSeen, null, `${label}: the rolled-back confirmation is gone with the same step`);
+    which = 'rolled-back';
+  }
+  // Then a real open: it completes or redoes the rollback; files agree with running.
+  const store = await openStore({ stateDir, configPath: configDir, lockWaitMs: 5000 });
+  const running = store.running();
+  assert.equal(running.number, 3, `${label}: after open the expired confirmation is rolled back`);
+  assert.equal(comparableHash(running.config), t.hashOld);
+  assert.equal(store.pendingConfirm(), null);
+  assert.equal(comparableHash(loadConfig(configDir).config!), t.hashOld, `${label}: files say the old configuration`);
+  assert.deepEqual(fingerprintFiles(locateConfig(configDir)), running.files, `${label}: file bytes as revision 3 recorded`);
+  assert.deepEqual(tempFilesUnder(dir), [], `${label}: temp files swept`);
+  return which;
+}
+
 async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
   let next = 0;
@@ -180,7 +225,7 @@ async function calibrate(t: Template, work: string, confirm: boolean): Promise<C
   return { steps: steps.length, commitPoint, durationMs: run.doneAt - run.readyAt };
 }
 
-test('SIGKILL at every step, during recovery, and at random moments: running is wholly old or new, files agree', { timeout: 240_000 }, async () => {
+test('SIGKILL at every step, during recovery, and at random moments: running is wholly old or new, files agree', { timeout: 900_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'lbctl-crash-'));
   const started = performance.now();
   try {
@@ -230,7 +275,30 @@ test('SIGKILL at every step, during recovery, and at random moments: running is 
       });
     }
 
-    // (3) Random: SIGKILL from outside, (a) after a random delay over the commit's duration, at full speed or
+    // (3) The automatic rollback of an expired `commit confirmed` at open, killed after each of its steps.
+    const expiredRoot = join(work, 'expired-template');
+    await makeExpiredTemplate(t, expiredRoot);
+    const expiredProbe = join(work, 'expired-probe');
+    cpSync(expiredRoot, expiredProbe, { recursive: true });
+    const expiredRun = await runChild(expiredProbe, { mode: 'open-only', trace: true });
+    const expireSteps = expiredRun.stepsAtOpen;
+    const expirePoint = expiredRun.stderr.split('\n').filter((l) => l.startsWith('step ')).findIndex((l) => / rename .*\/intent\.json$/.test(l)) + 1;
+    assert.ok(expireSteps > 0 && expirePoint > 0, 'opening a store with an expired confirmation commits a rollback');
+    assert.equal(await verifyExpired(expiredProbe, t, 'expiry without a kill'), 'rolled-back');
+    for (let k = 1; k <= expireSteps; k++) {
+      const dir = join(work, `t${trial++}`);
+      jobs.push(async () => {
+        cpSync(expiredRoot, dir, { recursive: true });
+        const run = await runChild(dir, { mode: 'open-only', crashAt: k });
+        assert.equal(run.signal, 'SIGKILL', `expiry step ${k}: killed (${run.stderr})`);
+        const which = await verifyExpired(dir, t, `expiry killed after step ${k}/${expireSteps}`);
+        assert.equal(which, k < expirePoint ? 'pending' : 'rolled-back', `expiry step ${k}: the commit point is step ${expirePoint}`);
+        rmSync(dir, { recursive: true, force: true });
+        return `expire-${which}`;
+      });
+    }
+
+    // (4) Random: SIGKILL from outside, (a) after a random delay over the commit's duration, at full speed or
     // with every step stretched by 1 ms, and (b) as soon as the parent reads a random step in the child's
     // trace, so the kill lands wherever the still-running child has got to by then.
     for (let i = 0; i < RANDOM_TRIALS; i++) {
@@ -265,7 +333,7 @@ test('SIGKILL at every step, during recovery, and at random moments: running is 
     console.log(
       `# crash trials: ${outcomes.length} in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `commit = ${cal.plain.steps} steps (confirmed: ${cal.confirm.steps}), commit point at step ${cal.plain.commitPoint}, ` +
-        `recovery = ${recoverySteps} steps; outcomes ${JSON.stringify(tally)}`,
+        `recovery = ${recoverySteps} steps, confirm expiry = ${expireSteps} steps; outcomes ${JSON.stringify(tally)}`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

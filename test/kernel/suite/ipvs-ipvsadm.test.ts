@@ -212,6 +212,33 @@ describe('IPVS: lbctl netlink dataplane against ipvsadm on the same kernel', () 
     assert.equal(r.stdout.trim(), 'DataplaneUnavailableError: needs CAP_NET_ADMIN: run as root or grant the capability');
   });
 
+  it('reads, starts and stops connection-sync daemons as ipvsadm sees them', async () => {
+    const nl = dp as NetlinkDataplane;
+    sh('ip link add lbtsync0 type dummy; ip link set lbtsync0 multicast on up');
+    try {
+      await nl.newDaemon({ state: 1, mcastIfn: 'lbtsync0', syncId: 5 });
+      ipvsadm('--start-daemon', 'backup', '--mcast-interface', 'lbtsync0', '--syncid', '6');
+      const daemons = (await nl.listDaemons()).sort((a, b) => String(a.state).localeCompare(String(b.state)));
+      assert.deepEqual(
+        daemons.map((d) => [d.state, d.mcastIfn, d.syncId]),
+        [['backup', 'lbtsync0', 6], ['master', 'lbtsync0', 5]],
+      );
+      assert.equal(daemons[0].mcastPort, 8848, 'default sync port, decoded in host order');
+      assert.equal(daemons[0].mcastGroup, '224.0.0.81', 'default sync group');
+      const listed = ipvsadm('-L', '--daemon');
+      assert.match(listed, /master sync daemon \(mcast=lbtsync0, syncid=5/);
+      assert.match(listed, /backup sync daemon \(mcast=lbtsync0, syncid=6/);
+      await nl.delDaemon(1);
+      await nl.delDaemon(2);
+      assert.deepEqual(await nl.listDaemons(), []);
+      assert.equal(ipvsadm('-L', '--daemon').trim(), '');
+    } finally {
+      spawnSync('ipvsadm', ['--stop-daemon', 'master']);
+      spawnSync('ipvsadm', ['--stop-daemon', 'backup']);
+      spawnSync('ip', ['link', 'del', 'lbtsync0']);
+    }
+  });
+
   describe('counters after real traffic through a NAT service', () => {
     const VIP = '10.10.9.1';
     const key: ServiceKey = { af: AF_INET, protocol: IPPROTO_TCP, addr: VIP, port: 80 };

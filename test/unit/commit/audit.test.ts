@@ -1,13 +1,20 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, appendFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendAudit, auditPath, formatAudit, parseAudit, readAudit, type AuditRecord } from '../../../engine/audit.js';
 import { defaultConfig } from '../../../config/defaults.js';
 
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+function tracked(dir: string): string {
+  roots.push(dir);
+  return dir;
+}
+
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'lbctl-audit-'));
+  return tracked(mkdtempSync(join(tmpdir(), 'lbctl-audit-')));
 }
 
 const base = { user: 'alice', action: 'commit', result: 'ok' } as const;

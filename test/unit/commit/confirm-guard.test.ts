@@ -1,8 +1,8 @@
 // The guard's loop run in-process (the detached process itself is proven in test/integration/commit), with an
 // injected sleep so nothing waits on the clock; and the rollback action with an injected kernel step.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type ConfirmExpiry, type Store } from '../../../config/store.js';
@@ -27,9 +27,13 @@ function configWith(...services: Service[]): Config {
   return c;
 }
 
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+
 /** A store at revision r (service a), then r+1 (a + b) committed confirmed with its deadline `offsetMs` from now. */
 async function armed(offsetMs: number): Promise<{ stateDir: string; configPath: string; store: Store; committed: number }> {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-guard-unit-'));
+  roots.push(root);
   const stateDir = join(root, 'state');
   const configPath = join(root, 'etc');
   const store = await openStore({ stateDir, configPath });

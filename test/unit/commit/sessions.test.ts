@@ -1,11 +1,18 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSessions, listSessions, registerSession, sessionsDir, type SessionEntry } from '../../../engine/sessions.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'lbctl-sessions-'));
+const roots: string[] = [];
+after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));
+function tracked(dir: string): string {
+  roots.push(dir);
+  return dir;
+}
+
+const tmp = () => tracked(mkdtempSync(join(tmpdir(), 'lbctl-sessions-')));
 
 test('register, update, list and close a session of this process', () => {
   const dir = tmp();

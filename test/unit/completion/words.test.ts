@@ -45,11 +45,12 @@ test('pipes split outside quotes only, with offsets', () => {
 });
 
 test('quoteWord round-trips through splitWords', () => {
-  for (const v of ['plain', 'two words', 'with "quotes"', 'back\\slash', 'a|b', '', '  padded  ']) {
+  for (const v of ['plain', 'two words', 'with "quotes"', 'back\\slash', 'a|b', 'a;b', '', '  padded  ']) {
     const words = splitWords(`x ${quoteWord(v)}`);
     assert.equal(words.length, 2, v);
     assert.equal(words[1].text, v);
   }
   assert.equal(quoteWord('plain'), 'plain');
   assert.equal(quoteWord('a b'), '"a b"');
+  assert.equal(quoteWord('a;b'), '"a;b"', 'scripts split commands at ; outside quotes');
 });

@@ -152,3 +152,9 @@ test('empty files, null sections and `key:` with no value load as absent', () =>
   assert.deepEqual(s.port_ranges, []);
   assert.equal(s.health.type, 'tcp');
 });
+
+test('YAML that parses but is no data (a merge key on a scalar) is an error, not a silently empty file', () => {
+  const r = loadConfigTexts([{ path: 'config.d/a.yaml', text: 'services:\n  - name: a\n    <<: 5\n' }]);
+  assert.equal(r.config, null);
+  assert.deepEqual(r.errors.map(formatConfigError), ['config.d/a.yaml:1:1: cannot be read as data: Merge sources must be maps or map aliases']);
+});

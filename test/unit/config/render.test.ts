@@ -356,3 +356,30 @@ test('80 random edit sequences on the examples render in place and load back to 
     }
   }
 });
+
+test('anchors, aliases and merge keys: they load; an edit through one never leaks into another', () => {
+  const text = `vip: 192.0.2.1
+services:
+  - name: a
+    ports: [80]
+    health: &hc {type: tcp, interval_ms: 5000}
+  - name: b
+    ports: [81]
+    health: *hc
+  - name: c
+    ports: [82]
+    health:
+      <<: *hc
+      fail_after: 5
+`;
+  const r = loadConfigTexts([{ path: 'config.yaml', text }]);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.config!.services.map((s) => [s.health.interval_ms, s.health.fail_after]), [[5000, 3], [5000, 3], [5000, 5]]);
+  assert.equal(renderConfigFiles(r.config!, r.files).get('config.yaml'), text, 'unchanged: anchors and all');
+  const c = structuredClone(r.config!);
+  c.services[0].health.interval_ms = 7000;
+  const out = renderConfigFiles(c, r.files).get('config.yaml')!;
+  const back = loadConfigTexts([{ path: 'config.yaml', text: out }]);
+  assert.deepEqual(back.config!.services.map((s) => [s.health.interval_ms, s.health.fail_after]), [[7000, 3], [5000, 3], [5000, 5]]);
+  assert.ok(configsEqual(back.config!, c));
+});

@@ -20,7 +20,7 @@ test('one service identity across all files: vip+protocol+port, overlapping rang
     { path: 'config.d/b.yaml', text: 'services:\n  - name: b\n    ports: [443, 7005-7020]\n  - name: c\n    protocol: udp\n    ports: [7000]\n' },
   ]);
   assert.deepEqual(r.errors.map(formatConfigError), [
-    'config.d/b.yaml:3:18: services[0].ports[1]: 192.0.2.1 tcp port 7005 is already served by service "a" (config.d/a.yaml:3:13)',
+    'config.d/b.yaml:3:18: services[0].ports[1]: 192.0.2.1 (the default vip) tcp port 7005 is already served by service "a" (config.d/a.yaml:3:13)',
   ]);
   // The same ports on another VIP, or another protocol, are another identity.
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({}), svc({ name: 'b', vip: '192.0.2.2' }), svc({ name: 'c', protocol: 'udp', health: { type: 'none' } })] }), []);
@@ -38,7 +38,7 @@ test('one service identity across all files: vip+protocol+port, overlapping rang
 
 test('a port listed twice in one service', () => {
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [80, 443], port_ranges: ['440-450'] })] }), [
-    'services[0].port_ranges[0]: 192.0.2.1 tcp port 443 is listed twice in this service (services[0].ports[1])',
+    'services[0].port_ranges[0]: 192.0.2.1 (the default vip) tcp port 443 is listed twice in this service (services[0].ports[1])',
   ]);
 });
 
@@ -166,7 +166,7 @@ test('thresholds: lower not above upper, and a lower one needs an upper one', ()
       services: [svc({ u_threshold: 100, l_threshold: 200, backends: [{ address: '192.0.2.10', l_threshold: 5 }, { address: '192.0.2.11', u_threshold: 10, l_threshold: 5 }] })],
     }),
     [
-      'services[0].backends[0].l_threshold: l_threshold needs an u_threshold: it says when to resume after the upper limit was hit',
+      'services[0].backends[0].l_threshold: l_threshold needs a u_threshold: it says when to resume after the upper limit was hit',
       'services[0].l_threshold: l_threshold 200 must not exceed u_threshold 100',
     ],
   );

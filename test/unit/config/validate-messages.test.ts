@@ -117,3 +117,12 @@ test('a model that is not even an object is reported, not thrown on', () => {
     'services[1]: must be a mapping, got "x"',
   ]);
 });
+
+test('namedLocator: errors of a shell candidate name services and backends as the operator typed them', async () => {
+  const { namedLocator } = await import('../../../config/named-path.js');
+  const c = applyDefaults({ vip: '192.0.2.1', services: [{ name: 'web', ports: [80, 0], backends: [{ address: '192.0.2.10', weight: -1 }] }] });
+  assert.deepEqual(validateConfig(c, namedLocator(c)).map(formatConfigError), [
+    'services web ports[1]: port must be 1..65535, got 0',
+    'services web backends 192.0.2.10 weight: must be 0..2147483647, got -1',
+  ]);
+});

@@ -105,3 +105,11 @@ test('this machine\'s dynamically linked node is not mistaken for a static binar
   const { isStaticElf } = await import('../../kernel/vm/locate.js');
   assert.equal(isStaticElf(process.execPath), false);
 });
+
+test('only CI and LBCTL_* variables are forwarded to the guest', async () => {
+  const { forwardedEnv } = await import('../../kernel/vm.js');
+  assert.deepEqual(
+    forwardedEnv({ CI: 'true', LBCTL_BENCH_SERVICES: '100', LBCTL_IN_VM: '1', HOME: '/home/x', PATH: '/x', 'LBCTL_BAD-NAME': 'y' }),
+    { CI: 'true', LBCTL_BENCH_SERVICES: '100' },
+  );
+});

@@ -27,13 +27,13 @@ test('every token of every command has help text', () => {
 test('the reference lists the fixed command names of the issue', () => {
   const doc = renderCommandsDoc();
   for (const c of [
-    '`show ipvs [service RSERVICE] [stats|rate]`',
-    '`show running-config [service RSERVICE]`',
+    '`show ipvs [service NAME] [stats|rate]`',
+    '`show running-config [service NAME]`',
     '`configure [terminal|exclusive|private]`',
     '`terminal length <0-512>`',
     '`terminal width <40-512>`',
-    '`hostname HOST`',
-    '`no service SERVICE`',
+    '`hostname NAME`',
+    '`no service NAME`',
     '`fwmark <1-4294967295>`',
     '`port <1-65535>-<1-65535>`',
     '`persistence <1-2678400> [netmask A.B.C.D|<1-128>]`',
@@ -41,7 +41,14 @@ test('the reference lists the fixed command names of the issue', () => {
     '`daemon reconcile-interval-ms <100-3600000>`',
     '`observability prometheus port <1-65535>`',
     '`| display set`',
-    '`| compare`',
+    '`| compare [rollback <0-49>]`',
+    '`commit [check] [comment TEXT] [confirmed [<1-65535>]] [and-quit]`',
+    '`rollback [<0-49>]`',
+    '`show commit list`',
+    '`show configuration commit changes <0-2147483647>`',
+    '`load merge|override WORD`',
+    '`backend ADDRESS [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-4294967295>] [l-threshold <0-4294967295>]`',
+    '`ha instance NAME vrid <1-255>`',
   ]) {
     assert.ok(doc.includes(c), `missing ${c}`);
   }

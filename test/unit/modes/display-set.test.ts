@@ -10,6 +10,7 @@ import { diffConfig } from '../../../config/diff.js';
 import { loadConfig } from '../../../config/load.js';
 import type { Config } from '../../../config/model.js';
 import { displaySet } from '../../../modes/display-set.js';
+import { splitCommands } from '../../../shell/split-commands.js';
 import { fixture, RICH_CONFIG } from '../shell/session-fixture.js';
 
 
@@ -29,6 +30,16 @@ test('display set of a rich configuration rebuilds an equal configuration', asyn
   assert.ok(configsEqual(original, rebuilt), 'renderings differ');
   // The rebuilt configuration renders the same commands again.
   assert.equal(displaySet(rebuilt), text);
+});
+
+test('display set survives being a script: split into commands as `lbctl shell -c` does, it rebuilds the same', async () => {
+  const original = applyDefaults(RICH_CONFIG);
+  const script = 'configure; ' + displaySet(original).split('\n').join('; ');
+  const f = fixture();
+  for (const c of splitCommands(script)) await f.run(c.text);
+  await f.run('top');
+  const rebuilt = JSON.parse(await f.out('show | json')) as Config;
+  assert.deepEqual(diffConfig(original, rebuilt), []);
 });
 
 test('display set of the defaults is empty, and of one service starts with "service NAME"', () => {

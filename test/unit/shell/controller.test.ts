@@ -204,3 +204,40 @@ test('a ? list or TAB list taller than the terminal pages, then the line comes b
   assert.equal(controller.getSnapshot().live.line, 'show service ');
   assert.doesNotMatch(controller.scrollback(), /svc29x/);
 });
+
+test('Ctrl-C during a question abandons it and returns to the prompt', async () => {
+  const { controller, type, session } = setup();
+  await type('ask\rye\x03');
+  assert.match(controller.scrollback(), /Proceed\? \[yes\/no\] ye\^C$/);
+  assert.equal(controller.getSnapshot().live.mode, 'edit');
+  assert.equal(controller.getSnapshot().live.prompt, 'lab#');
+  await type('show version\r');
+  assert.deepEqual(session.executed, ['ask', 'show version'], 'the abandoned reply was never sent');
+});
+
+test('notices that arrive while the operator sits at the prompt are printed without a keypress', async () => {
+  const session = new FakeSession();
+  const controller = new ShellController(session, { noticePollMs: 10 });
+  controller.start();
+  session.notices.push('% Commit confirmed expires in 1 minute');
+  const deadline = Date.now() + 5000;
+  while (!controller.scrollback().includes('expires in 1 minute') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.match(controller.scrollback(), /% Commit confirmed expires in 1 minute$/);
+  controller.feed(decodeKeys('exit\r'));
+  await controller.settled();
+});
+
+test('a session that throws gives an internal error and the prompt back, never a dead shell', async () => {
+  const { controller, type, session } = setup();
+  await type('boom\r');
+  assert.match(controller.scrollback(), /lab#boom\n% Internal error: kaboom$/);
+  session.help = () => {
+    throw new Error('help broke');
+  };
+  await type('show ?');
+  assert.match(controller.scrollback(), /% Internal error: help broke$/);
+  assert.equal(controller.getSnapshot().live.mode, 'edit');
+  assert.equal(controller.getSnapshot().live.line, 'show ');
+});

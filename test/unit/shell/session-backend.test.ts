@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '../../../shell/session.js';
+import { openStore } from '../../../config/store.js';
 
 function labDirs(): { root: string; configPath: string; stateDir: string } {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-session-'));
@@ -33,6 +34,27 @@ test('a lab session reads the configuration directory and says it is a lab', asy
     const ipvs = await s.execute('show ipvs');
     assert.equal(ipvs.output, 'IP Virtual Server: 0 services\n');
     assert.match((await s.execute('show version')).output, /in-memory/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a commit by another process becomes the running configuration at the next command', async (t) => {
+  const d = labDirs();
+  t.after(() => rmSync(d.root, { recursive: true, force: true }));
+  const s = await createSession({ context: { configPath: d.configPath, stateDir: d.stateDir, lab: true, labDefaults: false }, interactive: false, env: {} });
+  try {
+    assert.equal(s.prompt(), 'labnode[lab]#');
+    const store = await openStore({ stateDir: d.stateDir, configPath: d.configPath, identity: () => ({ user: 'other' }) });
+    const running = store.running();
+    const next = structuredClone(running.config);
+    next.node = { name: 'renamed' };
+    const outcome = await store.commit(next, running.number, { comment: 'rename', origin: 'shell' });
+    assert.equal(outcome.kind, 'committed');
+    // Nothing re-read until a command runs.
+    assert.equal(s.prompt(), 'labnode[lab]#');
+    assert.match((await s.execute('show version')).output, /^Running revision: 2$/m);
+    assert.equal(s.prompt(), 'renamed[lab]#');
   } finally {
     await s.close();
   }

@@ -111,6 +111,7 @@ export const RICH_CONFIG = {
     },
     {
       name: 'echo',
+      description: 'udp echo; "lab" only',
       protocol: 'udp',
       ports: [7],
       health: { enabled: true, type: 'udp_echo', interval_ms: 1000, timeout_ms: 300, fail_after: 3, recover_after: 2, payload: 'PING me', expect: 'PONG "x"' },

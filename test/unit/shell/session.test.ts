@@ -78,9 +78,9 @@ test('ambiguous and incomplete commands, exactly', async () => {
   const f = fixture();
   assert.equal(await f.err('show'), '% Incomplete command.');
   assert.equal(await f.err('terminal'), '% Incomplete command.');
-  assert.equal(await f.err('show s'), '% Ambiguous command:  "show s"\n  service\n  services');
+  assert.equal(await f.err('show s'), '% Ambiguous command:  "show s"\n  service\n  services\n  system');
   await f.run('configure');
-  assert.equal(await f.err('s'), '% Ambiguous command:  "s"\n  service\n  show');
+  assert.equal(await f.err('s'), '% Ambiguous command:  "s"\n  service\n  show\n  status');
   assert.equal(await f.err('service'), '% Incomplete command.');
   assert.equal(await f.err('do'), '% Incomplete command.');
 });
@@ -132,7 +132,7 @@ test('?: after a partial word the keywords it may become; after a blank the next
     return h.entries.map((e) => e.token);
   };
   assert.deepEqual(tokens('sh'), ['show']);
-  assert.deepEqual(tokens('show '), ['ipvs', 'running-config', 'service', 'services', 'terminal', 'version']);
+  assert.deepEqual(tokens('show '), ['audit', 'commit', 'configuration', 'ipvs', 'running-config', 'service', 'services', 'system', 'terminal', 'version']);
   assert.deepEqual(tokens('show ipvs '), ['rate', 'service', 'stats', '<cr>']);
   assert.deepEqual(tokens('show ipvs stats '), ['service', '<cr>']);
   assert.deepEqual(tokens('terminal length '), ['<0-512>']);
@@ -248,6 +248,8 @@ test('pipes: include, exclude, begin, section, count, json, no-more, chained', a
   assert.deepEqual(JSON.parse(await f.out('show services | json')).map((s: { name: string }) => s.name), ['web', 'dns6', 'echo', 'marked']);
   assert.match(await f.out('show running-config | display set | include ^hostname'), /^hostname edge1\n$/);
   assert.equal(await f.out('show services | include nomatch'), '');
+  assert.equal(await f.err('show services |'), '% Incomplete command.');
+  assert.equal(await f.err('show services | count |  '), '% Incomplete command.');
   // display set only exists for configurations, compare only for the candidate.
   assert.equal(await f.err('show services | display set'), ' '.repeat(6 + 16) + '^\n' + INVALID);
   assert.equal(await f.err('show running-config | compare'), ' '.repeat(6 + 22 + 2) + '^\n' + INVALID);

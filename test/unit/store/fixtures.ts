@@ -1,5 +1,5 @@
 // Small configurations for the store's tests, built from the model's defaults.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, Service } from '../../../config/model.js';
@@ -27,8 +27,15 @@ export function configOf(n: number, tag = ''): Config {
   return configWith(Array.from({ length: n }, (_, i) => service(`web${i + 1}${tag}`, 8001 + i)));
 }
 
+const created: string[] = [];
+process.on('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh root with state/ and etc/ paths (not created); removed when the test process exits. */
 export function tempDirs(prefix = 'lbctl-store-'): { root: string; stateDir: string; configDir: string } {
   const root = mkdtempSync(join(tmpdir(), prefix));
+  created.push(root);
   return { root, stateDir: join(root, 'state'), configDir: join(root, 'etc') };
 }
 

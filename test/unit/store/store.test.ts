@@ -342,3 +342,18 @@ test('a single-file configuration stays one file', async () => {
   assert.match(text, /name: api/);
   assert.deepEqual(Object.keys(store.running().files), ['lb.yaml']);
 });
+
+test('a read-only open writes nothing and reads what the writers committed', async () => {
+  const { store, stateDir, configDir } = await fresh();
+  await store.commit(configOf(2), 0, { origin: 'shell', comment: 'two' });
+  const before = readdirSync(join(stateDir, 'locks'));
+  const reader = await openStore({ stateDir, configPath: configDir, readOnly: true });
+  assert.equal(reader.running().number, 1);
+  assert.deepEqual(reader.list().map((r) => r.comment), ['two', 'default configuration (no configuration files)']);
+  assert.deepEqual(readdirSync(join(stateDir, 'locks')), before, 'no lock taken');
+  const empty = tempDirs();
+  mkdirSync(empty.stateDir, { recursive: true });
+  const nothing = await openStore({ stateDir: empty.stateDir, configPath: empty.configDir, readOnly: true });
+  assert.throws(() => nothing.running(), /no revisions/);
+  assert.deepEqual(readdirSync(empty.stateDir), [], 'nothing created');
+});

@@ -1,0 +1,58 @@
+// `lbctl shell` as a child process without a terminal: -c, standard input, --keep-going, exit codes, and the
+// numbered errors on stderr. (What each command does is the session's tests' business.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILD_DIR, lbctlCommand, makeLab } from './tmux.js';
+
+const skip = existsSync(join(BUILD_DIR, 'shell', 'session.js')) ? false : 'the session engine is not in this build';
+
+function lbctl(t: { after(fn: () => void): void }, args: string[], input?: string) {
+  const lab = makeLab();
+  t.after(() => lab.cleanup());
+  const [first, ...rest] = lbctlCommand();
+  const launcherEnv = first.startsWith('LBCTL_LAUNCH=') ? { LBCTL_LAUNCH: '1' } : {};
+  const argv = first.startsWith('LBCTL_LAUNCH=') ? rest : [first, ...rest];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...launcherEnv, HOME: lab.home };
+  delete env.CI;
+  return spawnSync(argv[0], [...argv.slice(1), 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
+}
+
+test('-c runs the commands in order and exits 0', { skip }, (t) => {
+  const r = lbctl(t, ['-c', 'configure; service web; show | display set']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /service web/);
+  assert.equal(r.stderr, '');
+});
+
+test('-c stops at the first error with exit 1 and a numbered error; --keep-going runs the rest', { skip }, (t) => {
+  const stop = lbctl(t, ['-c', 'show version; show ipvz; show version']);
+  assert.equal(stop.status, 1);
+  assert.equal(stop.stdout.match(/Running revision/g)?.length, 1, 'the third command did not run');
+  const lines = stop.stderr.split('\n');
+  assert.equal(lines[0], '% command 2: lb1[lab]#show ipvz');
+  assert.equal(lines[1], ' '.repeat('% command 2: lb1[lab]#show ipv'.length) + '^');
+  assert.equal(lines[2], "% Invalid input detected at '^' marker.");
+  const go = lbctl(t, ['--keep-going', '-c', 'show version; show ipvz; show version']);
+  assert.equal(go.status, 1);
+  assert.equal(go.stdout.match(/Running revision/g)?.length, 2);
+});
+
+test('commands from standard input, one or more per line', { skip }, (t) => {
+  const r = lbctl(t, [], 'configure\nservice web; description "from stdin; really"\nshow | compare\n');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /from stdin; really/);
+});
+
+test('a bad option is a usage error (exit 2)', { skip }, (t) => {
+  const r = lbctl(t, ['--bogus']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /usage: lbctl shell/);
+});
