@@ -34,6 +34,9 @@ function bigConfig(n: number): Config {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
+/** Pure in-memory planning: runs on the host, no VM. */
+export const needsKernel = false;
+
 export async function main(): Promise<string> {
   const config = bigConfig(SERVICES);
   const out: string[] = [`engine-plan: ${SERVICES} services × ${BACKENDS} backends, in-memory dataplane, median of ${ROUNDS}`];

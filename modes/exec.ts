@@ -181,6 +181,8 @@ export const EXEC_COMMANDS: CommandDef[] = [
     decl: 'configure [terminal|exclusive|private]$kind',
     help: { terminal: 'The shared candidate (default)' },
     noDo: true,
+    // Entering configuration mode is refused to read-only users with the session's permission message.
+    edits: true,
     run: (a, ctx) => {
       if (ctx.readOnly) throw new CommandError('% Permission denied: read-only user.');
       const kind = a.kind as string | undefined;

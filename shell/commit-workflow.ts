@@ -42,7 +42,7 @@ export interface WorkflowOptions {
   stateDir: string;
   configPath: string;
   lab: boolean;
-  /** The opened store, or null with the reason it could not be opened. */
+  /** The opened store (null: none; with storeError set: opened read-only, no commits), and why not writable. */
   store: Store | null;
   storeError?: string;
   backend: ShellBackend;
@@ -257,7 +257,7 @@ export class CommitWorkflow implements CommitPort {
   // ---- commit ----
 
   private requireStore(): Store {
-    if (!this.opts.store) throw new CommandError(`% Commit impossible: ${this.opts.storeError ?? 'the revision store is not available'}.`);
+    if (!this.opts.store) throw new CommandError(`% ${this.opts.storeError ?? 'the revision store is not available'}.`);
     return this.opts.store;
   }
 
@@ -339,6 +339,8 @@ export class CommitWorkflow implements CommitPort {
    */
   private async commitJob(ctx: ModeContext, job: CommitJob): Promise<CommandOutput> {
     this.requireStore();
+    // A store opened read-only (the state directory is not writable for this user) cannot take a commit.
+    if (this.opts.storeError) throw new CommandError(`% Commit impossible: ${this.opts.storeError}.`);
     let lock: HeldLock;
     try {
       lock = await acquireLock({

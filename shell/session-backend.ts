@@ -78,9 +78,20 @@ export async function createContextBackend(
     running = r.config;
     revision = r.number;
   } catch (e) {
-    // No store (permissions, first use without a state dir): read the files, revision unknown (0).
     storeError = `the revision store cannot be opened: ${(e as Error).message.split('\n')[0]}`;
     store = null;
+    // A user who may read but not write the state directory (read-only operators) still sees the history.
+    try {
+      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true });
+      const r = store.running();
+      running = r.config;
+      revision = r.number;
+    } catch {
+      store = null;
+    }
+  }
+  if (!store) {
+    // No store (permissions, first use without a state dir): read the files, revision unknown (0).
     try {
       const loaded = loadConfig(ctx.configPath);
       if (loaded.config) running = loaded.config;

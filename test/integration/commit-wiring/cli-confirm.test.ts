@@ -72,11 +72,6 @@ test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the gu
     await killed;
     assert.match(readFileSync(join(lab.ctx.stateDir, 'lab-ipvs.json'), 'utf8'), /10\.0\.0\.1/);
 
-    // Another session is told a confirmation is pending.
-    const s = await openLabSession(lab, {}, env);
-    await s.execute('show commit list');
-    assert.match(s.takeNotices().join('\n'), /commit confirmed by \S+: revision 2 will be rolled back to revision 1 at .* unless confirmed/);
-    await s.close();
     // The guard was spawned by the (now dead) shell; give node a moment to start it.
     for (let i = 0; i < 100 && !guardPid; i++) {
       guardPid = runningConfirmGuard(lab.ctx.stateDir)?.pid;
@@ -84,6 +79,11 @@ test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the gu
     }
     assert.ok(guardPid, `a detached guard enforces the deadline after the shell died; log:\n${guardLog(lab)}`);
 
+    // Another session is told a confirmation is pending.
+    const s = await openLabSession(lab, {}, env);
+    await s.execute('show commit list');
+    assert.match(s.takeNotices().join('\n'), /commit confirmed by \S+: revision 2 will be rolled back to revision 1 at .* unless confirmed/);
+    await s.close();
     let origin = '';
     for (let i = 0; i < 150 && origin !== 'confirm-timeout'; i++) {
       await sleep(200);
@@ -126,3 +126,51 @@ function guardLog(lab: Lab): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+test('a real non-root user (runuser nobody) gets HOST> and % Permission denied, and changes nothing', (t) => {
+  if (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).error) return t.skip('needs root and runuser');
+  const lab = makeLab();
+  try {
+    const args = shellArgs(lab);
+    // root initialises the store; then everything is readable (not writable) by others.
+    assert.equal(spawnSync(process.execPath, [...args, '-c', 'show commit list'], { encoding: 'utf8' }).status, 0);
+    spawnSync('chmod', ['-R', 'a+rX', lab.dir]);
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args, '--keep-going', '-c', 'show commit list; configure; configure private; rollback 1'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /\b1\s+1000000001 .*root\s+file/);
+    const denied = r.stderr.match(/% Permission denied: user nobody is neither root nor a member of group lbctl-admin/g) ?? [];
+    assert.equal(denied.length, 3, r.stderr);
+    assert.match(r.stderr, /vm\[lab\]>configure|[^\n]*>configure/);
+    assert.equal(readAudit(join(lab.ctx.stateDir, 'audit.jsonl')).records.length, 0);
+  } finally {
+    lab.cleanup();
+  }
+});
+
+test('configure exclusive held by a shell killed with SIGKILL is recovered at once', async () => {
+  const lab = makeLab();
+  try {
+    const child = spawn(process.execPath, shellArgs(lab), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stdin.write('configure exclusive\n');
+    for (let i = 0; i < 200 && !/Exclusive candidate/.test(stdout); i++) await sleep(50);
+    const s = await openLabSession(lab);
+    const refused = await s.execute('configure exclusive');
+    assert.match(refused.error ?? '', new RegExp(`locked exclusively by root \\(pid ${child.pid}`));
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const r = await s.execute('configure exclusive');
+    assert.equal(r.error, undefined, r.error);
+    assert.match(r.output, /Exclusive candidate based on revision 1/);
+    await s.execute('service web');
+    await s.execute('port 80');
+    assert.match((await s.execute('commit')).output, /committed successfully/);
+    await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});

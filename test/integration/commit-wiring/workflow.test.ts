@@ -331,3 +331,62 @@ test('20 sessions committing at once: no revision lost, every refusal explained'
     lab.cleanup();
   }
 });
+
+test('commit confirmed: arms the deadline and the guard; re-issue resets it; commit check or a plain commit confirms', async () => {
+  const lab = makeLab();
+  try {
+    let guards = 0;
+    const s = await openLabSession(lab, { ensureGuard: () => void guards++ });
+    await run(s, 'configure private', ...WEB);
+    const armed = await run(s, 'commit confirmed 5');
+    assert.match(armed.output, /% Commit confirmed: revision 2 will be rolled back to revision 1 in 5 minute\(s\)/);
+    assert.equal(guards, 1);
+    assert.match(s.takeNotices().join('\n'), /revision 2 will be rolled back to revision 1 at .*\(in (5m 00s|4m 5\ds)\)/);
+    const again = await run(s, 'commit confirmed');
+    assert.match(again.output, /% Resetting confirmed-commit timeout to 10 minute\(s\)\./);
+    assert.equal(guards, 2);
+    assert.match(await out(s, 'do show commit list'), /\b2\s+1000000002 .*pending/);
+    assert.equal(s.takeNotices().length, 2, 'one notice after each command while pending');
+    const check = await run(s, 'commit check');
+    assert.match(check.output, /% Commit of revision 2 confirmed\./);
+    assert.deepEqual(s.takeNotices(), []);
+    const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
+    assert.equal(store.pendingConfirm(), null);
+    // A plain commit confirms too.
+    await run(s, 'service web', 'scheduler rr', 'top', 'commit confirmed 3', 'commit');
+    assert.equal(store.pendingConfirm(), null);
+    assert.deepEqual(
+      auditActions(lab.ctx.stateDir),
+      ['commit:ok', 'commit:no-changes', 'check:ok', 'confirm:ok', 'commit:ok', 'commit:no-changes'],
+    );
+    await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});
+
+test('commit and-quit leaves configuration mode; status and show configuration sessions list who edits', async () => {
+  const lab = makeLab();
+  try {
+    const a = await openLabSession(lab);
+    const b = await openLabSession(lab);
+    await run(a, 'configure private', ...WEB);
+    await run(b, 'configure exclusive', 'service api');
+    const sessions = await out(a, 'status');
+    assert.match(sessions, /Users currently editing the configuration:/);
+    assert.match(sessions, /^\* root .* private, uncommitted changes, based on revision 1\n +\[edit\]/m);
+    assert.match(sessions, /^ {2}root .* exclusive, uncommitted changes, based on revision 1\n +\[edit services api\]/m);
+    const leaving = await run(b, 'end');
+    assert.ok(leaving.question, 'b has uncommitted changes: asked first, still in configuration mode');
+    const q = await a.execute('commit and-quit');
+    assert.match(q.error ?? '', /locked exclusively by root .*commit refused/);
+    assert.match((await leaving.question.answer('no')).output, /discarded/);
+    assert.match((await run(a, 'commit and-quit')).output, /committed successfully/);
+    assert.doesNotMatch(a.prompt(), /config/);
+    assert.equal(await out(a, 'show configuration sessions'), 'No users are editing the configuration.\n');
+    await a.close();
+    await b.close();
+  } finally {
+    lab.cleanup();
+  }
+});

@@ -178,3 +178,31 @@ test('lab: the session learns the terminal size at start and on resize', { skip 
   }
   assert.match(seen, /Length: 30\b.*\nWidth: 100\b/);
 });
+
+test('lab: leaving with uncommitted changes asks on the prompt line; yes commits them', { skip }, async (t) => {
+  const { term } = startLab(t);
+  await term.waitForLastLine(PROMPT, 20_000);
+  for (const [line, prompt] of [
+    ['configure', CONFIG],
+    ['service web', SERVICE],
+    ['description "typed in tmux"', SERVICE],
+  ]) {
+    term.type(line);
+    term.keys('Enter');
+    await term.waitForLastLine(prompt);
+  }
+  term.keys('C-z');
+  await term.waitForLastLine('Uncommitted changes found, commit them before exiting? [yes/no/cancel]');
+  term.type('yes');
+  term.keys('Enter');
+  // The commit reports what it applied; a long report pages.
+  const after = await term.waitFor((s) => s.endsWith('--More--') || s.endsWith(PROMPT));
+  if (after.endsWith('--More--')) {
+    term.type('q');
+    await term.waitForLastLine(PROMPT);
+  }
+  assert.match(term.history(), /\[yes\/no\/cancel\] yes\n/);
+  term.type('show running-config service web | include description');
+  term.keys('Enter');
+  await term.waitFor(/description: typed in tmux\nlb1\[lab\]#$/);
+});
