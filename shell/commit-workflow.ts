@@ -141,12 +141,16 @@ export class CommitWorkflow implements CommitPort {
 
   private async loadShared(ctx: ModeContext): Promise<void> {
     if (!this.sharedLock) {
-      this.sharedLock = await acquireLock({
-        name: 'shared candidate',
-        path: join(locksDir(this.opts.stateDir), 'candidate-shared.lock'),
-        holder: describeHolder({ session: this.sessionId }),
-        waitMs: 10_000,
-      });
+      try {
+        this.sharedLock = await acquireLock({
+          name: 'shared candidate',
+          path: join(locksDir(this.opts.stateDir), 'candidate-shared.lock'),
+          holder: describeHolder({ session: this.sessionId }),
+          waitMs: 10_000,
+        });
+      } catch (e) {
+        throw new CommandError(`% The shared candidate is busy: ${(e as Error).message}`);
+      }
     }
     const shared = this.readShared();
     if (shared) ctx.setCandidate(shared.config, shared.base);
@@ -202,13 +206,14 @@ export class CommitWorkflow implements CommitPort {
         throw new CommandError(`% configure exclusive: ${(e as Error).message}`);
       }
     }
-    this.kind = kind;
     const lines = ['Entering configuration mode.'];
     if (kind === 'shared') {
       await this.loadShared(ctx);
+      this.kind = kind;
       if (this.sharedLoaded && !configsEqual(this.sharedLoaded, ctx.backend.running()))
         lines.push('The shared candidate has uncommitted changes ("show | compare" shows them).');
     } else {
+      this.kind = kind;
       ctx.resetCandidate();
       lines.push(`${kind === 'exclusive' ? 'Exclusive' : 'Private'} candidate based on revision ${ctx.candidateBase()}.`);
     }

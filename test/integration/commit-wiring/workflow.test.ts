@@ -390,3 +390,62 @@ test('commit and-quit leaves configuration mode; status and show configuration s
     lab.cleanup();
   }
 });
+
+test('store CAS refused after the kernel apply: the kernel is put back to what the store says is running', async () => {
+  const lab = makeLab();
+  try {
+    let raced = false;
+    // Another writer (not a shell: e.g. a daemon API client) commits while this commit is in the kernel.
+    const racing = async (): Promise<Dataplane> => {
+      const real = await openContextDataplane(lab.ctx);
+      const apply = async (ops: IpvsOp[]): Promise<OpResult[]> => {
+        if (!raced) {
+          raced = true;
+          const other = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
+          const { applyDefaults } = await import('../../../config/defaults.js');
+          const withApi = applyDefaults({ vip: '192.0.2.10', services: [{ name: 'api', ports: [81], backends: [{ address: '10.0.0.9', port: 81 }] }] });
+          await other.commit(withApi, other.running().number, { origin: 'api', user: 'apiuser', comment: 'from the api' });
+        }
+        return real.apply(ops);
+      };
+      return new Proxy(real, { get: (t, k) => (k === 'apply' ? apply : (t as never)[k]) }) as Dataplane;
+    };
+    const s = await openLabSession(lab, { openDataplane: racing });
+    await run(s, 'configure private', ...WEB);
+    const r = await s.execute('commit');
+    assert.match(r.error ?? '', /needs to be updated before commit/);
+    assert.match(r.error ?? '', /running is revision 2 \(apiuser, [0-9:]+, 'from the api'\)/);
+    assert.match(r.error ?? '', /the kernel changes were undone/);
+    const table = labTable(lab.dir);
+    assert.doesNotMatch(table, /10\.0\.0\.1"/, 'our web backend is not left in the kernel');
+    assert.match(table, /10\.0\.0\.9/, 'the kernel now says what the store says: the api revision');
+    const last = readAudit(join(lab.ctx.stateDir, 'audit.jsonl')).records.at(-1)!;
+    assert.equal(last.result, 'refused');
+    await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});
+
+test('a live session is told when its confirmed commit was rolled back, and sees the restored running config', async () => {
+  const lab = makeLab();
+  try {
+    const env = { ...process.env, NODE_ENV: 'test', LBCTL_TEST_CLOCK_OFFSET_MS: '-59500' };
+    // No guard here: the test itself plays the enforcer, so the timing is its own.
+    const s = await openLabSession(lab, { ensureGuard: () => {} }, env);
+    const before = (await run(s, 'show running-config')).output;
+    await run(s, 'configure private', ...WEB, 'commit confirmed 1', 'end');
+    assert.match(s.takeNotices().join('\n'), /revision 2 will be rolled back to revision 1/);
+    await new Promise((r) => setTimeout(r, 800));
+    // Whoever enforces it (here: this test in place of the guard) rolls it back at the deadline.
+    const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
+    const expired = store.openReport.expiredConfirm ?? (await store.expireConfirmIfDue());
+    assert.equal(expired?.revision?.number, 3);
+    await run(s, 'show commit list');
+    assert.deepEqual(s.takeNotices(), ['% Commit was not confirmed; automatic rollback complete (revision 3).']);
+    assert.equal((await run(s, 'show running-config')).output, before);
+    await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});
