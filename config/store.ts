@@ -100,8 +100,22 @@ export interface Store {
   /** Rolls back an expired pending confirmation (a new revision, origin confirm-timeout). */
   expireConfirmIfDue(now?: Date): Promise<ConfirmExpiry | null>;
   detectHandEdits(): Promise<HandEditReport>;
-  /** Records the files' configuration as a new revision (origin `file`), as `lbctl apply` does. */
-  recordFileRevision(meta?: Omit<CommitMeta, 'origin' | 'confirmMinutes'>): Promise<RecordOutcome>;
+  /**
+   * Records the files' configuration as a new revision (origin `file`), as `lbctl apply` does. By default it reads
+   * the files again; `opts.loaded` records a configuration the caller already loaded (and applied) instead.
+   */
+  recordFileRevision(meta?: Omit<CommitMeta, 'origin' | 'confirmMinutes'>, opts?: RecordOptions): Promise<RecordOutcome>;
+}
+
+/** How `recordFileRevision` records (both optional; additive). */
+export interface RecordOptions {
+  /**
+   * The configuration the caller loaded from the files, with the fingerprints of exactly the bytes it loaded:
+   * recorded as it is, without reading the files again (an edit made since then stays a hand edit).
+   */
+  loaded?: { config: Config; fingerprints: Record<string, string> };
+  /** Compare-and-swap: refuse (StaleBaseError) unless this is still the running revision. */
+  baseRevision?: number;
 }
 
 /** The identity of this process: the OS user; SUDO_USER is noted separately, never substituted. */
@@ -554,11 +568,22 @@ class RevisionStore implements Store {
     });
   }
 
-  async recordFileRevision(meta: Omit<CommitMeta, 'origin' | 'confirmMinutes'> = {}): Promise<RecordOutcome> {
+  async recordFileRevision(meta: Omit<CommitMeta, 'origin' | 'confirmMinutes'> = {}, opts: RecordOptions = {}): Promise<RecordOutcome> {
     return this.locked((): RecordOutcome => {
       this.recoverLocked();
       const running = this.running();
-      const disk = readDiskConfig(this.loc);
+      if (opts.baseRevision !== undefined && running.number !== opts.baseRevision) {
+        const base = opts.baseRevision;
+        const between = this.revisionNumbers()
+          .filter((n) => n > base)
+          .map((n) => this.get(n))
+          .filter((r): r is Revision => r !== null)
+          .map(summaryOf);
+        throw new StaleBaseError(summaryOf(running), base, between, staleBaseMessage(summaryOf(running), base, between, this.now()));
+      }
+      const disk: Pick<DiskConfig, 'present' | 'config' | 'errors' | 'fingerprints'> = opts.loaded
+        ? { present: true, config: opts.loaded.config, errors: [], fingerprints: opts.loaded.fingerprints }
+        : readDiskConfig(this.loc);
       if (!disk.present) {
         return { kind: 'invalid', errors: [{ file: '', line: 0, column: 0, path: '', message: `no configuration files in ${this.loc.path}` }] };
       }

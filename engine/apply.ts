@@ -22,6 +22,8 @@ import { planService, type PlanStep } from './plan.js';
 const ENOENT = 2;
 const ESRCH = 3;
 const EEXIST = 17;
+/** errno of "already exists" (for a refusal lbctl makes itself: a clash with a foreign service). */
+export const EEXIST_ERRNO = EEXIST;
 
 export interface OpFailure {
   op: IpvsOp;

@@ -50,8 +50,9 @@ export interface DesiredState {
   /** What must be in the kernel, by service id. */
   services: Map<string, DesiredService>;
   /**
-   * Every service id the configuration declares, programmed or not (disabled, suppressed on a Backup node):
-   * lbctl owns these by declaration, so it removes them from the kernel when they must not be there.
+   * Every service id the configuration declares, programmed or not (disabled, suppressed on a Backup node).
+   * Declaring is not owning: plan() removes one that must not be there only if the ownership record says lbctl
+   * created (or adopted) it; a foreign service at a declared id is a clash, left alone and reported.
    */
   declared: Map<string, { name: string; key: ServiceKey }>;
   /** Why a declared service is not programmed, by config service name ("disabled", "ha backup"). */

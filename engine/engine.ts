@@ -2,16 +2,17 @@
 // methods. It keeps the actual-state cache, the ownership record and the running configuration, and every
 // change (commit, health verdict, VRRP role, drift) goes through compile → plan → transactional apply.
 import type { Config } from '../config/model.js';
-import type { Dataplane, IpvsOp, IpvsTableEntry } from '../netlink/dataplane.js';
-import { ActualState } from './actual.js';
+import { EEXIST_ERRNO } from './apply.js';
+import type { Dataplane, IpvsDest, IpvsOp, IpvsService, IpvsTableEntry } from '../netlink/dataplane.js';
+import { ActualState, type ActualService } from './actual.js';
 import { runTransaction, type OpFailure, type TransactionResult } from './apply.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { compile, CompileError, compileServices, type DesiredState } from './compile.js';
-import { serviceId } from './identity.js';
+import { destId, serviceId } from './identity.js';
 import { NO_INPUTS, type AdminState, type EngineInputs, type HaRole, type HealthVerdict } from './inputs.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
-import { plan as planTables, planService, type Plan, type PlanStep } from './plan.js';
+import { clashRefusal, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusReport } from './status.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
@@ -31,6 +32,13 @@ export interface ApplyResult {
   /** False when a rollback could not put the kernel back exactly (the periodic reconcile keeps trying). */
   restored: boolean;
   racesResolved: number;
+  /**
+   * Set when lbctl itself refused before sending anything: a programmed service's identity is held by a service
+   * lbctl does not own (and adoption was not asked for). `failed` then names the first clash (code EEXIST).
+   */
+  refused?: string;
+  /** Foreign services this apply took over (with `adopt`), as they were before: `revert` gives them back. */
+  adopted?: Array<{ id: string; before: IpvsTableEntry }>;
   rounds: number;
   /** Netlink messages this apply sent (reads for races and recovery included). */
   messagesSent: number;
@@ -47,6 +55,15 @@ export interface EngineOptions {
   schedule?: (fn: () => void, ms: number) => () => void;
   /** Called after every apply that sent something, and after loop failures (logs, audit, metrics export). */
   onApply?: (result: ApplyResult) => void;
+}
+
+/** Options of `commit` (additive: `commit(config)` keeps its meaning). */
+export interface CommitOptions {
+  /**
+   * Take over foreign services whose identity a programmed configuration service declares (they are recorded as
+   * lbctl's from then on). Without it such a clash refuses the whole commit and nothing is sent.
+   */
+  adopt?: boolean;
 }
 
 const defaultSchedule = (fn: () => void, ms: number) => {
@@ -117,24 +134,64 @@ export class Engine {
     return this.ownership.ids();
   }
 
-  /** What it would take to make the kernel match `config` (throws CompileError). No kernel access. */
-  plan(config: Config, inputs: Partial<EngineInputs> = {}): Plan {
+  /**
+   * What it would take to make the kernel match `config` (throws CompileError). No kernel access. Declared
+   * identities held by foreign services are in `clashes` (and get no operation unless `opts.adopt`).
+   */
+  plan(config: Config, inputs: Partial<EngineInputs> = {}, opts: PlanOptions = {}): Plan {
     this.requireStarted();
     this.metrics.plans++;
     const desired = compile(config, { ...this.inputs, ...inputs });
-    return planTables(desired, this.actual, this.ownership.ids());
+    return planTables(desired, this.actual, this.ownership.ids(), opts);
   }
 
   /**
    * Make the kernel match `config`, all or nothing. On success `config` becomes running; on failure the kernel is
    * as it was and running is unchanged. Throws CompileError for a configuration that cannot be compiled.
+   * A programmed service whose identity a foreign service holds refuses the commit before anything is sent
+   * (`refused`, `failed.code` EEXIST), unless `opts.adopt`.
    */
-  commit(config: Config): Promise<ApplyResult> {
+  commit(config: Config, opts: CommitOptions = {}): Promise<ApplyResult> {
     return this.exclusive(async () => {
-      const result = await this.applyConfig(config, 'commit');
+      const result = await this.applyConfig(config, 'commit', opts);
       if (result.ok) {
         this.running = config;
         this.disabled = false;
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Undo a successful commit `last`: make the kernel run `config` (what ran before) again, and give the services
+   * `last` adopted back to their owner exactly as they were (attributes and destinations); they leave the
+   * ownership record. Everything else is a normal commit of `config`. Use it when a commit has to be taken back
+   * (say, the store refused to record it): committing the old configuration instead would delete the adopted
+   * services, which are lbctl's since `last`.
+   */
+  revert(last: ApplyResult, config: Config): Promise<ApplyResult> {
+    return this.exclusive(async () => {
+      this.requireStarted();
+      const t0 = performance.now();
+      this.metrics.plans++;
+      const desired = compile(config, this.inputs);
+      const giveBack = new Set<string>();
+      for (const { id, before } of last.adopted ?? []) {
+        giveBack.add(id);
+        desired.services.set(id, {
+          id,
+          name: desired.declared.get(id)?.name ?? '(given back)',
+          service: stripService(before.service),
+          dests: new Map(before.dests.map((d) => [destId(before.service.key.af, d), { id: destId(before.service.key.af, d), ref: '', dest: stripDest(d) }])),
+        });
+      }
+      const p = planTables(desired, this.actual, this.ownership.ids());
+      const result = await this.execute(p, 'commit', performance.now() - t0, giveBack);
+      if (result.ok) {
+        this.running = config;
+        this.disabled = false;
+        // The given-back services are not part of what lbctl converges to: the next event replans in full.
+        this.lastDesired = null;
       }
       return result;
     });
@@ -205,15 +262,21 @@ export class Engine {
       // ownership record alone then says what is lbctl's.
       if (!(e instanceof CompileError)) throw e;
     }
-    const owned = new Set([...desired.declared.keys(), ...this.ownership.ids()]);
+    // Only the record says what is lbctl's; the configuration only lends names (and flags clashes).
+    const owned = this.ownership.ids();
     const steps: PlanStep[] = [];
     const foreign: string[] = [];
+    const clashes: Plan['clashes'] = [];
     for (const [id, entry] of this.actual.services) {
       if (owned.has(id))
         steps.push({ kind: 'remove', what: 'service', serviceId: id, name: desired.declared.get(id)?.name, details: [], op: { op: 'delService', key: entry.service.key } });
-      else foreign.push(id);
+      else {
+        foreign.push(id);
+        const d = desired.declared.get(id);
+        if (d) clashes.push({ id, name: d.name, programmed: false, reason: 'lbctl is being disabled' });
+      }
     }
-    return { steps, foreign: foreign.sort(), desired: { services: new Map(), declared: desired.declared, notProgrammed: new Map() } };
+    return { steps, foreign: foreign.sort(), clashes, adopted: [], desired: { services: new Map(), declared: desired.declared, notProgrammed: new Map() } };
   }
 
   /**
@@ -297,10 +360,14 @@ export class Engine {
     return this.applyConfig(this.running, reason);
   }
 
-  private async applyConfig(config: Config, reason: ApplyReason): Promise<ApplyResult> {
+  private async applyConfig(config: Config, reason: ApplyReason, opts: CommitOptions = {}): Promise<ApplyResult> {
     this.requireStarted();
     const t0 = performance.now();
-    const p = this.plan(config);
+    const p = this.plan(config, {}, { adopt: reason === 'commit' && opts.adopt === true });
+    // A commit must not half-happen around somebody else's service: refuse it whole, before sending anything.
+    // (sync/reconcile/role changes apply the rest and keep reporting the clash: the node must keep serving.)
+    const refusal = reason === 'commit' ? clashRefusal(p) : null;
+    if (refusal) return this.refuse(p, reason, performance.now() - t0, refusal);
     const result = await this.execute(p, reason, performance.now() - t0);
     if (result.ok) this.lastDesired = p.desired;
     return result;
@@ -319,13 +386,15 @@ export class Engine {
     for (const [id, d] of partial.declared) {
       const want = partial.services.get(id);
       const have = this.actual.get(id);
+      // Someone else's service at this identity: not ours to change (the full plan reports the clash).
+      if (have && !this.ownership.has(id)) continue;
       if (want) planService(want, have, steps);
       else if (have)
         steps.push({ kind: 'remove', what: 'service', serviceId: id, name: d.name, destId: undefined, details: [], op: { op: 'delService', key: have.service.key } });
     }
     // Services coming or going change ownership: that is the full path's job (it never happens for verdicts).
     if (steps.some((st) => st.what === 'service')) return this.applyConfig(config, 'sync');
-    const p: Plan = { steps, foreign: [], desired: { services: partial.services, declared: partial.declared, notProgrammed: base.notProgrammed } };
+    const p: Plan = { steps, foreign: [], clashes: [], adopted: [], desired: { services: partial.services, declared: partial.declared, notProgrammed: base.notProgrammed } };
     const result = await this.execute(p, 'sync', performance.now() - t0);
     if (result.ok)
       for (const id of partial.declared.keys()) {
@@ -336,14 +405,47 @@ export class Engine {
     return result;
   }
 
-  private async execute(p: Plan, reason: ApplyReason, planMs: number): Promise<ApplyResult> {
+  /** A commit lbctl refuses itself (a clash): nothing sent, nothing changed; shaped like a kernel refusal. */
+  private refuse(p: Plan, reason: ApplyReason, planMs: number, message: string): ApplyResult {
+    const first = (p.clashes ?? []).find((c) => c.programmed)!;
+    const want = p.desired.services.get(first.id)!;
+    const op: IpvsOp = { op: 'newService', service: want.service };
+    const text = `newService ${first.id}`;
+    const result: ApplyResult = {
+      ok: false,
+      reason,
+      plan: p,
+      applied: [],
+      failed: { op, text, errno: EEXIST_ERRNO, code: 'EEXIST', message: `${text}: refused by lbctl: ${message}` },
+      rolledBack: false,
+      undoFailures: [],
+      restored: true,
+      racesResolved: 0,
+      refused: message,
+      adopted: [],
+      rounds: 0,
+      messagesSent: 0,
+      durations: { planMs, applyMs: 0, undoMs: 0, totalMs: planMs },
+    };
+    this.metrics.applyFailures++;
+    if (this.onApply) this.onApply(result);
+    return result;
+  }
+
+  /** `release`: owned services this apply gives back to their owner (revert of an adoption): unrecorded after. */
+  private async execute(p: Plan, reason: ApplyReason, planMs: number, release: ReadonlySet<string> = new Set()): Promise<ApplyResult> {
     const t0 = performance.now();
     const sent0 = this.dataplane.messagesSent();
     const ops = p.steps.map((s) => s.op);
-    // Write-ahead: whatever this apply may create is recorded as lbctl's before it exists.
-    await this.ownership.add(
-      ops.filter((op) => op.op === 'newService').map((op) => ({ id: serviceId(op.service.key), key: op.service.key })),
-    );
+    const recordBefore = [...this.ownership.entries()];
+    // Snapshots of what this apply takes over, as they were: `revert` gives them back.
+    const adoptedIds = p.adopted ?? [];
+    const adopted = adoptedIds.map((id) => ({ id, before: entryOf(this.actual.get(id)!) }));
+    // Write-ahead: whatever this apply may create or take over is recorded as lbctl's before it changes.
+    await this.ownership.add([
+      ...ops.filter((op) => op.op === 'newService').map((op) => ({ id: serviceId(op.service.key), key: op.service.key })),
+      ...adoptedIds.map((id) => ({ id, key: this.actual.get(id)!.service.key })),
+    ]);
     const tx: TransactionResult = await runTransaction(
       {
         dataplane: this.dataplane,
@@ -353,13 +455,20 @@ export class Engine {
       },
       ops,
     );
-    // The record changes only when services come or go (not on a weight change: keep the event path cheap).
-    if (tx.ok && ops.some((op) => op.op === 'newService' || op.op === 'delService')) {
-      const owned = new Set([...p.desired.declared.keys(), ...this.ownership.ids()]);
+    // The record is exactly what lbctl owns in the kernel now: what it owned before, created or adopted, minus
+    // what is gone (deleted, or deleted by hand) and what was given back. The file is written only if it changed.
+    // (The verdict path, weights only, skips the walk: keep one backend's event cheap at 10,000 services.)
+    const servicesMoved = adoptedIds.length > 0 || release.size > 0 || ops.some((op) => op.op === 'newService' || op.op === 'delService');
+    if (tx.ok && (reason !== 'sync' || servicesMoved)) {
+      const owned = this.ownership.ids();
       await this.ownership.replace(
-        [...this.actual.services.values()].filter((s) => owned.has(s.id) && p.desired.services.has(s.id)).map((s) => ({ id: s.id, key: s.service.key })),
+        [...this.actual.services.values()].filter((s) => owned.has(s.id) && !release.has(s.id)).map((s) => ({ id: s.id, key: s.service.key })),
       );
+    } else if (tx.rolledBack && tx.restored) {
+      // The kernel is as it was: so is the record (the write-ahead intents were never realised).
+      await this.ownership.replace(recordBefore.map(([id, key]) => ({ id, key })));
     }
+    // Otherwise (outcome unknown, restore failed) the superset stays: nothing lbctl created may turn foreign.
     const result: ApplyResult = {
       ok: tx.ok,
       reason,
@@ -371,6 +480,7 @@ export class Engine {
       undoFailures: tx.undoFailures,
       restored: tx.restored,
       racesResolved: tx.racesResolved,
+      adopted: tx.ok ? adopted : [],
       rounds: tx.rounds,
       messagesSent: this.dataplane.messagesSent() - sent0,
       durations: { planMs, applyMs: tx.applyMs, undoMs: tx.undoMs, totalMs: planMs + (performance.now() - t0) },
@@ -403,6 +513,21 @@ export class Engine {
       m.undoFailures += r.undoFailures.length;
     }
   }
+}
+
+function entryOf(s: ActualService): IpvsTableEntry {
+  return { service: { ...s.service }, dests: [...s.dests.values()].map((d) => ({ ...d })) };
+}
+
+/** The settable fields of a service (no counters): what a NEW/SET carries. */
+function stripService(s: IpvsService): IpvsService {
+  const { stats: _s, ...rest } = s;
+  return { ...rest, key: { ...s.key } } as IpvsService;
+}
+
+function stripDest(d: IpvsDest): IpvsDest {
+  const { stats: _s, activeConns: _a, inactConns: _i, persistConns: _p, ...rest } = d;
+  return rest as IpvsDest;
 }
 
 function emptyDesired(): DesiredState {

@@ -19,7 +19,7 @@ interface OwnershipJSON {
 }
 
 export class OwnershipRecord {
-  private entries = new Map<string, ServiceKey>();
+  private entryMap = new Map<string, ServiceKey>();
 
   /** `path` null = not persisted (tests that do not care, or a read-only status). */
   private constructor(private readonly path: string | null) {}
@@ -46,28 +46,33 @@ export class OwnershipRecord {
     }
     if (json?.format !== 'lbctl-ipvs-ownership' || !Array.isArray(json.services))
       throw new Error(`${path}: not an lbctl ownership record (expected format "lbctl-ipvs-ownership")`);
-    for (const s of json.services) if (typeof s?.id === 'string') record.entries.set(s.id, s.key);
+    for (const s of json.services) if (typeof s?.id === 'string') record.entryMap.set(s.id, s.key);
     return record;
   }
 
   ids(): ReadonlySet<string> {
-    return new Set(this.entries.keys());
+    return new Set(this.entryMap.keys());
+  }
+
+  /** Id → key pairs (a copy): to put the record back after a rolled-back apply. */
+  entries(): Array<[string, ServiceKey]> {
+    return [...this.entryMap];
   }
 
   has(id: string): boolean {
-    return this.entries.has(id);
+    return this.entryMap.has(id);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entryMap.size;
   }
 
   /** Add ids (intent before an apply); persists only when something is new. */
   async add(services: Iterable<{ id: string; key: ServiceKey }>): Promise<void> {
     let changed = false;
     for (const s of services)
-      if (!this.entries.has(s.id)) {
-        this.entries.set(s.id, s.key);
+      if (!this.entryMap.has(s.id)) {
+        this.entryMap.set(s.id, s.key);
         changed = true;
       }
     if (changed) await this.save();
@@ -77,8 +82,8 @@ export class OwnershipRecord {
   async replace(services: Iterable<{ id: string; key: ServiceKey }>): Promise<void> {
     const next = new Map<string, ServiceKey>();
     for (const s of services) next.set(s.id, s.key);
-    if (sameKeys(next, this.entries)) return;
-    this.entries = next;
+    if (sameKeys(next, this.entryMap)) return;
+    this.entryMap = next;
     await this.save();
   }
 
@@ -87,7 +92,7 @@ export class OwnershipRecord {
     const json: OwnershipJSON = {
       format: 'lbctl-ipvs-ownership',
       version: 1,
-      services: [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, key]) => ({ id, key })),
+      services: [...this.entryMap].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, key]) => ({ id, key })),
     };
     await writeFileAtomic(this.path, JSON.stringify(json, null, 1) + '\n');
   }

@@ -1,7 +1,9 @@
 // Plan: the minimal ordered list of IPVS operations that turns the actual table into the desired one.
 // Pure. Rules:
-//  - never an operation on a service lbctl does not own (declared by the configuration or recorded as created
-//    by lbctl); anything else in the kernel is "foreign": left alone and reported;
+//  - never an operation on a service lbctl does not own: owned = the ownership record says lbctl created (or
+//    adopted) it. Being declared by the configuration is NOT enough: a declared identity already held by someone
+//    else's service is a clash, left alone and reported (unless the caller asks to adopt it). Anything not
+//    owned is "foreign": left alone and reported;
 //  - owned services that must go are removed first (their destinations go with them, in one op);
 //  - within a kept service: destinations removed, then the service's SET, then destination SETs, then new ones;
 //  - a new service is created before its destinations;
@@ -25,10 +27,30 @@ export interface PlanStep {
   op: IpvsOp;
 }
 
+/** A service the configuration declares whose identity a service lbctl does not own already holds. */
+export interface Clash {
+  id: string;
+  /** The configuration service that declares it. */
+  name: string;
+  /** True when the configuration wants it programmed (then a commit is refused unless adopting). */
+  programmed: boolean;
+  /** Why it is not programmed, for `programmed: false` ("disabled in the configuration", "ha backup …"). */
+  reason?: string;
+}
+
+export interface PlanOptions {
+  /** Take over the foreign services whose identity a programmed configuration service declares. */
+  adopt?: boolean;
+}
+
 export interface Plan {
   steps: PlanStep[];
-  /** Services in the kernel that lbctl does not own, by id (left alone). */
+  /** Services in the kernel that lbctl does not own, by id (left alone). Clashing ids are listed here too. */
   foreign: string[];
+  /** Declared identities held by a foreign service (left alone), in configuration order. */
+  clashes?: Clash[];
+  /** Foreign services this plan takes over (only with `adopt`): recorded as lbctl's once applied. */
+  adopted?: string[];
   /** What the plan converges to. */
   desired: DesiredState;
 }
@@ -40,24 +62,58 @@ export function isEmpty(plan: Plan): boolean {
   return plan.steps.length === 0;
 }
 
-/** Ids lbctl owns in the kernel: declared by this configuration, or recorded as created by lbctl. */
-export function ownedIds(desired: DesiredState, recorded: Iterable<string>): Set<string> {
-  const out = new Set<string>(desired.declared.keys());
-  for (const id of recorded) out.add(id);
-  return out;
-}
-
-export function plan(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>): Plan {
+/**
+ * `recorded`: the ownership record (what lbctl created or adopted). A service in the kernel is touched only if
+ * recorded, or (with `adopt`) if a programmed configuration service declares it.
+ */
+export function plan(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>, opts: PlanOptions = {}): Plan {
   const steps: PlanStep[] = [];
   const foreign: string[] = [];
+  const clashing = new Set<string>();
+  const adopted: string[] = [];
   for (const [id, entry] of actual.services) {
-    if (desired.services.has(id)) continue;
-    const declared = desired.declared.get(id);
-    if (declared || recorded.has(id)) steps.push(removeServiceStep(entry, declared?.name));
-    else foreign.push(id);
+    if (recorded.has(id)) {
+      if (!desired.services.has(id)) steps.push(removeServiceStep(entry, desired.declared.get(id)?.name));
+      continue;
+    }
+    if (desired.services.has(id) && opts.adopt) {
+      adopted.push(id);
+      continue;
+    }
+    foreign.push(id);
+    if (desired.declared.has(id)) clashing.add(id);
   }
-  for (const [id, want] of desired.services) planService(want, actual.get(id), steps);
-  return { steps, foreign: foreign.sort(), desired };
+  const clashes: Clash[] = [];
+  if (clashing.size)
+    for (const [id, d] of desired.declared)
+      if (clashing.has(id)) {
+        const programmed = desired.services.has(id);
+        clashes.push({ id, name: d.name, programmed, ...(programmed ? {} : { reason: desired.notProgrammed.get(d.name) }) });
+      }
+  for (const [id, want] of desired.services) if (!clashing.has(id)) planService(want, actual.get(id), steps);
+  return { steps, foreign: foreign.sort(), clashes, adopted, desired };
+}
+
+/** One line per clash: `! service tcp 10.9.9.9:80 exists and is not lbctl's: left alone (…)`. */
+export function clashLines(p: Pick<Plan, 'clashes'>): string[] {
+  return (p.clashes ?? []).map((c) => `! service ${c.id} ${clashText(c)}`);
+}
+
+/** `exists and is not lbctl's: left alone (declared by service web; adopt with …)`. */
+export function clashText(c: Clash): string {
+  return c.programmed
+    ? `exists and is not lbctl's: left alone (declared by service ${c.name}; adopt with \`lbctl apply --adopt\` to let lbctl manage it)`
+    : `exists and is not lbctl's: left alone (declared by service ${c.name}, which is not programmed: ${c.reason ?? 'suppressed'})`;
+}
+
+/** The refusal a commit gives when a programmed service clashes (null when none does). */
+export function clashRefusal(p: Pick<Plan, 'clashes'>): string | null {
+  const hard = (p.clashes ?? []).filter((c) => c.programmed);
+  if (!hard.length) return null;
+  const list = hard.map((c) => `${c.id} (declared by service ${c.name})`).join(', ');
+  return hard.length === 1
+    ? `service ${list.replace(' (', " exists and is not lbctl's (")}: refusing to take it over; remove it from the configuration, delete it from the kernel, or adopt it with \`lbctl apply --adopt\``
+    : `${hard.length} services exist and are not lbctl's: ${list}; refusing to take them over; remove them from the configuration, delete them from the kernel, or adopt them with \`lbctl apply --adopt\``;
 }
 
 /** One step, always built with the same fields in the same order (one object shape: the planner makes 50,000). */
@@ -129,16 +185,27 @@ function destSummary(d: IpvsDest): string[] {
 export function planLines(p: Plan): string[] {
   const out: string[] = [];
   let current: string | undefined;
+  // A service SET comes after its destination removals (op order); its header line goes first all the same, so a
+  // changed service prints one header, not an unsigned one and then a `~` one.
+  const changes = new Map<string, PlanStep>();
+  for (const s of p.steps) if (s.what === 'service' && s.kind === 'change') changes.set(s.serviceId, s);
+  const printed = new Set<PlanStep>();
+  const header = (s: PlanStep, label: string) =>
+    `${SIGN[s.kind]} service ${s.serviceId}${s.details.length ? ' ' + s.details.join(' ') : ''}${label}`;
   for (const s of p.steps) {
     const label = s.name ? `  (${s.name})` : '';
     if (s.what === 'service') {
       current = s.serviceId;
-      out.push(`${SIGN[s.kind]} service ${s.serviceId}${s.details.length ? ' ' + s.details.join(' ') : ''}${label}`);
+      if (!printed.has(s)) out.push(header(s, label));
       continue;
     }
     if (current !== s.serviceId) {
       current = s.serviceId;
-      out.push(`  service ${s.serviceId}${label}`);
+      const change = changes.get(s.serviceId);
+      if (change && !printed.has(change)) {
+        printed.add(change);
+        out.push(header(change, label));
+      } else out.push(`  service ${s.serviceId}${label}`);
     }
     out.push(`    ${SIGN[s.kind]} dest ${s.destId}${s.details.length ? ' ' + s.details.join(' ') : ''}`);
   }
@@ -167,6 +234,7 @@ export function planSummary(p: Plan): string {
 /** The plan as printable text: operations, summary, and the foreign services left alone. */
 export function formatPlan(p: Plan, opts: { compact?: boolean } = {}): string {
   const lines = opts.compact === false ? planLines(p) : compactLines(p);
+  lines.push(...clashLines(p));
   lines.push(planSummary(p));
   if (p.foreign.length) lines.push(`foreign services left alone: ${p.foreign.join(', ')}`);
   return lines.join('\n') + '\n';

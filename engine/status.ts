@@ -1,7 +1,7 @@
 // Status: per service, desired against actual: in sync, or what differs. Data only; cli/ and the shell format it.
 import type { ActualState } from './actual.js';
 import type { DesiredState } from './compile.js';
-import { planLines, type Plan } from './plan.js';
+import { clashLines, clashText, planLines, type Clash, type Plan } from './plan.js';
 
 export type ServiceState =
   /** In the kernel exactly as desired. */
@@ -39,6 +39,8 @@ export interface StatusReport {
   foreign: ForeignService[];
   /** Operations a sync would send now. */
   pendingOps: number;
+  /** Declared identities held by a service lbctl does not own (left alone); also in `foreign`. */
+  clashes?: Clash[];
 }
 
 export function statusReport(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>, plan: Plan): StatusReport {
@@ -50,15 +52,22 @@ export function statusReport(desired: DesiredState, actual: ActualState, recorde
   }
   const services: ServiceStatus[] = [];
   const seen = new Set<string>();
+  const clashes = new Map((plan.clashes ?? []).map((c) => [c.id, c]));
   for (const [id, decl] of desired.declared) {
     seen.add(id);
     const want = desired.services.get(id);
     const have = actual.get(id);
     const steps = byService.get(id) ?? [];
-    const differences = steps.length ? planLines({ ...plan, steps }) : [];
+    let differences = steps.length ? planLines({ ...plan, steps }) : [];
     let state: ServiceState;
     let reason: string | undefined;
-    if (want) state = !have ? 'missing' : steps.length ? 'differs' : 'in-sync';
+    const clash = clashes.get(id);
+    if (clash) {
+      // Someone else's service holds the identity: lbctl leaves it alone. Not in sync if lbctl wants it programmed.
+      state = clash.programmed ? 'differs' : 'not-programmed';
+      reason = clash.programmed ? clashText(clash) : `${clash.reason ?? 'not programmed'}; the kernel's ${id} is not lbctl's: left alone`;
+      differences = clashLines({ clashes: [clash] });
+    } else if (want) state = !have ? 'missing' : steps.length ? 'differs' : 'in-sync';
     else {
       reason = desired.notProgrammed.get(decl.name);
       state = have ? 'stale' : 'not-programmed';
@@ -87,5 +96,6 @@ export function statusReport(desired: DesiredState, actual: ActualState, recorde
     });
   }
   const foreign = plan.foreign.map((id) => ({ id, dests: actual.get(id)?.dests.size ?? 0 }));
-  return { inSync: plan.steps.length === 0, services, foreign, pendingOps: plan.steps.length };
+  const hardClash = (plan.clashes ?? []).some((c) => c.programmed);
+  return { inSync: plan.steps.length === 0 && !hardClash, services, foreign, pendingOps: plan.steps.length, clashes: plan.clashes ?? [] };
 }

@@ -3,11 +3,10 @@
 // persisted in-memory table), the audit trail, the sessions registry, the exclusive lock, the shared candidate
 // file and the commit-confirmed guard.
 //
-// Order of a commit: validate → plan → kernel apply (all or nothing, engine) → store CAS on the base revision →
-// audit. The kernel goes first so that a revision is never recorded that the kernel refused; when the store then
-// refuses (another session committed in between, an exclusive lock appeared), the running configuration is
-// re-applied so that kernel and store agree again. The cheap refusals (stale base, exclusive lock) are checked
-// before touching the kernel, so the compensating step is only needed for a race inside that window.
+// A commit is one run of engine/commit-transaction.ts, the transaction `lbctl apply` runs too: lock → checks
+// (validation, `configure exclusive`, stale base) → plan → kernel apply (all or nothing) → store CAS on the base
+// revision → undo the kernel if the store still refuses → audit. This file supplies the shell's words for each
+// refusal and prints the plan folded as `lbctl apply` does (a port range is one block; the audit keeps every op).
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,14 +19,20 @@ import { loadConfig } from '../config/load.js';
 import { formatConflict, loadMergeResult, loadOverride, mergeConfigs } from '../config/merge.js';
 import { staleBaseMessage } from '../config/store-format.js';
 import type { CommitMeta, Origin, PendingConfirm, Store } from '../config/store.js';
-import { validateConfig } from '../config/validate.js';
-import { appendAudit, auditPath, formatAudit, kernelOfApply, readAudit, type AuditKernel, type AuditRecord } from '../engine/audit.js';
+import { auditPath, formatAudit, kernelOfApply, readAudit, type AuditKernel, type AuditRecord } from '../engine/audit.js';
+import {
+  CommitRefusedError,
+  runCommitTransaction,
+  writeAuditRecord,
+  type AuditIdentity,
+  type CommitTransactionOutcome,
+  type Refusal,
+} from '../engine/commit-transaction.js';
 import { ensureConfirmGuard } from '../engine/confirm-guard.js';
 import { pendingConfirmNotice } from '../engine/confirm-notice.js';
-import { Engine } from '../engine/engine.js';
+import { clashLines, compactLines } from '../engine/plan.js';
 import { formatSessions, listSessions, registerSession, type SessionHandle } from '../engine/sessions.js';
 import { recordedUser, type OperatorIdentity } from '../cli/identity.js';
-import { describeOp } from '../netlink/describe.js';
 import type { Dataplane } from '../netlink/dataplane.js';
 import { acquireExclusiveLock, exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { acquireLock, LockHeldError, type HeldLock } from '../locks/lock.js';
@@ -303,206 +308,83 @@ export class CommitWorkflow implements CommitPort {
   }
 
   private writeAudit(record: Omit<AuditRecord, 'time' | 'user'>): string | null {
-    const id = this.opts.identity;
-    let running: Config | null = null;
-    try {
-      running = this.opts.store?.running().config ?? null;
-    } catch {
-      /* the default path */
-    }
-    try {
-      appendAudit(auditPath({ stateDir: this.opts.stateDir, config: running, lab: this.opts.lab }), {
-        user: recordedUser(id),
-        uid: id.uid,
-        ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
-        session: this.sessionId,
-        ...record,
-      });
-      return null;
-    } catch (e) {
-      return `% Warning: the audit record could not be written: ${(e as Error).message}`;
-    }
-  }
-
-  /** Refuse with an audit record. */
-  private refuse(job: CommitJob, before: number, message: string, extra: Partial<AuditRecord> = {}): never {
-    const warn = this.writeAudit({
-      action: job.check ? 'check' : job.action,
-      result: 'refused',
-      revisionBefore: before,
-      revisionAfter: before,
-      ...(job.comment !== undefined ? { comment: job.comment } : {}),
-      error: message.replace(/^% /, ''),
-      ...extra,
-    });
-    throw new CommandError(warn ? `${message}\n${warn}` : message);
+    const err = writeAuditRecord({ stateDir: this.opts.stateDir, store: this.opts.store, lab: this.opts.lab, identity: this.auditIdentity() }, record);
+    return err ? auditWarning(err) : null;
   }
 
   /**
-   * One commit at a time per state directory, kernel apply and store write together: two shells applying to the
-   * kernel at once would each undo or overwrite what the other did while only one of them wins the store's CAS.
+   * One commit at a time per state directory, kernel apply and store write together: the transaction itself
+   * (lock, checks, plan, kernel, store, undo, audit) is engine/commit-transaction.ts, shared with `lbctl apply`.
    */
   private async commitJob(ctx: ModeContext, job: CommitJob): Promise<CommandOutput> {
-    this.requireStore();
+    const store = this.requireStore();
     // A store opened read-only (the state directory is not writable for this user) cannot take a commit.
     if (this.opts.storeError) throw new CommandError(`% Commit impossible: ${this.opts.storeError}.`);
-    let lock: HeldLock;
+    let tx: CommitTransactionOutcome;
     try {
-      lock = await acquireLock({
-        name: 'shell commit',
-        path: join(locksDir(this.opts.stateDir), 'shell-commit.lock'),
-        holder: describeHolder({ session: this.sessionId }),
-        waitMs: 60_000,
-      });
-    } catch (e) {
-      throw new CommandError(`% Commit refused: ${(e as Error).message}`);
-    }
-    try {
-      return await this.commitLocked(ctx, job);
-    } finally {
-      await lock.release().catch(() => {});
-    }
-  }
-
-  private async commitLocked(ctx: ModeContext, job: CommitJob): Promise<CommandOutput> {
-    const store = this.requireStore();
-    const running = store.running();
-    const before = running.number;
-    const cand = job.candidate;
-
-    const errors = validateConfig(cand);
-    if (errors.length) {
-      const head = `% Validation failed: ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was committed.`;
-      this.refuse(job, before, [head, ...errors.map((e) => '  ' + formatConfigError(e))].join('\n'));
-    }
-    const holder = exclusiveLockHolder(this.opts.stateDir);
-    if (holder && holder.session !== this.sessionId) this.refuse(job, before, `% ${exclusiveLockMessage(holder)}; commit refused.`);
-    if (running.number !== job.base) {
-      const between = store.list().filter((r) => r.number > job.base && r.number <= running.number);
-      this.refuse(
-        job,
-        before,
-        `% Candidate configuration needs to be updated before commit. Use the "update" command.\n% ${staleBaseMessage(running, job.base, between)}`,
+      tx = await runCommitTransaction(
+        { stateDir: this.opts.stateDir, store, lab: this.opts.lab, openDataplane: this.opts.openDataplane, identity: this.auditIdentity() },
+        {
+          candidate: job.candidate,
+          base: job.base,
+          action: job.action,
+          ...(job.comment !== undefined ? { comment: job.comment } : {}),
+          ...(job.check ? { check: true } : {}),
+          record: { how: 'commit', meta: this.meta(job) },
+          describe: (r) => describeRefusal(r, store),
+        },
       );
-    }
-
-    let dataplane: Dataplane;
-    try {
-      dataplane = await this.opts.openDataplane();
     } catch (e) {
-      this.refuse(job, before, `% Commit impossible: the IPVS dataplane cannot be opened: ${(e as Error).message.split('\n')[0]}`);
+      if (e instanceof CommitRefusedError) throw new CommandError(e.auditError ? `${e.message}\n${auditWarning(e.auditError)}` : e.message);
+      throw e;
     }
-    const engine = new Engine({ dataplane, stateDir: this.opts.stateDir });
-    try {
-      await engine.start();
-      let ops: string[];
-      try {
-        ops = engine.plan(cand).steps.map((st) => describeOp(st.op));
-      } catch (e) {
-        this.refuse(job, before, `% Commit refused: ${(e as Error).message}`);
-      }
-      const diff = renderCompare(running.config, cand);
-
-      if (job.check) {
-        const confirmed = await store.confirm(recordedUser(this.opts.identity));
-        const warn = this.writeAudit({ action: 'check', result: 'ok', revisionBefore: before, revisionAfter: before, diff });
-        if (confirmed) this.writeAudit({ action: 'confirm', result: 'ok', revisionBefore: before, revisionAfter: before });
-        const lines = [
-          ops.length ? `Kernel operations a commit would apply (${ops.length}):` : 'No kernel operations needed.',
-          ...ops.map((o) => `  ${o}`),
-          ...(confirmed ? [`% Commit of revision ${confirmed.revision} confirmed.`] : []),
-          '% Configuration check succeeded.',
-          ...(warn ? [warn] : []),
-        ];
-        return { text: lines.join('\n') };
-      }
-
-      const meta = this.meta(job);
-      if (configsEqual(cand, running.config)) {
-        let outcome;
-        try {
-          outcome = await store.commit(cand, job.base, meta);
-        } catch (e) {
-          this.refuse(job, before, storeRefusal(e));
-        }
-        const warn = this.writeAudit({
-          action: job.action,
-          result: 'no-changes',
-          revisionBefore: before,
-          revisionAfter: before,
-          ...(job.comment !== undefined ? { comment: job.comment } : {}),
-          ...(outcome.confirm ? { confirmMinutes: outcome.confirm.minutes, deadline: outcome.confirm.deadline } : {}),
-        });
-        if (outcome.confirm) this.startGuard();
-        const lines = [
-          ...(outcome.confirmed && !outcome.confirm ? [`% Commit of revision ${outcome.confirmed.revision} confirmed.`] : []),
-          ...(outcome.confirm ? [`% Resetting confirmed-commit timeout to ${outcome.confirm.minutes} minute(s).`] : []),
-          '% No configuration changes to commit.',
-          ...(warn ? [warn] : []),
-        ];
-        return { text: lines.join('\n') };
-      }
-
-      const result = await engine.commit(cand);
-      if (!result.ok) {
-        const k = kernelOfApply(result);
-        const restored = result.restored ? 'the kernel was restored' : 'the kernel could NOT be fully restored (the reconcile will retry)';
-        const message = `% Commit failed: the kernel refused ${k.failed ?? 'an operation'}; ${restored}; running is unchanged (revision ${before}).`;
-        const warn = this.writeAudit({
-          action: job.action,
-          result: 'failed',
-          revisionBefore: before,
-          revisionAfter: before,
-          ...(job.comment !== undefined ? { comment: job.comment } : {}),
-          diff,
-          kernel: k,
-          error: message.replace(/^% /, ''),
-        });
-        throw new CommandError(warn ? `${message}\n${warn}` : message);
-      }
-      const kernel = kernelOfApply(result);
-      let outcome;
-      try {
-        outcome = await store.commit(cand, job.base, meta);
-      } catch (e) {
-        // The store refused after the kernel changed: put the kernel back to what the store says is running.
-        const now = store.running();
-        const undo = await engine.commit(now.config).catch((err: Error) => ({ ok: false, error: err.message }));
-        const undone = 'ok' in undo && undo.ok ? 'the kernel changes were undone' : 'the kernel changes could NOT be undone (the reconcile will retry)';
-        this.refuse(job, before, `${storeRefusal(e)}\n% ${undone}.`, { kernel, diff });
-      }
-      if (outcome.kind === 'no-changes') {
-        this.writeAudit({ action: job.action, result: 'no-changes', revisionBefore: before, revisionAfter: before });
-        return { text: '% No configuration changes to commit.' };
-      }
-      const after = outcome.revision.number;
-      const warn = this.writeAudit({
-        action: job.action,
-        result: 'ok',
-        revisionBefore: before,
-        revisionAfter: after,
-        ...(job.comment !== undefined ? { comment: job.comment } : {}),
-        ...(outcome.confirm ? { confirmMinutes: outcome.confirm.minutes, deadline: outcome.confirm.deadline } : {}),
-        diff,
-        kernel,
-      });
-      if (outcome.confirm) this.startGuard();
-      ctx.backend.refresh?.();
-      await this.opts.onKernelChanged?.().catch(() => {});
+    const warn = tx.auditError ? auditWarning(tx.auditError) : null;
+    if (tx.kind === 'check') {
+      const n = tx.plan.steps.length;
       const lines = [
-        ...(kernel.applied.length ? [`Kernel operations applied (${kernel.applied.length}):`, ...kernel.applied.map((o) => `  ${o}`)] : []),
-        ...(outcome.confirmed && !outcome.confirm ? [`% Commit of revision ${outcome.confirmed.revision} confirmed.`] : []),
-        ...(outcome.confirm
-          ? [`% Commit confirmed: revision ${after} will be rolled back to revision ${outcome.confirm.previousRevision} in ${outcome.confirm.minutes} minute(s) unless confirmed with "commit".`]
-          : []),
-        `% Configuration committed successfully (revision ${after}).`,
+        n ? `Kernel operations a commit would apply (${n}):` : 'No kernel operations needed.',
+        ...compactLines(tx.plan).map((o) => `  ${o}`),
+        // A declared service whose identity a foreign service holds: the commit would be refused; say so now.
+        ...clashLines(tx.plan),
+        ...(tx.confirmed ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+        (tx.plan.clashes ?? []).some((c) => c.programmed)
+          ? '% Configuration check failed: a commit would be refused (a declared service clashes with a foreign one, see above).'
+          : '% Configuration check succeeded.',
         ...(warn ? [warn] : []),
       ];
       return { text: lines.join('\n') };
-    } finally {
-      await engine.close().catch(() => {});
-      await dataplane.close().catch(() => {});
     }
+    if (tx.kind === 'no-changes') {
+      if (tx.confirm) this.startGuard();
+      const lines = [
+        ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+        ...(tx.confirm ? [`% Resetting confirmed-commit timeout to ${tx.confirm.minutes} minute(s).`] : []),
+        '% No configuration changes to commit.',
+        ...(warn ? [warn] : []),
+      ];
+      return { text: lines.join('\n') };
+    }
+    const after = tx.after;
+    if (tx.confirm) this.startGuard();
+    ctx.backend.refresh?.();
+    await this.opts.onKernelChanged?.().catch(() => {});
+    // The plan folded as `lbctl apply` prints it (a port range is one block); the audit keeps every operation.
+    const applied = tx.kernel.applied.length;
+    const lines = [
+      ...(applied && tx.result ? [`Kernel operations applied (${applied}):`, ...compactLines(tx.result.plan).map((o) => `  ${o}`)] : []),
+      ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+      ...(tx.confirm
+        ? [`% Commit confirmed: revision ${after} will be rolled back to revision ${tx.confirm.previousRevision} in ${tx.confirm.minutes} minute(s) unless confirmed with "commit".`]
+        : []),
+      `% Configuration committed successfully (revision ${after}).`,
+      ...(warn ? [warn] : []),
+    ];
+    return { text: lines.join('\n') };
+  }
+
+  private auditIdentity(): AuditIdentity {
+    const id = this.opts.identity;
+    return { user: recordedUser(id), uid: id.uid, ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}), session: this.sessionId };
   }
 
   private startGuard(): void {
@@ -672,6 +554,47 @@ export class CommitWorkflow implements CommitPort {
     }
     const r = readAudit(auditPath({ stateDir: this.opts.stateDir, config: running, lab: this.opts.lab }), last ? { last } : {});
     return { text: formatAudit(r.records, { skipped: r.skipped, detail }).trimEnd(), data: r.records };
+  }
+}
+
+function auditWarning(error: string): string {
+  return `% Warning: the audit record could not be written: ${error}`;
+}
+
+/** The shell's sentence for each refusal of the commit transaction (also what the audit record says). */
+function describeRefusal(r: Refusal, store: Store): string {
+  switch (r.kind) {
+    case 'lock':
+      return `% Commit refused: ${r.error.message}`;
+    case 'invalid': {
+      const n = r.errors.length;
+      const head = `% Validation failed: ${n} problem${n === 1 ? '' : 's'}; nothing was committed.`;
+      return [head, ...r.errors.map((e) => '  ' + formatConfigError(e))].join('\n');
+    }
+    case 'exclusive':
+      return `% ${exclusiveLockMessage(r.holder)}; commit refused.`;
+    case 'stale':
+      return `% Candidate configuration needs to be updated before commit. Use the "update" command.\n% ${staleBaseMessage(r.running, r.base, r.between)}`;
+    case 'dataplane':
+      return `% Commit impossible: the IPVS dataplane cannot be opened: ${r.error.message.split('\n')[0]}`;
+    case 'compile':
+      return `% Commit refused: ${r.error.message}`;
+    case 'kernel': {
+      const k = kernelOfApply(r.result);
+      const restored = r.result.restored ? 'the kernel was restored' : 'the kernel could NOT be fully restored (the reconcile will retry)';
+      let before: number | string = '?';
+      try {
+        before = store.running().number;
+      } catch {
+        /* unknown */
+      }
+      return `% Commit failed: the kernel refused ${k.failed ?? 'an operation'}; ${restored}; running is unchanged (revision ${before}).`;
+    }
+    case 'store': {
+      const text = storeRefusal(r.error);
+      if (r.undone === undefined) return text;
+      return `${text}\n% ${r.undone ? 'the kernel changes were undone' : 'the kernel changes could NOT be undone (the reconcile will retry)'}.`;
+    }
   }
 }
 

@@ -94,10 +94,18 @@ export function formatStatus(report: StatusReport): string {
   const n = report.services.length;
   out.push(
     `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
-      (report.inSync ? '' : `, ${n - inSync} not (${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending; 'lbctl apply' fixes it)`) +
+      (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report)})`) +
       `; ${report.foreign.length} foreign`,
   );
   return out.join('\n') + '\n';
+}
+
+/** What will bring the kernel in line: a clash with a foreign service is not fixed by a plain apply. */
+function notInSyncHint(report: StatusReport): string {
+  const ops = `${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending`;
+  const clashes = (report.clashes ?? []).filter((c) => c.programmed).length;
+  if (clashes === 0) return `${ops}; 'lbctl apply' fixes it`;
+  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with 'lbctl apply --adopt'`;
 }
 
 const status: CliCommand = {

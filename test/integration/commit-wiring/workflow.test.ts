@@ -31,8 +31,10 @@ test('commit: validates, applies to the lab kernel, stores a revision, audits; n
     const s = await openLabSession(lab);
     await run(s, 'configure private', ...WEB);
     const r = await run(s, 'commit comment "add web"');
-    assert.match(r.output, /newService tcp 192\.0\.2\.10:80/);
-    assert.match(r.output, /newDest tcp 192\.0\.2\.10:80 -> 10\.0\.0\.1:80/);
+    // The plan as `lbctl apply` prints it (review L1): a service line with its destinations under it.
+    assert.match(r.output, /^Kernel operations applied \(2\):$/m);
+    assert.match(r.output, /^  \+ service tcp 192\.0\.2\.10:80 wlc  \(web\)$/m);
+    assert.match(r.output, /^      \+ dest 10\.0\.0\.1:80 nat weight 1$/m);
     assert.match(r.output, /% Configuration committed successfully \(revision 2\)\./);
     const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
     assert.equal(store.running().number, 2);
@@ -59,7 +61,7 @@ test('commit: a candidate that does not validate is refused with the offending p
     assert.match(bad.error ?? '', /services/);
     await run(s, 'vip 192.0.2.10');
     const check = await run(s, 'commit check');
-    assert.match(check.output, /newService tcp 192\.0\.2\.10:80/);
+    assert.match(check.output, /^  \+ service tcp 192\.0\.2\.10:80 wlc  \(web\)$/m);
     assert.match(check.output, /% Configuration check succeeded\./);
     const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
     assert.equal(store.running().number, 1, 'check must not commit');

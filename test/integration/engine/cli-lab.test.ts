@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,67 @@ test('a foreign service in the lab table survives apply and disable --yes, and i
     assert.match(disabled.stdout, /^removed 278 service\(s\); foreign services untouched$/m);
     const after = JSON.parse(lbctl(['show', 'ipvs', '--json', '--lab'], env).stdout);
     assert.deepEqual(after.services.map((s: { id: string }) => s.id), ['tcp 172.17.0.1:8443']);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a foreign service at an identity the configuration declares: disabled → left alone; enabled → apply refused', async () => {
+  // The review's H1 repro: a human's `ipvsadm -A -t 10.9.9.9:80` and a configuration service `later` with that identity.
+  const home = tempHome();
+  const state = join(home, 'state');
+  try {
+    lbctl(['status', '--lab'], { HOME: home }); // seeds ~/.lbctl-lab/config from the examples
+    const env = { HOME: home, LBCTL_CONFIG: join(home, '.lbctl-lab', 'config'), LBCTL_STATE_DIR: state };
+    const first = lbctl(['apply', '--lab'], env);
+    assert.equal(first.code, 0, first.stderr);
+    const dp = await openMemoryDataplane(join(state, 'lab-ipvs.json'));
+    const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: '10.9.9.9', port: 80 } as const;
+    assert.ok((await dp.apply([
+      { op: 'newService', service: { key, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff } },
+      { op: 'newDest', key, dest: { addr: '10.9.9.10', port: 80, fwdMethod: FWD_MASQ, weight: 1, uThresh: 0, lThresh: 0 } },
+    ])).every((r) => r.ok));
+    const zz = join(home, '.lbctl-lab', 'config', 'config.d', 'zz.yaml');
+    const later = (enabled: boolean) =>
+      `services:\n  - name: later\n    enabled: ${enabled}\n    vip: 10.9.9.9\n    protocol: tcp\n    ports: [80]\n    backends:\n      - address: 10.2.2.2\n        port: 80\n        weight: 5\n`;
+    const human = () => {
+      const json = JSON.parse(lbctl(['show', 'ipvs', '--json', '--lab'], env).stdout);
+      const svc = json.services.find((s: { id: string }) => s.id === 'tcp 10.9.9.9:80');
+      return { total: json.services.length, svc: svc && `${svc.owner} ${svc.scheduler} ${svc.dests.map((d: { addr: string }) => d.addr).join(',')}` };
+    };
+    assert.deepEqual(human(), { total: 279, svc: 'foreign rr 10.9.9.10' });
+
+    writeFileSync(zz, later(false));
+    const off = lbctl(['apply', '--lab'], env);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, /^! service tcp 10\.9\.9\.9:80 exists and is not lbctl's: left alone \(declared by service later, which is not programmed: disabled in the configuration\)$/m);
+    assert.doesNotMatch(off.stdout, /^- service tcp 10\.9\.9\.9:80/m);
+    assert.deepEqual(human(), { total: 279, svc: 'foreign rr 10.9.9.10' }, 'the foreign service survives the apply');
+    const st = lbctl(['status', '--lab'], env);
+    assert.match(st.stdout, /^later +tcp 10\.9\.9\.9:80 +not programmed .*not lbctl's/m);
+
+    writeFileSync(zz, later(true));
+    const on = lbctl(['apply', '--lab'], env);
+    assert.equal(on.code, 1, 'a clash with a programmed service refuses the apply');
+    assert.match(on.stdout, /^! service tcp 10\.9\.9\.9:80 exists and is not lbctl's: left alone \(declared by service later; adopt with/m);
+    assert.match(on.stderr, /tcp 10\.9\.9\.9:80 exists and is not lbctl's \(declared by service later\)/);
+    assert.deepEqual(human(), { total: 279, svc: 'foreign rr 10.9.9.10' }, 'nothing taken over');
+    const notInSync = lbctl(['status', '--lab'], env);
+    assert.equal(notInSync.code, 3, 'not in sync: the declared service cannot be programmed');
+    assert.match(notInSync.stdout, /1 declared service clashes with a foreign one: .*'lbctl apply --adopt'/, 'status names the way out');
+    assert.doesNotMatch(notInSync.stdout, /'lbctl apply' fixes it/, 'a plain apply would not fix a clash');
+
+    const disabled = lbctl(['disable', '--yes', '--lab'], env);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.deepEqual(human(), { total: 1, svc: 'foreign rr 10.9.9.10' }, 'disable removes only what lbctl owns');
+
+    // --adopt takes the foreign service over as the configuration declares it; from then on it is lbctl's.
+    const adopted = lbctl(['apply', '--lab', '--adopt'], env);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    assert.deepEqual(human(), { total: 279, svc: 'lbctl wlc 10.2.2.2' }, 'adopted: scheduler and backends are the configuration\'s');
+    const synced = lbctl(['status', '--lab'], env);
+    assert.equal(synced.code, 0, synced.stdout);
+    assert.match(synced.stdout, /^279 IPVS services: 279 in sync; 0 foreign$/m);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

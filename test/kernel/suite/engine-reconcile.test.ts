@@ -6,7 +6,8 @@
 //  - drift healing (ipvsadm -D / -e by hand) with a foreign service left alone;
 //  - concurrent hand edits during a commit resolved by re-reading;
 //  - one backend verdict → one netlink message, no dump;
-//  - disable → only the foreign service remains.
+//  - disable → only the foreign service remains;
+//  - a declared identity held by the foreign service: never deleted (disabled), commit refused (enabled).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,6 +93,7 @@ describe('engine on the kernel', () => {
     const p = reread.plan(base());
     assert.deepEqual(p.steps.map((s) => s.op.op), [], 'HASHED masked, kernel defaults normalised');
     assert.deepEqual(p.foreign, ['tcp 172.17.0.1:5000']);
+    assert.deepEqual(p.clashes, [], 'the ownership record says every configured service is lbctl\'s');
     const listing = ipvsadm('-Ln');
     assert.match(listing, /UDP {2}10\.10\.0\.11:7004 sh \(sh-fallback,sh-port\)/);
     assert.match(listing, /TCP {2}10\.10\.0\.10:80 wrr persistent 300 mask 255\.255\.255\.0/);
@@ -165,7 +167,9 @@ describe('engine on the kernel', () => {
     assert.ok(r.racesResolved >= 2, `races resolved: ${r.racesResolved}`);
     const check = new Engine({ dataplane: dp, stateDir });
     await check.start();
-    assert.deepEqual(check.plan(changed()).steps.map((s) => s.op.op), [], 'the kernel now equals the configuration');
+    const p = check.plan(changed());
+    assert.deepEqual(p.clashes, [], 'the service created meanwhile at an identity lbctl was creating is recorded as lbctl\'s');
+    assert.deepEqual(p.steps.map((s) => s.op.op), [], 'the kernel now equals the configuration');
   });
 
   it('disable removes what lbctl owns; only the foreign service remains', async () => {
@@ -173,5 +177,31 @@ describe('engine on the kernel', () => {
     const r = await engine.disable();
     assert.equal(r.ok, true);
     assert.equal(saved(), ['-A -t 172.17.0.1:5000 -s rr', '-a -t 172.17.0.1:5000 -r 172.17.0.2:5000 -m -w 3'].sort().join('\n'));
+  });
+
+  it('a declared identity held by the foreign service: disabled → never deleted; enabled → commit refused, nothing sent', async () => {
+    const { engine } = await fresh();
+    const foreignLines = ['-A -t 172.17.0.1:5000 -s rr', '-a -t 172.17.0.1:5000 -r 172.17.0.2:5000 -m -w 3'];
+    const withLater = (enabled: boolean) => {
+      const c = base();
+      c.services.push(config({ services: [service('later', { enabled, vip: '172.17.0.1', ports: [5000], scheduler: 'wlc', backends: [{ address: '10.10.7.1', port: 5000, weight: 5 }] })] }).services[0]);
+      return c;
+    };
+    const off = await engine.commit(withLater(false));
+    assert.equal(off.ok, true, off.failed?.message);
+    assert.ok(!off.applied.some((op) => op.op === 'delService'), 'nothing deleted');
+    const listing = saved();
+    for (const line of foreignLines) assert.ok(listing.includes(line), `foreign service intact: ${line}`);
+    assert.equal((await engine.reconcile())?.ok, true);
+    assert.equal(saved(), listing, 'drift healing leaves it alone too');
+    const sent = dp.messagesSent();
+    const on = await engine.commit(withLater(true));
+    assert.equal(on.ok, false);
+    assert.equal(on.failed?.code, 'EEXIST');
+    assert.match(on.refused ?? '', /tcp 172\.17\.0\.1:5000 exists and is not lbctl's/);
+    assert.equal(dp.messagesSent(), sent, 'refused before any netlink message');
+    assert.equal(saved(), listing);
+    assert.equal((await engine.disable()).ok, true);
+    assert.equal(saved(), foreignLines.sort().join('\n'), 'disable removes only what lbctl owns');
   });
 });

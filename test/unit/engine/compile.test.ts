@@ -197,7 +197,7 @@ test('admin state: a disabled backend disappears, a drained one gets weight 0, a
   assert.deepEqual([...s.dests.keys()], ['10.0.1.2:8080', '10.0.1.3:8080']);
   assert.equal(s.dests.get('10.0.1.3:8080')!.dest.weight, 0);
   assert.equal(out.services.has('tcp 10.0.0.11:80'), false);
-  assert.equal(out.declared.get('tcp 10.0.0.11:80')?.name, 'off', 'still declared, so still owned');
+  assert.equal(out.declared.get('tcp 10.0.0.11:80')?.name, 'off', 'still declared (named in plans and status; owned only if recorded)');
   const adminOff = compile(c, { ...NO_INPUTS, admin: { disabledServices: new Set(['web']) } });
   assert.equal(adminOff.services.size, 0);
   assert.match(adminOff.notProgrammed.get('web')!, /operator/);

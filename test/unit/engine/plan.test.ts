@@ -9,6 +9,8 @@ import { formatPlan, plan, planLines } from '../../../engine/plan.js';
 import { config, service, web } from './helpers.js';
 
 const NONE = new Set<string>();
+/** Everything in `actual` recorded as lbctl's (as after lbctl created it): only then does the plan touch it. */
+const ALL = (actual: ActualState) => new Set(actual.services.keys());
 
 async function applied(cfg: ReturnType<typeof config>): Promise<{ dp: MemoryDataplane; actual: ActualState }> {
   const dp = new MemoryDataplane();
@@ -42,8 +44,9 @@ test('an unchanged configuration against the table the kernel reports gives an e
     ],
   });
   const { actual } = await applied(cfg);
-  const again = plan(compile(cfg), actual, NONE);
+  const again = plan(compile(cfg), actual, ALL(actual));
   assert.deepEqual(again.steps, [], formatPlan(again));
+  assert.deepEqual(again.clashes, []);
 });
 
 test('a HASHED-only difference gives an empty plan', () => {
@@ -51,7 +54,8 @@ test('a HASHED-only difference gives an empty plan', () => {
   const desired = compile(cfg);
   const svc = [...desired.services.values()][0].service;
   const actual = ActualState.fromTable([{ service: { ...svc, flags: svc.flags | SVC_F_HASHED }, dests: [] }]);
-  assert.deepEqual(plan(desired, actual, NONE).steps, []);
+  const p = plan(desired, actual, ALL(actual));
+  assert.deepEqual([p.steps, p.clashes], [[], []]);
 });
 
 test('kernel defaults are normalised: values the kernel ignores do not cause a SET', () => {
@@ -63,14 +67,16 @@ test('kernel defaults are normalised: values the kernel ignores do not cause a S
       dests: [{ addr: '10.0.1.1', port: 8080, fwdMethod: FWD_MASQ, weight: 5, uThresh: 0, lThresh: 0, tunType: 0, tunPort: 0, tunFlags: 0, af: AF_INET }],
     },
   ];
-  assert.deepEqual(plan(desired, ActualState.fromTable(table), NONE).steps, []);
+  const actual = ActualState.fromTable(table);
+  const p = plan(desired, actual, ALL(actual));
+  assert.deepEqual([p.steps, p.clashes], [[], []]);
 });
 
 test('one backend down → exactly one SET of that destination, printed as weight 100→0', async () => {
   const cfg = config({ services: [web()] });
   const { actual } = await applied(cfg);
   const desired = compile(cfg, { ...NO_INPUTS, verdicts: new Map([[backendRef('web', '10.0.1.2', 8080), { state: 'down' }]]) });
-  const p = plan(desired, actual, NONE);
+  const p = plan(desired, actual, ALL(actual));
   assert.equal(p.steps.length, 1);
   assert.equal(p.steps[0].op.op, 'setDest');
   assert.deepEqual(planLines(p), ['  service tcp 10.0.0.10:80  (web)', '    ~ dest 10.0.1.2:8080 weight 100→0']);
@@ -81,16 +87,22 @@ test('order inside a changed service: removed dests, then the service SET, then 
   const next = config({
     services: [web({ scheduler: 'lc', backends: [{ address: '10.0.1.2', port: 8080, weight: 50 }, { address: '10.0.1.3', port: 8080, weight: 1 }] })],
   });
-  const p = plan(compile(next), actual, NONE);
+  const p = plan(compile(next), actual, ALL(actual));
   assert.deepEqual(
     p.steps.map((s) => [s.op.op, s.destId, s.details.join(',')].filter(Boolean).join(' ')),
     ['delDest 10.0.1.1:8080', 'setService scheduler wrr→lc', 'setDest 10.0.1.2:8080 weight 100→50', 'newDest 10.0.1.3:8080 nat,weight 1'],
   );
+  assert.deepEqual(planLines(p), [
+    '~ service tcp 10.0.0.10:80 scheduler wrr→lc  (web)',
+    '    - dest 10.0.1.1:8080',
+    '    ~ dest 10.0.1.2:8080 weight 100→50',
+    '    + dest 10.0.1.3:8080 nat weight 1',
+  ], 'one header for the changed service, not an unsigned one and then a `~` one');
 });
 
 test('removed services go first, as one delete each (their destinations go with them)', async () => {
   const { actual } = await applied(config({ services: [web(), service('old', { vip: '10.0.0.20', backends: [{ address: '10.0.9.1', port: 1, weight: 1 }] })] }));
-  const p = plan(compile(config({ services: [web(), service('new', { vip: '10.0.0.21', backends: [] })] })), actual, new Set(['tcp 10.0.0.20:80']));
+  const p = plan(compile(config({ services: [web(), service('new', { vip: '10.0.0.21', backends: [] })] })), actual, ALL(actual));
   assert.deepEqual(p.steps.map((s) => `${s.op.op} ${s.serviceId}`), ['delService tcp 10.0.0.20:80', 'newService tcp 10.0.0.21:80']);
 });
 
@@ -106,10 +118,30 @@ test('ownership: a service neither declared nor recorded is foreign (no op, repo
   assert.deepEqual(owned.foreign, []);
 });
 
-test('a declared but disabled service is removed from the kernel (declared = owned)', async () => {
+test('a declared but disabled service is removed from the kernel only if recorded as lbctl\'s', async () => {
   const { actual } = await applied(config({ services: [web()] }));
-  const p = plan(compile(config({ services: [web({ enabled: false })] })), actual, NONE);
+  const off = compile(config({ services: [web({ enabled: false })] }));
+  const p = plan(off, actual, ALL(actual));
   assert.deepEqual(p.steps.map((s) => s.op.op), ['delService']);
+  assert.deepEqual(p.clashes, []);
+  // Declared is not owned: the same identity held by a service lbctl never created is left alone, and reported.
+  const foreign = plan(off, actual, NONE);
+  assert.deepEqual(foreign.steps, []);
+  assert.deepEqual(foreign.foreign, ['tcp 10.0.0.10:80']);
+  assert.deepEqual(foreign.clashes, [{ id: 'tcp 10.0.0.10:80', name: 'web', programmed: false, reason: 'disabled in the configuration' }]);
+});
+
+test('a programmed service clashing with a foreign one gets no operation unless adopting; adopting plans it normally', async () => {
+  const { actual } = await applied(config({ services: [web()] }));
+  const next = compile(config({ services: [web({ scheduler: 'lc' }), service('api', { vip: '10.0.0.11', backends: [] })] }));
+  const p = plan(next, actual, NONE);
+  assert.deepEqual(p.steps.map((s) => `${s.op.op} ${s.serviceId}`), ['newService tcp 10.0.0.11:80'], 'only the free identity is planned');
+  assert.deepEqual(p.clashes!.map((c) => `${c.id} ${c.name} ${c.programmed}`), ['tcp 10.0.0.10:80 web true']);
+  assert.deepEqual(p.adopted, []);
+  assert.match(formatPlan(p), /^! service tcp 10\.0\.0\.10:80 exists and is not lbctl's: left alone \(declared by service web; adopt with `lbctl apply --adopt`/m);
+  const a = plan(next, actual, NONE, { adopt: true });
+  assert.deepEqual(a.steps.map((s) => `${s.op.op} ${s.serviceId}`), ['setService tcp 10.0.0.10:80', 'newService tcp 10.0.0.11:80']);
+  assert.deepEqual([a.clashes, a.adopted, a.foreign], [[], ['tcp 10.0.0.10:80'], []]);
 });
 
 test('the printed plan reads as operations, summary and foreign services', async () => {

@@ -108,7 +108,7 @@ test('a service created by hand meanwhile (EEXIST) is re-read and adjusted, not 
   assert.deepEqual(fresh.dests.map((d) => `${d.addr}:${d.weight}`).sort(), ['10.0.4.1:1', '10.0.4.2:1']);
   const check = new Engine({ dataplane: inner, stateDir: null });
   await check.start();
-  assert.deepEqual(check.plan(after()).steps, [], 'kernel equals desired');
+  assert.deepEqual(check.plan(after(), {}, { adopt: true }).steps, [], 'kernel equals desired');
 });
 
 test('a service deleted by hand meanwhile (ESRCH on SET) is re-created; one already gone needs no delete', async () => {
@@ -121,7 +121,7 @@ test('a service deleted by hand meanwhile (ESRCH on SET) is re-created; one alre
   assert.ok(result.racesResolved >= 2);
   const check = new Engine({ dataplane: inner, stateDir: null });
   await check.start();
-  assert.deepEqual(check.plan(after()).steps, []);
+  assert.deepEqual(check.plan(after(), {}, { adopt: true }).steps, []);
 });
 
 test('a destination removed by hand meanwhile (ENOENT on SET) is added back', async () => {

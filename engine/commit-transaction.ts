@@ -1,0 +1,310 @@
+// One commit transaction, shared by the shell's `commit` (shell/commit-workflow.ts) and `lbctl apply`
+// (cli/commands/apply.ts), so that both change the kernel under the same rules:
+//
+//   lock (locks/shell-commit.lock: one kernel writer per state directory)
+//   → checks that cost nothing (validation, `configure exclusive` held by someone else, stale base revision)
+//   → plan → transactional kernel apply (Engine: all or nothing)
+//   → store compare-and-swap of exactly the configuration that was applied
+//   → if the store refuses after all: put the kernel back to what the store says is running
+//   → audit record.
+//
+// The kernel goes before the store so that a revision is never recorded that the kernel refused. The refusals are
+// checked before the kernel is touched, so the compensating undo is needed only for a race inside that window
+// (a writer that does not take the shell-commit lock, such as the daemon's API, committing meanwhile).
+//
+// The words are the caller's: every refusal is handed to the caller's `describe` as data, and its text goes both
+// into the thrown error and into the audit record, so the shell keeps its `% …` sentences and `lbctl apply` its own.
+import { join } from 'node:path';
+import type { Config } from '../config/model.js';
+import type { ConfigError } from '../config/errors.js';
+import { renderCompare } from '../config/diff.js';
+import { configsEqual } from '../config/equal.js';
+import type { CommitMeta, PendingConfirm, Revision, RevisionListEntry, Store } from '../config/store.js';
+import { validateConfig } from '../config/validate.js';
+import { exclusiveLockHolder } from '../locks/exclusive-lock.js';
+import { describeHolder, type LockHolder } from '../locks/holder.js';
+import { acquireLock, type HeldLock } from '../locks/lock.js';
+import { locksDir } from '../locks/paths.js';
+import type { Dataplane } from '../netlink/dataplane.js';
+import { appendAudit, auditPath, kernelOfApply, type AuditAction, type AuditKernel, type AuditRecord } from './audit.js';
+import { Engine, type ApplyResult } from './engine.js';
+import type { Plan } from './plan.js';
+
+/** The lock every kernel-changing commit of a state directory takes (the shell named it first). */
+export const COMMIT_TRANSACTION_LOCK = 'shell-commit.lock';
+
+export function commitTransactionLockPath(stateDir: string): string {
+  return join(locksDir(stateDir), COMMIT_TRANSACTION_LOCK);
+}
+
+/** Who the audit record names. */
+export interface AuditIdentity {
+  user: string;
+  uid?: number;
+  sudoUser?: string;
+  session?: string;
+}
+
+/** Why a transaction stopped, as data: the caller turns it into its own words. */
+export type Refusal =
+  | { kind: 'lock'; error: Error }
+  | { kind: 'invalid'; errors: ConfigError[] }
+  | { kind: 'exclusive'; holder: LockHolder }
+  | { kind: 'stale'; running: Revision; base: number; between: RevisionListEntry[] }
+  | { kind: 'dataplane'; error: Error }
+  | { kind: 'compile'; error: Error }
+  /** The kernel refused an operation (the engine undid the rest). */
+  | { kind: 'kernel'; result: ApplyResult }
+  /** The store refused; `undone` is set when the kernel had been changed and was (or was not) put back. */
+  | { kind: 'store'; error: unknown; undone?: boolean };
+
+/** Thrown for every refusal and failure; `message` is the caller's `describe` text. */
+export class CommitRefusedError extends Error {
+  constructor(
+    readonly refusal: Refusal,
+    message: string,
+    /** Set when the audit record of the refusal could not be written. */
+    readonly auditError: string | null,
+  ) {
+    super(message);
+    this.name = 'CommitRefusedError';
+  }
+}
+
+export interface CommitTransactionOptions {
+  stateDir: string;
+  store: Store;
+  lab: boolean;
+  /** A fresh dataplane for this transaction (closed after it). */
+  openDataplane: () => Promise<Dataplane>;
+  /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
+  identity: AuditIdentity;
+  /** How long to wait for another commit's lock (default 60 s). */
+  lockWaitMs?: number;
+}
+
+export interface CommitTransactionJob {
+  candidate: Config;
+  /** The revision the candidate was based on (compare-and-swap). */
+  base: number;
+  action: AuditAction;
+  comment?: string;
+  /** Validate and plan only: nothing applied; the store confirms a pending `commit confirmed`. */
+  check?: boolean;
+  /**
+   * How the store records it: `commit` renders the configuration files from the candidate (the shell);
+   * `file` records the files the candidate was loaded from, with their fingerprints (`lbctl apply`).
+   */
+  record: { how: 'commit'; meta: CommitMeta } | { how: 'file'; meta: Omit<CommitMeta, 'origin' | 'confirmMinutes'>; fingerprints: Record<string, string> };
+  /**
+   * Apply to the kernel even when the candidate equals the running configuration (`lbctl apply` repairs a drifted
+   * kernel); the shell leaves the kernel alone then.
+   */
+  applyWhenUnchanged?: boolean;
+  /** Take over foreign kernel services whose identity the candidate declares (`lbctl apply --adopt`). */
+  adopt?: boolean;
+  /** The caller's words for a refusal (the same text is thrown and audited, without a leading `% `). */
+  describe: (r: Refusal) => string;
+  /** Called with the plan after the checks, before the kernel is touched (`lbctl apply` prints it). */
+  onPlan?: (plan: Plan) => void | Promise<void>;
+}
+
+interface Common {
+  before: number;
+  diff: string;
+  /** Set when the audit record could not be written. */
+  auditError: string | null;
+}
+
+export type CommitTransactionOutcome =
+  | (Common & { kind: 'check'; plan: Plan; confirmed: PendingConfirm | null })
+  | (Common & {
+      kind: 'no-changes';
+      /** The kernel apply, when one ran (applyWhenUnchanged, or a race): it may have repaired drift. */
+      result: ApplyResult | null;
+      confirm: PendingConfirm | null;
+      confirmed: PendingConfirm | null;
+    })
+  | (Common & {
+      kind: 'committed';
+      after: number;
+      /** Null when the kernel was left alone (the candidate equalled running, yet the store recorded a revision). */
+      result: ApplyResult | null;
+      kernel: AuditKernel;
+      confirm: PendingConfirm | null;
+      confirmed: PendingConfirm | null;
+    });
+
+/** Append one audit record for this identity; returns the error text when it could not be written. */
+export function writeAuditRecord(
+  opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity },
+  record: Omit<AuditRecord, 'time' | 'user'>,
+): string | null {
+  let running: Config | null = null;
+  try {
+    running = opts.store?.running().config ?? null;
+  } catch {
+    /* the default path */
+  }
+  const id = opts.identity;
+  try {
+    appendAudit(auditPath({ stateDir: opts.stateDir, config: running, lab: opts.lab }), {
+      user: id.user,
+      ...(id.uid !== undefined ? { uid: id.uid } : {}),
+      ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
+      ...(id.session ? { session: id.session } : {}),
+      ...record,
+    });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Runs one commit transaction (see the top of this file). Throws CommitRefusedError for every refusal. */
+export async function runCommitTransaction(opts: CommitTransactionOptions, job: CommitTransactionJob): Promise<CommitTransactionOutcome> {
+  let lock: HeldLock;
+  try {
+    lock = await acquireLock({
+      name: 'shell commit',
+      path: commitTransactionLockPath(opts.stateDir),
+      holder: describeHolder(opts.identity.session ? { session: opts.identity.session } : {}),
+      waitMs: opts.lockWaitMs ?? 60_000,
+    });
+  } catch (e) {
+    // Not audited: nothing was looked at yet (as the shell always did).
+    const refusal: Refusal = { kind: 'lock', error: e as Error };
+    throw new CommitRefusedError(refusal, job.describe(refusal), null);
+  }
+  try {
+    return await locked(opts, job);
+  } finally {
+    await lock.release().catch(() => {});
+  }
+}
+
+async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob): Promise<CommitTransactionOutcome> {
+  const { store } = opts;
+  const running = store.running();
+  const before = running.number;
+  const cand = job.candidate;
+  const audit = (record: Omit<AuditRecord, 'time' | 'user'>) => writeAuditRecord(opts, record);
+  const action: AuditAction = job.check ? 'check' : job.action;
+  // Declared with its type so that the compiler knows a call never returns (control-flow narrowing).
+  const refuse: (r: Refusal, extra?: Partial<AuditRecord>, result?: AuditRecord['result']) => never = (r, extra = {}, result = 'refused') => {
+    const message = job.describe(r);
+    const auditError = audit({
+      action,
+      result,
+      revisionBefore: before,
+      revisionAfter: before,
+      ...(job.comment !== undefined ? { comment: job.comment } : {}),
+      ...extra,
+      error: message.replace(/^% /, ''),
+    });
+    throw new CommitRefusedError(r, message, auditError);
+  };
+
+  // ---- checks first: nothing below this block runs unless the store would take the commit now ----
+  const errors = validateConfig(cand);
+  if (errors.length) refuse({ kind: 'invalid', errors });
+  const holder = exclusiveLockHolder(opts.stateDir);
+  if (holder && (opts.identity.session === undefined || holder.session !== opts.identity.session)) refuse({ kind: 'exclusive', holder });
+  if (running.number !== job.base) {
+    const between = store.list().filter((r) => r.number > job.base && r.number <= running.number);
+    refuse({ kind: 'stale', running, base: job.base, between });
+  }
+
+  let dataplane: Dataplane;
+  try {
+    dataplane = await opts.openDataplane();
+  } catch (e) {
+    refuse({ kind: 'dataplane', error: e as Error });
+  }
+  const engine = new Engine({ dataplane, stateDir: opts.stateDir });
+  try {
+    await engine.start();
+    let plan: Plan;
+    try {
+      plan = engine.plan(cand, undefined, { adopt: job.adopt === true });
+    } catch (e) {
+      refuse({ kind: 'compile', error: e as Error });
+    }
+    const diff = renderCompare(running.config, cand);
+
+    if (job.check) {
+      const confirmed = await store.confirm(job.record.meta.user);
+      const auditError = audit({ action: 'check', result: 'ok', revisionBefore: before, revisionAfter: before, diff });
+      if (confirmed) audit({ action: 'confirm', result: 'ok', revisionBefore: before, revisionAfter: before });
+      return { kind: 'check', before, diff, plan, confirmed, auditError };
+    }
+
+    const unchanged = configsEqual(cand, running.config);
+    let result: ApplyResult | null = null;
+    if (!unchanged || job.applyWhenUnchanged) {
+      await job.onPlan?.(plan);
+      result = await engine.commit(cand, { adopt: job.adopt === true });
+      if (!result.ok) refuse({ kind: 'kernel', result }, { diff, kernel: kernelOfApply(result) }, 'failed');
+    }
+    const kernel = result ? kernelOfApply(result) : undefined;
+    const changedKernel = !!result && result.applied.length > 0;
+
+    let outcome: StoreOutcome;
+    try {
+      outcome = await recordInStore(store, job, cand);
+    } catch (e) {
+      if (!changedKernel) refuse({ kind: 'store', error: e });
+      // The store refused after the kernel changed: put the kernel back to what the store says is running.
+      // revert (not a plain commit) so services this commit adopted go back to their owner as they were.
+      const now = store.running();
+      const undo = await engine.revert(result!, now.config).catch((err: Error) => ({ ok: false, error: err.message }));
+      refuse({ kind: 'store', error: e, undone: 'ok' in undo && undo.ok }, { kernel, diff });
+    }
+
+    if (outcome.kind === 'no-changes') {
+      const auditError = audit({
+        action: job.action,
+        result: changedKernel ? 'ok' : 'no-changes',
+        revisionBefore: before,
+        revisionAfter: before,
+        ...(job.comment !== undefined ? { comment: job.comment } : {}),
+        ...(outcome.confirm ? { confirmMinutes: outcome.confirm.minutes, deadline: outcome.confirm.deadline } : {}),
+        ...(changedKernel ? { kernel } : {}),
+      });
+      return { kind: 'no-changes', before, diff, result, confirm: outcome.confirm, confirmed: outcome.confirmed, auditError };
+    }
+    const after = outcome.revision;
+    const committedKernel: AuditKernel = kernel ?? { ok: true, applied: [] };
+    const auditError = audit({
+      action: job.action,
+      result: 'ok',
+      revisionBefore: before,
+      revisionAfter: after,
+      ...(job.comment !== undefined ? { comment: job.comment } : {}),
+      ...(outcome.confirm ? { confirmMinutes: outcome.confirm.minutes, deadline: outcome.confirm.deadline } : {}),
+      diff,
+      kernel: committedKernel,
+    });
+    return { kind: 'committed', before, after, diff, result, kernel: committedKernel, confirm: outcome.confirm, confirmed: outcome.confirmed, auditError };
+  } finally {
+    await engine.close().catch(() => {});
+    await dataplane.close().catch(() => {});
+  }
+}
+
+type StoreOutcome =
+  | { kind: 'no-changes'; confirm: PendingConfirm | null; confirmed: PendingConfirm | null }
+  | { kind: 'committed'; revision: number; confirm: PendingConfirm | null; confirmed: PendingConfirm | null };
+
+/** The store's compare-and-swap of exactly `cand` (the configuration just applied), in the job's way. */
+async function recordInStore(store: Store, job: CommitTransactionJob, cand: Config): Promise<StoreOutcome> {
+  if (job.record.how === 'commit') {
+    const o = await store.commit(cand, job.base, job.record.meta);
+    if (o.kind === 'no-changes') return { kind: 'no-changes', confirm: o.confirm, confirmed: o.confirmed };
+    return { kind: 'committed', revision: o.revision.number, confirm: o.confirm, confirmed: o.confirmed };
+  }
+  const o = await store.recordFileRevision(job.record.meta, { loaded: { config: cand, fingerprints: job.record.fingerprints }, baseRevision: job.base });
+  if (o.kind === 'invalid') throw new Error(o.errors.map((e) => e.message).join('; '));
+  if (o.kind === 'no-changes') return { kind: 'no-changes', confirm: null, confirmed: null };
+  return { kind: 'committed', revision: o.revision.number, confirm: null, confirmed: o.confirmed };
+}
