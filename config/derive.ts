@@ -14,11 +14,26 @@ export function ipFamily(address: unknown): 0 | 4 | 6 {
   return typeof address === 'string' ? (isIP(address) as 0 | 4 | 6) : 0;
 }
 
-/** One spelling per address, so `2001:DB8::1` and `2001:db8:0::1` compare equal. Non-addresses pass unchanged. */
+/**
+ * One spelling per address, so `2001:DB8::1` and `2001:db8:0::1` compare equal. Non-addresses pass unchanged.
+ * A zone id (`fe80::1%eth0`, which isIP accepts but URL does not) is kept as written after the canonical address:
+ * validation refuses it, but diffs and keys must still work on such a candidate without throwing.
+ */
 export function canonicalAddress(address: string): string {
-  const family = isIP(address);
-  if (family === 6) return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  return address;
+  if (isIP(address) !== 6) return address;
+  const zoneAt = address.indexOf('%');
+  const bare = zoneAt < 0 ? address : address.slice(0, zoneAt);
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1) + (zoneAt < 0 ? '' : address.slice(zoneAt));
+  } catch {
+    return address;
+  }
+}
+
+/** The zone id of `fe80::1%eth0` (`eth0`), or undefined when the text has none. */
+export function zoneId(address: string): string | undefined {
+  const at = address.indexOf('%');
+  return at < 0 ? undefined : address.slice(at + 1);
 }
 
 /** `80` → 80, `7543-7814` → {from, to}; undefined when the text is neither (range order is checked elsewhere). */

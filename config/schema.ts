@@ -32,8 +32,11 @@ export type Schema =
   | { kind: 'bool' }
   | { kind: 'string'; pattern?: RegExp; maxLength?: number; nonEmpty?: boolean }
   | { kind: 'enum'; values: readonly string[] }
-  /** IPv4 or IPv6 address (node:net isIP). */
-  | { kind: 'ip' }
+  /**
+   * IPv4 or IPv6 address (node:net isIP), never with a zone id. `ipvs`: IPVS programs it (a VIP or a backend), so
+   * broadcast, multicast, unspecified and IPv4-mapped addresses are refused too (validate.ts ipvsAddressProblem).
+   */
+  | { kind: 'ip'; ipvs?: 'vip' | 'backend' }
   /** A port (1..65535) or an inclusive range { from, to }, written `80` or `7543-7814`. */
   | { kind: 'port-spec' }
   /** IPv4 dotted mask or IPv6 prefix length 1..128. */
@@ -54,7 +57,7 @@ const obj = (fields: Record<string, Field>): Schema => ({ kind: 'object', fields
 const list = (items: Schema, nonEmpty = false): Schema => ({ kind: 'array', items, nonEmpty });
 
 export const BACKEND_SCHEMA = obj({
-  address: { schema: { kind: 'ip' }, required: true, doc: 'real server address (IPv4 or IPv6)' },
+  address: { schema: { kind: 'ip', ipvs: 'backend' }, required: true, doc: 'real server address (IPv4 or IPv6)' },
   port: { schema: int(0, 65535), doc: 'real server port; 0 = the port the client connected to (the service port)' },
   weight: { schema: int(0, WEIGHT_MAX), doc: 'scheduler weight; 0 quiesces (no new connections)' },
   u_threshold: { schema: int(0, THRESHOLD_MAX), doc: 'upper connection threshold; 0 = no limit' },
@@ -102,7 +105,7 @@ export const SERVICE_SCHEMA = obj({
   },
   description: { schema: str, doc: 'free text' },
   enabled: { schema: bool, doc: 'false = the service is kept in the configuration but not programmed' },
-  vip: { schema: { kind: 'ip' }, doc: 'virtual IP (IPv4 or IPv6); absent = the top-level vip. Exclusive with fwmark' },
+  vip: { schema: { kind: 'ip', ipvs: 'vip' }, doc: 'virtual IP (IPv4 or IPv6); absent = the top-level vip. Exclusive with fwmark' },
   fwmark: { schema: int(1, FWMARK_MAX), doc: 'firewall-mark service instead of vip+ports. Exclusive with vip' },
   protocol: { schema: enumOf(PROTOCOLS), doc: 'tcp, udp or sctp' },
   ports: { schema: list({ kind: 'port-spec' }), doc: 'ports and ranges: [80, 443, 7543-7814]' },
@@ -142,7 +145,7 @@ export const CONFIG_SCHEMA = obj({
     schema: obj({ name: { schema: { kind: 'string', pattern: HOST_NAME_PATTERN, maxLength: NAME_MAX }, doc: "this balancer's name (the shell prompt); absent = the host name" } }),
     doc: 'this node',
   },
-  vip: { schema: { kind: 'ip' }, doc: 'default VIP for every service that names none' },
+  vip: { schema: { kind: 'ip', ipvs: 'vip' }, doc: 'default VIP for every service that names none' },
   daemon: {
     schema: obj({
       reconcile_interval_ms: { schema: int(100, 3600000), doc: 'full kernel read that heals unannounced drift' },

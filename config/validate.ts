@@ -7,7 +7,7 @@ import type { Config } from './model.js';
 import { CONFIG_SCHEMA, type Schema } from './schema.js';
 import { hint } from './suggest.js';
 import { type ConfigError, type Locator, type Path, formatPath } from './errors.js';
-import { backendKey, effectiveVip, formatPortSpec, ipFamily, portBounds } from './derive.js';
+import { backendKey, canonicalAddress, effectiveVip, formatPortSpec, ipFamily, portBounds, zoneId } from './derive.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -101,9 +101,12 @@ function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
         r.error(path, `must be one of ${s.values.join(', ')}, got ${describeValue(v)}${isStr(v) ? hint(v, s.values) : ''}`);
       }
       return;
-    case 'ip':
-      if (!isStr(v) || isIP(v) === 0) r.error(path, `must be an IPv4 or IPv6 address, got ${describeValue(v)}`);
+    case 'ip': {
+      if (!isStr(v) || isIP(v) === 0) return r.error(path, `must be an IPv4 or IPv6 address, got ${describeValue(v)}`);
+      const problem = zoneId(v) !== undefined ? zoneProblem(v, s.ipvs !== undefined) : s.ipvs ? ipvsAddressProblem(v, s.ipvs) : undefined;
+      if (problem) r.error(path, problem);
       return;
+    }
     case 'port-spec':
       return checkPortSpec(v, path, r);
     case 'netmask':
@@ -114,6 +117,46 @@ function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
       }
       return;
   }
+}
+
+/**
+ * isIP accepts `fe80::1%eth0`, but IPVS keys services and destinations by address alone: the zone would be dropped
+ * silently on the way to the kernel.
+ */
+function zoneProblem(address: string, ipvs: boolean): string {
+  const bare = address.slice(0, address.indexOf('%'));
+  return `zone ids are not allowed in ${ipvs ? 'IPVS addresses' : 'addresses here'}: write ${bare}, not ${JSON.stringify(address)}`;
+}
+
+/**
+ * Why IPVS cannot use `address` (already an IP without zone) as a VIP or a backend, or undefined when it can. The
+ * kernel refuses such destinations with EINVAL (inet_addr_type / ipv6_addr_type); as VIPs they never match traffic.
+ */
+export function ipvsAddressProblem(address: string, role: 'vip' | 'backend'): string | undefined {
+  const as = `IPVS cannot use it as ${role === 'vip' ? 'a VIP' : 'a backend'}`;
+  if (isIP(address) === 4) {
+    const b = address.split('.').map(Number);
+    if (b.every((x) => x === 255)) return `${address} is the broadcast address: ${as}`;
+    if (b.every((x) => x === 0)) return `${address} is the unspecified address (0.0.0.0/8): ${as}`;
+    if (b[0] === 0) return `${address} is in 0.0.0.0/8 ("this network"): ${as}`;
+    if (b[0] >= 224 && b[0] <= 239) return `${address} is a multicast address (224.0.0.0/4): ${as}`;
+    return undefined;
+  }
+  const c = canonicalAddress(address);
+  if (c === '::') return `${address} is the unspecified address: ${as}`;
+  if (/^ff[0-9a-f]{2}:/.test(c)) return `${address} is a multicast address (ff00::/8): ${as}`;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(c);
+  if (mapped) {
+    const hi = parseInt(mapped[1], 16);
+    const lo = parseInt(mapped[2], 16);
+    const v4 = [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+    const what = role === 'vip' ? 'IPv4 traffic never matches an IPv6 service' : 'an IPv6 packet to it never reaches an IPv4 host';
+    return `${address} is an IPv4-mapped IPv6 address: ${what}; write the IPv4 address ${v4}`;
+  }
+  if (role === 'backend' && /^fe[89ab][0-9a-f]:/.test(c)) {
+    return `${address} is a link-local address (fe80::/10): ${as} (the kernel refuses link-local destinations)`;
+  }
+  return undefined;
 }
 
 const PORT_SPEC_HELP = 'must be a port 1..65535 or a range FROM-TO (7543-7814)';
@@ -248,6 +291,8 @@ function checkLimits(config: Obj, services: unknown[], r: Reporter): void {
         const size = to - from + 1;
         if (size > maxRange) {
           r.error(path, `range ${formatPortSpec(spec)} holds ${size} ports, more than daemon.limits.max_ports_per_range (${maxRange})`);
+          // Refused already: counting it as well would add a second, misleading max_services error.
+          continue;
         }
         total += size;
       }
@@ -283,7 +328,9 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
   const backends = Array.isArray(s.backends) ? s.backends : [];
   const singlePort = specs.length === 1 && typeof specs[0].spec === 'number' ? specs[0].spec : undefined;
   // The family the service works in: its VIP's; a fwmark service without vip takes its first backend's.
-  let family = ipFamily(vip);
+  // A VIP refused on its own (zone id, mapped, multicast...) sets no family: its backends would only earn echo errors.
+  const vipRefused = isStr(vip) && isIP(vip) !== 0 && (zoneId(vip) !== undefined || ipvsAddressProblem(vip, 'vip') !== undefined);
+  let family = vipRefused ? 0 : ipFamily(vip);
   if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0));
 
   // Backends: no duplicates, families consistent, DR/tunnel keep the port, thresholds ordered.

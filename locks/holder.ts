@@ -34,14 +34,29 @@ function readProc(path: string): string | undefined {
   }
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks after boot), or undefined when pid does not exist. */
-export function processStartTime(pid: number): number | undefined {
+/** The fields of /proc/PID/stat from field 3 (state) on, or undefined when pid does not exist. */
+function procStatFields(pid: number): string[] | undefined {
   const stat = readProc(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks after boot), or undefined when pid does not exist. */
+export function processStartTime(pid: number): number | undefined {
+  const rest = procStatFields(pid);
+  if (rest === undefined) return undefined;
   const start = Number(rest[19]);
   return Number.isFinite(start) ? start : undefined;
+}
+
+/**
+ * True when pid has exited but its parent has not reaped it yet (state Z, or X while being reaped). Such a
+ * process still answers kill(pid, 0) and still has a /proc entry, yet it will never release a lock again.
+ */
+export function isZombie(pid: number): boolean {
+  const state = procStatFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 export function currentBootId(): string | undefined {
@@ -118,6 +133,8 @@ export function holderLiveness(holder: LockHolder): Liveness {
   const start = processStartTime(holder.pid);
   if (start === undefined) return 'dead';
   if (holder.pidStart !== undefined && start !== holder.pidStart) return 'dead';
+  // A SIGKILLed holder whose parent has not reaped it yet: dead, though its pid still exists.
+  if (isZombie(holder.pid)) return 'dead';
   return 'alive';
 }
 

@@ -8,7 +8,8 @@
 //    knowing who holds it;
 //  - "rmdir" first renames LOCK aside and checks the holder record there: it deletes only our own lock or one
 //    that is really stale or whose holder is dead. When two processes race to take over the same stale lock,
-//    the loser renames the winner's fresh lock back instead of deleting it.
+//    the loser renames the winner's fresh lock back instead of deleting it; and removing someone else's lock is
+//    serialised by a per-lock takeover mutex (see removeOthersIf), so that put-back can never race a third process.
 // On top, before waiting, a lock whose holder process is dead (pid gone or reused, or a reboot since) is taken
 // over at once: a session killed with SIGKILL does not block others for the whole stale period.
 import lockfile from 'proper-lockfile';
@@ -124,6 +125,38 @@ function removeIf(lockPath: string, allowed: (dir: string) => boolean): boolean 
   return false;
 }
 
+/** How long a takeover mutex may exist before it counts as abandoned (its critical section is a few syscalls). */
+const TAKEOVER_ABANDONED_MS = 1000;
+
+/**
+ * Runs `removeIf` for someone else's lock under a per-lock takeover mutex (mkdir is atomic). Without it, two
+ * processes taking over the same dead holder's lock can interleave so that one renames aside the fresh lock the
+ * other has just created, while a third creates yet another: the displaced holder then believes it holds a lock
+ * that someone else holds too. Serialised, a lock seen as dead stays that lock until it is removed: nobody else may
+ * remove it, and nobody can create a new one while it exists. Returns false (left in place) when the mutex is busy:
+ * the caller retries.
+ */
+function removeOthersIf(lockPath: string, allowed: (dir: string) => boolean): boolean {
+  const mutex = join(dirname(lockPath), `.${basename(lockPath)}.takeover`);
+  try {
+    fs.mkdirSync(mutex);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    try {
+      // Held for microseconds by a live process; one this old was left by a process killed inside it.
+      if (Date.now() - fs.statSync(mutex).mtimeMs > TAKEOVER_ABANDONED_MS) fs.rmSync(mutex, { recursive: true, force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+    return false;
+  }
+  try {
+    return removeIf(lockPath, allowed);
+  } finally {
+    fs.rmSync(mutex, { recursive: true, force: true });
+  }
+}
+
 /** The `fs` given to proper-lockfile for one acquisition (see the header comment). */
 function lockFs(holder: LockHolder, staleMs: number) {
   const canDelete = (aside: string) => readHolder(aside)?.token === holder.token || mayTakeOver(aside, staleMs);
@@ -145,15 +178,19 @@ function lockFs(holder: LockHolder, staleMs: number) {
       cb(err as NodeJS.ErrnoException);
     }
   };
+  // Our own lock (a release) is removed directly: nobody else removes a live holder's lock. Anyone else's goes
+  // through the takeover mutex.
+  const remove = (path: string) =>
+    readHolder(path)?.token === holder.token ? removeIf(path, canDelete) : removeOthersIf(path, canDelete);
   const rmdir = (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
     try {
-      cb(removeIf(path, canDelete) ? null : errno('ELOCKED', 'Lock file is already being held'));
+      cb(remove(path) ? null : errno('ELOCKED', 'Lock file is already being held'));
     } catch (err) {
       cb(err as NodeJS.ErrnoException);
     }
   };
   const rmdirSync = (path: string) => {
-    removeIf(path, canDelete);
+    remove(path);
   };
   return { ...fs, mkdir, rmdir, rmdirSync };
 }
@@ -241,7 +278,8 @@ export async function acquireLock(opts: LockOptions): Promise<HeldLock> {
     // Held. A holder killed with SIGKILL is recognised now rather than after the stale period.
     const holder = readHolder(opts.path);
     if (holder && holderLiveness(holder) === 'dead') {
-      removeIf(opts.path, (aside) => readHolder(aside)?.token === holder.token);
+      if (removeOthersIf(opts.path, (aside) => readHolder(aside)?.token === holder.token)) continue;
+      await sleep(1 + Math.random() * 4); // another process is taking it over right now
       continue;
     }
     if (Date.now() >= deadline) throw new LockHeldError(opts.name, holder);

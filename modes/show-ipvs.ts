@@ -1,10 +1,10 @@
 // `show ipvs`: the IPVS table the engine programmed (kernel or in-memory), as ipvsadm -Ln shows it, with the
 // configuration service each entry belongs to; `stats` and `rate` add the kernel's counters.
 import type { Config } from '../config/model.js';
-import type { IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
+import { SVC_F_PERSISTENT, type IpvsService, type IpvsStats, type IpvsTableEntry } from '../netlink/dataplane.js';
 import { compile } from '../engine/compile.js';
 import { destId, serviceId } from '../engine/identity.js';
-import { flagNames, fwdName, tunName } from '../engine/compare.js';
+import { defaultNetmask, flagNames, fwdName, netmaskText, tunName } from '../engine/compare.js';
 import type { CommandOutput, Table } from './types.js';
 
 export type IpvsView = 'basic' | 'stats' | 'rate';
@@ -45,13 +45,26 @@ const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats]
   ],
 };
 
+/**
+ * `sh-port persistent 60`: the flags under the names the configuration uses (flagNames knows sh-/mh- only when
+ * given the scheduler), with the persistent flag written once, together with its timeout.
+ */
+export function serviceFlagsText(svc: Pick<IpvsService, 'key' | 'flags' | 'scheduler' | 'timeout' | 'netmask' | 'peName'>): string {
+  const names = flagNames(svc.flags & ~SVC_F_PERSISTENT, svc.scheduler);
+  const mask = svc.netmask !== defaultNetmask(svc.key.af) ? ` mask ${netmaskText(svc.key.af, svc.netmask)}` : '';
+  const persistent = svc.flags & SVC_F_PERSISTENT || svc.timeout ? `persistent${svc.timeout ? ` ${svc.timeout}` : ''}${mask}` : '';
+  return [names === 'none' ? '' : names.replace(/,/g, ' '), persistent, svc.peName ? `pe ${svc.peName}` : ''].filter((x) => x).join(' ');
+}
+
 export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsView, onlyService?: string): CommandOutput {
   const owners = ownerNames(config);
   const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
   const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
   const table: Table = {
     columns: [
-      { title: 'Virtual service -> Backend', shrink: true },
+      // Never cut: operators copy these addresses. Name gives way; past that the table overflows the width
+      // (a cut `persistent 6…` would mislead as much as a cut address).
+      { title: 'Virtual service -> Backend' },
       { title: 'Name', shrink: true },
       { title: 'Sched/Fwd' },
       { title: 'Flags/Weight', align: 'right' },
@@ -68,7 +81,7 @@ export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsV
   for (const e of chosen) {
     const id = serviceId(e.service.key);
     const svc = e.service;
-    const flags = [flagNames(svc.flags), svc.timeout ? `persistent ${svc.timeout}` : ''].filter((x) => x && x !== 'none').join(' ');
+    const flags = serviceFlagsText(svc);
     table.rows.push([
       id,
       owners.get(id) ?? '(not ours)',

@@ -1,15 +1,35 @@
 // Plain-text rendering of tables, aligned to the terminal width: columns as wide as their widest cell; when
-// the table is wider than the terminal, the columns marked `shrink` are cut (with …) until it fits.
+// the table is wider than the terminal, the columns marked `shrink` are cut (with …) until it fits. A column
+// that holds an IP address is never cut, whatever its mark: an operator copies addresses, so a table with one
+// overflows the width rather than show `10.0.0…`.
+import { isIP } from 'node:net';
 import type { Table } from '../modes/types.js';
 
 const GAP = 2;
+
+/** `10.0.0.1`, `10.0.0.1:80`, `10.0.0.1:7543-7814`, `2001:db8::1`, `[2001:db8::1]:80`, `2001:db8::/32`. */
+function isAddressToken(token: string): boolean {
+  const t = token.replace(/[,;]$/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+(?:-\d+)?)?$/.exec(t);
+  if (bracketed) return isIP(bracketed[1]) !== 0;
+  const v4port = /^(\d+\.\d+\.\d+\.\d+):\d+(?:-\d+)?$/.exec(t);
+  if (v4port) return isIP(v4port[1]) === 4;
+  return isIP(t.replace(/\/\d+$/, '')) !== 0;
+}
+
+/** True when some word of the text is an IP address, with or without a port. */
+export function holdsAddress(text: string): boolean {
+  return text.split(/\s+/).some((w) => w !== '' && isAddressToken(w));
+}
 
 export function renderTable(table: Table, width: number): string {
   const cols = table.columns;
   const widths = cols.map((c, i) => Math.max(c.title.length, ...table.rows.map((r) => (r[i] ?? '').length)));
   // Trailing empty cells do not need their column's width on every line.
   let total = widths.reduce((a, b) => a + b, 0) + GAP * (cols.length - 1);
-  const shrinkable = cols.map((c, i) => (c.shrink ? i : -1)).filter((i) => i >= 0);
+  const shrinkable = cols
+    .map((c, i) => (c.shrink && !table.rows.some((r) => holdsAddress(r[i] ?? '')) ? i : -1))
+    .filter((i) => i >= 0);
   while (total > width && shrinkable.length) {
     // Take from the widest shrinkable column, never below its title or 6 characters.
     const i = shrinkable.reduce((a, b) => (widths[b] > widths[a] ? b : a));

@@ -8,7 +8,7 @@ import { ensureLab, startCommandEngine } from '../lab.js';
 import { parseCommandArgs } from './validate.js';
 import { loadConfig } from '../../config/load.js';
 import { describeFailure } from '../../engine/explain.js';
-import { formatPlan } from '../../engine/plan.js';
+import { formatPlan, type Plan, type PlanStep } from '../../engine/plan.js';
 
 const USAGE = `usage: lbctl disable [--yes] [--dry-run] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -25,6 +25,35 @@ Options:
 
 Exit status: 0 removed (or nothing to remove), 1 refused or failed (kernel restored), 2 bad usage.
 `;
+
+/** What the plan shows for a service the ownership record lists and the configuration does not name. */
+export const UNNAMED_LABEL = 'recorded as lbctl\'s';
+
+/**
+ * The plan as the operator reads it. Without a loaded configuration no step has a service name, and the plan
+ * formatter folds only named port ranges: a 272-port range would print 272 lines. So steps without a name get
+ * one saying why they are removed, and are shown in address and port order so the ports of one range meet.
+ * Display only: the steps executed are the engine's own.
+ */
+export function disablePlanForDisplay(plan: Plan): Plan {
+  const portOf = (s: PlanStep) => {
+    const key = s.op.op === 'newService' || s.op.op === 'setService' ? s.op.service.key : s.op.key;
+    return 'port' in key ? key.port : -1;
+  };
+  // `udp 203.0.113.10:7543` → `udp 203.0.113.10`: the service without its port.
+  const base = (s: PlanStep) => (portOf(s) < 0 ? s.serviceId : s.serviceId.slice(0, s.serviceId.lastIndexOf(':')));
+  // Group by name and address (groups in order of first appearance), ports ascending within a group; the sort
+  // is stable, so a service's destination steps stay behind it.
+  const groups = new Map<string, PlanStep[]>();
+  for (const step of plan.steps) {
+    const s = step.name ? step : { ...step, name: UNNAMED_LABEL };
+    const key = `${s.name}|${base(s)}`;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
+  }
+  return { ...plan, steps: [...groups.values()].flatMap((g) => g.sort((a, b) => portOf(a) - portOf(b))) };
+}
 
 async function ask(io: CliIO, question: string): Promise<string> {
   io.stdout(question);
@@ -58,7 +87,7 @@ const disable: CliCommand = {
         return 0;
       }
       const n = plan.steps.length;
-      io.stdout(formatPlan(plan));
+      io.stdout(formatPlan(disablePlanForDisplay(plan)));
       if (values['dry-run']) {
         io.stdout('dry run: nothing removed\n');
         return 0;

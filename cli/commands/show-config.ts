@@ -4,7 +4,7 @@ import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { renderYaml } from '../../config/render.js';
-import { configPathFrom, parseCommandArgs, reportErrors } from './validate.js';
+import { configPathSeeding, parseCommandArgs, reportErrors } from './validate.js';
 
 const USAGE = `usage: lbctl show config [--config DIR|FILE] [--format yaml|json] [--defaults]
 
@@ -15,7 +15,7 @@ Options:
   --format yaml|json  yaml (default): canonical YAML, the bytes the configuration hash is taken of;
                       json: the full model, every default filled in
   --defaults          yaml: write fields that are at their default too
-  --lab               use the lab configuration directory
+  --lab               use the lab configuration directory (seeded from the examples the first time)
 
 An invalid configuration prints its errors (as lbctl validate does) and exits 1.
 `;
@@ -33,7 +33,7 @@ const showConfig: CliCommand = {
     );
     const format = values.format ?? 'yaml';
     if (format !== 'yaml' && format !== 'json') throw new UserError(`show config: --format must be yaml or json, got '${format}'`, 2);
-    const path = configPathFrom(values, positionals[0], io, 'show config');
+    const path = await configPathSeeding(values, positionals[0], io, 'show config');
     const result = loadConfig(path);
     if (result.errors.length > 0 || !result.config) {
       reportErrors(result, path, io);

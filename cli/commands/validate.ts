@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
 import { COMMON_OPTIONS, resolveContext } from '../context.js';
+import { ensureLab } from '../lab.js';
 import { errorSummary, formatConfigError, loadConfig, type LoadResult } from '../../config/load.js';
 
 const USAGE = `usage: lbctl validate [--config DIR|FILE] [--quiet | --json]
@@ -18,7 +19,7 @@ Options:
   --quiet, -q         print nothing on success
   --json              print one JSON object on stdout instead:
                       {"ok", "path", "errors": [{file, line, column, path, message}], "services", "backends"}
-  --lab               use the lab configuration directory
+  --lab               use the lab configuration directory (seeded from the examples the first time)
 
 Exit status: 0 valid, 1 invalid, 2 bad usage.
 `;
@@ -48,10 +49,25 @@ export function parseCommandArgs<T extends Record<string, { type: 'string' | 'bo
 
 /** The configuration path a command works on: a positional if given, else --config / env / default. */
 export function configPathFrom(values: { config?: string; 'state-dir'?: string; lab?: boolean }, positional: string | undefined, io: CliIO, command: string): string {
+  return configContextFrom(values, positional, io, command).configPath;
+}
+
+function configContextFrom(values: { config?: string; 'state-dir'?: string; lab?: boolean }, positional: string | undefined, io: CliIO, command: string) {
   if (positional !== undefined && values.config !== undefined) {
     throw new UserError(`${command}: give the configuration either as --config or as an argument, not both`, 2);
   }
-  return resolveContext({ ...values, config: positional ?? values.config }, io.env).configPath;
+  return resolveContext({ ...values, config: positional ?? values.config }, io.env);
+}
+
+/**
+ * configPathFrom, and with `--lab` on its default paths the lab seeded first (as apply, status and show ipvs do),
+ * so `lbctl validate --lab` on a fresh machine checks the examples instead of failing on a missing directory.
+ */
+export async function configPathSeeding(values: { config?: string; 'state-dir'?: string; lab?: boolean }, positional: string | undefined, io: CliIO, command: string): Promise<string> {
+  const ctx = configContextFrom(values, positional, io, command);
+  const note = await ensureLab(ctx);
+  if (note) io.stderr(note + '\n');
+  return ctx.configPath;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -68,7 +84,7 @@ const validate: CliCommand = {
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('validate', argv, { quiet: { type: 'boolean', short: 'q' }, json: { type: 'boolean' } }, 1);
-    const path = configPathFrom(values, positionals[0], io, 'validate');
+    const path = await configPathSeeding(values, positionals[0], io, 'validate');
     const result = loadConfig(path);
     if (values.json) {
       const services = result.config?.services ?? [];

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import {
   acquireExclusiveLock,
   describeHolder,
   exclusiveLockHolder,
+  holderLiveness,
   LockHeldError,
   runningDaemon,
 } from '../../../locks/index.js';
@@ -113,4 +114,36 @@ test('8 processes racing for a SIGKILLed holder\'s commit lock hold it one at a 
   }
   await (await acquireCommitLock(state, { waitMs: 0 })).release();
   rmSync(state, { recursive: true, force: true });
+});
+
+/** The state letter (field 3) of /proc/PID/stat, or undefined when the pid is gone. */
+function procState(pid: number): string | undefined {
+  if (!existsSync(`/proc/${pid}/stat`)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+}
+
+test('a holder SIGKILLed but not yet reaped by its parent (a zombie) counts as dead', async () => {
+  // Node reaps its own children at once, so the zombie must be a grandchild: `sh` starts `sleep` in the background,
+  // prints its pid, then becomes a `sleep` that never calls wait(), so the killed grandchild stays a zombie.
+  const parent = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await new Promise<number>((resolve) => {
+      let out = '';
+      parent.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+)\n/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const holder = describeHolder({ pid });
+    assert.equal(holderLiveness(holder), 'alive');
+    process.kill(pid, 'SIGKILL');
+    // Bounded wait for the kernel to turn it into a zombie (it is never reaped while the parent lives).
+    for (let i = 0; i < 200 && procState(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(procState(pid), 'Z', 'the killed holder should be an unreaped zombie for this test');
+    assert.equal(holderLiveness(holder), 'dead');
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });

@@ -105,3 +105,22 @@ test('validate --json: one object on stdout, the same exit codes', async (t) => 
   assert.deepEqual(report.errors[1], { file: 'config.d/web.yaml', line: 14, column: 17, path: 'services[0].backends[2].weight', message: 'must be 0..2147483647, got -5' });
   assert.deepEqual(bad.err, []);
 });
+
+test('validate --lab and show config --lab seed a fresh lab as the other --lab commands do', async (t) => {
+  const { dir: home, cleanup } = tempConfigDir({});
+  t.after(cleanup);
+  const io = recordingIO({ HOME: home });
+  assert.equal(await main(['validate', '--lab'], io), 0, io.err.join(''));
+  assert.match(io.err.join(''), /^lab: seeded .*\.lbctl-lab\/config from /);
+  assert.match(io.out.join(''), /^configuration OK: 5 services, 10 backends \(.*\.lbctl-lab\/config\)/);
+
+  const { dir: home2, cleanup: cleanup2 } = tempConfigDir({});
+  t.after(cleanup2);
+  const show = recordingIO({ HOME: home2 });
+  assert.equal(await main(['show', 'config', '--lab'], show), 0, show.err.join(''));
+  assert.match(show.out.join(''), /^services:|\nservices:/);
+  // Seeded once: a second run says nothing about seeding.
+  const again = recordingIO({ HOME: home2 });
+  assert.equal(await main(['show', 'config', '--lab'], again), 0);
+  assert.deepEqual(again.err, []);
+});

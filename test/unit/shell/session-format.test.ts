@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { renderTable, toJson } from '../../../shell/format.js';
 import { applyPipes, pipeGrammar, toStage } from '../../../shell/pipes.js';
 import { applyDefaults } from '../../../config/defaults.js';
+import { ipvsTable, serviceFlagsText } from '../../../modes/show-ipvs.js';
+import { servicesTable } from '../../../modes/exec.js';
+import { AF_INET, AF_INET6, FWD_TUNNEL, IPPROTO_SCTP, SVC_F_PERSISTENT, SVC_F_SCHED2, TUN_GUE, type IpvsTableEntry, type ServiceKey } from '../../../netlink/dataplane.js';
 
 const TABLE = {
   columns: [{ title: 'Name', shrink: true }, { title: 'N', align: 'right' as const }, { title: 'Note' }],
@@ -33,6 +36,55 @@ test('tables: a shrinkable column is cut with … to fit the width, never below 
   // Too narrow to fit: shrinks to the floor and no further.
   const narrow = renderTable(TABLE, 5).split('\n');
   assert.equal(narrow[2], 'alpha       1  x');
+});
+
+test('tables: a column that holds addresses is never cut, even when marked shrinkable; others are cut instead', () => {
+  const table = {
+    columns: [{ title: 'Name', shrink: true }, { title: 'VIP', shrink: true }, { title: 'State' }],
+    rows: [
+      ['a-rather-long-service-name', '2001:db8:ffff:ffff:ffff:ffff:ffff:10', 'enabled'],
+      ['b', '[2001:db8::1]:8080 and 10.0.0.100:80', 'enabled'],
+    ],
+  };
+  const out = renderTable(table, 40);
+  assert.ok(out.includes('2001:db8:ffff:ffff:ffff:ffff:ffff:10'), out);
+  assert.ok(out.includes('[2001:db8::1]:8080 and 10.0.0.100:80'), out);
+  assert.ok(out.includes('a-rat…  2001'), out);
+});
+
+test('show ipvs in an 80-column line mode keeps every address whole and names flags once, as configured', () => {
+  const v6 = '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1';
+  const entries: IpvsTableEntry[] = [
+    {
+      service: { key: { af: AF_INET6, protocol: IPPROTO_SCTP, addr: v6, port: 5060 }, scheduler: 'sh', flags: SVC_F_PERSISTENT | SVC_F_SCHED2, timeout: 60, netmask: 128 },
+      dests: [
+        { addr: '2001:db8:aaaa:bbbb:cccc:dddd:eeee:2', port: 5060, fwdMethod: FWD_TUNNEL, tunType: TUN_GUE, tunPort: 6080, weight: 2147483647, uThresh: 0, lThresh: 0, af: AF_INET6 },
+        { addr: '10.0.0.123', port: 5060, fwdMethod: FWD_TUNNEL, tunType: TUN_GUE, tunPort: 6080, weight: 1, uThresh: 0, lThresh: 0, af: AF_INET },
+      ],
+    },
+  ];
+  const config = applyDefaults({ services: [{ name: 'a-service-with-a-long-name', vip: v6, protocol: 'sctp', ports: [5060], backends: [] }] });
+  const out = ipvsTable(entries, config, 'basic');
+  const text = renderTable(out.table!, 80);
+  assert.ok(text.includes(`sctp [${v6}]:5060`), text);
+  assert.ok(text.includes(`-> [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060`), text);
+  assert.ok(text.includes('-> 10.0.0.123:5060'), text);
+  assert.doesNotMatch(text, /persistent.*persistent/, text);
+  assert.match(text, /sh-port persistent 60/, text);
+});
+
+test('show ipvs flags: the persistence mask when it is not the default, and nothing for a plain service', () => {
+  const key: ServiceKey = { af: AF_INET, protocol: 6, addr: '192.0.2.10', port: 80 };
+  assert.equal(serviceFlagsText({ key, scheduler: 'wlc', flags: SVC_F_PERSISTENT, timeout: 300, netmask: 0xffffff00 }), 'persistent 300 mask 255.255.255.0');
+  assert.equal(serviceFlagsText({ key, scheduler: 'wlc', flags: SVC_F_PERSISTENT, timeout: 300, netmask: 0xffffffff }), 'persistent 300');
+  assert.equal(serviceFlagsText({ key, scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff }), '');
+});
+
+test('show services keeps the VIP whole at any width', () => {
+  const vip = '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1';
+  const config = applyDefaults({ services: [{ name: 'x'.repeat(40), vip, ports: [80, 443, 8080, 8443], backends: [] }] });
+  const text = renderTable(servicesTable(config), 60);
+  assert.ok(text.includes(vip), text);
 });
 
 test('json: bigints as strings', () => {
