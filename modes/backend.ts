@@ -34,6 +34,8 @@ export interface ShellBackend {
   refresh?(): void;
   /** The configuration of revision current−N (`show | compare rollback N`), null when it does not exist. */
   revisionConfig?(relative: number): Config | null;
+  /** Messages for the operator from opening the backend (e.g. an expired `commit confirmed` rolled back). */
+  startupNotices?(): string[];
   /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
   commit?: CommitPort;
   close(): Promise<void>;

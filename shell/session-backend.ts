@@ -104,7 +104,7 @@ export async function createContextBackend(
   let opening: Promise<Dataplane> | null = null;
   const open = () => (opening ??= openContextDataplane(ctx).then((d) => (dp = d)));
   const lazy = lazyDataplane(open, ctx.lab ? 'memory' : 'netlink');
-  if (store) await enforceConfirmAtStart(store, ctx, extras.ensureGuard);
+  const startupNotices = store ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
   const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
@@ -113,6 +113,7 @@ export async function createContextBackend(
     daemonAttached: false,
     role: () => null,
     systemHostname: () => hostname().split('.')[0] || 'lbctl',
+    startupNotices: () => startupNotices,
     refresh() {
       if (!store) return;
       // Reading the running revision costs tens of ms with 10,000 services: only when the store's directories
@@ -162,9 +163,22 @@ export async function createContextBackend(
  * A pending `commit confirmed` must be enforced even when its shell died: a deadline that passed while nobody
  * watched was rolled back by openStore (re-apply the kernel here); one still running gets a guard if it has none.
  */
-async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: () => void): Promise<void> {
+async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: () => void): Promise<string[]> {
+  const notices: string[] = [];
   const expired = store.openReport.expiredConfirm;
-  if (expired) await reapplyAfterExpiry(expired, { stateDir: ctx.stateDir, lab: ctx.lab }).catch(() => null);
+  if (expired) {
+    // The operator must learn both that his change is gone and whether the kernel followed (it is audited too).
+    const kernel = await reapplyAfterExpiry(expired, { stateDir: ctx.stateDir, lab: ctx.lab }).catch((e: Error) => ({
+      ok: false,
+      applied: [],
+      failed: e.message,
+    }));
+    const by = expired.expired.user;
+    notices.push(`% Commit of revision ${expired.replaced.number} by ${by} was not confirmed; automatic rollback complete (revision ${store.running().number}).`);
+    if (kernel && !kernel.ok) {
+      notices.push(`% WARNING: the kernel could not be set back: ${kernel.failed ?? 'unknown error'}; run 'lbctl status' and 'lbctl apply'.`);
+    }
+  }
   if (store.pendingConfirm()) {
     try {
       if (ensureGuard) ensureGuard();
@@ -173,6 +187,7 @@ async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: (
       /* the next process tries again */
     }
   }
+  return notices;
 }
 
 /**

@@ -93,6 +93,7 @@ class Session implements ShellSession, ModeContext {
     this.user = opts.user ?? safeUser();
     this.grammars = modeGrammars(opts.commands);
     this.term = { length: opts.terminal?.length ?? 24, width: opts.terminal?.width ?? 80 };
+    this.notices.push(...(this.backend.startupNotices?.() ?? []));
   }
 
   // ---- ModeContext ----

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { openStore } from '../../../config/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { openContextDataplane } from '../../../cli/lab.js';
@@ -447,6 +448,38 @@ test('a live session is told when its confirmed commit was rolled back, and sees
     assert.deepEqual(s.takeNotices(), ['% Commit was not confirmed; automatic rollback complete (revision 3).']);
     assert.equal((await run(s, 'show running-config')).output, before);
     await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});
+
+test('a confirmed commit that expired while no shell or guard ran is rolled back at the next start, and the operator is told', async () => {
+  const lab = makeLab();
+  try {
+    const env = { ...process.env, NODE_ENV: 'test', LBCTL_TEST_CLOCK_OFFSET_MS: '-59500' };
+    const tableSize = async () => {
+      const dp = await openContextDataplane(lab.ctx);
+      try {
+        return (await dp.readAll()).length;
+      } finally {
+        await dp.close();
+      }
+    };
+    // No guard: the shell that committed goes away and nobody watches the deadline.
+    const a = await openLabSession(lab, { ensureGuard: () => {} }, env);
+    const before = (await run(a, 'show running-config')).output;
+    const servicesBefore = await tableSize();
+    await run(a, 'configure private', ...WEB, 'commit confirmed 1', 'end');
+    assert.ok((await tableSize()) > servicesBefore, 'the confirmed commit reached the lab kernel');
+    await a.close();
+    await new Promise((r) => setTimeout(r, 800));
+
+    // The next start runs on the real clock (the offset only made the deadline come sooner).
+    const b = await openLabSession(lab, { ensureGuard: () => {} }, process.env);
+    assert.deepEqual(b.takeNotices(), [`% Commit of revision 2 by ${userInfo().username} was not confirmed; automatic rollback complete (revision 3).`]);
+    assert.equal((await run(b, 'show running-config')).output, before, 'running is the revision before the unconfirmed commit');
+    assert.equal(await tableSize(), servicesBefore, 'and the kernel followed');
+    await b.close();
   } finally {
     lab.cleanup();
   }
