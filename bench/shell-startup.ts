@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSession } from '../shell/open-session.js';
-import { resolveContext } from '../cli/context.js';
+import { resolveContext } from '../config/context.js';
 
 const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = dirname(BUILD_DIR);

@@ -5,10 +5,12 @@
 // group, every /etc/group entry listing the user, and the process's own supplementary groups. Root and members of
 // the admin group (default `lbctl-admin`) may configure; everyone else is read-only.
 //
-// Tests: with NODE_ENV=test, LBCTL_TEST_IDENTITY='{"user":"bob","uid":1001,"groups":["users"]}' describes a
-// pretend operator. It can only REDUCE privileges: canConfigure() requires both the pretend identity and the real
-// one to qualify, and the name recorded for commits stays the real one (`recordedUser`). So setting these
-// variables never lets a real user do more than he already could, nor sign a commit with someone else's name.
+// Tests: a pretend operator ({"user":"bob","uid":1001,"groups":["users"]}) is injected by the code that runs lbctl,
+// never read from the environment: per call (`operatorIdentity({ pretend })`) or for the whole process
+// (`setPretendIdentity()`, called by a test launcher such as test/support/hooked-lbctl.ts). It can only REDUCE
+// privileges: canConfigure() requires both the pretend identity and the real one to qualify, and the name
+// recorded for commits stays the real one (`recordedUser`). So even injected code never lets a real user do
+// more than he already could, nor sign a commit with someone else's name.
 //
 // Self-contained on purpose (node built-ins only): the non-root integration test runs this one file as a
 // throw-away system user who cannot read the rest of the build.
@@ -17,7 +19,13 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const DEFAULT_ADMIN_GROUP = 'lbctl-admin';
-export const TEST_IDENTITY_ENV = 'LBCTL_TEST_IDENTITY';
+
+/** A pretend operator (tests): checked in addition to the real identity, never instead of it. */
+export interface PretendIdentity {
+  user: string;
+  uid: number;
+  groups: string[];
+}
 
 export interface OperatorIdentity {
   user: string;
@@ -27,8 +35,8 @@ export interface OperatorIdentity {
   groups: string[];
   /** The invoking user when run through sudo (from SUDO_USER: informative only). */
   sudoUser?: string;
-  /** Set when LBCTL_TEST_IDENTITY is honoured: the pretend operator (permissions are checked against both). */
-  test?: { user: string; uid: number; groups: string[] };
+  /** Set when a pretend operator was injected (tests): permissions are checked against both. */
+  test?: PretendIdentity;
 }
 
 export interface PasswdEntry {
@@ -96,7 +104,10 @@ export interface IdentitySource {
   gid?: number;
   /** The process's supplementary gids. */
   gids?: number[];
+  /** Read for SUDO_USER only (informative). Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** A pretend operator for this call (tests); default the one setPretendIdentity() installed, if any. */
+  pretend?: PretendIdentity | null;
 }
 
 /** The real identity (no test injection). */
@@ -121,30 +132,42 @@ export function realIdentity(src: IdentitySource = {}): OperatorIdentity {
   return { user, uid, gid, groups, ...(sudoUser && sudoUser !== user ? { sudoUser } : {}) };
 }
 
-/** Parses LBCTL_TEST_IDENTITY, or explains why not. */
-export function parseTestIdentity(text: string): { user: string; uid: number; groups: string[] } {
+/**
+ * Parses a pretend operator written as JSON (a test launcher's argument), or explains why not; `what` names the
+ * source in the messages.
+ */
+export function parsePretendIdentity(text: string, what = 'pretend identity'): PretendIdentity {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${TEST_IDENTITY_ENV}: not JSON: ${(err as Error).message}`);
+    throw new Error(`${what}: not JSON: ${(err as Error).message}`);
   }
   const o = v as { user?: unknown; uid?: unknown; groups?: unknown };
-  if (typeof o !== 'object' || o === null || typeof o.user !== 'string' || o.user === '') throw new Error(`${TEST_IDENTITY_ENV}: "user" (a non-empty string) is required`);
+  if (typeof o !== 'object' || o === null || typeof o.user !== 'string' || o.user === '') throw new Error(`${what}: "user" (a non-empty string) is required`);
   const uid = o.uid === undefined ? 65534 : o.uid;
-  if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) throw new Error(`${TEST_IDENTITY_ENV}: "uid" must be a non-negative integer`);
+  if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0) throw new Error(`${what}: "uid" must be a non-negative integer`);
   const groups = o.groups === undefined ? [] : o.groups;
-  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new Error(`${TEST_IDENTITY_ENV}: "groups" must be a list of names`);
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) throw new Error(`${what}: "groups" must be a list of names`);
   return { user: o.user, uid, groups: [...new Set(groups as string[])].sort() };
 }
 
-/** The operator: the real identity, plus the pretend one when NODE_ENV=test and LBCTL_TEST_IDENTITY are set. */
+let injectedPretend: PretendIdentity | null = null;
+
+/**
+ * Tests only: every later operatorIdentity() of this process (that passes no `pretend` of its own) carries this
+ * pretend operator; null removes it. Reduce-only (see canConfigure). Production never calls it.
+ */
+export function setPretendIdentity(pretend: PretendIdentity | null): void {
+  injectedPretend = pretend ? { user: pretend.user, uid: pretend.uid, groups: [...new Set(pretend.groups)].sort() } : null;
+}
+
+/** The operator: the real identity, plus the pretend one when the caller (or a test launcher) injected one. */
 export function operatorIdentity(src: IdentitySource = {}): OperatorIdentity {
-  const env = src.env ?? process.env;
   const real = realIdentity(src);
-  const injected = env[TEST_IDENTITY_ENV];
-  if (env.NODE_ENV !== 'test' || !injected) return real;
-  return { ...real, test: parseTestIdentity(injected) };
+  const pretend = src.pretend !== undefined ? src.pretend : injectedPretend;
+  if (!pretend) return real;
+  return { ...real, test: { user: pretend.user, uid: pretend.uid, groups: [...new Set(pretend.groups)].sort() } };
 }
 
 function qualifies(who: { uid: number; groups: string[] }, adminGroup: string): boolean {

@@ -8,10 +8,12 @@ type Loader = () => Promise<{ default: CliCommand }>;
 /** Order here is the order of `lbctl --help`. */
 const COMMANDS: Record<string, Loader> = {
   shell: () => import('./commands/shell.js'),
+  daemon: () => import('./commands/daemon.js'),
   validate: () => import('./commands/validate.js'),
   show: () => import('./commands/show.js'),
   apply: () => import('./commands/apply.js'),
   status: () => import('./commands/status.js'),
+  doctor: () => import('./commands/doctor.js'),
   disable: () => import('./commands/disable.js'),
   version: () => import('./commands/version.js'),
 };

@@ -2,10 +2,11 @@
 // fsync of the directory, so a reader (or a restarted process) sees either the old bytes or the new bytes,
 // never a torn file, and a rename that returned is still there after a power cut.
 //
-// Every system call that changes the disk goes through `step()`. In production it does nothing; the crash
-// tests set LBCTL_TEST_CRASH_AT_STEP=N to make the process SIGKILL itself right after the N-th step (hitting
-// every gap between two system calls deterministically), and LBCTL_TEST_STEP_DELAY_MS to stretch a commit so
-// randomly timed kills from outside land all over it. Neither variable is meant for operators.
+// Every system call that changes the disk goes through `step()`. In production it only counts; the crash
+// tests install a hook with setAtomicStepHook() (through their own launcher, test/support/hooks.ts) that makes the
+// process SIGKILL itself right after the N-th step (hitting every gap between two system calls
+// deterministically), traces the steps, or stretches each step so randomly timed kills from outside land all
+// over a commit. Nothing here reads the environment: an installed lbctl has no crash or delay knob.
 import {
   type Stats,
   closeSync,
@@ -28,18 +29,24 @@ import { randomBytes } from 'node:crypto';
 /** Temp files carry this marker so start-up can sweep leftovers of a killed writer (names never end in .yaml). */
 export const TMP_MARKER = '.lbctl-tmp-';
 
+/** Called right after each disk-changing system call: `step` counts from 1 per process, `label` names the call. */
+export type AtomicStepHook = (step: number, label: string) => void;
+
 let stepCount = 0;
-const crashAt = Number(process.env.LBCTL_TEST_CRASH_AT_STEP ?? 0);
-const stepDelayMs = Number(process.env.LBCTL_TEST_STEP_DELAY_MS ?? 0);
-const traceSteps = process.env.LBCTL_TEST_TRACE_STEPS === '1';
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let stepHook: AtomicStepHook | null = null;
+
+/**
+ * Tests only (crash injection, step traces, stretched steps): installs the hook every later step() calls, or
+ * removes it with null. Production never installs one, so step() only counts.
+ */
+export function setAtomicStepHook(hook: AtomicStepHook | null): void {
+  stepHook = hook;
+}
 
 /** Marks the end of one disk-changing system call (a crash-injection point). */
 export function step(label: string): void {
   stepCount++;
-  if (traceSteps) process.stderr.write(`step ${stepCount} ${label}\n`);
-  if (crashAt > 0 && stepCount === crashAt) process.kill(process.pid, 'SIGKILL');
-  if (stepDelayMs > 0) Atomics.wait(sleepCell, 0, 0, stepDelayMs);
+  if (stepHook) stepHook(stepCount, label);
 }
 
 /** How many steps this process has taken (the crash tests use it to learn a commit's length). */

@@ -1,16 +1,18 @@
-// One commit transaction, shared by the shell's `commit` (shell/commit-workflow.ts) and `lbctl apply`
-// (cli/commands/apply.ts), so that both change the kernel under the same rules:
+// One commit transaction, run by the engine host (engine/host.ts) for every caller: the shell's `commit`
+// (shell/commit-workflow.ts), `lbctl apply` (cli/commands/apply.ts) and the daemon's reload, in-process or in the
+// daemon, so that all change the kernel under the same rules:
 //
 //   lock (locks/shell-commit.lock: one kernel writer per state directory)
 //   → checks that cost nothing (validation, `configure exclusive` held by someone else, stale base revision)
-//   → plan → transactional kernel apply (Engine: all or nothing)
+//   → compile + plan + transactional kernel apply, once, against the host's cached table (Engine: all or nothing)
 //   → store compare-and-swap of exactly the configuration that was applied
 //   → if the store refuses after all: put the kernel back to what the store says is running
 //   → audit record.
 //
 // The kernel goes before the store so that a revision is never recorded that the kernel refused. The refusals are
-// checked before the kernel is touched, so the compensating undo is needed only for a race inside that window
-// (a writer that does not take the shell-commit lock, such as the daemon's API, committing meanwhile).
+// checked before the kernel is touched, so the compensating undo is needed only for a race inside that window.
+// The store re-checks the stale base and the exclusive lock under its own lock: that is the compare-and-swap
+// itself, not a repeat.
 //
 // The words are the caller's: every refusal is handed to the caller's `describe` as data, and its text goes both
 // into the thrown error and into the audit record, so the shell keeps its `% …` sentences and `lbctl apply` its own.
@@ -25,9 +27,8 @@ import { exclusiveLockHolder } from '../locks/exclusive-lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';
 import { acquireLock, type HeldLock } from '../locks/lock.js';
 import { locksDir } from '../locks/paths.js';
-import type { Dataplane } from '../netlink/dataplane.js';
 import { appendAudit, auditPath, kernelOfApply, type AuditAction, type AuditKernel, type AuditRecord } from './audit.js';
-import { Engine, type ApplyResult } from './engine.js';
+import type { Engine, ApplyResult } from './engine.js';
 import type { Plan } from './plan.js';
 
 /** The lock every kernel-changing commit of a state directory takes (the shell named it first). */
@@ -56,7 +57,7 @@ export type Refusal =
   /** The kernel refused an operation (the engine undid the rest). */
   | { kind: 'kernel'; result: ApplyResult }
   /** The store refused; `undone` is set when the kernel had been changed and was (or was not) put back. */
-  | { kind: 'store'; error: unknown; undone?: boolean };
+  | { kind: 'store'; error: unknown; undone?: boolean; result?: ApplyResult };
 
 /** Thrown for every refusal and failure; `message` is the caller's `describe` text. */
 export class CommitRefusedError extends Error {
@@ -75,8 +76,16 @@ export interface CommitTransactionOptions {
   stateDir: string;
   store: Store;
   lab: boolean;
-  /** A fresh dataplane for this transaction (closed after it). */
-  openDataplane: () => Promise<Dataplane>;
+  /**
+   * The host's started engine (engine/host.ts): its cached table is what the plan is made against. Opening it
+   * may fail (no IPVS, no permission): that is the `dataplane` refusal.
+   */
+  engine: () => Promise<Engine>;
+  /**
+   * Read the whole table into the cache before planning. An in-process host beside other writers wants it; the
+   * daemon, the only writer, keeps its cache current instead (no dump per commit).
+   */
+  readBeforeCommit?: boolean;
   /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
   identity: AuditIdentity;
   /** How long to wait for another commit's lock (default 60 s). */
@@ -105,8 +114,6 @@ export interface CommitTransactionJob {
   adopt?: boolean;
   /** The caller's words for a refusal (the same text is thrown and audited, without a leading `% `). */
   describe: (r: Refusal) => string;
-  /** Called with the plan after the checks, before the kernel is touched (`lbctl apply` prints it). */
-  onPlan?: (plan: Plan) => void | Promise<void>;
 }
 
 interface Common {
@@ -215,24 +222,25 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
     refuse({ kind: 'stale', running, base: job.base, between });
   }
 
-  let dataplane: Dataplane;
+  let engine: Engine;
   try {
-    dataplane = await opts.openDataplane();
+    engine = await opts.engine();
+    if (opts.readBeforeCommit) await engine.refresh();
   } catch (e) {
     refuse({ kind: 'dataplane', error: e as Error });
   }
-  const engine = new Engine({ dataplane, stateDir: opts.stateDir });
-  try {
-    await engine.start();
-    let plan: Plan;
-    try {
-      plan = engine.plan(cand, undefined, { adopt: job.adopt === true });
-    } catch (e) {
-      refuse({ kind: 'compile', error: e as Error });
-    }
+  {
     const diff = renderCompare(running.config, cand);
+    const isCompileError = (e: unknown) => (e as Error)?.name === 'CompileError';
 
     if (job.check) {
+      let plan: Plan;
+      try {
+        plan = engine.plan(cand, undefined, { adopt: job.adopt === true });
+      } catch (e) {
+        if (!isCompileError(e)) throw e;
+        refuse({ kind: 'compile', error: e as Error });
+      }
       const confirmed = await store.confirm(job.record.meta.user);
       const auditError = audit({ action: 'check', result: 'ok', revisionBefore: before, revisionAfter: before, diff });
       if (confirmed) audit({ action: 'confirm', result: 'ok', revisionBefore: before, revisionAfter: before });
@@ -242,8 +250,13 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
     const unchanged = configsEqual(cand, running.config);
     let result: ApplyResult | null = null;
     if (!unchanged || job.applyWhenUnchanged) {
-      await job.onPlan?.(plan);
-      result = await engine.commit(cand, { adopt: job.adopt === true });
+      // One compile and one plan: the engine's commit plans against its cache and applies that plan.
+      try {
+        result = await engine.commit(cand, { adopt: job.adopt === true });
+      } catch (e) {
+        if (!isCompileError(e)) throw e;
+        refuse({ kind: 'compile', error: e as Error });
+      }
       if (!result.ok) refuse({ kind: 'kernel', result }, { diff, kernel: kernelOfApply(result) }, 'failed');
     }
     const kernel = result ? kernelOfApply(result) : undefined;
@@ -258,7 +271,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       // revert (not a plain commit) so services this commit adopted go back to their owner as they were.
       const now = store.running();
       const undo = await engine.revert(result!, now.config).catch((err: Error) => ({ ok: false, error: err.message }));
-      refuse({ kind: 'store', error: e, undone: 'ok' in undo && undo.ok }, { kernel, diff });
+      refuse({ kind: 'store', error: e, undone: 'ok' in undo && undo.ok, result: result! }, { kernel, diff });
     }
 
     if (outcome.kind === 'no-changes') {
@@ -286,9 +299,6 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       kernel: committedKernel,
     });
     return { kind: 'committed', before, after, diff, result, kernel: committedKernel, confirm: outcome.confirm, confirmed: outcome.confirmed, auditError };
-  } finally {
-    await engine.close().catch(() => {});
-    await dataplane.close().catch(() => {});
   }
 }
 

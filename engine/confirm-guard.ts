@@ -20,8 +20,9 @@
 // record; a committer that saw the lock held wrote its record before that re-read, so one of them always acts.
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { openStore, type ConfirmExpiry, type PendingConfirm } from '../config/store.js';
 import { acquireLock, LockHeldError, lockStatus, type HeldLock } from '../locks/lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';
@@ -57,9 +58,28 @@ export interface EnsureGuardOptions {
   stateDir: string;
   configPath: string;
   lab?: boolean;
-  /** The script to run (tests point at the build's entry); default confirmGuardEntry(). */
+  /** The script to run (tests: a launcher that installs test hooks); default the injected launcher's, else confirmGuardEntry(). */
   entry?: string;
+  /** Arguments put between the script and `--state-dir …` (a test launcher's own options); default none. */
+  args?: string[];
   env?: NodeJS.ProcessEnv;
+}
+
+/** What the guard process runs: a script and the arguments it takes before `--state-dir …`. */
+export interface ConfirmGuardLauncher {
+  entry: string;
+  args?: string[];
+}
+
+let guardLauncher: ConfirmGuardLauncher | null = null;
+
+/**
+ * Tests only: every later ensureConfirmGuard() of this process that names no `entry` starts this launcher instead
+ * of confirmGuardEntry() (a test launcher that sets the guard's poll interval, then runs confirmGuardMain). null
+ * restores the default. Production never calls it.
+ */
+export function setConfirmGuardLauncher(launcher: ConfirmGuardLauncher | null): void {
+  guardLauncher = launcher;
 }
 
 export type EnsureGuardResult =
@@ -76,7 +96,8 @@ export function ensureConfirmGuard(opts: EnsureGuardOptions): EnsureGuardResult 
   if (daemon) return { spawned: false, reason: 'daemon', pid: daemon.pid };
   const guard = runningConfirmGuard(opts.stateDir);
   if (guard) return { spawned: false, reason: 'guard-running', pid: guard.pid };
-  const args = [opts.entry ?? confirmGuardEntry(), '--state-dir', opts.stateDir, '--config', opts.configPath];
+  const launcher: ConfirmGuardLauncher = opts.entry !== undefined ? { entry: opts.entry, args: opts.args } : (guardLauncher ?? { entry: confirmGuardEntry(), args: opts.args });
+  const args = [launcher.entry, ...(launcher.args ?? []), '--state-dir', opts.stateDir, '--config', opts.configPath];
   if (opts.lab) args.push('--lab');
   // detached: its own session and process group, so the terminal's hangup and the shell's group kill miss it.
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: opts.env ?? process.env, cwd: '/' });
@@ -203,4 +224,50 @@ export function guardFileLogger(stateDir: string): (message: string) => void {
       /* nowhere else to report */
     }
   };
+}
+
+export interface ConfirmGuardMainOptions {
+  /** How often the guard re-reads the pending record (default DEFAULT_GUARD_POLL_MS); tests inject a shorter one. */
+  pollMs?: number;
+}
+
+/**
+ * The guard process: `confirm-guard-main.js --state-dir DIR --config PATH [--lab]` runs this with its argv (the
+ * arguments after the script). Returns the exit code. Options come from the caller only (a test launcher), never
+ * from the environment.
+ */
+export async function confirmGuardMain(argv: string[], opts: ConfirmGuardMainOptions = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'state-dir': { type: 'string' }, config: { type: 'string' }, lab: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values['state-dir'] || !values.config) {
+    process.stderr.write('usage: confirm-guard-main.js --state-dir DIR --config PATH [--lab]\n');
+    return 2;
+  }
+  const stateDir = resolve(values['state-dir']);
+  const configPath = resolve(values.config);
+  const lab = Boolean(values.lab);
+  const log = guardFileLogger(stateDir);
+  const poll = opts.pollMs;
+  try {
+    // Loaded here: the engine and the dataplane are needed only by the guard process, not by its starters.
+    const { reapplyAfterExpiry } = await import('./confirm-rollback.js');
+    const exit = await runGuard({
+      stateDir,
+      configPath,
+      pollMs: poll !== undefined && Number.isFinite(poll) && poll > 0 ? poll : undefined,
+      log,
+      rollback: async (expiry) => {
+        const kernel = await reapplyAfterExpiry(expiry, { stateDir, lab, log });
+        log(kernel ? `kernel: ${kernel.ok ? `${kernel.applied.length} operation(s) in effect` : `FAILED: ${kernel.failed}`}` : 'kernel: nothing to re-apply');
+      },
+    });
+    log(`exit: ${exit}`);
+    return 0;
+  } catch (err) {
+    log(`guard failed: ${(err as Error).stack ?? err}`);
+    return 1;
+  }
 }

@@ -1,16 +1,15 @@
 // What the confirm guard does after the store rolled back an unconfirmed commit: re-apply the restored
 // configuration to the kernel through a fresh engine (all or nothing, as every commit), and write the audit record
 // (action confirm-timeout) with the diff and the kernel's answer. The store alone never touches the kernel.
-import { join } from 'node:path';
 import type { Config } from '../config/model.js';
 import { renderCompare } from '../config/diff.js';
 import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../config/store.js';
-import { openDataplane } from '../netlink/open.js';
+import { openHostDataplane } from './host-dataplane.js';
+import { EngineHost } from './host.js';
 import { appendAudit, auditPath, kernelOfApply, type AuditKernel } from './audit.js';
-import { Engine, type ApplyResult } from './engine.js';
+import type { ApplyResult } from './engine.js';
 
-/** The lab's persisted in-memory IPVS table: must equal cli/lab.ts LAB_TABLE_FILE (engine must not import cli/). */
-export const LAB_TABLE_FILE = 'lab-ipvs.json';
+export { LAB_TABLE_FILE } from './host-dataplane.js';
 
 export interface ReapplyOptions {
   stateDir: string;
@@ -24,19 +23,21 @@ export interface ReapplyOptions {
   log?: (message: string) => void;
 }
 
-/** Opens the dataplane of this state directory (lab table or kernel), commits `config` through an engine. */
+/** A one-shot engine host of this state directory (lab table or kernel) commits `config`. */
 async function applyThroughEngine(stateDir: string, lab: boolean, config: Config): Promise<ApplyResult> {
-  const dataplane = await openDataplane(lab ? { kind: 'memory', persistPath: join(stateDir, LAB_TABLE_FILE) } : { kind: 'netlink' });
+  const host = new EngineHost({
+    mode: 'in-process',
+    stateDir,
+    lab,
+    openDataplane: () => openHostDataplane({ stateDir, lab }),
+    store: null,
+    describe: () => '',
+    readBeforeCommit: false,
+  });
   try {
-    const engine = new Engine({ dataplane, stateDir });
-    await engine.start();
-    try {
-      return await engine.commit(config);
-    } finally {
-      await engine.close();
-    }
+    return await host.applyRunning(config);
   } finally {
-    await dataplane.close();
+    await host.close();
   }
 }
 

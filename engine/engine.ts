@@ -244,6 +244,14 @@ export class Engine {
     });
   }
 
+  /** Read the whole table again into the cache (no apply): what `status` and a drift check start from. */
+  refresh(): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireStarted();
+      await this.fullRead();
+    });
+  }
+
   /** Per service: desired against the cached actual; foreign services listed. */
   status(config: Config | null = this.running): StatusReport {
     this.requireStarted();

@@ -2,7 +2,7 @@
 // (DESIGN.md: `modes → engine` through one small interface). Two hosts implement it: the in-process lab
 // (shell/session-lab.ts) and, later, the daemon client. Issue 6 adds commit, rollback and sessions here.
 import type { Config } from '../config/model.js';
-import type { Dataplane } from '../netlink/dataplane.js';
+import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
 
 export interface RevisionInfo {
@@ -18,8 +18,12 @@ export interface ShellBackend {
   running(): Config;
   /** Its revision number in the store (0 = the default configuration, nothing committed yet). */
   runningRevision(): number;
-  /** The IPVS table the engine programs (the kernel, or the in-memory one under --lab). */
-  dataplane(): Dataplane;
+  /** The IPVS table the engine programs (the kernel, or the in-memory one under --lab), read now. */
+  table(): Promise<IpvsTableEntry[]>;
+  /** The dataplane's kind and version (`show version`). */
+  dataplaneInfo(): Promise<DataplaneSummary>;
+  /** Which engine answers (daemon or this process), since when, the running revision, in sync or not. */
+  engineStatus(): Promise<EngineHello>;
   /** lbctl version string. */
   readonly version: string;
   /** True when a daemon hosts the engine; false when the engine runs inside this shell process. */

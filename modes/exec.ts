@@ -6,6 +6,7 @@ import { effectiveVip } from '../config/derive.js';
 import { portsText } from './service.js';
 import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
 import { serviceId } from '../engine/identity.js';
+import type { EngineHello } from '../engine/host.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
 
 export const EXEC_HELP: Record<string, string> = {
@@ -110,7 +111,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     run: async (a, ctx) => {
       let entries;
       try {
-        entries = await ctx.backend.dataplane().readAll();
+        entries = await ctx.backend.table();
       } catch (e) {
         throw new CommandError(`% The IPVS table cannot be read: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -152,17 +153,20 @@ export const EXEC_COMMANDS: CommandDef[] = [
       const b = ctx.backend;
       let ipvs = 'unknown';
       try {
-        const info = await b.dataplane().info();
-        ipvs = `${info.version} (connection table ${info.connTabSize})${b.dataplane().kind === 'memory' ? ', in-memory' : ''}`;
+        const info = await b.dataplaneInfo();
+        ipvs = `${info.version} (connection table ${info.connTabSize})${info.kind === 'memory' ? ', in-memory' : ''}`;
       } catch (e) {
-        ipvs = `unavailable (${(e as Error).message})`;
+        ipvs = `unavailable (${(e as Error).message.split('\n')[0]})`;
       }
+      const engine = await engineStatusOrError(ctx);
       const data = {
         lbctl: b.version,
         node: nodeName(ctx),
         ipvs,
         runningRevision: b.runningRevision(),
-        engine: b.daemonAttached ? 'daemon' : 'in-process',
+        engine: engine.mode,
+        ...(engine.mode === 'daemon' ? { daemonPid: engine.pid, daemonUptimeMs: engine.uptimeMs } : {}),
+        inSync: engine.inSync,
         lab: ctx.lab,
         node_js: process.version,
       };
@@ -171,10 +175,25 @@ export const EXEC_COMMANDS: CommandDef[] = [
         `Node: ${data.node}${ctx.lab ? ' (lab)' : ''}`,
         `IPVS: ${ipvs}`,
         `Running revision: ${data.runningRevision}`,
-        `Engine: ${b.daemonAttached ? 'daemon attached' : 'in-process (no daemon)'}`,
+        `Engine: ${engineLine(engine)}`,
         `Node.js: ${process.version}`,
       ].join('\n');
       return { text, data };
+    },
+  },
+  {
+    decl: 'show system status',
+    help: { system: 'The system: engine, daemon, commits', status: 'Which engine runs, since when, revision, in sync' },
+    pipes: 'text',
+    run: async (_a, ctx) => {
+      const e = await engineStatusOrError(ctx);
+      const lines = [
+        `Engine:           ${engineLine(e)}`,
+        ...(e.mode === 'daemon' ? [`Daemon pid:       ${e.pid}`, `Daemon up since:  ${e.startedAt} (${formatUptime(e.uptimeMs)})`] : []),
+        `Running revision: ${e.runningRevision}`,
+        `Kernel:           ${e.inSync === null ? 'not checked yet' : e.inSync ? 'in sync with the running configuration' : 'NOT in sync (show ipvs; the daemon repairs drift at its next check)'}`,
+      ];
+      return { text: lines.join('\n'), data: e };
     },
   },
   {
@@ -226,7 +245,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
 async function kernelPresence(ctx: ModeContext, config: Config, name: string): Promise<string> {
   const declared = [...ownerNames(config)].filter(([, n]) => n === name).map(([id]) => id);
   try {
-    const present = new Set((await ctx.backend.dataplane().listServices()).map((s) => serviceId(s.key)));
+    const present = new Set((await ctx.backend.table()).map((e) => serviceId(e.service.key)));
     const n = declared.filter((id) => present.has(id)).length;
     return `  In IPVS: ${n} of ${declared.length} virtual service${declared.length === 1 ? '' : 's'} programmed`;
   } catch (e) {
@@ -247,4 +266,33 @@ export function configOutput(config: Config, service?: string): CommandOutput {
     return { text: yaml.trimEnd(), config: { value: config, service }, data: s };
   }
   return { text: renderYaml(config).trimEnd(), config: { value: config }, data: config };
+}
+
+/** The engine's own account, or what we know without it (the revision this shell read). */
+async function engineStatusOrError(ctx: ModeContext): Promise<EngineHello> {
+  try {
+    return await ctx.backend.engineStatus();
+  } catch {
+    return { mode: ctx.backend.daemonAttached ? 'daemon' : 'in-process', pid: process.pid, startedAt: '', uptimeMs: 0, runningRevision: ctx.backend.runningRevision(), inSync: null };
+  }
+}
+
+function engineLine(e: EngineHello): string {
+  if (e.mode === 'in-process') return 'in-process (no daemon)';
+  return `daemon (pid ${e.pid}, up ${formatUptime(e.uptimeMs)})${e.inSync === null ? '' : e.inSync ? ', in sync' : ', NOT in sync'}`;
+}
+
+/** 3d 4h 5m, 4h 5m 6s, 5m 6s, 6s. */
+export function formatUptime(ms: number): string {
+  let s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (d) return `${d}d ${h}h ${m}m`;
+  if (h) return `${h}h ${m}m ${s}s`;
+  if (m) return `${m}m ${s}s`;
+  return `${s}s`;
 }

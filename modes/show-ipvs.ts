@@ -1,10 +1,10 @@
 // `show ipvs`: the IPVS table the engine programmed (kernel or in-memory), as ipvsadm -Ln shows it, with the
 // configuration service each entry belongs to; `stats` and `rate` add the kernel's counters.
 import type { Config } from '../config/model.js';
-import { SVC_F_PERSISTENT, type IpvsService, type IpvsStats, type IpvsTableEntry } from '../netlink/dataplane.js';
+import type { IpvsStats, IpvsTableEntry } from '../engine/host.js';
 import { compile } from '../engine/compile.js';
 import { destId, serviceId } from '../engine/identity.js';
-import { defaultNetmask, flagNames, fwdName, netmaskText, tunName } from '../engine/compare.js';
+import { forwardCell, serviceFlagsText } from '../present/ipvs.js';
 import type { CommandOutput, Table } from './types.js';
 
 export type IpvsView = 'basic' | 'stats' | 'rate';
@@ -45,17 +45,6 @@ const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats]
   ],
 };
 
-/**
- * `sh-port persistent 60`: the flags under the names the configuration uses (flagNames knows sh-/mh- only when
- * given the scheduler), with the persistent flag written once, together with its timeout.
- */
-export function serviceFlagsText(svc: Pick<IpvsService, 'key' | 'flags' | 'scheduler' | 'timeout' | 'netmask' | 'peName'>): string {
-  const names = flagNames(svc.flags & ~SVC_F_PERSISTENT, svc.scheduler);
-  const mask = svc.netmask !== defaultNetmask(svc.key.af) ? ` mask ${netmaskText(svc.key.af, svc.netmask)}` : '';
-  const persistent = svc.flags & SVC_F_PERSISTENT || svc.timeout ? `persistent${svc.timeout ? ` ${svc.timeout}` : ''}${mask}` : '';
-  return [names === 'none' ? '' : names.replace(/,/g, ' '), persistent, svc.peName ? `pe ${svc.peName}` : ''].filter((x) => x).join(' ');
-}
-
 export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsView, onlyService?: string): CommandOutput {
   const owners = ownerNames(config);
   const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
@@ -90,11 +79,10 @@ export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsV
       ...(view === 'basic' ? ['', ''] : stat(svc.stats)),
     ]);
     for (const d of e.dests) {
-      const fwd = fwdName(d.fwdMethod) + (d.tunType !== undefined && fwdName(d.fwdMethod) === 'tunnel' ? `/${tunName(d.tunType)}` : '');
       table.rows.push([
         `  -> ${destId(e.service.key.af, d)}`,
         '',
-        fwd,
+        forwardCell(d),
         String(d.weight),
         ...(view === 'basic' ? [String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats)),
       ]);

@@ -141,3 +141,80 @@ export async function pollInAsync(fd: number, timeoutMs: number): Promise<CResul
   })) as unknown as { value: number; errnoCode: number };
   return { value: Number(r.value), errno: r.value < 0 ? r.errnoCode : 0 };
 }
+
+// ---- AF_UNIX datagrams, peer credentials, the monotonic clock: for the daemon's systemd notify and control
+// socket (engine/daemon/). Added below the netlink calls; the same call() pattern, nothing else changes.
+
+export const AF_UNIX = 1;
+export const SOCK_DGRAM = 2;
+export const SO_PEERCRED = 17;
+export const SO_DOMAIN = 39;
+/** No SIGPIPE if the peer is gone: an error return is enough, a signal would kill the daemon. */
+export const MSG_NOSIGNAL = 0x4000;
+export const CLOCK_MONOTONIC = 1;
+
+/** offsetof(struct sockaddr_un, sun_path): sun_family is a 2-byte sa_family_t. */
+const SUN_PATH_OFFSET = 2;
+/** sizeof(sun_path). */
+const SUN_PATH_MAX = 108;
+
+/**
+ * struct sockaddr_un for a filesystem path or, written '@name', an abstract name (Linux: sun_path starts with a
+ * NUL and the name is exactly the bytes counted by addrlen, so no trailing NUL). Throws a RangeError when the
+ * address cannot fit in sun_path, because the kernel would silently talk to a truncated name.
+ */
+export function sockaddrUn(address: string): Buffer {
+  if (address.length === 0) throw new RangeError('empty AF_UNIX address');
+  const abstract = address.startsWith('@');
+  const name = Buffer.from(abstract ? address.slice(1) : address, 'utf8');
+  // Path: bytes + NUL must fit; abstract: NUL + bytes must fit.
+  if (name.length + 1 > SUN_PATH_MAX) {
+    throw new RangeError(`AF_UNIX address too long (${name.length} bytes, at most ${SUN_PATH_MAX - 1}): ${address}`);
+  }
+  const sa = Buffer.alloc(SUN_PATH_OFFSET + 1 + name.length); // zero-filled: the NUL is already there
+  sa.writeUInt16LE(AF_UNIX, 0);
+  name.copy(sa, abstract ? SUN_PATH_OFFSET + 1 : SUN_PATH_OFFSET);
+  return sa; // its length is the addrlen to pass
+}
+
+/** bind(fd, sockaddr_un) for a path or '@abstract' name. */
+export function bindUnix(fd: number, address: string): CResult {
+  const sa = sockaddrUn(address);
+  return call('bind', [T().I32, T().U8Array, T().I32], [fd, sa, sa.length]);
+}
+
+/** sendto(fd, buf, len, flags, sockaddr, addrlen) with a prebuilt address (sockaddrUn): one datagram. */
+export function sendto(fd: number, buf: Buffer, flags: number, addr: Buffer): CResult {
+  return call(
+    'sendto',
+    [T().I32, T().U8Array, T().U64, T().I32, T().U8Array, T().I32],
+    [fd, buf, buf.length, flags, addr, addr.length],
+    true,
+  );
+}
+
+/** sendto a path or '@abstract' AF_UNIX address. */
+export function sendtoUnix(fd: number, buf: Buffer, address: string, flags = 0): CResult {
+  return sendto(fd, buf, flags, sockaddrUn(address));
+}
+
+/**
+ * getsockopt into a buffer of `len` bytes (structs such as struct ucred). `data` is the part the kernel wrote
+ * (optlen on return), so a caller can tell a short answer from a full one.
+ */
+export function getsockoptBuffer(fd: number, level: number, name: number, len: number): CResult & { data: Buffer } {
+  const v = Buffer.alloc(len);
+  const optlen = Buffer.alloc(4);
+  optlen.writeUInt32LE(len, 0);
+  const r = call('getsockopt', [T().I32, T().I32, T().I32, T().U8Array, T().U8Array], [fd, level, name, v, optlen]);
+  if (r.value < 0) return { ...r, data: Buffer.alloc(0) };
+  return { value: 0, errno: 0, data: v.subarray(0, Math.min(len, optlen.readUInt32LE(0))) };
+}
+
+/** clock_gettime(clockId) in nanoseconds: lets tests check a timestamp against the kernel's own clock. */
+export function clockGettimeNs(clockId: number): CResult & { ns: bigint } {
+  const ts = Buffer.alloc(16); // struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux
+  const r = call('clock_gettime', [T().I32, T().U8Array], [clockId, ts]);
+  if (r.value < 0) return { ...r, ns: 0n };
+  return { value: 0, errno: 0, ns: ts.readBigInt64LE(0) * 1_000_000_000n + ts.readBigInt64LE(8) };
+}

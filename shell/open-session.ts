@@ -1,6 +1,6 @@
 // Finds the session engine (shell/session.ts, built by its own module) for the CLI. Loaded lazily so that
 // `lbctl shell -c` never pays for the ink UI, and the UI never pays for anything it does not show.
-import type { Context } from '../cli/context.js';
+import type { Context } from '../config/context.js';
 import type { ShellSession } from './session-api.js';
 
 export interface OpenSessionOptions {

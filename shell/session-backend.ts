@@ -9,11 +9,13 @@ import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { openStore, type Store } from '../config/store.js';
-import type { Dataplane } from '../netlink/dataplane.js';
-import { MemoryDataplane } from '../netlink/memory.js';
-import { lbctlVersion } from '../cli/version.js';
-import type { Context } from '../cli/context.js';
-import { ensureLab, openContextDataplane } from '../cli/lab.js';
+import type { Dataplane } from '../engine/host.js';
+import { emptyMemoryDataplane } from '../engine/host-dataplane.js';
+import { lbctlVersion } from '../engine/version.js';
+import type { Context } from '../config/context.js';
+import { ensureLab } from '../config/lab.js';
+import { connectEngine } from '../engine/connect.js';
+import { describeInVoice } from '../present/refusals.js';
 import type { ShellBackend } from '../modes/backend.js';
 import { operatorIdentity, type OperatorIdentity } from '../cli/identity.js';
 import { ensureConfirmGuard } from '../engine/confirm-guard.js';
@@ -33,11 +35,21 @@ export function createStaticBackend(opts: {
 }): ShellBackend & { setRunning(config: Config, revision?: number): void } {
   let running = opts.config ?? defaultConfig();
   let revision = opts.revision ?? 0;
-  const dp = opts.dataplane ?? new MemoryDataplane();
+  const dp = opts.dataplane ?? emptyMemoryDataplane();
+  const started = new Date();
   return {
     running: () => running,
     runningRevision: () => revision,
-    dataplane: () => dp,
+    table: () => dp.readAll(),
+    dataplaneInfo: async () => ({ kind: dp.kind, ...(await dp.info()) }),
+    engineStatus: async () => ({
+      mode: opts.daemonAttached ? 'daemon' : 'in-process',
+      pid: process.pid,
+      startedAt: started.toISOString(),
+      uptimeMs: Date.now() - started.getTime(),
+      runningRevision: revision,
+      inSync: null,
+    }),
     version: safeVersion(),
     daemonAttached: opts.daemonAttached ?? false,
     role: () => opts.role ?? null,
@@ -55,8 +67,10 @@ export function createStaticBackend(opts: {
 export interface ContextBackendExtras {
   /** The operator (default: operatorIdentity()). */
   identity?: OperatorIdentity;
-  /** The dataplane each commit opens (default: the context's: the lab table or the kernel). Tests inject faults. */
+  /** The in-process engine's dataplane (default: the lab table or the kernel). Tests inject faults. */
   openDataplane?: () => Promise<Dataplane>;
+  /** false: never use a daemon, even when one answers (tests that compare both engines). */
+  daemon?: boolean;
   /** Start the commit-confirmed guard (default ensureConfirmGuard). */
   ensureGuard?: () => void;
 }
@@ -73,7 +87,7 @@ export async function createContextBackend(
   let running: Config = defaultConfig();
   let revision = 0;
   try {
-    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, ...testClock(env) });
+    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, ...storeClock() });
     const r = store.running();
     running = r.config;
     revision = r.number;
@@ -100,17 +114,23 @@ export async function createContextBackend(
     }
   }
   let lastSignature: string | null = storeSignature(ctx.stateDir);
-  let dp: Dataplane | null = null;
-  let opening: Promise<Dataplane> | null = null;
-  const open = () => (opening ??= openContextDataplane(ctx).then((d) => (dp = d)));
-  const lazy = lazyDataplane(open, ctx.lab ? 'memory' : 'netlink');
+  const engine = await connectEngine({
+    stateDir: ctx.stateDir,
+    lab: ctx.lab,
+    store,
+    describe: describeInVoice,
+    ...(extras.openDataplane ? { openDataplane: extras.openDataplane } : {}),
+    ...(extras.daemon === false ? { daemon: false } : {}),
+  });
   const startupNotices = store ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
   const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
-    dataplane: () => dp ?? lazy,
+    table: () => engine.table(),
+    dataplaneInfo: () => engine.dataplaneInfo(),
+    engineStatus: () => engine.hello(),
     version: safeVersion(),
-    daemonAttached: false,
+    daemonAttached: engine.mode === 'daemon',
     role: () => null,
     systemHostname: () => hostname().split('.')[0] || 'lbctl',
     startupNotices: () => startupNotices,
@@ -133,9 +153,7 @@ export async function createContextBackend(
     },
     revisions: () => (store ? store.list().map((r) => ({ number: r.number, time: r.time, user: r.user, comment: r.comment })) : []),
     revisionConfig: (n: number) => (store ? (store.getRelative(n)?.config ?? null) : null),
-    close: async () => {
-      if (dp) await dp.close();
-    },
+    close: () => engine.close(),
   };
   backend.commit = new CommitWorkflow({
     stateDir: ctx.stateDir,
@@ -145,16 +163,8 @@ export async function createContextBackend(
     ...(storeError ? { storeError } : {}),
     backend,
     identity: extras.identity ?? operatorIdentity({ env }),
-    openDataplane: extras.openDataplane ?? (() => openContextDataplane(ctx)),
+    engine,
     ...(extras.ensureGuard ? { ensureGuard: extras.ensureGuard } : {}),
-    // The session's display table was read at open: after a commit, read the lab table again on next use.
-    onKernelChanged: async () => {
-      const old = dp;
-      dp = null;
-      opening = null;
-      if (old && ctx.lab) await old.close();
-      else if (old) dp = old;
-    },
   });
   return backend;
 }
@@ -190,16 +200,20 @@ async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: (
   return notices;
 }
 
+let injectedStoreClock: (() => Date) | null = null;
+
 /**
- * Tests only (NODE_ENV=test): LBCTL_TEST_CLOCK_OFFSET_MS shifts the store's clock, so a `commit confirmed 1`
- * gets a deadline seconds away instead of a minute (the guard compares that absolute deadline with the real
- * clock). Ignored without NODE_ENV=test, so an operator cannot trip over it.
+ * Tests only: the clock of the store every later createContextBackend() of this process opens (captured at open),
+ * e.g. one running 54 s behind so a `commit confirmed 1` gets a deadline seconds away instead of a minute (the
+ * guard compares that absolute deadline with the real clock). null restores the real clock. Production never
+ * calls it, and no environment variable reaches it.
  */
-function testClock(env: NodeJS.ProcessEnv): { now?: () => Date } {
-  if (env.NODE_ENV !== 'test' || !env.LBCTL_TEST_CLOCK_OFFSET_MS) return {};
-  const offset = Number(env.LBCTL_TEST_CLOCK_OFFSET_MS);
-  if (!Number.isFinite(offset)) return {};
-  return { now: () => new Date(Date.now() + offset) };
+export function setStoreClock(now: (() => Date) | null): void {
+  injectedStoreClock = now;
+}
+
+function storeClock(): { now?: () => Date } {
+  return injectedStoreClock ? { now: injectedStoreClock } : {};
 }
 
 /** Modification times of the state directory and its revisions/ (null when they cannot be read). */
@@ -209,31 +223,6 @@ function storeSignature(stateDir: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** A dataplane that opens the real one on first use; failures surface as the call's error. */
-function lazyDataplane(open: () => Promise<Dataplane>, kind: 'netlink' | 'memory'): Dataplane {
-  const call =
-    <K extends keyof Dataplane>(k: K) =>
-    async (...args: unknown[]) => {
-      const d = await open();
-      return (d[k] as (...a: unknown[]) => unknown)(...args);
-    };
-  return {
-    kind,
-    info: call('info') as Dataplane['info'],
-    listServices: call('listServices') as Dataplane['listServices'],
-    getService: call('getService') as Dataplane['getService'],
-    listDests: call('listDests') as Dataplane['listDests'],
-    readAll: call('readAll') as Dataplane['readAll'],
-    apply: call('apply') as Dataplane['apply'],
-    getTimeouts: call('getTimeouts') as Dataplane['getTimeouts'],
-    setTimeouts: call('setTimeouts') as Dataplane['setTimeouts'],
-    zero: call('zero') as Dataplane['zero'],
-    flush: call('flush') as Dataplane['flush'],
-    messagesSent: () => 0,
-    close: async () => {},
-  };
 }
 
 function safeVersion(): string {

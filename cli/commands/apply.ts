@@ -8,23 +8,23 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
-import { resolveContext, type Context } from '../context.js';
-import { ensureLab, openContextDataplane, startCommandEngine } from '../lab.js';
+import { resolveContext, type Context } from '../../config/context.js';
+import { ensureLab, openContextDataplane } from '../lab.js';
 import { recordedUser, operatorIdentity } from '../identity.js';
 import { parseCommandArgs, reportErrors } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
-import { CommitRefusedError, runCommitTransaction, type CommitTransactionOutcome, type Refusal } from '../../engine/commit-transaction.js';
-import { describeFailure } from '../../engine/explain.js';
-import { formatPlan, type Plan } from '../../engine/plan.js';
-import type { Engine } from '../../engine/engine.js';
+import { CommitRefusedError, type CommitTransactionOutcome } from '../../engine/commit-transaction.js';
+import { inProcessHost } from '../../engine/connect.js';
+import { DaemonPort } from '../../engine/daemon/port.js';
+import type { EnginePort } from '../../engine/host.js';
+import type { Plan } from '../../engine/plan.js';
+import { formatPlan } from '../../present/plan.js';
 import type { ApplyResult } from '../../engine/engine.js';
+import { describeInVoice } from '../../present/refusals.js';
 import type { Config } from '../../config/model.js';
 import { loadConfig } from '../../config/load.js';
 import { fingerprintFiles, locateConfig } from '../../config/store-files.js';
-import { staleBaseMessage } from '../../config/store-format.js';
 import { openStore, type Store } from '../../config/store.js';
-import { formatConfigError } from '../../config/errors.js';
-import { exclusiveLockMessage } from '../../locks/exclusive-lock.js';
 import type { Dataplane } from '../../netlink/dataplane.js';
 
 const USAGE = `usage: lbctl apply [--dry-run] [--adopt] [--config DIR|FILE] [--state-dir DIR] [--lab]
@@ -58,47 +58,6 @@ function printResult(r: ApplyResult, io: CliIO): void {
   if (r.racesResolved) io.stdout(`note: ${r.racesResolved} object(s) changed by someone else meanwhile were re-read and adjusted\n`);
 }
 
-/** The lines `lbctl:` prints for a kernel refusal (the engine already undid what it had applied). */
-function kernelFailureLines(r: ApplyResult): string[] {
-  const out: string[] = [];
-  // lbctl's own refusal (a declared service clashes with a foreign one) is not the kernel's: say it as it is.
-  if (r.refused) out.push(r.refused);
-  else if (r.failed) out.push(`the kernel refused: ${describeFailure(r.failed)}`);
-  if (r.dataplaneError) out.push(`the dataplane failed: ${r.dataplaneError}`);
-  if (r.rolledBack && r.restored && r.undoFailures.length === 0) out.push('every operation already applied was undone: the kernel is as it was');
-  else if (r.rolledBack && r.restored) out.push('undo needed a full re-read, after which the kernel was restored');
-  else if (r.rolledBack) out.push('WARNING: the kernel could not be fully restored; run `lbctl status` and `lbctl apply` again');
-  return out;
-}
-
-/** `lbctl apply`'s words for each refusal of the commit transaction (printed after `lbctl: `, and audited). */
-export function describeApplyRefusal(r: Refusal): string {
-  const untouched = 'nothing applied: the kernel was not touched';
-  switch (r.kind) {
-    case 'lock':
-      return `another commit is in progress: ${r.error.message}; ${untouched}`;
-    case 'invalid':
-      return [`the configuration does not validate; ${untouched}`, ...r.errors.map((e) => formatConfigError(e))].join('\n');
-    case 'exclusive':
-      return `${exclusiveLockMessage(r.holder)}; apply refused, ${untouched}`;
-    case 'stale':
-      return `the running configuration changed while the files were loaded (${staleBaseMessage(r.running, r.base, r.between)}); apply refused, ${untouched}; run it again`;
-    case 'dataplane':
-      return r.error.message.split('\n')[0];
-    case 'compile':
-      return `cannot program this configuration: ${r.error.message}`;
-    case 'kernel':
-      return kernelFailureLines(r.result).join('\n');
-    case 'store': {
-      const why = (r.error as Error)?.message ?? String(r.error);
-      if (r.undone === undefined) return `recording the revision was refused: ${why}`;
-      return r.undone
-        ? `recording the revision was refused after the kernel was changed: ${why}; the kernel changes were undone (it runs the running revision again)`
-        : `recording the revision was refused after the kernel was changed: ${why}; WARNING: the kernel changes could NOT be undone; run \`lbctl status\``;
-    }
-  }
-}
-
 /** The configuration and the fingerprints of exactly the bytes it was loaded from (retried if a file changes meanwhile). */
 export interface LoadedFiles {
   config: Config;
@@ -120,9 +79,10 @@ export function loadFilesSnapshot(configPath: string, io: CliIO): LoadedFiles | 
   }
 }
 
-/** Test hooks: the dataplane the transaction uses (default: the context's, opened under the commit lock). */
+/** Test hooks: the dataplane an in-process apply uses (default: the context's); `daemon: false` skips the daemon. */
 export interface ApplyHooks {
   openDataplane?: () => Promise<Dataplane>;
+  daemon?: boolean;
 }
 
 /** The apply itself (exported so that tests can run it in-process with hooks). */
@@ -130,78 +90,90 @@ export async function runApply(ctx: Context, io: CliIO, opts: { dryRun?: boolean
   let loaded = loadFilesSnapshot(ctx.configPath, io);
   if (!loaded) return 1;
   const openDataplane = opts.openDataplane ?? (() => openContextDataplane(ctx));
+  const daemon = opts.daemon === false ? null : await DaemonPort.connect(ctx.stateDir);
 
   if (opts.dryRun) {
-    const host = await startCommandEngine(ctx);
+    const port = daemon ?? inProcessHost({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane });
     try {
-      io.stdout(formatPlan(planOrExplain(host.engine, loaded.config, opts.adopt === true)));
+      io.stdout(formatPlan(await planOrExplain(port, loaded.config, opts.adopt === true)));
       io.stdout('dry run: nothing applied\n');
       return 0;
     } finally {
-      await host.close();
+      await port.close();
     }
   }
 
-  // Before the store is opened (which may create the state directory): a host without IPVS says so at once.
-  await (await openDataplane()).close();
-
-  let store: Store;
+  let port: EnginePort;
+  let runningRevision: () => Promise<number>;
+  if (daemon) {
+    port = daemon;
+    runningRevision = async () => (await daemon.hello()).runningRevision;
+  } else {
+    // Before the store is opened (which may create the state directory): a host without IPVS says so at once.
+    await (await openDataplane()).close();
+    let store: Store;
+    try {
+      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath });
+    } catch (e) {
+      io.stderr(`lbctl: the revision store cannot be opened: ${(e as Error).message}; nothing applied\n`);
+      return 1;
+    }
+    port = inProcessHost({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane });
+    runningRevision = async () => store.running().number;
+  }
   try {
-    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath });
-  } catch (e) {
-    io.stderr(`lbctl: the revision store cannot be opened: ${(e as Error).message}; nothing applied\n`);
-    return 1;
+    // The base revision is read after the files were loaded: a shell commit that rewrote the files in between would
+    // otherwise be overwritten by the older files under a base that already includes it. If the files changed since
+    // they were loaded, load them again (the compare-and-swap catches any commit after this point).
+    const base = await runningRevision();
+    if (!isDeepStrictEqual(fingerprintFiles(locateConfig(ctx.configPath)), loaded.fingerprints)) {
+      loaded = loadFilesSnapshot(ctx.configPath, io);
+      if (!loaded) return 1;
+    }
+    const identity = operatorIdentity({ env: io.env });
+    let tx: CommitTransactionOutcome;
+    try {
+      tx = await port.commit(
+        {
+          candidate: loaded.config,
+          base,
+          action: 'apply',
+          comment: 'lbctl apply',
+          record: { how: 'file', meta: { comment: 'lbctl apply' }, fingerprints: loaded.fingerprints },
+          applyWhenUnchanged: true,
+          adopt: opts.adopt === true,
+          voice: 'apply',
+        },
+        { user: recordedUser(identity), uid: identity.uid, ...(identity.sudoUser ? { sudoUser: identity.sudoUser } : {}) },
+      );
+    } catch (e) {
+      if (!(e instanceof CommitRefusedError)) throw e;
+      // The kernel was touched (and put back): show the plan that was tried, before saying why it was undone.
+      const tried = e.refusal.kind === 'kernel' || e.refusal.kind === 'store' ? e.refusal.result : undefined;
+      if (tried) io.stdout(formatPlan(tried.plan));
+      for (const line of e.message.split('\n')) io.stderr(`lbctl: ${line}\n`);
+      if (e.auditError) io.stderr(`lbctl: warning: the audit record could not be written: ${e.auditError}\n`);
+      return 1;
+    }
+    if (tx.kind === 'check') return 0; // not asked for by apply
+    if (tx.result) {
+      io.stdout(formatPlan(tx.result.plan));
+      printResult(tx.result, io);
+    }
+    if (tx.kind === 'committed') io.stdout(`recorded revision ${tx.after} (origin file)\n`);
+    else io.stdout(`running revision ${tx.before} already holds these files\n`);
+    if (tx.auditError) io.stderr(`lbctl: warning: the audit record could not be written: ${tx.auditError}\n`);
+    return 0;
+  } finally {
+    await port.close();
   }
-  // The base revision is read after the files were loaded: a shell commit that rewrote the files in between would
-  // otherwise be overwritten by the older files under a base that already includes it. If the files changed since
-  // they were loaded, load them again (the compare-and-swap catches any commit after this point).
-  const base = store.running().number;
-  if (!isDeepStrictEqual(fingerprintFiles(locateConfig(ctx.configPath)), loaded.fingerprints)) {
-    loaded = loadFilesSnapshot(ctx.configPath, io);
-    if (!loaded) return 1;
-  }
-  const identity = operatorIdentity({ env: io.env });
-  let tx: CommitTransactionOutcome;
-  try {
-    tx = await runCommitTransaction(
-      {
-        stateDir: ctx.stateDir,
-        store,
-        lab: ctx.lab,
-        openDataplane,
-        identity: { user: recordedUser(identity), uid: identity.uid, ...(identity.sudoUser ? { sudoUser: identity.sudoUser } : {}) },
-      },
-      {
-        candidate: loaded.config,
-        base,
-        action: 'apply',
-        comment: 'lbctl apply',
-        record: { how: 'file', meta: { comment: 'lbctl apply' }, fingerprints: loaded.fingerprints },
-        applyWhenUnchanged: true,
-        adopt: opts.adopt === true,
-        describe: describeApplyRefusal,
-        onPlan: (plan) => io.stdout(formatPlan(plan)),
-      },
-    );
-  } catch (e) {
-    if (!(e instanceof CommitRefusedError)) throw e;
-    for (const line of e.message.split('\n')) io.stderr(`lbctl: ${line}\n`);
-    if (e.auditError) io.stderr(`lbctl: warning: the audit record could not be written: ${e.auditError}\n`);
-    return 1;
-  }
-  if (tx.kind === 'check') return 0; // not asked for by apply
-  if (tx.result) printResult(tx.result, io);
-  if (tx.kind === 'committed') io.stdout(`recorded revision ${tx.after} (origin file)\n`);
-  else io.stdout(`running revision ${tx.before} already holds these files\n`);
-  if (tx.auditError) io.stderr(`lbctl: warning: the audit record could not be written: ${tx.auditError}\n`);
-  return 0;
 }
 
-function planOrExplain(engine: Engine, config: Config, adopt: boolean): Plan {
+async function planOrExplain(port: EnginePort, config: Config, adopt: boolean): Promise<Plan> {
   try {
-    return engine.plan(config, undefined, { adopt });
+    return await port.plan(config, { adopt });
   } catch (e) {
-    if (e instanceof CompileError) throw new UserError(`cannot program this configuration: ${e.message}`);
+    if (e instanceof CompileError || (e as Error).name === 'CompileError') throw new UserError(`cannot program this configuration: ${(e as Error).message}`);
     throw e;
   }
 }

@@ -3,12 +3,15 @@
 import { createInterface } from 'node:readline';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
-import { resolveContext } from '../context.js';
-import { ensureLab, startCommandEngine } from '../lab.js';
+import { resolveContext } from '../../config/context.js';
+import { ensureLab, openContextDataplane } from '../lab.js';
+import { connectEngine } from '../../engine/connect.js';
+import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
 import { loadConfig } from '../../config/load.js';
 import { describeFailure } from '../../engine/explain.js';
-import { formatPlan, type Plan, type PlanStep } from '../../engine/plan.js';
+import type { Plan, PlanStep } from '../../engine/plan.js';
+import { formatPlan } from '../../present/plan.js';
 
 const USAGE = `usage: lbctl disable [--yes] [--dry-run] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -77,10 +80,10 @@ const disable: CliCommand = {
     // The configuration only adds to what is owned; an unreadable one must not stop an operator from disabling.
     const loaded = loadConfig(ctx.configPath);
     if (!loaded.config) io.stderr(`lbctl: note: configuration not loaded (${loaded.errors.length} error(s)); removing what the ownership record lists\n`);
-    const host = await startCommandEngine(ctx);
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
     try {
       const desired = loaded.config;
-      const plan = host.engine.planDisable(desired);
+      const plan = await host.planDisable(desired);
       if (plan.steps.length === 0) {
         io.stdout('nothing to remove: lbctl owns no service in the kernel\n');
         if (plan.foreign.length) io.stdout(`${plan.foreign.length} foreign service(s) left alone\n`);
@@ -100,7 +103,7 @@ const disable: CliCommand = {
           return 1;
         }
       }
-      const result = await host.engine.disable(desired);
+      const result = await host.disable(desired);
       if (!result.ok) {
         if (result.failed) io.stderr(`lbctl: the kernel refused: ${describeFailure(result.failed)}\n`);
         if (result.dataplaneError) io.stderr(`lbctl: the dataplane failed: ${result.dataplaneError}\n`);

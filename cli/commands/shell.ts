@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
-import { COMMON_OPTIONS, resolveContext } from '../context.js';
+import { COMMON_OPTIONS, resolveContext } from '../../config/context.js';
 
 const USAGE = `usage: lbctl shell [--lab] [--config DIR] [--state-dir DIR] [-c 'CMD; CMD…'] [--keep-going]
 

@@ -2,12 +2,14 @@
 // differs), plus the foreign services lbctl leaves alone.
 import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
-import { resolveContext } from '../context.js';
-import { ensureLab, loadConfigOrReport, startCommandEngine } from '../lab.js';
+import { resolveContext } from '../../config/context.js';
+import { ensureLab, loadConfigOrReport, openContextDataplane } from '../lab.js';
+import { connectEngine } from '../../engine/connect.js';
+import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
-import { portless } from '../../engine/plan.js';
-import type { ServiceStatus, StatusReport } from '../../engine/status.js';
+import type { StatusReport } from '../../engine/status.js';
+import { formatStatus } from '../../present/status.js';
 
 const USAGE = `usage: lbctl status [--json] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -29,85 +31,6 @@ Options:
 Exit status: 0 everything in sync, 3 something differs, 1 error, 2 bad usage.
 `;
 
-const STATE_TEXT: Record<ServiceStatus['state'], string> = {
-  'in-sync': 'in sync',
-  missing: 'missing',
-  differs: 'differs',
-  'not-programmed': 'not programmed',
-  stale: 'stale',
-};
-
-/** The fix lines with the port taken out: two ports of a range that need the same fix have the same shape. */
-const shape = (lines: string[], port: number | undefined) => (port === undefined ? lines.join('\n') : portless(lines.join('\n'), port));
-
-/** Consecutive ports of one range in the same state fold into one row: `udp 203.0.113.10:7543-7814`. */
-function foldRanges(services: ServiceStatus[]): Array<ServiceStatus & { count: number }> {
-  const out: Array<ServiceStatus & { count: number; lastPort?: number; shape: string }> = [];
-  const portOf = (id: string) => {
-    const m = /:(\d+)$/.exec(id);
-    return m ? Number(m[1]) : null;
-  };
-  for (const s of services) {
-    const prev = out[out.length - 1];
-    const port = portOf(s.id);
-    const base = port === null ? s.id : s.id.slice(0, s.id.lastIndexOf(':'));
-    if (
-      prev && port !== null && prev.lastPort === port - 1 && prev.name === s.name && prev.state === s.state &&
-      prev.shape === shape(s.differences, port) && prev.desiredDests === s.desiredDests &&
-      prev.actualDests === s.actualDests && prev.id.startsWith(base + ':')
-    ) {
-      prev.count++;
-      prev.lastPort = port;
-      prev.id = `${base}:${prev.id.slice(base.length + 1).split('-')[0]}-${port}`;
-      continue;
-    }
-    out.push({ ...s, count: 1, lastPort: port ?? undefined, shape: shape(s.differences, port ?? undefined) });
-  }
-  return out;
-}
-
-export function formatStatus(report: StatusReport): string {
-  const folded = foldRanges(report.services);
-  const rows = folded.map((s) => [
-    s.name ?? '-',
-    s.id + (s.count > 1 ? ` (${s.count})` : ''),
-    STATE_TEXT[s.state],
-    `${s.desiredDests}/${s.actualDests}`,
-    s.reason ?? '',
-  ]);
-  const header = ['SERVICE', 'IPVS', 'STATE', 'DESTS want/have', ''];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const out = [line(header)];
-  for (const [i, s] of folded.entries()) {
-    out.push(line(rows[i]));
-    // A missing service's fix is "create all of it": the row says so; only real differences are listed.
-    if (s.state !== 'missing') for (const d of s.differences) out.push(`    ${d.trim()}`);
-  }
-  if (report.services.length === 0) out.push('(the configuration declares no services)');
-  const inSync = report.services.filter((s) => s.state === 'in-sync' || s.state === 'not-programmed').length;
-  out.push('');
-  if (report.foreign.length) {
-    out.push("foreign (not lbctl's, left alone):");
-    for (const f of report.foreign) out.push(`  ${f.id}  ${f.dests} dest${f.dests === 1 ? '' : 's'}`);
-  }
-  const n = report.services.length;
-  out.push(
-    `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
-      (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report)})`) +
-      `; ${report.foreign.length} foreign`,
-  );
-  return out.join('\n') + '\n';
-}
-
-/** What will bring the kernel in line: a clash with a foreign service is not fixed by a plain apply. */
-function notInSyncHint(report: StatusReport): string {
-  const ops = `${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending`;
-  const clashes = (report.clashes ?? []).filter((c) => c.programmed).length;
-  if (clashes === 0) return `${ops}; 'lbctl apply' fixes it`;
-  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with 'lbctl apply --adopt'`;
-}
-
 const status: CliCommand = {
   name: 'status',
   summary: 'per service: is the kernel in sync with the configuration; foreign services listed',
@@ -119,13 +42,13 @@ const status: CliCommand = {
     if (note) io.stderr(note + '\n');
     const config = loadConfigOrReport(ctx, io);
     if (!config) return 1;
-    const host = await startCommandEngine(ctx);
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
     try {
       let report: StatusReport;
       try {
-        report = host.engine.status(config);
+        report = await host.status(config);
       } catch (e) {
-        if (e instanceof CompileError) throw new UserError(`cannot program this configuration: ${e.message}`);
+        if (e instanceof CompileError || (e as Error).name === 'CompileError') throw new UserError(`cannot program this configuration: ${(e as Error).message}`);
         throw e;
       }
       io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));

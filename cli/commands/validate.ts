@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
-import { COMMON_OPTIONS, resolveContext } from '../context.js';
-import { ensureLab } from '../lab.js';
+import { COMMON_OPTIONS, resolveContext } from '../../config/context.js';
+import { ensureLab } from '../../config/lab.js';
 import { errorSummary, formatConfigError, loadConfig, type LoadResult } from '../../config/load.js';
 
 const USAGE = `usage: lbctl validate [--config DIR|FILE] [--quiet | --json]

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { lbctlVersion } from '../version.js';
+import { lbctlVersion } from '../../engine/version.js';
 
 const version: CliCommand = {
   name: 'version',

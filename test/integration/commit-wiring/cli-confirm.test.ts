@@ -9,6 +9,7 @@ import { openStore } from '../../../config/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { cliEntry, makeLab, openLabSession, type Lab } from './helpers.js';
+import { HOOKED_LBCTL, hookArgs } from '../../support/hooks.js';
 
 function launcher(lab: Lab): string {
   const path = join(lab.dir, 'lbctl.mjs');
@@ -51,16 +52,13 @@ test('lbctl shell -c commits; exec rollback 1 answered yes on stdin restores sho
 
 test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the guard (audit: confirm-timeout)', async () => {
   const lab = makeLab();
-  const env = {
-    ...process.env,
-    NODE_ENV: 'test',
-    // The store's clock runs 54 s behind: "1 minute" ends about 6 s from now (see shell/session-backend.ts testClock).
-    LBCTL_TEST_CLOCK_OFFSET_MS: '-54000',
-    LBCTL_CONFIRM_POLL_MS: '200',
-  };
+  // Through the test launcher: the store's clock runs 54 s behind, so "1 minute" ends about 6 s from now
+  // (shell/session-backend.ts setStoreClock), and the guard the shell starts polls every 200 ms.
+  const hooks = hookArgs({ clockOffsetMs: -54000, guardPollMs: 200 });
+  const hookedShell = [HOOKED_LBCTL, ...hooks, ...shellArgs(lab).slice(1)];
   let guardPid: number | undefined;
   try {
-    const child = spawn(process.execPath, shellArgs(lab), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, hookedShell, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stdin.write('configure private\nservice web\nport 80\nbackend 10.0.0.1 port 80\ntop\ncommit confirmed 1\n');
@@ -80,7 +78,7 @@ test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the gu
     assert.ok(guardPid, `a detached guard enforces the deadline after the shell died; log:\n${guardLog(lab)}`);
 
     // Another session is told a confirmation is pending.
-    const s = await openLabSession(lab, {}, env);
+    const s = await openLabSession(lab);
     await s.execute('show commit list');
     assert.match(s.takeNotices().join('\n'), /commit confirmed by \S+: revision 2 will be rolled back to revision 1 at .* unless confirmed/);
     await s.close();

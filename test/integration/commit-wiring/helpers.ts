@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Context } from '../../../cli/context.js';
+import type { Context } from '../../../config/context.js';
 import { createContextBackend, type ContextBackendExtras } from '../../../shell/session-backend.js';
 import { createSession } from '../../../shell/session.js';
 import type { ExecResult, ShellSession } from '../../../shell/session-api.js';

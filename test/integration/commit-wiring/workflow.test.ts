@@ -11,6 +11,18 @@ import { openContextDataplane } from '../../../cli/lab.js';
 import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js';
 import { describeOp } from '../../../netlink/describe.js';
 import { makeLab, openLabSession, out, run } from './helpers.js';
+import { setPretendIdentity } from '../../../cli/identity.js';
+import { setStoreClock } from '../../../shell/session-backend.js';
+
+/** Opens a session whose store clock runs `offsetMs` from the real one (the clock is captured at open). */
+async function openSkewedSession(lab: Parameters<typeof openLabSession>[0], extras: Parameters<typeof openLabSession>[1], offsetMs: number) {
+  setStoreClock(() => new Date(Date.now() + offsetMs));
+  try {
+    return await openLabSession(lab, extras);
+  } finally {
+    setStoreClock(null);
+  }
+}
 
 const WEB = ['service web', 'port 80', 'backend 10.0.0.1 port 80', 'top'];
 
@@ -255,8 +267,14 @@ test('shared configure: two sessions see one candidate, persisted in the state d
 test('a read-only user gets HOST> and % Permission denied for every change', async () => {
   const lab = makeLab();
   try {
-    const env = { ...process.env, NODE_ENV: 'test', LBCTL_TEST_IDENTITY: JSON.stringify({ user: 'viewer', uid: 1500, groups: ['users'] }) };
-    const s = await openLabSession(lab, {}, env);
+    // A pretend operator injected into this process (reduce-only): the session opens as a production shell would.
+    setPretendIdentity({ user: 'viewer', uid: 1500, groups: ['users'] });
+    let s: Awaited<ReturnType<typeof openLabSession>>;
+    try {
+      s = await openLabSession(lab);
+    } finally {
+      setPretendIdentity(null);
+    }
     assert.match(s.prompt(), />$/);
     for (const line of ['configure', 'configure private', 'rollback 1']) {
       const r = await s.execute(line);
@@ -433,9 +451,8 @@ test('store CAS refused after the kernel apply: the kernel is put back to what t
 test('a live session is told when its confirmed commit was rolled back, and sees the restored running config', async () => {
   const lab = makeLab();
   try {
-    const env = { ...process.env, NODE_ENV: 'test', LBCTL_TEST_CLOCK_OFFSET_MS: '-59500' };
-    // No guard here: the test itself plays the enforcer, so the timing is its own.
-    const s = await openLabSession(lab, { ensureGuard: () => {} }, env);
+    // No guard here: the test itself plays the enforcer, so the timing is its own. The store clock runs 59.5 s behind.
+    const s = await openSkewedSession(lab, { ensureGuard: () => {} }, -59500);
     const before = (await run(s, 'show running-config')).output;
     await run(s, 'configure private', ...WEB, 'commit confirmed 1', 'end');
     assert.match(s.takeNotices().join('\n'), /revision 2 will be rolled back to revision 1/);
@@ -456,7 +473,6 @@ test('a live session is told when its confirmed commit was rolled back, and sees
 test('a confirmed commit that expired while no shell or guard ran is rolled back at the next start, and the operator is told', async () => {
   const lab = makeLab();
   try {
-    const env = { ...process.env, NODE_ENV: 'test', LBCTL_TEST_CLOCK_OFFSET_MS: '-59500' };
     const tableSize = async () => {
       const dp = await openContextDataplane(lab.ctx);
       try {
@@ -466,7 +482,7 @@ test('a confirmed commit that expired while no shell or guard ran is rolled back
       }
     };
     // No guard: the shell that committed goes away and nobody watches the deadline.
-    const a = await openLabSession(lab, { ensureGuard: () => {} }, env);
+    const a = await openSkewedSession(lab, { ensureGuard: () => {} }, -59500);
     const before = (await run(a, 'show running-config')).output;
     const servicesBefore = await tableSize();
     await run(a, 'configure private', ...WEB, 'commit confirmed 1', 'end');

@@ -4,7 +4,8 @@
 // and still enforces the (by then expired) deadline.
 //
 // Deadlines of a few seconds: the arming commit runs on a store whose clock is set back (the store computes the
-// deadline as its now() + minutes), so `commit confirmed 1` expires ~3 s after the real present.
+// deadline as its now() + minutes), so `commit confirmed 1` expires ~3 s after the real present. The guards run
+// through the test launcher test/support/hooked-guard.js, which polls every 200 ms (the real entry: 1 s).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,10 +22,12 @@ import { ensureConfirmGuard, runningConfirmGuard } from '../../../engine/confirm
 import { LAB_TABLE_FILE } from '../../../engine/confirm-rollback.js';
 import { readAudit } from '../../../engine/audit.js';
 import { LAB_TABLE_FILE as CLI_LAB_TABLE_FILE } from '../../../cli/lab.js';
+import { HOOKED_GUARD, hookArgs } from '../../support/hooks.js';
 
 const guardModule = fileURLToPath(new URL('../../../engine/confirm-guard.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const env = { ...process.env, LBCTL_CONFIRM_POLL_MS: '200' };
+/** The guard every ensureConfirmGuard of these tests starts: the test launcher, polling every 200 ms. */
+const hooked = { entry: HOOKED_GUARD, args: hookArgs({ guardPollMs: 200 }) };
 
 function service(name: string, port: number): Service {
   return { ...defaultService(name, 'tcp'), vip: '192.0.2.10', ports: [port], backends: [{ ...defaultBackend('10.0.0.1'), port: 8080 }] };
@@ -111,13 +114,13 @@ test('guard survives its parent group SIGHUP and SIGKILL, and rolls back store, 
   // A parent (the "shell") starts the guard and is then killed with SIGKILL.
   const script = `
     const { ensureConfirmGuard } = await import(${JSON.stringify(guardModule)});
-    const r = ensureConfirmGuard({ stateDir: ${JSON.stringify(lab.stateDir)}, configPath: ${JSON.stringify(lab.configPath)}, lab: true });
+    const r = ensureConfirmGuard({ stateDir: ${JSON.stringify(lab.stateDir)}, configPath: ${JSON.stringify(lab.configPath)}, lab: true, ...${JSON.stringify(hooked)} });
     process.stdout.write(JSON.stringify(r) + '\\n');
     setInterval(() => {}, 1000);
   `;
   // The parent gets a process group of its own, as a login shell has: the hangup of a dropped SSH connection
   // goes to that whole group.
-  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env, detached: true });
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d))));
   const started = JSON.parse(line) as { spawned: boolean; pid: number };
   assert.equal(started.spawned, true);
@@ -150,7 +153,7 @@ test('a confirm (plain commit) makes the guard exit without rolling back', async
   const lab = newLab();
   const store = await armConfirm(lab, 4000);
   const committed = store.running().number;
-  const started = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, env });
+  const started = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, ...hooked });
   assert.equal(started.spawned, true);
   await waitFor('guard holds its lock', () => runningConfirmGuard(lab.stateDir) !== null, 5000);
   const confirmed = await store.confirm();
@@ -167,14 +170,14 @@ test('commit confirmed again moves the deadline; a second ensure finds the one g
   const lab = newLab();
   const store = await armConfirm(lab, 2500);
   const committed = store.running().number;
-  const first = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, env });
+  const first = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, ...hooked });
   assert.equal(first.spawned, true);
   await waitFor('guard holds its lock', () => runningConfirmGuard(lab.stateDir) !== null, 5000);
   // Extend: `commit confirmed 1` again with no changes, 8 s from now.
   const skewed = await openStore({ stateDir: lab.stateDir, configPath: lab.configPath, now: () => new Date(Date.now() - 60_000 + 8000) });
   const again = await skewed.commit(store.running().config, committed, { origin: 'shell', confirmMinutes: 1 });
   assert.equal(again.kind, 'no-changes');
-  const second = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, env });
+  const second = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, ...hooked });
   assert.deepEqual(second, { spawned: false, reason: 'guard-running', pid: first.pid });
   await sleep(4000); // past the first deadline
   assert.equal(store.running().number, committed, 'rolled back at the old deadline');
@@ -189,7 +192,7 @@ test('a guard killed before the deadline: the next start-up still enforces the e
   const lab = newLab();
   const store = await armConfirm(lab, 2000);
   const committed = store.running().number;
-  const first = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, env });
+  const first = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, ...hooked });
   assert.equal(first.spawned, true);
   await waitFor('guard holds its lock', () => runningConfirmGuard(lab.stateDir) !== null, 5000);
   process.kill(first.pid, 'SIGKILL'); // the machine "crashes" with the guard
@@ -197,7 +200,7 @@ test('a guard killed before the deadline: the next start-up still enforces the e
   assert.equal(store.running().number, committed, 'nobody should have acted');
   assert.equal(runningConfirmGuard(lab.stateDir), null, 'a dead guard must not count as running');
   // Start-up of any lbctl process that finds a pending confirmation ensures a guard.
-  const next = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, env });
+  const next = ensureConfirmGuard({ stateDir: lab.stateDir, configPath: lab.configPath, lab: true, ...hooked });
   assert.equal(next.spawned, true);
   await waitFor('guard exits', () => !alive(next.pid));
   assert.equal(store.running().origin, 'confirm-timeout');

@@ -31,12 +31,19 @@ test('a real non-root user cannot configure; membership of the admin group allow
   const mod = join(dir, 'identity.mjs');
   copyFileSync(identityModule, mod);
   chmodSync(mod, 0o644);
-  const probe = `const m = await import(${JSON.stringify(mod)}); const id = m.operatorIdentity();
+  // The probe's optional argument is a pretend identity, injected as a test launcher does (setPretendIdentity).
+  const probe = `const m = await import(${JSON.stringify(mod)}); const pretend = process.argv[1];
+    if (pretend) m.setPretendIdentity(m.parsePretendIdentity(pretend));
+    const id = m.operatorIdentity();
     process.stdout.write(JSON.stringify({ id, can: m.canConfigure(id, ${JSON.stringify(group)}), canDefault: m.canConfigure(id) }));`;
-  const run = (env: Record<string, string> = {}) =>
+  const run = (env: Record<string, string> = {}, pretend?: object) =>
     JSON.parse(
-      execFileSync('runuser', ['-u', user, '--', process.execPath, '--input-type=module', '-e', probe], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }),
-    ) as { id: { user: string; uid: number; groups: string[] }; can: boolean; canDefault: boolean };
+      execFileSync('runuser', ['-u', user, '--', process.execPath, '--input-type=module', '-e', probe, ...(pretend ? [JSON.stringify(pretend)] : [])], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      }),
+    ) as { id: { user: string; uid: number; groups: string[]; test?: unknown }; can: boolean; canDefault: boolean };
   execFileSync('groupadd', ['--system', group]);
   try {
     execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
@@ -46,10 +53,17 @@ test('a real non-root user cannot configure; membership of the admin group allow
       assert.notEqual(before.id.uid, 0);
       assert.equal(before.can, false);
       assert.equal(before.canDefault, false);
-      // An injected identity claiming root changes nothing for a real non-root user.
-      const forged = run({ NODE_ENV: 'test', LBCTL_TEST_IDENTITY: JSON.stringify({ user: 'root', uid: 0, groups: [group] }) });
+      // An identity claiming root changes nothing for a real non-root user: in the environment it is not even read;
+      // injected by code, it can only reduce privileges.
+      const rootClaim = { user: 'root', uid: 0, groups: [group] };
+      const forged = run({ NODE_ENV: 'test', LBCTL_TEST_IDENTITY: JSON.stringify(rootClaim) });
       assert.equal(forged.can, false);
       assert.equal(forged.id.user, user);
+      assert.equal(forged.id.test, undefined, 'the environment names no pretend operator');
+      const injected = run({}, rootClaim);
+      assert.equal(injected.can, false);
+      assert.equal(injected.canDefault, false);
+      assert.equal(injected.id.user, user);
       execFileSync('gpasswd', ['-a', user, group], { stdio: 'ignore' });
       const after = run();
       assert.ok(after.id.groups.includes(group), JSON.stringify(after.id));

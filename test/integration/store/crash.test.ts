@@ -17,6 +17,7 @@ import { comparableHash, fingerprintFiles, locateConfig } from '../../../config/
 import { loadConfig } from '../../../config/load.js';
 import { TMP_MARKER } from '../../../config/atomic.js';
 import { HAND_WRITTEN_FILES, nextConfig } from './fixtures/scenario.js';
+import { hookArgs } from '../../support/hooks.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/commit-child.js', import.meta.url));
 const RANDOM_TRIALS = 80;
@@ -67,13 +68,13 @@ function runChild(
   },
 ): Promise<ChildRun> {
   const { stateDir, configDir } = paths(dir);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.LBCTL_TEST_CRASH_AT_STEP;
-  delete env.LBCTL_TEST_STEP_DELAY_MS;
-  if (opts.crashAt) env.LBCTL_TEST_CRASH_AT_STEP = String(opts.crashAt);
-  if (opts.stepDelayMs) env.LBCTL_TEST_STEP_DELAY_MS = String(opts.stepDelayMs);
-  if (opts.trace || opts.killAfterTraceStep) env.LBCTL_TEST_TRACE_STEPS = '1';
-  const child = spawn(process.execPath, [CHILD, stateDir, configDir, opts.mode ?? ''], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The crash point, the step delay and the trace are hooks the child installs (config/atomic.ts setAtomicStepHook).
+  const hooks = hookArgs({
+    ...(opts.crashAt ? { crashAtStep: opts.crashAt } : {}),
+    ...(opts.stepDelayMs ? { stepDelayMs: opts.stepDelayMs } : {}),
+    ...(opts.trace || opts.killAfterTraceStep ? { traceSteps: true } : {}),
+  });
+  const child = spawn(process.execPath, [CHILD, ...hooks, stateDir, configDir, opts.mode ?? ''], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run: ChildRun = { ready: false, done: false, signal: null, code: null, stderr: '', readyAt: 0, doneAt: 0, stepsAtOpen: -1 };
   let out = '';
   child.stdout.on('data', (d: Buffer) => {

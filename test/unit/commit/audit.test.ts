@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, appendFileSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit, auditPath, formatAudit, parseAudit, readAudit, type AuditRecord } from '../../../engine/audit.js';
+import { appendAudit, auditPath, parseAudit, readAudit, type AuditRecord } from '../../../engine/audit.js';
+import { formatAudit } from '../../../present/audit.js';
 import { defaultConfig } from '../../../config/defaults.js';
 
 const roots: string[] = [];

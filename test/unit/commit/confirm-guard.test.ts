@@ -10,7 +10,7 @@ import type { Config, Service } from '../../../config/model.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import { confirmGuardLockPath, ensureConfirmGuard, runGuard, runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { reapplyAfterExpiry } from '../../../engine/confirm-rollback.js';
-import { formatRemaining, pendingConfirmNotice } from '../../../engine/confirm-notice.js';
+import { formatRemaining, pendingConfirmNotice } from '../../../present/confirm.js';
 import { readAudit } from '../../../engine/audit.js';
 import { acquireLock } from '../../../locks/lock.js';
 import { acquireDaemonLock } from '../../../locks/daemon-lock.js';

@@ -8,10 +8,11 @@ import {
   operatorIdentity,
   parseGroup,
   parsePasswd,
-  parseTestIdentity,
+  parsePretendIdentity,
   permissionDeniedMessage,
   realIdentity,
   recordedUser,
+  setPretendIdentity,
 } from '../../../cli/identity.js';
 
 // The fixture lives in the source tree (tsc does not copy it): build-x/test/unit/commit → test/unit/commit/fixtures.
@@ -49,32 +50,57 @@ test('canConfigure: root and members of the admin group (name configurable)', ()
   assert.equal(canConfigure(realIdentity({ root, uid: 1001, env: { SUDO_USER: 'alice' } })), false);
 });
 
-test('a test identity is honoured only with NODE_ENV=test', () => {
-  const injected = JSON.stringify({ user: 'viewer', uid: 1500, groups: ['users'] });
-  const ignored = operatorIdentity({ root, uid: 0, env: { LBCTL_TEST_IDENTITY: injected } });
-  assert.equal(ignored.test, undefined);
-  assert.equal(canConfigure(ignored), true);
-  const used = operatorIdentity({ root, uid: 0, env: { NODE_ENV: 'test', LBCTL_TEST_IDENTITY: injected } });
-  assert.deepEqual(used.test, { user: 'viewer', uid: 1500, groups: ['users'] });
-  assert.equal(canConfigure(used), false, 'root pretending to be a viewer is read-only');
-  assert.equal(displayUser(used), 'viewer');
-  assert.equal(recordedUser(used), 'root', 'commits are signed with the real name');
-  assert.equal(permissionDeniedMessage(used), '% Permission denied: user viewer is neither root nor a member of group lbctl-admin (read-only access)');
+test('a pretend identity is honoured only when injected, never from the environment', () => {
+  const viewer = { user: 'viewer', uid: 1500, groups: ['users'] };
+  const injected = JSON.stringify(viewer);
+  // The variables older builds honoured change nothing, with or without NODE_ENV=test.
+  for (const env of [{ LBCTL_TEST_IDENTITY: injected }, { NODE_ENV: 'test', LBCTL_TEST_IDENTITY: injected }]) {
+    const ignored = operatorIdentity({ root, uid: 0, env });
+    assert.equal(ignored.test, undefined);
+    assert.equal(canConfigure(ignored), true);
+  }
+  // Injected by the caller (per call, or for the process through setPretendIdentity as a test launcher does).
+  const perCall = operatorIdentity({ root, uid: 0, env: {}, pretend: viewer });
+  setPretendIdentity(viewer);
+  let global: ReturnType<typeof operatorIdentity>;
+  try {
+    global = operatorIdentity({ root, uid: 0, env: {} });
+    assert.equal(operatorIdentity({ root, uid: 0, env: {}, pretend: null }).test, undefined, 'a caller may opt out of the injected one');
+  } finally {
+    setPretendIdentity(null);
+  }
+  assert.equal(operatorIdentity({ root, uid: 0, env: {} }).test, undefined, 'setPretendIdentity(null) removes it');
+  for (const used of [perCall, global]) {
+    assert.deepEqual(used.test, { user: 'viewer', uid: 1500, groups: ['users'] });
+    assert.equal(canConfigure(used), false, 'root pretending to be a viewer is read-only');
+    assert.equal(displayUser(used), 'viewer');
+    assert.equal(recordedUser(used), 'root', 'commits are signed with the real name');
+    assert.equal(permissionDeniedMessage(used), '% Permission denied: user viewer is neither root nor a member of group lbctl-admin (read-only access)');
+  }
 });
 
-test('a test identity can never raise privileges', () => {
-  const env = { NODE_ENV: 'test', LBCTL_TEST_IDENTITY: JSON.stringify({ user: 'root', uid: 0, groups: ['lbctl-admin'] }) };
-  const bob = operatorIdentity({ root, uid: 1001, env });
+test('a pretend identity can never raise privileges', () => {
+  const pretend = parsePretendIdentity(JSON.stringify({ user: 'root', uid: 0, groups: ['lbctl-admin'] }));
+  const bob = operatorIdentity({ root, uid: 1001, env: {}, pretend });
   assert.equal(canConfigure(bob), false);
   assert.equal(recordedUser(bob), 'bob');
-  const alice = operatorIdentity({ root, uid: 1000, env });
+  const alice = operatorIdentity({ root, uid: 1000, env: {}, pretend });
   assert.equal(canConfigure(alice), true, 'an admin pretending to be root stays an admin');
+  setPretendIdentity(pretend);
+  try {
+    const bobToo = operatorIdentity({ root, uid: 1001, env: {} });
+    assert.equal(canConfigure(bobToo), false);
+    assert.equal(recordedUser(bobToo), 'bob');
+  } finally {
+    setPretendIdentity(null);
+  }
 });
 
-test('parseTestIdentity explains bad input', () => {
-  assert.throws(() => parseTestIdentity('{'), /LBCTL_TEST_IDENTITY: not JSON/);
-  assert.throws(() => parseTestIdentity('{"uid":1}'), /"user" \(a non-empty string\) is required/);
-  assert.throws(() => parseTestIdentity('{"user":"x","uid":-1}'), /"uid" must be a non-negative integer/);
-  assert.throws(() => parseTestIdentity('{"user":"x","groups":"a"}'), /"groups" must be a list of names/);
-  assert.deepEqual(parseTestIdentity('{"user":"x"}'), { user: 'x', uid: 65534, groups: [] });
+test('parsePretendIdentity explains bad input', () => {
+  assert.throws(() => parsePretendIdentity('{'), /pretend identity: not JSON/);
+  assert.throws(() => parsePretendIdentity('{', '--identity'), /--identity: not JSON/);
+  assert.throws(() => parsePretendIdentity('{"uid":1}'), /"user" \(a non-empty string\) is required/);
+  assert.throws(() => parsePretendIdentity('{"user":"x","uid":-1}'), /"uid" must be a non-negative integer/);
+  assert.throws(() => parsePretendIdentity('{"user":"x","groups":"a"}'), /"groups" must be a list of names/);
+  assert.deepEqual(parsePretendIdentity('{"user":"x"}'), { user: 'x', uid: 65534, groups: [] });
 });

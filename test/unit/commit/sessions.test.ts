@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatSessions, listSessions, registerSession, sessionsDir, type SessionEntry } from '../../../engine/sessions.js';
+import { listSessions, registerSession, sessionsDir, type SessionEntry } from '../../../engine/sessions.js';
+import { formatSessions } from '../../../present/sessions.js';
 
 const roots: string[] = [];
 after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true, maxRetries: 5 })));

@@ -10,7 +10,7 @@ import { AF_INET, FWD_MASQ, IPPROTO_TCP, type IpvsService } from '../../../netli
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { Engine } from '../../../engine/engine.js';
 import { OWNERSHIP_FILE } from '../../../engine/ownership.js';
-import { formatPlan } from '../../../engine/plan.js';
+import { formatPlan } from '../../../present/plan.js';
 import { config, service, snapshot, web } from './helpers.js';
 
 /** A human's `ipvsadm -A -t 10.9.9.9:80 -s rr; ipvsadm -a -t 10.9.9.9:80 -r 10.9.9.10:80 -m`. */

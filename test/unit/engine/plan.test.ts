@@ -5,7 +5,8 @@ import { MemoryDataplane } from '../../../netlink/memory.js';
 import { ActualState } from '../../../engine/actual.js';
 import { compile } from '../../../engine/compile.js';
 import { backendRef, NO_INPUTS } from '../../../engine/inputs.js';
-import { formatPlan, plan, planLines } from '../../../engine/plan.js';
+import { plan, planLines } from '../../../engine/plan.js';
+import { formatPlan } from '../../../present/plan.js';
 import { config, service, web } from './helpers.js';
 
 const NONE = new Set<string>();

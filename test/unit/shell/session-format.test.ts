@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { renderTable, toJson } from '../../../shell/format.js';
 import { applyPipes, pipeGrammar, toStage } from '../../../shell/pipes.js';
 import { applyDefaults } from '../../../config/defaults.js';
-import { ipvsTable, serviceFlagsText } from '../../../modes/show-ipvs.js';
+import { ipvsTable } from '../../../modes/show-ipvs.js';
+import { serviceFlagsText } from '../../../present/ipvs.js';
 import { servicesTable } from '../../../modes/exec.js';
 import { AF_INET, AF_INET6, FWD_TUNNEL, IPPROTO_SCTP, SVC_F_PERSISTENT, SVC_F_SCHED2, TUN_GUE, type IpvsTableEntry, type ServiceKey } from '../../../netlink/dataplane.js';
 

@@ -1,4 +1,5 @@
-// What each session is told about a pending `commit confirmed`: which revision, until when, and how long is left.
+// What each shell session is told about a pending `commit confirmed`: which revision, until when, and how long
+// is left.
 import type { PendingConfirm } from '../config/store.js';
 import { formatClock } from '../locks/holder.js';
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 let cached: string | undefined;
 export function lbctlVersion(): string {
   if (cached) return cached;
-  // build/cli/version.js → ../../package.json
+  // build/engine/version.js → ../../package.json
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
   cached = String(pkg.version);
   return cached;

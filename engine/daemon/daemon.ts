@@ -1,0 +1,350 @@
+// `lbctl daemon`: the long-lived engine host of one state directory.
+//
+//   start   daemon lock (one per state directory) → revision store → engine host (one full read of the table)
+//           → cold start: make the kernel run the running revision → control socket → READY=1
+//   loop    every daemon.reconcile_interval_ms: read the table, heal drift in lbctl's own services (foreign ones
+//           are never touched); after a failure, exponential backoff with jitter (never a spin)
+//   confirm the `commit confirmed` deadline: checked every second from the store's durable record, so a daemon
+//           restarted after a SIGKILL enforces a deadline set before it (the detached guard steps aside while a
+//           daemon holds the lock: engine/confirm-guard.ts)
+//   SIGHUP  re-read the configuration files: a valid edit becomes a revision (origin file) and is applied;
+//           invalid files keep the running configuration and every located error is logged
+//   SIGTERM stop: close the socket, leave IPVS as it is (--flush-on-stop removes what lbctl owns), release the lock
+//
+// Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
+// confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
+import { isDeepStrictEqual } from 'node:util';
+import { formatConfigError } from '../../config/errors.js';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/model.js';
+import { fingerprintFiles, locateConfig } from '../../config/store-files.js';
+import { openStore, osIdentity, type Store } from '../../config/store.js';
+import { acquireDaemonLock } from '../../locks/daemon-lock.js';
+import type { HeldLock } from '../../locks/lock.js';
+import type { Dataplane } from '../../netlink/dataplane.js';
+import { Backoff, type BackoffOptions } from '../backoff.js';
+import { CommitRefusedError } from '../commit-transaction.js';
+import { reapplyAfterExpiry } from '../confirm-rollback.js';
+import { openHostDataplane } from '../host-dataplane.js';
+import { EngineHost, type DescribeRefusal } from '../host.js';
+import type { Log } from './log.js';
+import type { Notifier } from './notify.js';
+import type { IdentifyPeer } from './peer.js';
+import { socketPath, type DaemonInfo } from './protocol.js';
+import { ControlServer } from './server.js';
+
+export interface DaemonOptions {
+  stateDir: string;
+  configPath: string;
+  lab: boolean;
+  version: string;
+  describe: DescribeRefusal;
+  log: Log;
+  notifier: Notifier;
+  /** systemd's watchdog period (half of WatchdogSec), or null. */
+  watchdogMs: number | null;
+  /** On stop, remove every service lbctl owns. Default: leave the kernel as it is. */
+  flushOnStop?: boolean;
+  /** Group of the control socket (default lbctl-admin when it exists). */
+  socketGroup?: string | null;
+  /** Overrides daemon.reconcile_interval_ms. */
+  reconcileIntervalMs?: number;
+  /** How often the confirm deadline is checked (default 1000 ms). */
+  confirmPollMs?: number;
+  backoff?: BackoffOptions;
+  // ---- injected by tests ----
+  openDataplane?: () => Promise<Dataplane>;
+  identify?: IdentifyPeer;
+  now?: () => Date;
+}
+
+export class Daemon {
+  private lock: HeldLock | null = null;
+  private store: Store | null = null;
+  private host: EngineHost | null = null;
+  private server: ControlServer | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly backoff: Backoff;
+  private readonly startedAt: Date;
+  private running: { number: number; config: Config } = { number: 0, config: null as unknown as Config };
+  private lastReconcile: Date | null = null;
+  private stopping = false;
+  private reloading: Promise<void> | null = null;
+  private confirmBusy = false;
+  private readonly now: () => Date;
+  /** Settles when the daemon has stopped (after stop()). */
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.startedAt = this.now();
+    this.backoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 60_000 });
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  async start(): Promise<void> {
+    const { stateDir, log } = this.opts;
+    this.lock = await acquireDaemonLock(stateDir, undefined, (err) => log('error', `daemon lock compromised: ${err.message}`));
+    try {
+      this.store = await openStore({ stateDir, configPath: this.opts.configPath, ...(this.opts.now ? { now: this.opts.now } : {}) });
+      this.host = new EngineHost({
+        mode: 'daemon',
+        stateDir,
+        lab: this.opts.lab,
+        store: this.store,
+        describe: this.opts.describe,
+        openDataplane: this.opts.openDataplane ?? (() => openHostDataplane({ stateDir, lab: this.opts.lab })),
+        // The daemon is the one lbctl writer while it runs: its cache is kept current by what it applies and by
+        // the periodic read, so a commit plans without a dump.
+        readBeforeCommit: false,
+        ...(this.opts.now ? { now: this.opts.now } : {}),
+      });
+      const revision = this.store.running();
+      this.running = { number: revision.number, config: revision.config };
+      this.host.noteRevision(revision.number);
+      const expired = this.store.openReport.expiredConfirm;
+      if (expired) {
+        log('warning', `commit confirmed of revision ${expired.replaced.number} by ${expired.expired.user} expired while no daemon ran: rolled back to revision ${revision.number}`);
+        await reapplyAfterExpiry(expired, { stateDir, lab: this.opts.lab, apply: (c) => this.host!.applyRunning(c), log: (m) => log('warning', m) });
+      }
+      await this.coldStart();
+      this.server = new ControlServer({
+        path: socketPath(stateDir),
+        host: this.host,
+        info: () => this.info(),
+        ...(this.opts.socketGroup !== undefined ? { group: this.opts.socketGroup } : {}),
+        ...(this.opts.identify ? { identify: this.opts.identify } : {}),
+        log,
+      });
+      await this.server.listen();
+    } catch (e) {
+      await this.teardown();
+      throw e;
+    }
+    this.scheduleReconcile(this.interval());
+    this.scheduleConfirmCheck();
+    if (this.opts.watchdogMs) {
+      const t = setInterval(() => this.opts.notifier.watchdog(), this.opts.watchdogMs);
+      this.timers.add(t);
+    }
+    this.opts.notifier.ready(this.statusLine());
+    log('info', `lbctl daemon ${this.opts.version} ready: pid ${process.pid}, state ${stateDir}, ${this.opts.lab ? 'lab dataplane' : 'kernel IPVS'}, running revision ${this.running.number}, socket ${socketPath(stateDir)}`);
+  }
+
+  /** Make the kernel run the running revision (after a reboot, a crash, or hand edits made while we were down). */
+  private async coldStart(): Promise<void> {
+    const result = await this.host!.applyRunning(this.running.config);
+    if (!result.ok) {
+      // Keep running: the reconcile loop retries with backoff, and `lbctl status` shows what is wrong.
+      this.host!.noteInSync(false);
+      this.opts.log('error', `cold start: the kernel refused revision ${this.running.number}: ${result.refused ?? result.failed?.message ?? result.dataplaneError ?? 'unknown error'}`);
+      return;
+    }
+    this.lastReconcile = this.now();
+    this.hostInSync = true;
+    this.host!.noteInSync(true);
+    this.opts.log('info', `cold start: revision ${this.running.number} programmed (${result.applied.length} operation(s))`);
+  }
+
+  info(): Omit<DaemonInfo, 'peer'> {
+    const now = this.now();
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      uptimeMs: now.getTime() - this.startedAt.getTime(),
+      version: this.opts.version,
+      stateDir: this.opts.stateDir,
+      lab: this.opts.lab,
+      runningRevision: this.currentRevision(),
+      inSync: this.inSyncNow(),
+      lastReconcile: this.lastReconcile?.toISOString() ?? null,
+    };
+  }
+
+  private currentRevision(): number {
+    return this.host?.revision() ?? this.running.number;
+  }
+
+  private inSyncNow(): boolean | null {
+    // A confirm deadline that has passed and is not yet rolled back: the kernel runs a revision nobody confirmed.
+    try {
+      const pending = this.store?.pendingConfirm();
+      if (pending && new Date(pending.deadline).getTime() <= this.now().getTime()) return false;
+    } catch {
+      return null;
+    }
+    return this.hostInSync;
+  }
+
+  private hostInSync: boolean | null = null;
+
+  private statusLine(): string {
+    return `revision ${this.currentRevision()}, ${this.hostInSync === null ? 'not checked yet' : this.hostInSync ? 'in sync' : 'NOT in sync'}`;
+  }
+
+  private interval(): number {
+    return this.opts.reconcileIntervalMs ?? this.runningConfig()?.daemon?.reconcile_interval_ms ?? 30_000;
+  }
+
+  /** What the engine runs now (a commit over the socket changes it), else what the daemon started with. */
+  private runningConfig(): Config | null {
+    return this.host?.runningConfig() ?? this.running.config;
+  }
+
+  private schedule(fn: () => void, ms: number): void {
+    if (this.stopping) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private scheduleReconcile(ms: number): void {
+    this.schedule(() => void this.reconcileOnce().then((next) => this.scheduleReconcile(next)), ms);
+  }
+
+  /** One drift check; returns the delay until the next one. */
+  async reconcileOnce(): Promise<number> {
+    const host = this.host;
+    if (!host || this.stopping) return this.interval();
+    try {
+      const engine = await host.engine();
+      const result = await engine.reconcile();
+      if (result && !result.ok) throw new Error(result.refused ?? result.failed?.message ?? result.dataplaneError ?? 'apply failed');
+      if (result && result.applied.length) this.opts.log('warning', `drift repaired: ${result.applied.length} kernel operation(s) (${result.applied.map((o) => o.op).join(', ')})`);
+      this.hostInSync = true;
+      host.noteInSync(true);
+      this.lastReconcile = this.now();
+      this.backoff.succeed();
+      return this.interval();
+    } catch (e) {
+      this.hostInSync = false;
+      host.noteInSync(false);
+      const delay = this.backoff.fail();
+      this.opts.log('error', `drift check failed (attempt ${this.backoff.attempts}): ${(e as Error).message}; next try in ${delay} ms`);
+      return delay;
+    }
+  }
+
+  private scheduleConfirmCheck(): void {
+    this.schedule(() => void this.checkConfirm().finally(() => this.scheduleConfirmCheck()), this.opts.confirmPollMs ?? 1000);
+  }
+
+  /** Roll back a `commit confirmed` whose deadline passed (the store's record is durable: it survives restarts). */
+  async checkConfirm(): Promise<void> {
+    if (this.confirmBusy || !this.store || !this.host) return;
+    this.confirmBusy = true;
+    try {
+      const pending = this.store.pendingConfirm();
+      if (!pending || new Date(pending.deadline).getTime() > this.now().getTime()) return;
+      const expiry = await this.store.expireConfirmIfDue(this.now());
+      if (!expiry) return;
+      const kernel = await reapplyAfterExpiry(expiry, {
+        stateDir: this.opts.stateDir,
+        lab: this.opts.lab,
+        apply: (c) => this.host!.applyRunning(c),
+        log: (m) => this.opts.log('warning', m),
+      });
+      const now = this.store.running();
+      this.running = { number: now.number, config: now.config };
+      this.host.noteRevision(now.number);
+      this.opts.log(
+        kernel && !kernel.ok ? 'error' : 'warning',
+        `commit confirmed: revision ${expiry.expired.revision} by ${expiry.expired.user} was not confirmed by ${expiry.expired.deadline}; rolled back to revision ${now.number}` +
+          (kernel && !kernel.ok ? `; the kernel could not be set back: ${kernel.failed ?? 'unknown error'}` : ''),
+      );
+      this.opts.notifier.status(this.statusLine());
+    } catch (e) {
+      this.opts.log('error', `commit confirmed deadline: ${(e as Error).message}`);
+    } finally {
+      this.confirmBusy = false;
+    }
+  }
+
+  /** SIGHUP: adopt valid hand edits of the configuration files; log every error of invalid ones. */
+  reload(): Promise<void> {
+    this.reloading ??= this.reloadNow().finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<void> {
+    const { log, notifier } = this.opts;
+    if (!this.store || !this.host || this.stopping) return;
+    notifier.reloading();
+    try {
+      const loc = locateConfig(this.opts.configPath);
+      const before = fingerprintFiles(loc);
+      const loaded = loadConfig(this.opts.configPath);
+      if (!loaded.config || loaded.errors.length) {
+        const n = loaded.errors.length;
+        log('error', `reload: the configuration files have ${n} error(s); the running configuration (revision ${this.store.running().number}) stays:`);
+        for (const e of loaded.errors) log('error', `  ${formatConfigError(e)}`);
+        return;
+      }
+      const fingerprints = fingerprintFiles(loc);
+      if (!isDeepStrictEqual(before, fingerprints)) {
+        log('warning', 'reload: the configuration files changed while being read; nothing changed (send SIGHUP again)');
+        return;
+      }
+      const who = osIdentity();
+      const base = this.store.running().number;
+      try {
+        const tx = await this.host.commit(
+          {
+            candidate: loaded.config,
+            base,
+            action: 'apply',
+            comment: 'daemon reload (SIGHUP)',
+            record: { how: 'file', meta: { comment: 'daemon reload (SIGHUP)' }, fingerprints },
+            voice: 'apply',
+          },
+          { user: who.user, ...(who.uid !== undefined ? { uid: who.uid } : {}) },
+        );
+        if (tx.kind === 'committed') {
+          this.running = { number: tx.after, config: loaded.config };
+          log('info', `reload: the files became revision ${tx.after} (origin file); ${tx.result?.applied.length ?? 0} kernel operation(s)`);
+        } else log('info', `reload: the files equal the running configuration (revision ${base}); nothing to do`);
+      } catch (e) {
+        if (e instanceof CommitRefusedError) log('error', `reload refused; the running configuration stays:\n${e.message}`);
+        else throw e;
+      }
+    } catch (e) {
+      log('error', `reload failed: ${(e as Error).message}; the running configuration stays`);
+    } finally {
+      notifier.ready(this.statusLine());
+    }
+  }
+
+  /** SIGTERM/SIGINT: stop serving; the kernel keeps its table unless --flush-on-stop. */
+  async stop(signal = 'stop'): Promise<void> {
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
+    this.opts.notifier.stopping();
+    this.opts.log('info', `stopping (${signal})${this.opts.flushOnStop ? ': removing the services lbctl owns' : '; IPVS is left as it is'}`);
+    await this.reloading?.catch(() => {});
+    if (this.opts.flushOnStop && this.host) {
+      const result = await this.host.disable(this.runningConfig()).catch((e: Error) => ({ ok: false, applied: [], failed: { message: e.message } }));
+      if (!result.ok) this.opts.log('error', `--flush-on-stop: ${result.failed?.message ?? 'the kernel refused'}`);
+      else this.opts.log('info', `--flush-on-stop: removed ${result.applied.length} service(s)`);
+    }
+    await this.teardown();
+    this.resolveStopped();
+    return this.stopped;
+  }
+
+  private async teardown(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.server?.close().catch(() => {});
+    this.server = null;
+    await this.host?.close().catch(() => {});
+    this.host = null;
+    await this.lock?.release().catch(() => {});
+    this.lock = null;
+    this.opts.notifier.close();
+  }
+}

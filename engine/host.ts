@@ -1,0 +1,251 @@
+// The engine host: one long-lived owner of the dataplane (kernel or lab), the Engine, its ownership record and its
+// actual-state cache. Everything that changes or reads IPVS on behalf of an operator goes through one: the daemon
+// keeps one for its whole life; without a daemon, the shell keeps one for its session and `lbctl apply`/`status`
+// for one command. What they call is `EnginePort`, which the daemon's socket client implements too, so a command
+// behaves the same whichever engine answers.
+//
+// The host opens the dataplane on first use, so a shell starts (and shows its configuration) on a machine where
+// IPVS is missing; the first command that needs the kernel says why it cannot have it.
+import type { Config } from '../config/model.js';
+import type { Store } from '../config/store.js';
+import type { Dataplane, IpvsTableEntry } from '../netlink/dataplane.js';
+
+// The table's vocabulary, for those above the engine that show it (they reach netlink/ only through here).
+export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
+export { SVC_F_PERSISTENT } from '../netlink/dataplane.js';
+import {
+  runCommitTransaction,
+  type AuditIdentity,
+  type CommitTransactionJob,
+  type CommitTransactionOutcome,
+  type Refusal,
+} from './commit-transaction.js';
+import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
+import type { Plan } from './plan.js';
+import type { StatusReport } from './status.js';
+
+/** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
+export type CommitVoice = 'shell' | 'apply';
+
+/** A commit as data (it crosses the daemon's socket): the transaction job without the caller's callbacks. */
+export type HostCommitJob = Omit<CommitTransactionJob, 'describe'> & { voice: CommitVoice };
+
+/** Turns a refusal into the voice's words; supplied by whoever builds the host (the words live in present/refusals.ts). */
+export type DescribeRefusal = (voice: CommitVoice, refusal: Refusal, store: Store) => string;
+
+export interface DataplaneSummary {
+  kind: Dataplane['kind'];
+  version: string;
+  connTabSize: number;
+}
+
+/** Which engine answers, for `show version`, `show system status` and `lbctl status`. */
+export interface EngineHello {
+  mode: 'daemon' | 'in-process';
+  pid: number;
+  startedAt: string;
+  uptimeMs: number;
+  runningRevision: number;
+  /** Null when unknown (no drift check has run yet, or the kernel cannot be read). */
+  inSync: boolean | null;
+}
+
+/** What the shell and the CLI may ask of an engine, in-process or in the daemon. */
+export interface EnginePort {
+  readonly mode: 'daemon' | 'in-process';
+  hello(): Promise<EngineHello>;
+  /** The dataplane's table as it is now (a fresh read, counters included): `show ipvs`. */
+  table(): Promise<IpvsTableEntry[]>;
+  dataplaneInfo(): Promise<DataplaneSummary>;
+  /** The ids (serviceId) of the kernel services lbctl owns. */
+  owned(): Promise<string[]>;
+  /** What `disable` would remove (no kernel change). */
+  planDisable(config: Config | null): Promise<Plan>;
+  /** Remove every service lbctl owns; until the next commit nothing is programmed again. */
+  disable(config: Config | null): Promise<ApplyResult>;
+  /** `config` (null: the running one) against the kernel read now. Throws CompileError. */
+  status(config: Config | null): Promise<StatusReport>;
+  /** What a commit of `config` would send (no kernel change). Throws CompileError. */
+  plan(config: Config, opts?: { adopt?: boolean }): Promise<Plan>;
+  /** The commit transaction. Throws CommitRefusedError with the refusal as data and the voice's words. */
+  commit(job: HostCommitJob, identity: AuditIdentity): Promise<CommitTransactionOutcome>;
+  close(): Promise<void>;
+}
+
+export interface EngineHostOptions {
+  mode: 'daemon' | 'in-process';
+  stateDir: string;
+  lab: boolean;
+  openDataplane: () => Promise<Dataplane>;
+  /** The revision store commits are recorded in; null: this host cannot commit (read-only operator). */
+  store: Store | null;
+  describe: DescribeRefusal;
+  /**
+   * Re-read the whole table before each commit. An in-process host may live beside other writers (a second
+   * shell, a hand `ipvsadm`); the daemon is the only lbctl writer and keeps its cache current instead.
+   */
+  readBeforeCommit: boolean;
+  /** Passed to the Engine (reconcile timers, apply observer). */
+  engine?: Partial<Omit<EngineOptions, 'dataplane' | 'stateDir'>>;
+  now?: () => Date;
+}
+
+export class EngineHost implements EnginePort {
+  readonly mode: 'daemon' | 'in-process';
+  private dataplane: Dataplane | null = null;
+  private engineInstance: Engine | null = null;
+  private opening: Promise<Engine> | null = null;
+  private readonly startedAt: Date;
+  private lastInSync: boolean | null = null;
+  /** The running revision as this host last knew it (reading the store's revision file costs ms at scale). */
+  private knownRevision: number | null = null;
+
+  constructor(private readonly opts: EngineHostOptions) {
+    this.mode = opts.mode;
+    this.startedAt = (opts.now ?? (() => new Date()))();
+  }
+
+  get store(): Store | null {
+    return this.opts.store;
+  }
+
+  /** The started engine (opens the dataplane and reads the table once, on first use). */
+  engine(): Promise<Engine> {
+    if (this.engineInstance) return Promise.resolve(this.engineInstance);
+    this.opening ??= (async () => {
+      const dp = await this.opts.openDataplane();
+      const engine = new Engine({ ...this.opts.engine, dataplane: dp, stateDir: this.opts.stateDir });
+      try {
+        await engine.start();
+      } catch (e) {
+        await dp.close().catch(() => {});
+        throw e;
+      }
+      this.dataplane = dp;
+      this.engineInstance = engine;
+      return engine;
+    })().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  /** What the engine runs (null before its first commit in this process). */
+  runningConfig(): Config | null {
+    return this.engineInstance?.runningConfig() ?? null;
+  }
+
+  /** True once the dataplane is open (a host that never needed the kernel has none). */
+  get opened(): boolean {
+    return this.engineInstance !== null;
+  }
+
+  /** The running revision: the last this host committed or was told, else the store's. */
+  revision(): number {
+    return this.knownRevision ?? this.readRevision();
+  }
+
+  /** Tell the host which revision runs (the daemon after a cold start, a reload or a confirm rollback). */
+  noteRevision(n: number): void {
+    this.knownRevision = n;
+  }
+
+  /** Remember the last drift check's verdict (the daemon's loop reports it here). */
+  noteInSync(inSync: boolean | null): void {
+    this.lastInSync = inSync;
+  }
+
+  async hello(): Promise<EngineHello> {
+    const now = (this.opts.now ?? (() => new Date()))();
+    const revision = this.mode === 'daemon' ? this.revision() : this.readRevision();
+    return {
+      mode: this.mode,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      uptimeMs: now.getTime() - this.startedAt.getTime(),
+      runningRevision: revision,
+      inSync: this.lastInSync,
+    };
+  }
+
+  /** In-process hosts share the store with other processes: always read it. */
+  private readRevision(): number {
+    try {
+      return this.opts.store?.running().number ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  async table(): Promise<IpvsTableEntry[]> {
+    await this.engine();
+    return this.dataplane!.readAll();
+  }
+
+  async dataplaneInfo(): Promise<DataplaneSummary> {
+    await this.engine();
+    const info = await this.dataplane!.info();
+    return { kind: this.dataplane!.kind, version: info.version, connTabSize: info.connTabSize };
+  }
+
+  async owned(): Promise<string[]> {
+    return [...(await this.engine()).ownedIds()];
+  }
+
+  async planDisable(config: Config | null): Promise<Plan> {
+    const engine = await this.engine();
+    await engine.refresh();
+    return engine.planDisable(config);
+  }
+
+  async disable(config: Config | null): Promise<ApplyResult> {
+    const engine = await this.engine();
+    const result = await engine.disable(config);
+    this.lastInSync = null;
+    return result;
+  }
+
+  async status(config: Config | null): Promise<StatusReport> {
+    const engine = await this.engine();
+    await engine.refresh();
+    const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null);
+    if (config === null) this.lastInSync = report.inSync;
+    return report;
+  }
+
+  async plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {
+    const engine = await this.engine();
+    if (this.opts.readBeforeCommit) await engine.refresh();
+    return engine.plan(config, undefined, { adopt: opts.adopt === true });
+  }
+
+  async commit(job: HostCommitJob, identity: AuditIdentity): Promise<CommitTransactionOutcome> {
+    const store = this.opts.store;
+    if (!store) throw new Error('this engine host has no writable revision store');
+    const { voice, ...rest } = job;
+    const outcome = await runCommitTransaction(
+      { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
+      { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
+    );
+    if (outcome.kind !== 'check' && outcome.result?.ok) this.lastInSync = true;
+    if (outcome.kind === 'committed') this.knownRevision = outcome.after;
+    return outcome;
+  }
+
+  /** Make the kernel run `config` (the daemon's cold start, a confirm rollback). */
+  async applyRunning(config: Config): Promise<ApplyResult> {
+    const engine = await this.engine();
+    const result = await engine.commit(config);
+    if (result.ok) this.lastInSync = true;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const engine = this.engineInstance ?? (await this.opening?.catch(() => null)) ?? null;
+    this.engineInstance = null;
+    if (engine) await engine.close().catch(() => {});
+    const dp = this.dataplane;
+    this.dataplane = null;
+    if (dp) await dp.close().catch(() => {});
+  }
+}

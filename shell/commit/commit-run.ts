@@ -1,0 +1,127 @@
+// `commit`, `commit check`, `commit confirmed N` (and the commit of an exec `rollback N`): one run of the commit
+// transaction on the session's engine (engine/commit-transaction.ts, the one `lbctl apply` runs too: lock →
+// checks → plan → kernel apply, all or nothing → store CAS on the base revision → undo if the store refuses →
+// audit), and the lines the shell prints for its outcome. A refusal arrives already in the shell's words
+// (present/refusals.ts) and is thrown as the command's error. The plan is printed folded as `lbctl apply` prints
+// it (a port range is one block); the audit keeps every operation.
+import type { Config } from '../../config/model.js';
+import type { CommitMeta, Origin } from '../../config/store.js';
+import { CommitRefusedError, type CommitTransactionOutcome } from '../../engine/commit-transaction.js';
+import { ensureConfirmGuard } from '../../engine/confirm-guard.js';
+import { recordedUser } from '../../cli/identity.js';
+import { CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
+import { clashLines } from '../../engine/plan.js';
+import { compactLines } from '../../present/plan.js';
+import { auditWarning, type WorkflowContext } from './context.js';
+
+export interface CommitJob {
+  candidate: Config;
+  base: number;
+  origin: Origin;
+  comment?: string;
+  check?: boolean;
+  confirmMinutes?: number;
+  /** The audit action (commit, or rollback for exec `rollback N`). */
+  action: 'commit' | 'rollback';
+}
+
+type Outcome<K extends CommitTransactionOutcome['kind']> = Extract<CommitTransactionOutcome, { kind: K }>;
+
+export class CommitRunner {
+  constructor(private readonly wf: WorkflowContext) {}
+
+  /** One commit at a time per state directory, kernel apply and store write together (the engine's transaction). */
+  async run(ctx: ModeContext, job: CommitJob): Promise<CommandOutput> {
+    this.wf.requireStore();
+    const { opts } = this.wf;
+    // A store opened read-only (the state directory is not writable for this user) cannot take a commit.
+    if (opts.storeError) throw new CommandError(`% Commit impossible: ${opts.storeError}.`);
+    let tx: CommitTransactionOutcome;
+    try {
+      tx = await opts.engine.commit(
+        {
+          candidate: job.candidate,
+          base: job.base,
+          action: job.action,
+          ...(job.comment !== undefined ? { comment: job.comment } : {}),
+          ...(job.check ? { check: true } : {}),
+          record: { how: 'commit', meta: this.meta(job) },
+          voice: 'shell',
+        },
+        this.wf.auditIdentity(),
+      );
+    } catch (e) {
+      if (e instanceof CommitRefusedError) throw new CommandError(e.auditError ? `${e.message}\n${auditWarning(e.auditError)}` : e.message);
+      throw e;
+    }
+    const warn = tx.auditError ? auditWarning(tx.auditError) : null;
+    if (tx.kind === 'check') return { text: checkLines(tx, warn).join('\n') };
+    if (tx.confirm) this.startGuard();
+    if (tx.kind === 'no-changes') return { text: noChangesLines(tx, warn).join('\n') };
+    ctx.backend.refresh?.();
+    return { text: committedLines(tx, warn).join('\n') };
+  }
+
+  private meta(job: CommitJob): CommitMeta {
+    const id = this.wf.opts.identity;
+    return {
+      origin: job.origin,
+      user: recordedUser(id),
+      uid: id.uid,
+      ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
+      session: this.wf.sessionId,
+      ...(job.comment !== undefined ? { comment: job.comment } : {}),
+      ...(job.confirmMinutes !== undefined ? { confirmMinutes: job.confirmMinutes } : {}),
+    };
+  }
+
+  private startGuard(): void {
+    const { opts } = this.wf;
+    try {
+      if (opts.ensureGuard) opts.ensureGuard();
+      else ensureConfirmGuard({ stateDir: opts.stateDir, configPath: opts.configPath, lab: opts.lab });
+    } catch {
+      /* the next lbctl process that opens the store enforces it (checked again at every start-up) */
+    }
+  }
+}
+
+/** `commit check`: what a commit would send, and whether it would be refused. */
+function checkLines(tx: Outcome<'check'>, warn: string | null): string[] {
+  const n = tx.plan.steps.length;
+  return [
+    n ? `Kernel operations a commit would apply (${n}):` : 'No kernel operations needed.',
+    ...compactLines(tx.plan).map((o) => `  ${o}`),
+    // A declared service whose identity a foreign service holds: the commit would be refused; say so now.
+    ...clashLines(tx.plan),
+    ...(tx.confirmed ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+    (tx.plan.clashes ?? []).some((c) => c.programmed)
+      ? '% Configuration check failed: a commit would be refused (a declared service clashes with a foreign one, see above).'
+      : '% Configuration check succeeded.',
+    ...(warn ? [warn] : []),
+  ];
+}
+
+/** A commit of a candidate equal to running: it may still confirm, or re-arm, a `commit confirmed`. */
+function noChangesLines(tx: Outcome<'no-changes'>, warn: string | null): string[] {
+  return [
+    ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+    ...(tx.confirm ? [`% Resetting confirmed-commit timeout to ${tx.confirm.minutes} minute(s).`] : []),
+    '% No configuration changes to commit.',
+    ...(warn ? [warn] : []),
+  ];
+}
+
+/** A new running revision: the kernel operations applied, the confirm deadline if any, the revision. */
+function committedLines(tx: Outcome<'committed'>, warn: string | null): string[] {
+  const applied = tx.kernel.applied.length;
+  return [
+    ...(applied && tx.result ? [`Kernel operations applied (${applied}):`, ...compactLines(tx.result.plan).map((o) => `  ${o}`)] : []),
+    ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
+    ...(tx.confirm
+      ? [`% Commit confirmed: revision ${tx.after} will be rolled back to revision ${tx.confirm.previousRevision} in ${tx.confirm.minutes} minute(s) unless confirmed with "commit".`]
+      : []),
+    `% Configuration committed successfully (revision ${tx.after}).`,
+    ...(warn ? [warn] : []),
+  ];
+}
