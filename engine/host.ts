@@ -13,6 +13,20 @@ import type { Dataplane, IpvsTableEntry } from '../netlink/dataplane.js';
 // The table's vocabulary, for those above the engine that show it (they reach netlink/ only through here).
 export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
 export { SVC_F_PERSISTENT } from '../netlink/dataplane.js';
+// How the views above name kernel objects, so that what they print matches what the engine plans.
+export { destId, serviceId } from './identity.js';
+
+/**
+ * The kernel service ids a configuration declares, with the configuration service that declares each (what
+ * `show ipvs` prints as the owner). An uncompilable configuration declares nothing.
+ */
+export function declaredServiceNames(config: Config): Map<string, string> {
+  try {
+    return new Map([...compile(config).declared].map(([id, d]) => [id, d.name]));
+  } catch {
+    return new Map();
+  }
+}
 import {
   runCommitTransaction,
   type AuditIdentity,
@@ -20,6 +34,7 @@ import {
   type CommitTransactionOutcome,
   type Refusal,
 } from './commit-transaction.js';
+import { compile } from './compile.js';
 import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
 import type { Plan } from './plan.js';
 import type { StatusReport } from './status.js';

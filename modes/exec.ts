@@ -5,8 +5,7 @@ import { defaultConfig } from '../config/defaults.js';
 import { effectiveVip } from '../config/derive.js';
 import { portsText } from './service.js';
 import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
-import { serviceId } from '../engine/identity.js';
-import type { EngineHello } from '../engine/host.js';
+import { serviceId, type EngineHello } from '../engine/host.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
 
 export const EXEC_HELP: Record<string, string> = {

@@ -1,9 +1,7 @@
 // `show ipvs`: the IPVS table the engine programmed (kernel or in-memory), as ipvsadm -Ln shows it, with the
 // configuration service each entry belongs to; `stats` and `rate` add the kernel's counters.
 import type { Config } from '../config/model.js';
-import type { IpvsStats, IpvsTableEntry } from '../engine/host.js';
-import { compile } from '../engine/compile.js';
-import { destId, serviceId } from '../engine/identity.js';
+import { declaredServiceNames, destId, serviceId, type IpvsStats, type IpvsTableEntry } from '../engine/host.js';
 import { forwardCell, serviceFlagsText } from '../present/ipvs.js';
 import type { CommandOutput, Table } from './types.js';
 
@@ -18,11 +16,7 @@ const ownersCache = new WeakMap<Config, Map<string, string>>();
 export function ownerNames(config: Config): Map<string, string> {
   let owners = ownersCache.get(config);
   if (!owners) {
-    try {
-      owners = new Map([...compile(config).declared].map(([id, d]) => [id, d.name]));
-    } catch {
-      owners = new Map();
-    }
+    owners = declaredServiceNames(config);
     ownersCache.set(config, owners);
   }
   return owners;

@@ -11,6 +11,10 @@
 //  c. the daemon SIGKILLed at a random moment of a shell commit (seeded, printed), several trials: after a restart
 //     the kernel (lbctl's services), the running revision and the configuration files agree, no intent record is
 //     left, and a commit the shell reported as committed is durable. Each trial says whether the commit landed.
+//  e. a daemon that does not answer `hello` within the clients' 2 s (SIGSTOPped here; at 10,000 services a busy
+//     daemon is that slow): the shell falls back to an in-process commit; once the daemon resumes, the kernel must
+//     still equal the running revision. Marked `todo` while the daemon's drift check re-applies its own stale
+//     running configuration over such a commit (it runs and reports, without failing the suite).
 // Every wait is a bounded poll. Addresses are documentation ranges, table entries only: no traffic is sent.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -32,7 +36,7 @@ const HEAL_WINDOW_MS = 15_000;
 const FOREIGN = '203.0.113.99';
 const TRIALS = Number(process.env.LBCTL_DAEMON_KILL_TRIALS ?? 6);
 /** LBCTL_DAEMON_TESTS=bc runs only tests b and c (letters of the header above); default all. */
-const ONLY = process.env.LBCTL_DAEMON_TESTS ?? 'abcd';
+const ONLY = process.env.LBCTL_DAEMON_TESTS ?? 'abcde';
 const part = (letter: string) => ({ skip: ONLY.includes(letter) ? false : `LBCTL_DAEMON_TESTS=${ONLY}` });
 
 const CONFIG_YAML = (stateDir: string) => `# written by test/kernel/suite/daemon.test.ts
@@ -469,4 +473,51 @@ describe('lbctl daemon on the kernel', () => {
     }
     t.diagnostic(`summary: ${summary.join(' ')} (${landedCount}/${TRIALS} landed; seed ${seed})`);
   });
+  it(
+    'a daemon too slow for hello (SIGSTOP): the shell commits in-process; after the daemon resumes the kernel still equals the running revision',
+    { ...part('e'), ...(ONLY.includes('e') ? { todo: 'the daemon re-applies its own cached running configuration over a commit made without it' } : {}) },
+    async (t) => {
+      const svc = '192.0.2.10:80';
+      const dest = '198.51.100.11:8080';
+      const before = await running();
+      const wBefore = kernelWeight(mine(), svc, dest);
+      const infoBefore = await daemon.waitHello(30_000);
+      assert.ok(infoBefore);
+      daemon.child.kill('SIGSTOP');
+      let r: RunResult;
+      let after: Revision;
+      let wAfterCommit: number | null;
+      try {
+        r = await shell('show version; configure private; service web; backend 198.51.100.11 port 8080 weight 61; commit comment daemon-stopped');
+        after = await running();
+        wAfterCommit = kernelWeight(mine(), svc, dest);
+      } finally {
+        daemon.child.kill('SIGCONT');
+      }
+      const engine = /Engine: (daemon|in-process)[^\n]*/.exec(r.stdout)?.[0] ?? '?';
+      const committed = /Configuration committed successfully \(revision (\d+)\)/.exec(r.stdout);
+      t.diagnostic(`daemon ${daemon.pid} SIGSTOPped (running revision ${infoBefore.runningRevision}); shell: exit ${r.code}, ${engine}, ${committed ? `committed revision ${committed[1]}` : r.stderr.trim().slice(0, 200)}; kernel weight ${wBefore} -> ${wAfterCommit}; store ${before.number} -> ${after.number}; daemon resumed (SIGCONT)`);
+      // Several drift checks after the daemon resumed.
+      const samples: string[] = [];
+      const resumed = nowMs();
+      let last: number | null = null;
+      while (nowMs() < resumed + 6 * INTERVAL_MS) {
+        const w = kernelWeight(mine(), svc, dest);
+        if (w !== last) samples.push(`${w} at +${nowMs() - resumed} ms`);
+        last = w;
+        await sleep(100);
+      }
+      const info = await daemon.waitHello(30_000);
+      const st = await cli('status');
+      const now = await running();
+      t.diagnostic(
+        `after resuming: kernel weight over ${6 * INTERVAL_MS} ms: ${samples.join(' -> ')}; store running revision ${now.number} (weight ${backendWeight(now.config, 'web', '198.51.100.11')}); ` +
+          `daemon hello says revision ${info?.runningRevision}; lbctl status exit ${st.code}; daemon log: ${daemon.log.filter((l) => /drift|revision/.test(l)).slice(-3).join(' | ')}`,
+      );
+      assert.ok(committed, `the shell committed (in-process): ${why(r)}`);
+      assert.deepEqual(mine(), expectedSaved(now.config), 'the kernel equals the running revision after the daemon resumed');
+      assert.equal(info?.runningRevision, now.number, 'the daemon knows the running revision');
+      assert.equal(st.code, 0, `lbctl status in sync: ${why(st)}`);
+    },
+  );
 });

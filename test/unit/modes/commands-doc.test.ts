@@ -1,17 +1,17 @@
 // docs/commands.md is generated from the grammar; this fails when someone changes a command and forgets to
-// regenerate it (`node build/modes/gen-docs.js`). Also: every token of every command has help text.
+// regenerate it (`node build/shell/gen-docs.js`). Also: every token of every command has help text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderCommandsDoc } from '../../../modes/gen-docs.js';
+import { renderCommandsDoc } from '../../../shell/gen-docs.js';
 import { modeGrammars } from '../../../modes/index.js';
 import { pipeGrammar } from '../../../shell/pipes.js';
 
-test('docs/commands.md is current (regenerate with: node build/modes/gen-docs.js)', () => {
+test('docs/commands.md is current (regenerate with: node build/shell/gen-docs.js)', () => {
   const path = fileURLToPath(new URL('../../../../docs/commands.md', import.meta.url));
   const onDisk = readFileSync(path, 'utf8');
-  assert.ok(onDisk === renderCommandsDoc(), `${path} is stale: run 'node build/modes/gen-docs.js'`);
+  assert.ok(onDisk === renderCommandsDoc(), `${path} is stale: run 'node build/shell/gen-docs.js'`);
 });
 
 test('every token of every command has help text', () => {

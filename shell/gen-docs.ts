@@ -1,13 +1,13 @@
 // Generates docs/commands.md from the grammar: every command of every mode with the help of each token, and
-// the pipes. `node build/modes/gen-docs.js` rewrites the file; a unit test fails when it is stale.
+// the pipes. `node build/shell/gen-docs.js` rewrites the file; a unit test fails when it is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { INCOMPLETE, INVALID_INPUT, UNRECOGNIZED } from '../completion/errors.js';
-import { modeGrammars, MODE_TITLES, type ModeGrammar } from './index.js';
-import type { ModeKind } from './types.js';
-import { pipeGrammar } from '../shell/pipes.js';
-import { MODE_TYPES } from './value-types.js';
-import { ELEMENT_TYPE } from './schema-commands.js';
+import { modeGrammars, MODE_TITLES, type ModeGrammar } from '../modes/index.js';
+import type { ModeKind } from '../modes/types.js';
+import { pipeGrammar } from './pipes.js';
+import { MODE_TYPES } from '../modes/value-types.js';
+import { ELEMENT_TYPE } from '../modes/schema-commands.js';
 
 function section(title: string, g: ModeGrammar | ReturnType<typeof pipeGrammar>, prefix = ''): string[] {
   const out = [`## ${title}`, ''];
@@ -35,7 +35,7 @@ export function renderCommandsDoc(): string {
   const lines = [
     '# lbctl shell commands',
     '',
-    '<!-- Generated from the grammar by `node build/modes/gen-docs.js`; do not edit by hand (a test checks it). -->',
+    '<!-- Generated from the grammar by `node build/shell/gen-docs.js`; do not edit by hand (a test checks it). -->',
     '',
     'Every keyword may be shortened to a unique prefix (`sh ipv ser web`); an exact keyword beats a longer one.',
     'Optional parts in `[...]` that follow each other may be given in any order, each at most once.',
