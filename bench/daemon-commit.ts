@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config/model.js';
-import { openStore } from '../config/store.js';
+import { openStore } from '../store/store.js';
 import { DaemonConnection } from '../engine/daemon/client.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import { decode, encode } from '../engine/daemon/protocol.js';

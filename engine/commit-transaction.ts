@@ -21,7 +21,7 @@ import type { Config } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import { renderCompare } from '../config/diff.js';
 import { configsEqual } from '../config/equal.js';
-import type { CommitMeta, PendingConfirm, Revision, RevisionListEntry, Store } from '../config/store.js';
+import type { CommitMeta, PendingConfirm, Revision, RevisionListEntry, Store } from '../store/store.js';
 import { validateConfig } from '../config/validate.js';
 import { exclusiveLockHolder } from '../locks/exclusive-lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';

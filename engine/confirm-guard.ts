@@ -2,7 +2,7 @@
 //
 // `commit confirmed` exists to rescue an operator whose change cut off his own access, so the rollback must not
 // depend on his session staying alive. The pending confirmation itself is persisted by the store
-// (config/store.ts: STATE/confirm.json, written in the same atomic step as the commit); this module supplies the
+// (store/store.ts: STATE/confirm.json, written in the same atomic step as the commit); this module supplies the
 // process that acts on it: a DETACHED guard (`node confirm-guard-main.js --state-dir DIR --config PATH [--lab]`)
 // that outlives the shell, sleeps until the deadline, and then rolls back unless somebody confirmed.
 //
@@ -23,7 +23,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openStore, type ConfirmExpiry, type PendingConfirm } from '../config/store.js';
+import { openStore, type ConfirmExpiry, type PendingConfirm } from '../store/store.js';
 import { acquireLock, LockHeldError, lockStatus, type HeldLock } from '../locks/lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';
 import { locksDir } from '../locks/paths.js';

@@ -3,7 +3,7 @@
 // (action confirm-timeout) with the diff and the kernel's answer. The store alone never touches the kernel.
 import type { Config } from '../config/model.js';
 import { renderCompare } from '../config/diff.js';
-import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../config/store.js';
+import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../store/store.js';
 import { openHostDataplane } from './host-dataplane.js';
 import { EngineHost } from './host.js';
 import { appendAudit, auditPath, kernelOfApply, type AuditKernel } from './audit.js';

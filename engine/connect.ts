@@ -1,7 +1,7 @@
 // Which engine a command talks to: the daemon of its state directory when one answers on the control socket,
 // else an engine host in this process (as before the daemon existed). Both are an EnginePort, so the caller
 // cannot tell them apart except by asking (`mode`, `hello`).
-import type { Store } from '../config/store.js';
+import type { Store } from '../store/store.js';
 import type { Dataplane } from '../netlink/dataplane.js';
 import { DaemonPort } from './daemon/port.js';
 import { openHostDataplane } from './host-dataplane.js';

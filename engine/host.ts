@@ -7,7 +7,7 @@
 // The host opens the dataplane on first use, so a shell starts (and shows its configuration) on a machine where
 // IPVS is missing; the first command that needs the kernel says why it cannot have it.
 import type { Config } from '../config/model.js';
-import type { Store } from '../config/store.js';
+import type { Store } from '../store/store.js';
 import type { Dataplane, IpvsTableEntry } from '../netlink/dataplane.js';
 
 // The table's vocabulary, for those above the engine that show it (they reach netlink/ only through here).

@@ -1,6 +1,6 @@
 // What each shell session is told about a pending `commit confirmed`: which revision, until when, and how long
 // is left.
-import type { PendingConfirm } from '../config/store.js';
+import type { PendingConfirm } from '../store/store.js';
 import { formatClock } from '../locks/holder.js';
 
 /** `4m 05s`, `1h 02m`, `12s`; `0s` once due. */

@@ -2,8 +2,8 @@
 // `lbctl apply`'s `lbctl: …` lines. One module, because the daemon must say exactly what an in-process commit
 // says: it is handed `describeInVoice` and tells each refusal in the voice the client asked for.
 import { formatConfigError } from '../config/errors.js';
-import { staleBaseMessage } from '../config/store-format.js';
-import type { Store } from '../config/store.js';
+import { staleBaseMessage } from '../store/store-format.js';
+import type { Store } from '../store/store.js';
 import { kernelOfApply } from '../engine/audit.js';
 import type { Refusal } from '../engine/commit-transaction.js';
 import type { ApplyResult } from '../engine/engine.js';

@@ -38,7 +38,7 @@ export function createSession(opts: SessionOptions | OpenSessionOptions): ShellS
   if ('backend' in opts) return new Session(opts);
   return (async () => {
     const { createContextBackend } = await import('./session-backend.js');
-    const { operatorIdentity, canConfigure, displayUser, permissionDeniedMessage } = await import('../cli/identity.js');
+    const { operatorIdentity, canConfigure, displayUser, permissionDeniedMessage } = await import('../config/identity.js');
     // Who may configure comes from the operating system (root or the admin group), never from typed input.
     const identity = operatorIdentity({ env: opts.env });
     const backend = await createContextBackend(opts.context, opts.env, { identity });

@@ -10,7 +10,7 @@ import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
 import { resolveContext, type Context } from '../../config/context.js';
 import { ensureLab, openContextDataplane } from '../lab.js';
-import { recordedUser, operatorIdentity } from '../identity.js';
+import { recordedUser, operatorIdentity } from '../../config/identity.js';
 import { parseCommandArgs, reportErrors } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
 import { CommitRefusedError, type CommitTransactionOutcome } from '../../engine/commit-transaction.js';
@@ -23,8 +23,8 @@ import type { ApplyResult } from '../../engine/engine.js';
 import { describeInVoice } from '../../present/refusals.js';
 import type { Config } from '../../config/model.js';
 import { loadConfig } from '../../config/load.js';
-import { fingerprintFiles, locateConfig } from '../../config/store-files.js';
-import { openStore, type Store } from '../../config/store.js';
+import { fingerprintFiles, locateConfig } from '../../store/store-files.js';
+import { openStore, type Store } from '../../store/store.js';
 import type { Dataplane } from '../../netlink/dataplane.js';
 
 const USAGE = `usage: lbctl apply [--dry-run] [--adopt] [--config DIR|FILE] [--state-dir DIR] [--lab]

@@ -2,7 +2,7 @@
 // The client's own claims (user name, uid) are never believed: a commit is recorded under the kernel's uid.
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { DEFAULT_ADMIN_GROUP, groupNamesOf, parseGroup, parsePasswd } from '../../cli/identity.js';
+import { DEFAULT_ADMIN_GROUP, groupNamesOf, parseGroup, parsePasswd } from '../../config/identity.js';
 import { peerCredentials } from './peercred.js';
 
 export interface Peer {

@@ -5,10 +5,10 @@
 // (present/refusals.ts) and is thrown as the command's error. The plan is printed folded as `lbctl apply` prints
 // it (a port range is one block); the audit keeps every operation.
 import type { Config } from '../../config/model.js';
-import type { CommitMeta, Origin } from '../../config/store.js';
+import type { CommitMeta, Origin } from '../../store/store.js';
 import { CommitRefusedError, type CommitTransactionOutcome } from '../../engine/commit-transaction.js';
 import { ensureConfirmGuard } from '../../engine/confirm-guard.js';
-import { recordedUser } from '../../cli/identity.js';
+import { recordedUser } from '../../config/identity.js';
 import { CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
 import { clashLines } from '../../engine/plan.js';
 import { compactLines } from '../../present/plan.js';

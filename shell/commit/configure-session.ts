@@ -3,7 +3,7 @@
 // command and removed on leaving.
 import { configsEqual } from '../../config/equal.js';
 import { listSessions, registerSession, type SessionHandle } from '../../engine/sessions.js';
-import { recordedUser } from '../../cli/identity.js';
+import { recordedUser } from '../../config/identity.js';
 import { acquireExclusiveLock, exclusiveLockHolder } from '../../locks/exclusive-lock.js';
 import { LockHeldError, type HeldLock } from '../../locks/lock.js';
 import { describeHolder } from '../../locks/holder.js';

@@ -1,6 +1,6 @@
 // After every command, each session is told about a pending `commit confirmed` (whoever armed it), and once, that
 // it was rolled back when its deadline passed unconfirmed.
-import type { PendingConfirm, Store } from '../../config/store.js';
+import type { PendingConfirm, Store } from '../../store/store.js';
 import type { ModeContext } from '../../modes/types.js';
 import { pendingConfirmNotice } from '../../present/confirm.js';
 

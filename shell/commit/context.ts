@@ -1,11 +1,11 @@
 // What every part of one shell session's commit workflow shares: the options the session built it with, the
 // session's id, the revision store (or why there is none), and the audit trail written in the session's name.
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../config/store.js';
+import type { Store } from '../../store/store.js';
 import type { AuditRecord } from '../../engine/audit.js';
 import { writeAuditRecord, type AuditIdentity } from '../../engine/commit-transaction.js';
 import type { EnginePort } from '../../engine/host.js';
-import { recordedUser, type OperatorIdentity } from '../../cli/identity.js';
+import { recordedUser, type OperatorIdentity } from '../../config/identity.js';
 import type { ShellBackend } from '../../modes/backend.js';
 import { CommandError } from '../../modes/types.js';
 

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../config/store.js';
+import { openStore } from '../../store/store.js';
 import { readAudit } from '../../engine/audit.js';
 import { runningConfirmGuard } from '../../engine/confirm-guard.js';
 
@@ -24,7 +24,7 @@ import { runningConfirmGuard } from '../../engine/confirm-guard.js';
 const repo = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const thisBuild = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const BIN = join(repo, 'bin', 'lbctl');
-const PRODUCTION_FOLDERS = ['cli', 'config', 'engine', 'shell', 'modes', 'netlink', 'locks', 'completion'];
+const PRODUCTION_FOLDERS = ['cli', 'config', 'store', 'engine', 'present', 'shell', 'modes', 'netlink', 'locks', 'completion'];
 const FORBIDDEN = ['LBCTL_TEST_', 'LBCTL_CONFIRM_POLL_MS'];
 
 const ROOT_CLAIM = '{"user":"root","uid":0,"groups":["lbctl-admin"]}';

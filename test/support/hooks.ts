@@ -1,8 +1,8 @@
 // TEST-ONLY hooks for lbctl processes. Production lbctl reads no environment variable that changes time, identity
 // or crash behaviour; tests inject those through the production modules' injection points instead:
-//   config/atomic.ts        setAtomicStepHook((step, label) => …)   crash at step N, trace, stretched steps
+//   store/atomic.ts        setAtomicStepHook((step, label) => …)   crash at step N, trace, stretched steps
 //   shell/session-backend   setStoreClock(() => Date)               the store clock of `lbctl shell`
-//   cli/identity.ts         setPretendIdentity({ user, uid, groups }) a pretend operator (reduce-only)
+//   config/identity.ts         setPretendIdentity({ user, uid, groups }) a pretend operator (reduce-only)
 //   engine/confirm-guard    setConfirmGuardLauncher({ entry, args }) the guard a commit confirmed starts;
 //                           confirmGuardMain(argv, { pollMs })       its poll interval
 // A child process gets its hooks as leading arguments of a test launcher (hooked-lbctl.js, hooked-guard.js, or a
@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 
 export interface TestHooks {
-  /** SIGKILL this process right after its N-th disk-changing step (config/atomic.ts step()). */
+  /** SIGKILL this process right after its N-th disk-changing step (store/atomic.ts step()). */
   crashAtStep?: number;
   /** Sleep this long after every step (randomly timed kills from outside then land all over a commit). */
   stepDelayMs?: number;
@@ -74,7 +74,7 @@ export function parseHookArgs(argv: string[]): { hooks: TestHooks; rest: string[
 export async function installHooks(hooks: TestHooks): Promise<void> {
   const { crashAtStep, stepDelayMs, traceSteps } = hooks;
   if (crashAtStep || stepDelayMs || traceSteps) {
-    const { setAtomicStepHook } = await import('../../config/atomic.js');
+    const { setAtomicStepHook } = await import('../../store/atomic.js');
     const sleepCell = new Int32Array(new SharedArrayBuffer(4));
     setAtomicStepHook((n, label) => {
       if (traceSteps) process.stderr.write(`step ${n} ${label}\n`);
@@ -88,7 +88,7 @@ export async function installHooks(hooks: TestHooks): Promise<void> {
     setStoreClock(() => new Date(Date.now() + offset));
   }
   if (hooks.identity) {
-    const { parsePretendIdentity, setPretendIdentity } = await import('../../cli/identity.js');
+    const { parsePretendIdentity, setPretendIdentity } = await import('../../config/identity.js');
     setPretendIdentity(parsePretendIdentity(JSON.stringify(hooks.identity), '--identity'));
   }
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../../../cli/command.js';
 import { runApply } from '../../../cli/commands/apply.js';
 import { examplesDir, openContextDataplane } from '../../../cli/lab.js';
-import { openStore } from '../../../config/store.js';
+import { openStore } from '../../../store/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { acquireExclusiveLock } from '../../../locks/exclusive-lock.js';
 import { describeHolder } from '../../../locks/holder.js';
@@ -242,7 +242,7 @@ test('store.recordFileRevision with a loaded configuration records it as given, 
   try {
     const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
     const { loadConfig } = await import('../../../config/load.js');
-    const { fingerprintFiles, locateConfig } = await import('../../../config/store-files.js');
+    const { fingerprintFiles, locateConfig } = await import('../../../store/store-files.js');
     writeFileSync(join(lab.ctx.configPath, 'config.yaml'), WEB(3));
     const loaded = { config: loadConfig(lab.ctx.configPath).config!, fingerprints: fingerprintFiles(locateConfig(lab.ctx.configPath)) };
     writeFileSync(join(lab.ctx.configPath, 'config.yaml'), WEB(4)); // changed again after loading

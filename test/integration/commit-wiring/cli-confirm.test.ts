@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore } from '../../../config/store.js';
+import { openStore } from '../../../store/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { cliEntry, makeLab, openLabSession, type Lab } from './helpers.js';

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { openStore } from '../../../config/store.js';
+import { openStore } from '../../../store/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { openContextDataplane } from '../../../cli/lab.js';
 import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js';
 import { describeOp } from '../../../netlink/describe.js';
 import { makeLab, openLabSession, out, run } from './helpers.js';
-import { setPretendIdentity } from '../../../cli/identity.js';
+import { setPretendIdentity } from '../../../config/identity.js';
 import { setStoreClock } from '../../../shell/session-backend.js';
 
 /** Opens a session whose store clock runs `offsetMs` from the real one (the clock is captured at open). */

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, type Store } from '../../../config/store.js';
+import { openStore, type Store } from '../../../store/store.js';
 import type { Config, Service } from '../../../config/model.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import { openDataplane } from '../../../netlink/open.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
-const identityModule = fileURLToPath(new URL('../../../cli/identity.js', import.meta.url));
+const identityModule = fileURLToPath(new URL('../../../config/identity.js', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 function have(cmd: string): boolean {
   try {

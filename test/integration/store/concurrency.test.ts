@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../../config/store.js';
+import { openStore } from '../../../store/store.js';
 import { loadConfig } from '../../../config/load.js';
 import { HAND_WRITTEN_FILES } from './fixtures/scenario.js';
 

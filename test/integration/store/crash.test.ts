@@ -12,10 +12,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, exi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../../config/store.js';
-import { comparableHash, fingerprintFiles, locateConfig } from '../../../config/store-files.js';
+import { openStore } from '../../../store/store.js';
+import { comparableHash, fingerprintFiles, locateConfig } from '../../../store/store-files.js';
 import { loadConfig } from '../../../config/load.js';
-import { TMP_MARKER } from '../../../config/atomic.js';
+import { TMP_MARKER } from '../../../store/atomic.js';
 import { HAND_WRITTEN_FILES, nextConfig } from './fixtures/scenario.js';
 import { hookArgs } from '../../support/hooks.js';
 
@@ -68,7 +68,7 @@ function runChild(
   },
 ): Promise<ChildRun> {
   const { stateDir, configDir } = paths(dir);
-  // The crash point, the step delay and the trace are hooks the child installs (config/atomic.ts setAtomicStepHook).
+  // The crash point, the step delay and the trace are hooks the child installs (store/atomic.ts setAtomicStepHook).
   const hooks = hookArgs({
     ...(opts.crashAt ? { crashAtStep: opts.crashAt } : {}),
     ...(opts.stepDelayMs ? { stepDelayMs: opts.stepDelayMs } : {}),

@@ -17,7 +17,7 @@ import {
   LockHeldError,
   runningDaemon,
 } from '../../../locks/index.js';
-import { ExclusiveLockedError, openStore } from '../../../config/store.js';
+import { ExclusiveLockedError, openStore } from '../../../store/store.js';
 import { configOf } from '../../unit/store/fixtures.js';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/lock-holder.js', import.meta.url));

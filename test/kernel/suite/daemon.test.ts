@@ -25,7 +25,7 @@ import { after, before, describe, it } from 'node:test';
 import { configsEqual } from '../../../config/equal.js';
 import { loadConfig } from '../../../config/load.js';
 import type { Config, PortSpec } from '../../../config/model.js';
-import { openStore, type Revision } from '../../../config/store.js';
+import { openStore, type Revision } from '../../../store/store.js';
 import { auditPath, readAudit } from '../../../engine/audit.js';
 import { confirmGuardLogPath, runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { DaemonProcess, ipvsadm, kernelWeight, nowMs, pollUntil, processesMatching, prng, runCli, savedLines, sleep, writeLauncher, type RunResult } from './daemon-helpers.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type ConfirmExpiry, type Store } from '../../../config/store.js';
+import { openStore, type ConfirmExpiry, type Store } from '../../../store/store.js';
 import type { Config, Service } from '../../../config/model.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import { confirmGuardLockPath, ensureConfirmGuard, runGuard, runningConfirmGuard } from '../../../engine/confirm-guard.js';

@@ -13,7 +13,7 @@ import {
   realIdentity,
   recordedUser,
   setPretendIdentity,
-} from '../../../cli/identity.js';
+} from '../../../config/identity.js';
 
 // The fixture lives in the source tree (tsc does not copy it): build-x/test/unit/commit → test/unit/commit/fixtures.
 const root = fileURLToPath(new URL('../../../../test/unit/commit/fixtures/identity/', import.meta.url));

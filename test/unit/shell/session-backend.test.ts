@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '../../../shell/session.js';
-import { openStore } from '../../../config/store.js';
+import { openStore } from '../../../store/store.js';
 
 function labDirs(): { root: string; configPath: string; stateDir: string } {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-session-'));

@@ -12,8 +12,8 @@ import {
   StaleBaseError,
   type Store,
   type StoreOptions,
-} from '../../../config/store.js';
-import { comparableHash } from '../../../config/store-files.js';
+} from '../../../store/store.js';
+import { comparableHash } from '../../../store/store-files.js';
 import { loadConfig } from '../../../config/load.js';
 import { acquireExclusiveLock, describeHolder } from '../../../locks/index.js';
 import { configOf, configWith, FakeClock, service, tempDirs } from './fixtures.js';

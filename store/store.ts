@@ -9,8 +9,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import type { Config } from './model.js';
-import { defaultConfig } from './defaults.js';
+import type { Config } from '../config/model.js';
+import { defaultConfig } from '../config/defaults.js';
 import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
 import {
   fingerprintsOfPlan,
@@ -23,7 +23,7 @@ import {
   type DiskConfig,
   type FilePlan,
 } from './store-files.js';
-import type { LoadedFile } from './load.js';
+import type { LoadedFile } from '../config/load.js';
 import { describeFileChanges, staleBaseMessage } from './store-format.js';
 import {
   ExclusiveLockedError,
@@ -47,8 +47,8 @@ import {
 import { withCommitLock } from '../locks/commit-lock.js';
 import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { formatClock } from '../locks/holder.js';
-import { formatConfigError } from './errors.js';
-import { configsEqual } from './equal.js';
+import { formatConfigError } from '../config/errors.js';
+import { configsEqual } from '../config/equal.js';
 
 export * from './store-types.js';
 

@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Config } from './model.js';
-import type { ConfigError } from './errors.js';
-import { loadConfig, loadConfigTexts, type LoadedFile } from './load.js';
-import { renderConfigFiles, renderYaml } from './render.js';
-import { configHash, configsEqual } from './equal.js';
+import type { Config } from '../config/model.js';
+import type { ConfigError } from '../config/errors.js';
+import { loadConfig, loadConfigTexts, type LoadedFile } from '../config/load.js';
+import { renderConfigFiles, renderYaml } from '../config/render.js';
+import { configHash, configsEqual } from '../config/equal.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');

@@ -1,7 +1,7 @@
 // The revision store's vocabulary: revisions, pending confirmations, commit outcomes, and the typed errors a
 // caller (shell, daemon, `lbctl apply`) turns into operator messages.
-import type { Config } from './model.js';
-import type { ConfigError } from './errors.js';
+import type { Config } from '../config/model.js';
+import type { ConfigError } from '../config/errors.js';
 import type { LockHolder } from '../locks/holder.js';
 
 /** Where a revision came from. */
