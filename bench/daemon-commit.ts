@@ -136,6 +136,16 @@ function procStatus(pid: number): { hwm: string; rss: string } {
 }
 
 const f1 = (x: number) => `${x.toFixed(1)} ms`;
+
+/** The engine counters `hello` carries when the daemon exposes them (absent in older daemons). */
+interface EngineCounters {
+  fullReads: number;
+  messagesSent: number;
+  lastFullReadMs?: number;
+  plans?: number;
+  opsApplied?: number;
+}
+const countersOf = (h: DaemonInfo | null): EngineCounters | null => ((h as unknown as { engine?: EngineCounters | null } | null)?.engine ?? null);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function main(): Promise<string> {
@@ -200,7 +210,7 @@ export async function main(): Promise<string> {
     const d = daemon;
     const hello = await c.call<DaemonInfo>('hello');
     const helloKeys = Object.keys(hello).sort().join(', ');
-    const exposesMetrics = 'metrics' in hello || 'engine' in hello;
+    const exposesMetrics = countersOf(hello) !== null;
     const store = await openStore({ stateDir, configPath: cfgDir, readOnly: true });
     const [runningRev, readRevMs] = timed(() => store.running());
     row('read running revision (client, store file)', f1(readRevMs), `revision ${runningRev.number}`);
@@ -236,18 +246,22 @@ export async function main(): Promise<string> {
       const params = { job, identity: { user: 'root', uid: 0, session: 'bench' } };
       const [wire, encodeMs] = timed(() => encode(params));
       const [, decodeMs] = timed(() => decode(wire));
+      const e0 = countersOf(await c.call<DaemonInfo>('hello'));
       const cpu0 = cpuMs(d.pid);
       const t0 = performance.now();
       const out = await c.call<CommitTransactionOutcome>('commit', params);
       const wall = performance.now() - t0;
       const cpu = cpuMs(d.pid) - cpu0;
+      const e1 = countersOf(await c.call<DaemonInfo>('hello'));
+      // Only meaningful when no drift check ran meanwhile (the interval is an hour by now).
+      const engine = e0 && e1 ? { fullReads: e1.fullReads - e0.fullReads, messagesSent: e1.messagesSent - e0.messagesSent } : null;
       if (out.kind !== 'committed') throw new Error(`${label}: ${out.kind}`);
       base = out.after;
       const r = out.result;
-      return { wall, cpu, encodeMs, decodeMs, bytes: Buffer.byteLength(wire), msgs: r?.messagesSent ?? 0, dur: r?.durations ?? null, applied: r?.applied.length ?? 0, after: out.after };
+      return { wall, cpu, encodeMs, decodeMs, bytes: Buffer.byteLength(wire), msgs: r?.messagesSent ?? 0, dur: r?.durations ?? null, applied: r?.applied.length ?? 0, after: out.after, engine };
     };
     const describeCommit = (x: Awaited<ReturnType<typeof directCommit>>) =>
-      `messagesSent ${x.msgs}, ${x.applied} op applied; daemon: ${x.dur ? `plan ${f1(x.dur.planMs)}, apply ${f1(x.dur.applyMs)}, engine total ${f1(x.dur.totalMs)}` : 'kernel untouched'}, CPU used ${x.cpu} ms; ` +
+      `messagesSent ${x.msgs}, ${x.applied} op applied; ${x.engine ? `hello counters: ${x.engine.fullReads} full read(s), ${x.engine.messagesSent} netlink message(s) during it; ` : ''}daemon: ${x.dur ? `plan ${f1(x.dur.planMs)}, apply ${f1(x.dur.applyMs)}, engine total ${f1(x.dur.totalMs)}` : 'kernel untouched'}, CPU used ${x.cpu} ms; ` +
       `request ${(x.bytes / 1e6).toFixed(2)} MB (encode ${f1(x.encodeMs)}, decode ${f1(x.decodeMs)} here); revision ${x.after}`;
 
     // ---- (d, part 1) the daemon's own periodic drift check ----
@@ -256,10 +270,12 @@ export async function main(): Promise<string> {
       // are (interval + one check) apart. The first stamp is the cold start's.
       const stamps = await watchStamps(2, 3 * SHORT_INTERVAL_MS + 15 * 60_000);
       const gaps = stamps.slice(1).map((x, k) => x - stamps[k] - SHORT_INTERVAL_MS);
+      const e = countersOf(await c.call<DaemonInfo>('hello'));
       row(
         '(d) daemon periodic drift check (inferred)',
         gaps.length ? f1(median(gaps)) : 'not observed',
-        `lastReconcile gaps minus the ${SHORT_INTERVAL_MS} ms interval: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms (timer lateness included; no commit running)`,
+        `lastReconcile gaps minus the ${SHORT_INTERVAL_MS} ms interval: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms (timer lateness included; no commit running)` +
+          (e?.lastFullReadMs !== undefined ? `; engine.lastFullReadMs ${f1(e.lastFullReadMs)}, fullReads so far ${e.fullReads}` : ''),
       );
       const quiet = await directCommit('interval', (cfg) => {
         cfg.daemon.reconcile_interval_ms = QUIET_INTERVAL_MS;
@@ -303,8 +319,10 @@ export async function main(): Promise<string> {
     row('(a) direct commit: median client wall', f1(median(direct.map((x) => x.wall))), `median engine total ${f1(median(direct.map((x) => x.dur?.totalMs ?? 0)))}; kernel now: ${kernelWeight?.trim() ?? '?'}`);
     row(
       '(a) kernel dumps during a commit',
-      exposesMetrics ? 'see hello' : 'not exposed',
-      `hello has only {${helloKeys}}: no engine metrics (fullReads) over the socket; evidence instead: messagesSent ${direct.map((x) => x.msgs).join('/')} per commit (a dump of this table is >= ${SERVICES + 1} request/reply rounds) and engine total << a full read`,
+      exposesMetrics ? direct.map((x) => String(x.engine?.fullReads ?? '?')).join('/') : 'not exposed',
+      exposesMetrics
+        ? `engine.fullReads delta in hello around each commit; netlink messages ${direct.map((x) => String(x.engine?.messagesSent ?? '?')).join('/')}`
+        : `hello has only {${helloKeys}}: no engine metrics (fullReads) over the socket; evidence instead: messagesSent ${direct.map((x) => x.msgs).join('/')} per commit (a dump of this table is >= ${SERVICES + 1} request/reply rounds) and engine total << a full read`,
     );
     if (!exposesMetrics)
       notes.push(
@@ -377,7 +395,13 @@ export async function main(): Promise<string> {
       // The same through the socket alone (no CLI start-up): the daemon re-reads the whole table, then compares.
       const t0 = performance.now();
       const rep = await conn.call<{ inSync: boolean; services: unknown[] }>('status', { config: null }, 30 * 60_000);
-      row("(d) 'status' request straight to the daemon (full read + compare)", f1(performance.now() - t0), `inSync ${rep.inSync}, ${rep.services.length} services`);
+      const wall = performance.now() - t0;
+      const e = countersOf(await conn.call<DaemonInfo>('hello'));
+      row(
+        "(d) 'status' request straight to the daemon (full read + compare)",
+        f1(wall),
+        `inSync ${rep.inSync}, ${rep.services.length} services${e?.lastFullReadMs !== undefined ? `; engine.lastFullReadMs ${f1(e.lastFullReadMs)}` : ''}`,
+      );
     }
     const [savedNow, saveNsMs] = timed(() => inNs(NS, 'ipvsadm', ['-Sn']));
     row('(d) ipvsadm -Sn full table (daemon netns)', f1(saveNsMs), `${savedNow.trim().split('\n').length} lines`);

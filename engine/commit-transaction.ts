@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import type { Config } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import { renderCompare } from '../config/diff.js';
-import { configsEqual } from '../config/equal.js';
 import type { CommitMeta, PendingConfirm, Revision, RevisionListEntry, Store } from '../store/store.js';
 import { validateConfig } from '../config/validate.js';
 import { exclusiveLockHolder } from '../locks/exclusive-lock.js';
@@ -247,7 +246,8 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       return { kind: 'check', before, diff, plan, confirmed, auditError };
     }
 
-    const unchanged = configsEqual(cand, running.config);
+    // renderCompare is empty exactly when the semantic diff is (configsEqual's test): one diff, not two.
+    const unchanged = diff === '';
     let result: ApplyResult | null = null;
     if (!unchanged || job.applyWhenUnchanged) {
       // One compile and one plan: the engine's commit plans against its cache and applies that plan.

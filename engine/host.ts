@@ -36,6 +36,7 @@ import {
 } from './commit-transaction.js';
 import { compile } from './compile.js';
 import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
+import type { EngineMetrics } from './metrics.js';
 import type { Plan } from './plan.js';
 import type { StatusReport } from './status.js';
 
@@ -148,6 +149,12 @@ export class EngineHost implements EnginePort {
   /** What the engine runs (null before its first commit in this process). */
   runningConfig(): Config | null {
     return this.engineInstance?.runningConfig() ?? null;
+  }
+
+  /** The engine's counters and the dataplane's messages sent so far; null before the dataplane opened. */
+  counters(): (EngineMetrics & { messagesSent: number }) | null {
+    if (!this.engineInstance || !this.dataplane) return null;
+    return { ...this.engineInstance.metrics, messagesSent: this.dataplane.messagesSent() };
   }
 
   /** True once the dataplane is open (a host that never needed the kernel has none). */

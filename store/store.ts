@@ -89,6 +89,8 @@ export interface Store {
   /** What opening did: first-use initialisation, roll-forward of an interrupted commit, confirm expiry. */
   readonly openReport: OpenReport;
   running(): Revision;
+  /** The running revision's number alone: a directory listing, without reading the revision (cheap at scale). */
+  runningNumber(): number;
   list(): RevisionListEntry[];
   get(number: number): Revision | null;
   /** `rollback N`: the revision current−N (0 = running), or null when it was pruned or never existed. */
@@ -243,6 +245,12 @@ class RevisionStore implements Store {
     const rev = this.readRevisionFile(newestOnDisk);
     if (!rev) throw new StoreCorruptError(`revision ${newestOnDisk} disappeared while reading`);
     return rev;
+  }
+
+  runningNumber(): number {
+    const n = this.revisionNumbers()[0];
+    if (n === undefined) throw new StoreCorruptError(`${this.revisionsDir}: no revisions (the store was not opened)`);
+    return n;
   }
 
   pendingConfirm(): PendingConfirm | null {

@@ -23,6 +23,7 @@ import { acquireDaemonLock } from '../../locks/daemon-lock.js';
 import type { HeldLock } from '../../locks/lock.js';
 import type { Dataplane } from '../../netlink/dataplane.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
+import type { Engine } from '../engine.js';
 import { CommitRefusedError } from '../commit-transaction.js';
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
@@ -159,6 +160,7 @@ export class Daemon {
       runningRevision: this.currentRevision(),
       inSync: this.inSyncNow(),
       lastReconcile: this.lastReconcile?.toISOString() ?? null,
+      engine: this.host?.counters() ?? null,
     };
   }
 
@@ -211,6 +213,7 @@ export class Daemon {
     if (!host || this.stopping) return this.interval();
     try {
       const engine = await host.engine();
+      this.followStore(engine);
       const result = await engine.reconcile();
       if (result && !result.ok) throw new Error(result.refused ?? result.failed?.message ?? result.dataplaneError ?? 'apply failed');
       if (result && result.applied.length) this.opts.log('warning', `drift repaired: ${result.applied.length} kernel operation(s) (${result.applied.map((o) => o.op).join(', ')})`);
@@ -226,6 +229,22 @@ export class Daemon {
       this.opts.log('error', `drift check failed (attempt ${this.backoff.attempts}): ${(e as Error).message}; next try in ${delay} ms`);
       return delay;
     }
+  }
+
+  /**
+   * A revision committed outside the daemon (a shell opened before the daemon started, an `lbctl apply` racing
+   * its start) is followed, so that a drift check converges to what the store says runs, never back to an older
+   * revision. The check is a directory listing; the revision is read only when it changed.
+   */
+  private followStore(engine: Engine): void {
+    if (!this.store || !this.host) return;
+    const n = this.store.runningNumber();
+    if (n === this.host.revision()) return;
+    const r = this.store.running();
+    this.running = { number: r.number, config: r.config };
+    this.host.noteRevision(r.number);
+    engine.adopt(r.config);
+    this.opts.log('info', `revision ${r.number} was committed outside the daemon (origin ${r.origin}${r.user ? ` by ${r.user}` : ''}): following it`);
   }
 
   private scheduleConfirmCheck(): void {

@@ -7,6 +7,7 @@
 // Values the engine returns hold bigints (IPVS 64-bit counters) and Error objects (refusals); both are encoded
 // here so that a reply decodes into the same values an in-process call returns.
 import { join } from 'node:path';
+import type { EngineMetrics } from '../metrics.js';
 
 export const PROTOCOL_VERSION = 1;
 export const SOCKET_FILE = 'lbctl.sock';
@@ -93,6 +94,8 @@ export interface DaemonInfo {
   inSync: boolean | null;
   /** ISO-8601 time of the last completed drift check. */
   lastReconcile: string | null;
+  /** The engine's counters (kernel dumps, plans, operations) and netlink messages sent since start; null before the dataplane opened. */
+  engine: (EngineMetrics & { messagesSent: number }) | null;
   /** What the peer may do, as the daemon decided from the kernel's SO_PEERCRED. */
   peer: { uid: number; gid: number; pid: number; user: string; canConfigure: boolean };
 }

@@ -17,6 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import { DaemonConnection, probeDaemon } from '../../../engine/daemon/client.js';
 import { socketPath } from '../../../engine/daemon/protocol.js';
 import { auditPath } from '../../../engine/audit.js';
+import { createContextBackend } from '../../../shell/session-backend.js';
+import { createSession } from '../../../shell/session.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 
@@ -232,6 +234,27 @@ describe('lbctl daemon --lab', () => {
     assert.notEqual(last.user, 'mallory');
     const rev = lbctl(lab, ['shell', '-c', 'show system commit']).out;
     assert.doesNotMatch(rev, /mallory/);
+  });
+
+  it('a commit made beside the daemon (a shell opened before it) is followed, never reverted by the drift check', async () => {
+    const backend = await createContextBackend({ configPath: lab.config, stateDir: lab.state, lab: true, labDefaults: false }, lab.env, { daemon: false, ensureGuard: () => {} });
+    const session = await createSession({ backend, lab: true, terminal: { length: 0, width: 200 } });
+    try {
+      assert.equal(backend.daemonAttached, false);
+      for (const line of ['configure private', 'service web', 'backend 198.51.100.12 port 80 weight 33', 'commit']) {
+        const r = await session.execute(line);
+        assert.equal(r.error, undefined, `${line}: ${r.error}`);
+      }
+    } finally {
+      await session.close();
+    }
+    assert.equal(weightOf(lab, '198.51.100.12'), 33);
+    const revision = lbctl(lab, ['shell', '-c', 'show system status']).out;
+    const n = Number(/Running revision: (\d+)/.exec(revision)?.[1]);
+    assert.ok(await eventually(() => /committed outside the daemon/.test(daemon.log()), 10_000), daemon.log());
+    await sleep(1500); // several drift checks
+    assert.equal(weightOf(lab, '198.51.100.12'), 33, 'the daemon reverted a commit it did not make');
+    assert.equal((await probeDaemon(lab.state))?.runningRevision, n);
   });
 
   it('killing the daemon falls back to in-process with the same outputs', async () => {

@@ -8,9 +8,11 @@
 //  d. the same, but the daemon stays down past the deadline: nothing rolls back meanwhile (no guard was started,
 //     since a daemon ran at commit time); the restarted daemon's store open expires it and its cold start programs
 //     the rolled-back revision before `hello` answers;
-//  c. the daemon SIGKILLed at a random moment of a shell commit (seeded, printed), several trials: after a restart
-//     the kernel (lbctl's services), the running revision and the configuration files agree, no intent record is
-//     left, and a commit the shell reported as committed is durable. Each trial says whether the commit landed.
+//  c. the daemon SIGKILLed at a random moment of a shell commit (seeded, printed; LBCTL_DAEMON_KILL_SEED replays,
+//     LBCTL_DAEMON_KILL_TRIALS sets the count), the delay counted from the daemon taking the commit transaction's
+//     lock or (every third trial) from the shell entering configuration mode: after a restart the kernel (lbctl's
+//     services), the running revision and the configuration files agree, no intent record is left, `lbctl status`
+//     is in sync, and a commit the shell reported as committed is durable. Each trial says whether it landed.
 //  e. a daemon that does not answer `hello` within the clients' 2 s (SIGSTOPped here; at 10,000 services a busy
 //     daemon is that slow): the shell falls back to an in-process commit; once the daemon resumes, the kernel must
 //     still equal the running revision. Marked `todo` while the daemon's drift check re-applies its own stale
@@ -35,7 +37,7 @@ const INTERVAL_MS = 1000;
 const HEAL_WINDOW_MS = 15_000;
 const FOREIGN = '203.0.113.99';
 const TRIALS = Number(process.env.LBCTL_DAEMON_KILL_TRIALS ?? 6);
-/** LBCTL_DAEMON_TESTS=bc runs only tests b and c (letters of the header above); default all. */
+/** LBCTL_DAEMON_TESTS=bc runs only tests b and c (letters of the header above; a alone leaves no state for later ones). */
 const ONLY = process.env.LBCTL_DAEMON_TESTS ?? 'abcde';
 const part = (letter: string) => ({ skip: ONLY.includes(letter) ? false : `LBCTL_DAEMON_TESTS=${ONLY}` });
 

@@ -290,6 +290,7 @@ const INFO: DaemonInfo = {
   uptimeMs: (3 * 3600 + 12 * 60) * 1000,
   version: '0.1.0',
   stateDir: '/var/lib/lbctl',
+  engine: null,
   lab: false,
   runningRevision: 17,
   inSync: true,
