@@ -87,7 +87,7 @@ export async function createContextBackend(
   let running: Config = defaultConfig();
   let revision = 0;
   try {
-    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, ...storeClock() });
+    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, });
     const r = store.running();
     running = r.config;
     revision = r.number;
@@ -200,21 +200,7 @@ async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: (
   return notices;
 }
 
-let injectedStoreClock: (() => Date) | null = null;
 
-/**
- * Tests only: the clock of the store every later createContextBackend() of this process opens (captured at open),
- * e.g. one running 54 s behind so a `commit confirmed 1` gets a deadline seconds away instead of a minute (the
- * guard compares that absolute deadline with the real clock). null restores the real clock. Production never
- * calls it, and no environment variable reaches it.
- */
-export function setStoreClock(now: (() => Date) | null): void {
-  injectedStoreClock = now;
-}
-
-function storeClock(): { now?: () => Date } {
-  return injectedStoreClock ? { now: injectedStoreClock } : {};
-}
 
 /** Modification times of the state directory and its revisions/ (null when they cannot be read). */
 function storeSignature(stateDir: string): string | null {

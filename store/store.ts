@@ -120,6 +120,17 @@ export interface RecordOptions {
   baseRevision?: number;
 }
 
+let injectedClock: (() => Date) | null = null;
+
+/**
+ * Tests only: the clock of every store this process opens from now on (captured when the store is opened), so a
+ * test launcher can make a `commit confirmed 1` end in seconds. Production never calls it, and no environment
+ * variable reaches it.
+ */
+export function setStoreClock(now: (() => Date) | null): void {
+  injectedClock = now;
+}
+
 /** The identity of this process: the OS user; SUDO_USER is noted separately, never substituted. */
 export function osIdentity(): Identity {
   let user: string;
@@ -175,7 +186,7 @@ class RevisionStore implements Store {
     this.configPath = resolve(opts.configPath);
     this.loc = locateConfig(this.configPath);
     this.keep = opts.keep;
-    this.now = opts.now ?? (() => new Date());
+    this.now = opts.now ?? injectedClock ?? (() => new Date());
     this.identity = opts.identity ?? osIdentity;
     this.lockWaitMs = opts.lockWaitMs;
     this.revisionsDir = join(this.stateDir, 'revisions');

@@ -9,7 +9,7 @@ import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob } from '.
 import type { Plan } from '../plan.js';
 import { CompileError } from '../compile.js';
 import type { StatusReport } from '../status.js';
-import { DaemonConnection, DaemonError } from './client.js';
+import { DaemonConnection, DaemonError, DaemonGoneError } from './client.js';
 import type { DaemonInfo } from './protocol.js';
 
 export class DaemonPort implements EnginePort {
@@ -72,6 +72,11 @@ export class DaemonPort implements EnginePort {
     } catch (e) {
       if (e instanceof DaemonError && e.type === 'refused')
         throw new CommitRefusedError(e.wire.refusal as Refusal, e.message, e.wire.auditError ?? null);
+      if (e instanceof DaemonGoneError)
+        throw new DaemonGoneError(
+          `the daemon (pid ${this.info.pid}) went away during the commit (${e.message}); whether revision ${job.base + 1} was recorded is not known here: ` +
+            `when the daemon is back it makes the kernel match the running revision ('show system commit' shows it)`,
+        );
       throw e;
     }
   }

@@ -1,7 +1,7 @@
 // TEST-ONLY hooks for lbctl processes. Production lbctl reads no environment variable that changes time, identity
 // or crash behaviour; tests inject those through the production modules' injection points instead:
 //   store/atomic.ts        setAtomicStepHook((step, label) => …)   crash at step N, trace, stretched steps
-//   shell/session-backend   setStoreClock(() => Date)               the store clock of `lbctl shell`
+//   store/store.ts          setStoreClock(() => Date)               the clock of every store the process opens
 //   config/identity.ts         setPretendIdentity({ user, uid, groups }) a pretend operator (reduce-only)
 //   engine/confirm-guard    setConfirmGuardLauncher({ entry, args }) the guard a commit confirmed starts;
 //                           confirmGuardMain(argv, { pollMs })       its poll interval
@@ -17,7 +17,7 @@ export interface TestHooks {
   stepDelayMs?: number;
   /** Write `step N LABEL` to stderr after every step. */
   traceSteps?: boolean;
-  /** The store clock of `lbctl shell` runs this far from the real one (negative: behind). */
+  /** The clock of every revision store the process opens runs this far from the real one (negative: behind). */
   clockOffsetMs?: number;
   /** A pretend operator (only ever reduces privileges; commits still record the real user). */
   identity?: { user: string; uid?: number; groups?: string[] };
@@ -84,7 +84,7 @@ export async function installHooks(hooks: TestHooks): Promise<void> {
   }
   if (hooks.clockOffsetMs !== undefined) {
     const offset = hooks.clockOffsetMs;
-    const { setStoreClock } = await import('../../shell/session-backend.js');
+    const { setStoreClock } = await import('../../store/store.js');
     setStoreClock(() => new Date(Date.now() + offset));
   }
   if (hooks.identity) {

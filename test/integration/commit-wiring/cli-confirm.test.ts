@@ -53,7 +53,7 @@ test('lbctl shell -c commits; exec rollback 1 answered yes on stdin restores sho
 test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the guard (audit: confirm-timeout)', async () => {
   const lab = makeLab();
   // Through the test launcher: the store's clock runs 54 s behind, so "1 minute" ends about 6 s from now
-  // (shell/session-backend.ts setStoreClock), and the guard the shell starts polls every 200 ms.
+  // (store/store.ts setStoreClock), and the guard the shell starts polls every 200 ms.
   const hooks = hookArgs({ clockOffsetMs: -54000, guardPollMs: 200 });
   const hookedShell = [HOOKED_LBCTL, ...hooks, ...shellArgs(lab).slice(1)];
   let guardPid: number | undefined;

@@ -12,7 +12,7 @@ import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js'
 import { describeOp } from '../../../netlink/describe.js';
 import { makeLab, openLabSession, out, run } from './helpers.js';
 import { setPretendIdentity } from '../../../config/identity.js';
-import { setStoreClock } from '../../../shell/session-backend.js';
+import { setStoreClock } from '../../../store/store.js';
 
 /** Opens a session whose store clock runs `offsetMs` from the real one (the clock is captured at open). */
 async function openSkewedSession(lab: Parameters<typeof openLabSession>[0], extras: Parameters<typeof openLabSession>[1], offsetMs: number) {
