@@ -177,6 +177,11 @@ export class EngineHost implements EnginePort {
     this.lastInSync = inSync;
   }
 
+  /** The last verdict: a drift check, a status, a commit that applied (null: none yet). */
+  get inSync(): boolean | null {
+    return this.lastInSync;
+  }
+
   async hello(): Promise<EngineHello> {
     const now = (this.opts.now ?? (() => new Date()))();
     const revision = this.mode === 'daemon' ? this.revision() : this.readRevision();

@@ -143,7 +143,6 @@ export class Daemon {
       return;
     }
     this.lastReconcile = this.now();
-    this.hostInSync = true;
     this.host!.noteInSync(true);
     this.opts.log('info', `cold start: revision ${this.running.number} programmed (${result.applied.length} operation(s))`);
   }
@@ -176,13 +175,12 @@ export class Daemon {
     } catch {
       return null;
     }
-    return this.hostInSync;
+    return this.host?.inSync ?? null;
   }
 
-  private hostInSync: boolean | null = null;
-
   private statusLine(): string {
-    return `revision ${this.currentRevision()}, ${this.hostInSync === null ? 'not checked yet' : this.hostInSync ? 'in sync' : 'NOT in sync'}`;
+    const inSync = this.inSyncNow();
+    return `revision ${this.currentRevision()}, ${inSync === null ? 'not checked yet' : inSync ? 'in sync' : 'NOT in sync'}`;
   }
 
   private interval(): number {
@@ -217,13 +215,11 @@ export class Daemon {
       const result = await engine.reconcile();
       if (result && !result.ok) throw new Error(result.refused ?? result.failed?.message ?? result.dataplaneError ?? 'apply failed');
       if (result && result.applied.length) this.opts.log('warning', `drift repaired: ${result.applied.length} kernel operation(s) (${result.applied.map((o) => o.op).join(', ')})`);
-      this.hostInSync = true;
       host.noteInSync(true);
       this.lastReconcile = this.now();
       this.backoff.succeed();
       return this.interval();
     } catch (e) {
-      this.hostInSync = false;
       host.noteInSync(false);
       const delay = this.backoff.fail();
       this.opts.log('error', `drift check failed (attempt ${this.backoff.attempts}): ${(e as Error).message}; next try in ${delay} ms`);
