@@ -10,6 +10,7 @@ import { readAudit } from '../../../engine/audit.js';
 import { runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { cliEntry, makeLab, openLabSession, type Lab } from './helpers.js';
 import { HOOKED_LBCTL, hookArgs } from '../../support/hooks.js';
+import { readableInstall } from '../../support/readable-install.js';
 
 function launcher(lab: Lab): string {
   const path = join(lab.dir, 'lbctl.mjs');
@@ -128,8 +129,9 @@ function sleep(ms: number): Promise<void> {
 test('a real non-root user (runuser nobody) gets HOST> and % Permission denied, and changes nothing', (t) => {
   if (process.getuid?.() !== 0 || spawnSync('runuser', ['--help']).error) return t.skip('needs root and runuser');
   const lab = makeLab();
+  const install = readableInstall();
   try {
-    const args = shellArgs(lab);
+    const args = [install.lbctl, ...shellArgs(lab).slice(1)];
     // root initialises the store; then everything is readable (not writable) by others.
     assert.equal(spawnSync(process.execPath, [...args, '-c', 'show commit list'], { encoding: 'utf8' }).status, 0);
     spawnSync('chmod', ['-R', 'a+rX', lab.dir]);
@@ -144,6 +146,7 @@ test('a real non-root user (runuser nobody) gets HOST> and % Permission denied, 
     assert.equal(readAudit(join(lab.ctx.stateDir, 'audit.jsonl')).records.length, 0);
   } finally {
     lab.cleanup();
+    install.cleanup();
   }
 });
 

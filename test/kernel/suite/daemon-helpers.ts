@@ -180,7 +180,9 @@ export class DaemonProcess {
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.alive) return this.exitInfo!;
     this.child.kill(signal);
-    const done = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([this.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)))]);
+    clearTimeout(timer);
     if (done) return done;
     this.child.kill('SIGKILL');
     return this.exited;

@@ -15,8 +15,8 @@
 //     is in sync, and a commit the shell reported as committed is durable. Each trial says whether it landed.
 //  e. a daemon that does not answer `hello` within the clients' 2 s (SIGSTOPped here; at 10,000 services a busy
 //     daemon is that slow): the shell falls back to an in-process commit; once the daemon resumes, the kernel must
-//     still equal the running revision. Marked `todo` while the daemon's drift check re-applies its own stale
-//     running configuration over such a commit (it runs and reports, without failing the suite).
+//     still equal the running revision (the daemon's drift check must follow the store, not re-apply the revision
+//     it last knew), and `hello` must name the new revision.
 // Every wait is a bounded poll. Addresses are documentation ranges, table entries only: no traffic is sent.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -477,7 +477,7 @@ describe('lbctl daemon on the kernel', () => {
   });
   it(
     'a daemon too slow for hello (SIGSTOP): the shell commits in-process; after the daemon resumes the kernel still equals the running revision',
-    { ...part('e'), ...(ONLY.includes('e') ? { todo: 'the daemon re-applies its own cached running configuration over a commit made without it' } : {}) },
+    part('e'),
     async (t) => {
       const svc = '192.0.2.10:80';
       const dest = '198.51.100.11:8080';
