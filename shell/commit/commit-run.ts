@@ -52,6 +52,8 @@ export class CommitRunner {
       );
     } catch (e) {
       if (e instanceof CommitRefusedError) throw new CommandError(e.auditError ? `${e.message}\n${auditWarning(e.auditError)}` : e.message);
+      // The daemon died under the commit: not a bug of this shell, and the outcome is for the operator to check.
+      if ((e as Error)?.name === 'DaemonGoneError') throw new CommandError(`% Commit outcome unknown: ${(e as Error).message}.`);
       throw e;
     }
     const warn = tx.auditError ? auditWarning(tx.auditError) : null;
