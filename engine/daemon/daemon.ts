@@ -20,11 +20,12 @@ import type { Config } from '../../config/model.js';
 import { fingerprintFiles, locateConfig } from '../../store/store-files.js';
 import { openStore, osIdentity, type Store } from '../../store/store.js';
 import { acquireDaemonLock } from '../../locks/daemon-lock.js';
-import type { HeldLock } from '../../locks/lock.js';
+import { acquireLock, LockHeldError, type HeldLock } from '../../locks/lock.js';
+import { describeHolder } from '../../locks/holder.js';
 import type { Dataplane } from '../../netlink/dataplane.js';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import type { Engine } from '../engine.js';
-import { CommitRefusedError } from '../commit-transaction.js';
+import { CommitRefusedError, commitTransactionLockPath } from '../commit-transaction.js';
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
 import { EngineHost, type DescribeRefusal } from '../host.js';
@@ -209,6 +210,18 @@ export class Daemon {
   async reconcileOnce(): Promise<number> {
     const host = this.host;
     if (!host || this.stopping) return this.interval();
+    // A commit in flight (this daemon's, or an in-process one beside it) changes the kernel first and the store
+    // second, under the transaction lock: between the two the kernel is ahead of the store, and "repairing" it
+    // would undo that commit. Such a cycle is skipped; the next one sees both changed.
+    let txLock: HeldLock;
+    try {
+      txLock = await acquireLock({ name: 'drift check', path: commitTransactionLockPath(this.opts.stateDir), holder: describeHolder(), waitMs: 0 });
+    } catch (e) {
+      if (e instanceof LockHeldError) return Math.min(this.interval(), 1000);
+      const delay = this.backoff.fail();
+      this.opts.log('error', `drift check: the transaction lock cannot be taken: ${(e as Error).message}; next try in ${delay} ms`);
+      return delay;
+    }
     try {
       const engine = await host.engine();
       this.followStore(engine);
@@ -224,6 +237,8 @@ export class Daemon {
       const delay = this.backoff.fail();
       this.opts.log('error', `drift check failed (attempt ${this.backoff.attempts}): ${(e as Error).message}; next try in ${delay} ms`);
       return delay;
+    } finally {
+      await txLock.release().catch(() => {});
     }
   }
 

@@ -486,7 +486,16 @@ describe('lbctl daemon on the kernel', () => {
       const wBefore = kernelWeight(mine(), svc, dest);
       const infoBefore = await daemon.waitHello(30_000);
       assert.ok(infoBefore);
-      daemon.child.kill('SIGSTOP');
+      // Stop it between drift checks: a daemon frozen inside one would hold the transaction lock (the drift check
+      // takes it so as never to undo a commit in flight), and the in-process commit would wait for it.
+      const txLock = join(stateDir, 'locks', 'shell-commit.lock');
+      for (let i = 0; i < 100; i++) {
+        daemon.child.kill('SIGSTOP');
+        if (!existsSync(txLock)) break;
+        daemon.child.kill('SIGCONT');
+        await sleep(20);
+      }
+      assert.equal(existsSync(txLock), false, 'the daemon could not be stopped between two drift checks');
       let r: RunResult;
       let after: Revision;
       let wAfterCommit: number | null;
