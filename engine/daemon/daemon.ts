@@ -164,7 +164,13 @@ export class Daemon {
     };
   }
 
+  /** What the store says runs (a directory listing: a commit beside the daemon shows at once). */
   private currentRevision(): number {
+    try {
+      if (this.store) return this.store.runningNumber();
+    } catch {
+      /* the store's own error shows elsewhere */
+    }
     return this.host?.revision() ?? this.running.number;
   }
 

@@ -122,6 +122,8 @@ describe('daemon crash windows (lab)', () => {
     const timeout = audit.find((a) => a.action === 'confirm-timeout');
     assert.ok(timeout, 'no confirm-timeout audit record');
     assert.equal(timeout.result, 'ok');
+    // The log line follows the kernel change: wait for it, bounded.
+    for (let i = 0; i < 200 && !/was not confirmed .*rolled back to revision 3/.test(second.log()); i++) await sleep(50);
     assert.match(second.log(), /was not confirmed .*rolled back to revision 3/);
   });
 
