@@ -118,7 +118,16 @@ describe('daemon crash windows (lab)', () => {
     assert.equal(running.origin, 'confirm-timeout');
     assert.equal(store.pendingConfirm(), null);
     assert.equal(configWeights(running.config).get('198.51.100.11'), 100);
-    const audit = readFileSync(auditPath({ stateDir: lab.state, lab: true }), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // The audit record and the log line follow the kernel change: wait for both, bounded.
+    const auditText = () => {
+      try {
+        return readFileSync(auditPath({ stateDir: lab.state, lab: true }), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    for (let i = 0; i < 200 && !/"confirm-timeout"/.test(auditText()); i++) await sleep(50);
+    const audit = auditText().trim().split('\n').map((l) => JSON.parse(l));
     const timeout = audit.find((a) => a.action === 'confirm-timeout');
     assert.ok(timeout, 'no confirm-timeout audit record');
     assert.equal(timeout.result, 'ok');
