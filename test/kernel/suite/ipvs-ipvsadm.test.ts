@@ -207,7 +207,9 @@ describe('IPVS: lbctl netlink dataplane against ipvsadm on the same kernel', () 
   it('refuses an unprivileged caller with the CAP_NET_ADMIN message, no stack trace', () => {
     const open = new URL('../../../netlink/open.js', import.meta.url).href;
     const script = `import(${JSON.stringify(open)}).then(m=>m.openDataplane({kind:'netlink'})).then(()=>{console.log('OPENED');process.exit(0)},e=>{console.log(e.name+': '+e.message);process.exit(3)})`;
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    // Every capability dropped (an empty bounding set leaves even uid 0 without CAP_NET_ADMIN after exec). The uid
+    // stays, so the build stays readable where the checkout is a 0700 folder (mktemp's, /root), as CI clones it.
+    const r = spawnSync('setpriv', ['--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, '-e', script], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 3, r.stdout + r.stderr);
     assert.equal(r.stdout.trim(), 'DataplaneUnavailableError: needs CAP_NET_ADMIN: run as root or grant the capability');
   });
