@@ -52,11 +52,26 @@ export interface HttpCheck {
   expect_status: number[];
   /** Skip TLS certificate verification for https checks. */
   insecure?: boolean;
+  /** A substring the response body must contain (only its first 64 KiB are read). */
+  body?: string;
+  /** https: the TLS server name sent (SNI) and verified; absent = the Host header when it is a name. */
+  sni?: string;
 }
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'SOA', 'TXT', 'SRV', 'PTR'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** DNS reply codes a check may expect (RFC 1035 §4.1.1, RFC 2136). */
+export const DNS_RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'] as const;
+export type DnsRcode = (typeof DNS_RCODES)[number];
 
 export interface DnsCheck {
   query: string;
-  record_type: 'A' | 'AAAA' | 'CNAME' | 'MX' | 'NS' | 'SOA' | 'TXT' | 'SRV' | 'PTR';
+  record_type: DnsRecordType;
+  /** The reply code that counts as success; absent = NOERROR. */
+  rcode?: DnsRcode;
+  /** An answer record (of record_type) the reply must hold, written as `dig +short` prints it; absent = any. */
+  answer?: string;
 }
 
 export interface Health {
@@ -68,7 +83,9 @@ export interface Health {
   timeout_ms: number;
   fail_after: number;
   recover_after: number;
+  /** Text, or bytes written `hex:0a0b…` (see parseCheckBytes in validate.ts). */
   payload?: string;
+  /** Same syntax as payload. */
   expect?: string;
   http?: HttpCheck;
   dns?: DnsCheck;

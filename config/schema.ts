@@ -3,6 +3,8 @@
 // the unknown-key hints, and is meant for the shell's configure mode (modes/) and the reference (docs/config.md),
 // so they cannot drift apart. Cross-field rules (identity, families, …) live in validate.ts, not here.
 import {
+  DNS_RCODES,
+  DNS_RECORD_TYPES,
   FORWARDING_METHODS,
   HA_PROGRAM_MODES,
   HA_SOURCES,
@@ -70,11 +72,11 @@ export const HEALTH_SCHEMA = obj({
   type: { schema: enumOf(HEALTH_TYPES), doc: 'check kind: tcp connect, udp_echo, http, https, dns, none' },
   port: { schema: int(0, 65535), doc: "port to check; 0 or absent = the backend's port" },
   interval_ms: { schema: int(100, 3600000), doc: 'time between checks of one backend' },
-  timeout_ms: { schema: int(10, 3600000), doc: 'time one check may take (must not exceed interval_ms)' },
+  timeout_ms: { schema: int(10, 3600000), doc: 'time one check may take (must be less than interval_ms)' },
   fail_after: { schema: int(1, 100), doc: 'consecutive failures that mark a backend down' },
   recover_after: { schema: int(1, 100), doc: 'consecutive successes that mark a down backend up' },
-  payload: { schema: str, doc: 'bytes sent by udp_echo (and optionally tcp) checks' },
-  expect: { schema: str, doc: 'reply that counts as success (udp_echo, tcp); absent = any reply' },
+  payload: { schema: str, doc: 'bytes sent by udp_echo (and optionally tcp) checks: text, or hex:0a0b… for bytes' },
+  expect: { schema: str, doc: 'what the reply must contain (udp_echo, tcp), text or hex:…; absent = any reply' },
   http: {
     schema: obj({
       path: { schema: { kind: 'string', nonEmpty: true }, doc: 'request path' },
@@ -82,16 +84,20 @@ export const HEALTH_SCHEMA = obj({
       host: { schema: str, doc: 'Host header; absent = the backend address' },
       expect_status: { schema: list(int(100, 599), true), doc: 'status codes that count as success' },
       insecure: { schema: bool, doc: 'https: skip certificate verification' },
+      body: { schema: { kind: 'string', nonEmpty: true, maxLength: 1024 }, doc: 'a substring the body must contain (the first 64 KiB are read); absent = not checked' },
+      sni: {
+        schema: { kind: 'string', pattern: HOST_NAME_PATTERN, maxLength: 253 },
+        doc: 'https: TLS server name (SNI, and the name the certificate must match); absent = the Host header if it is a name',
+      },
     }),
     doc: 'http/https check settings',
   },
   dns: {
     schema: obj({
       query: { schema: { kind: 'string', nonEmpty: true }, required: true, doc: 'name to resolve' },
-      record_type: {
-        schema: enumOf(['A', 'AAAA', 'CNAME', 'MX', 'NS', 'SOA', 'TXT', 'SRV', 'PTR']),
-        doc: 'record type to ask for',
-      },
+      record_type: { schema: enumOf(DNS_RECORD_TYPES), doc: 'record type to ask for' },
+      rcode: { schema: enumOf(DNS_RCODES), doc: 'reply code that counts as success; absent = NOERROR' },
+      answer: { schema: { kind: 'string', nonEmpty: true }, doc: 'an answer the reply must hold, as dig +short prints it (192.0.2.1, 10 mx.example.); absent = any' },
     }),
     doc: 'dns check settings',
   },

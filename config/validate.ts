@@ -422,15 +422,73 @@ function checkHealth(s: Obj, base: Path, r: Reporter): void {
     const suggestion = fits.length > 0 ? `use ${fits.join(', ')} or none` : 'use none';
     r.error([...path, 'type'], `a ${type} check needs a ${HEALTH_PROTOCOL[type]} service; this one is ${s.protocol}: ${suggestion}`);
   }
-  if (isInt(h.timeout_ms) && isInt(h.interval_ms) && h.timeout_ms > h.interval_ms) {
-    r.error([...path, 'timeout_ms'], `timeout_ms ${h.timeout_ms} must not exceed interval_ms ${h.interval_ms}`);
+  if (isInt(h.timeout_ms) && isInt(h.interval_ms) && h.timeout_ms >= h.interval_ms) {
+    r.error([...path, 'timeout_ms'], `timeout_ms ${h.timeout_ms} must be less than interval_ms ${h.interval_ms}: a check ends before the next begins`);
   }
   if (h.http !== undefined && type !== 'http' && type !== 'https') r.error([...path, 'http'], `http settings need type http or https, not ${describeValue(type)}`, 'key');
   if (h.dns !== undefined && type !== 'dns') r.error([...path, 'dns'], `dns settings need type dns, not ${describeValue(type)}`, 'key');
   if (type === 'dns' && h.dns === undefined) r.error([...path, 'dns'], 'is required for type dns (at least dns.query)');
   for (const k of ['payload', 'expect'] as const) {
     if (h[k] !== undefined && type !== 'udp_echo' && type !== 'tcp') r.error([...path, k], `${k} needs type udp_echo or tcp, not ${describeValue(type)}`, 'key');
+    const v = h[k];
+    if (isStr(v)) {
+      const parsed = parseCheckBytes(v);
+      if ('problem' in parsed) r.error([...path, k], parsed.problem);
+    }
   }
+  checkHealthPort(s, h, path, r);
+  if (isObj(h.http)) {
+    const sni = h.http.sni;
+    if (sni !== undefined && type !== 'https') r.error([...path, 'http', 'sni'], `sni needs type https, not ${describeValue(type)}`, 'key');
+    if (isStr(sni) && isIP(sni) !== 0) r.error([...path, 'http', 'sni'], `must be a host name, not an address (TLS sends no address as server name): leave it out to send none`);
+    if (h.http.body !== undefined && h.http.method === 'HEAD') r.error([...path, 'http', 'body'], 'a HEAD response has no body to search: use method GET, or leave body out', 'key');
+  }
+  if (isObj(h.dns) && isStr(h.dns.answer)) {
+    const family = h.dns.record_type === 'A' ? 4 : h.dns.record_type === 'AAAA' ? 6 : 0;
+    if (family !== 0 && isIP(h.dns.answer) !== family) r.error([...path, 'dns', 'answer'], `an ${h.dns.record_type} answer is an IPv${family} address, got ${describeValue(h.dns.answer)}`);
+    if (h.dns.rcode !== undefined && h.dns.rcode !== 'NOERROR') r.error([...path, 'dns', 'answer'], `a reply with rcode ${describeValue(h.dns.rcode)} holds no answer: leave answer out or expect NOERROR`);
+  }
+}
+
+/**
+ * A check of a fwmark service has no service port to fall back on: a backend with port 0 needs health.port.
+ * (A service with ports checks its first port when neither the backend nor health.port names one.) The tcp
+ * check is not refused: it is every tcp service's default, so refusing it would refuse configurations that never
+ * asked for a check; its port-0 backends stay unknown ("no port to check") until health.port is set.
+ */
+function checkHealthPort(s: Obj, h: Obj, path: Path, r: Reporter): void {
+  if (s.fwmark === undefined || h.enabled === false || !isStr(h.type) || h.type === 'none' || h.type === 'tcp') return;
+  if (isInt(h.port) && h.port !== 0) return;
+  const backends = Array.isArray(s.backends) ? s.backends : [];
+  const portless = backends.findIndex((b) => isObj(b) && b.enabled !== false && (b.port === undefined || b.port === 0));
+  if (portless < 0) return;
+  r.error([...path, 'port'], `a ${h.type} check of a fwmark service needs a port: backends[${portless}] has port 0 and the service has no port to check; set health.port`);
+}
+
+/** The most bytes a check payload or expected reply may hold (it must fit in one UDP datagram with its nonce). */
+export const CHECK_BYTES_MAX = 1024;
+
+/**
+ * The bytes of a health check `payload` or `expect`: `hex:` followed by pairs of hex digits (`hex:0d0a`), or
+ * else the text itself in UTF-8, which may hold tab, CR and LF but no other control character.
+ */
+export function parseCheckBytes(text: string): { bytes: Uint8Array } | { problem: string } {
+  let bytes: Uint8Array;
+  if (text.startsWith('hex:')) {
+    const digits = text.slice(4);
+    if (!/^([0-9a-fA-F]{2})+$/.test(digits)) return { problem: `hex: must be followed by pairs of hex digits (hex:50494e470d0a), got ${describeValue(text)}` };
+    bytes = Buffer.from(digits, 'hex');
+  } else {
+    if (text.length === 0) return { problem: 'must not be empty' };
+    const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase();
+      return { problem: `holds the control character U+${code} at position ${control.index}: write such bytes as hex:… (the whole value in hex)` };
+    }
+    bytes = Buffer.from(text, 'utf8');
+  }
+  if (bytes.length > CHECK_BYTES_MAX) return { problem: `must be at most ${CHECK_BYTES_MAX} bytes, got ${bytes.length}` };
+  return { bytes };
 }
 
 function checkHa(config: Obj, r: Reporter): void {

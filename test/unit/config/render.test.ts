@@ -312,7 +312,7 @@ test('80 random edit sequences on the examples render in place and load back to 
     },
     (c) => {
       const s = c.services[rnd(c.services.length)];
-      if (s) s.health.interval_ms = s.health.timeout_ms + rnd(20) * 500;
+      if (s) s.health.interval_ms = s.health.timeout_ms + (1 + rnd(20)) * 500;
     },
     (c) => {
       const s = c.services[rnd(c.services.length)];

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatConfigError, loadConfigTexts } from '../../../config/load.js';
-import { validateConfig } from '../../../config/validate.js';
+import { parseCheckBytes, validateConfig } from '../../../config/validate.js';
 import { applyDefaults } from '../../../config/defaults.js';
 
 /** Errors of a configuration given as a partial (defaults filled), as printed lines without files. */
@@ -131,13 +131,109 @@ test('health settings fit the check type, and a check ends before the next begin
       ],
     }),
     [
-      'services[0].health.timeout_ms: timeout_ms 2000 must not exceed interval_ms 1000',
+      'services[0].health.timeout_ms: timeout_ms 2000 must be less than interval_ms 1000: a check ends before the next begins',
       'services[0].health.http: http settings need type http or https, not "tcp"',
       'services[1].health.payload: payload needs type udp_echo or tcp, not "http"',
       'services[2].health.dns: is required for type dns (at least dns.query)',
       'services[3].health.dns: dns settings need type dns, not "udp_echo"',
     ],
   );
+});
+
+test('a check timeout equal to its interval is refused; one just below it is accepted', () => {
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ health: { type: 'tcp', interval_ms: 1000, timeout_ms: 1000 } })] }), [
+    'services[0].health.timeout_ms: timeout_ms 1000 must be less than interval_ms 1000: a check ends before the next begins',
+  ]);
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ health: { type: 'tcp', interval_ms: 1000, timeout_ms: 999 } })] }), []);
+});
+
+test('udp_echo on a tcp service is refused at health.type', () => {
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ health: { type: 'udp_echo', payload: 'PING' } })] }), [
+    'services[0].health.type: a udp_echo check needs a udp service; this one is tcp: use tcp, http, https or none',
+  ]);
+});
+
+test('payload and expect are text without control characters, or hex:PAIRS; both are bounded', () => {
+  const udp = (health: Record<string, unknown>) => svc({ protocol: 'udp', health: { type: 'udp_echo', ...health } });
+  assert.deepEqual(
+    check({
+      vip: '192.0.2.1',
+      services: [
+        udp({ payload: 'hex:50494e4', expect: 'hex:zz' }),
+        { ...udp({ payload: 'PING\u0001' }), name: 'b', ports: [81] },
+        { ...udp({ payload: 'x'.repeat(1025) }), name: 'c', ports: [82] },
+        { ...udp({ expect: '' }), name: 'd', ports: [83] },
+        { ...udp({ payload: 'hex:' }), name: 'e', ports: [84] },
+      ],
+    }),
+    [
+      'services[0].health.payload: hex: must be followed by pairs of hex digits (hex:50494e470d0a), got "hex:50494e4"',
+      'services[0].health.expect: hex: must be followed by pairs of hex digits (hex:50494e470d0a), got "hex:zz"',
+      'services[1].health.payload: holds the control character U+0001 at position 4: write such bytes as hex:… (the whole value in hex)',
+      'services[2].health.payload: must be at most 1024 bytes, got 1025',
+      'services[3].health.expect: must not be empty',
+      'services[4].health.payload: hex: must be followed by pairs of hex digits (hex:50494e470d0a), got "hex:"',
+    ],
+  );
+  // Text with tab, CR and LF, UTF-8 text, and hex of either case are accepted.
+  assert.deepEqual(
+    check({ vip: '192.0.2.1', services: [udp({ payload: 'PING\r\n\tné', expect: 'hex:50494E470d0A' }), { ...svc({ health: { type: 'tcp', expect: 'SSH-' } }), name: 'b' }] }),
+    [],
+  );
+});
+
+test('parseCheckBytes gives the bytes a check sends', () => {
+  assert.deepEqual(parseCheckBytes('hex:0d0A'), { bytes: Buffer.from([13, 10]) });
+  assert.deepEqual(parseCheckBytes('PING'), { bytes: Buffer.from('PING') });
+  assert.ok('problem' in parseCheckBytes('hex:0'));
+});
+
+test('https and dns settings: sni is a name and https only; an A/AAAA answer is an address of its family', () => {
+  assert.deepEqual(
+    check({
+      vip: '192.0.2.1',
+      services: [
+        svc({ health: { type: 'https', http: { sni: '192.0.2.5' } } }),
+        svc({ name: 'b', ports: [81], health: { type: 'http', http: { sni: 'www.example', body: '' } } }),
+        svc({ name: 'f', ports: [82], health: { type: 'http', http: { method: 'HEAD', body: 'ok' } } }),
+        svc({ name: 'c', protocol: 'udp', health: { type: 'dns', dns: { query: 'a.example', answer: '2001:db8::1' } } }),
+        svc({ name: 'd', protocol: 'udp', ports: [81], health: { type: 'dns', dns: { query: 'a.example', record_type: 'MX', rcode: 'NXDOMAIN', answer: '10 mx.example.' } } }),
+        svc({ name: 'e', protocol: 'udp', ports: [82], health: { type: 'dns', dns: { query: 'a.example', rcode: 'NOPE' } } }),
+      ],
+    }),
+    [
+      // The schema pass reports first, then the cross-field rules.
+      'services[1].health.http.body: must not be empty',
+      'services[5].health.dns.rcode: must be one of NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED, got "NOPE"',
+      'services[0].health.http.sni: must be a host name, not an address (TLS sends no address as server name): leave it out to send none',
+      'services[1].health.http.sni: sni needs type https, not "http"',
+      'services[2].health.http.body: a HEAD response has no body to search: use method GET, or leave body out',
+      'services[3].health.dns.answer: an A answer is an IPv4 address, got "2001:db8::1"',
+      'services[4].health.dns.answer: a reply with rcode "NXDOMAIN" holds no answer: leave answer out or expect NOERROR',
+    ],
+  );
+  assert.deepEqual(
+    check({
+      vip: '192.0.2.1',
+      services: [
+        svc({ health: { type: 'https', http: { sni: 'www.example', body: 'ok', insecure: false } } }),
+        svc({ name: 'c', protocol: 'udp', health: { type: 'dns', dns: { query: 'a.example', rcode: 'NXDOMAIN' } } }),
+        svc({ name: 'd', protocol: 'udp', ports: [81], health: { type: 'dns', dns: { query: 'a.example', record_type: 'AAAA', answer: '2001:db8::1' } } }),
+      ],
+    }),
+    [],
+  );
+});
+
+test('a non-tcp check of a fwmark service needs health.port when a backend has port 0', () => {
+  const fw = (health: Record<string, unknown>, backends: unknown[] = [{ address: '192.0.2.10' }]) => svc({ ports: [], fwmark: 9, backends, health });
+  assert.deepEqual(check({ services: [fw({ type: 'http' })] }), [
+    'services[0].health.port: a http check of a fwmark service needs a port: backends[0] has port 0 and the service has no port to check; set health.port',
+  ]);
+  assert.deepEqual(check({ services: [fw({ type: 'http', port: 8080 })] }), []);
+  assert.deepEqual(check({ services: [fw({ type: 'https' }, [{ address: '192.0.2.10', port: 443 }])] }), []);
+  // The implicit tcp default is not refused (its port-0 backends stay unknown at run time).
+  assert.deepEqual(check({ services: [fw({ type: 'tcp' })] }), []);
 });
 
 test('port range sizes and the total number of IPVS services are bounded by daemon.limits', () => {
