@@ -10,9 +10,10 @@
 // Services are matched by name, backends by address and port, VRRP instances by name; any other list (ports,
 // flags, status codes) is one value. Values are compared with defaults filled in, so a change from the default
 // shows its old value; whole added or removed items are shown as written (defaults left out).
-import type { Config } from './model.js';
+import type { Config, Service } from './model.js';
 import { canonicalAddress, ipFamily } from './derive.js';
 import { renderFragment, toWritten } from './render.js';
+import { sameData } from './same-data.js';
 
 export interface ConfigChange {
   /** Keys and item names: ['services', 'web', 'backends', '198.51.100.11', 'weight']. */
@@ -31,16 +32,6 @@ export interface ConfigChange {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** The name of a list item in paths: a service's or instance's name, a backend's address (and port unless 0). */
 export function itemLabel(listKey: string, item: unknown, index: number): string {
@@ -61,8 +52,45 @@ const KEYED_LISTS = new Set(['services', 'backends', 'instances']);
 /** Every difference between a and b, in the order of b's hierarchy (removed items before the rest of their list). */
 export function diffConfig(a: Config, b: Config): ConfigChange[] {
   const out: ConfigChange[] = [];
-  walk(toWritten(a, { withDefaults: true }), toWritten(b, { withDefaults: true }), toWritten(a), toWritten(b), [], '', out);
+  const [sa, sb] = withoutEqualServices(a, b);
+  walk(toWritten(sa, { withDefaults: true }), toWritten(sb, { withDefaults: true }), toWritten(sa), toWritten(sb), [], '', out);
   return out;
+}
+
+/**
+ * Both configurations without the services that are identical in both (matched by a name each holds once): they
+ * contribute no change, and leaving them out makes a diff cost what the change costs, not what the configuration
+ * does (a one-weight change among 10,000 services compares 10,000 objects instead of rendering them all). The
+ * remaining services keep their relative order, so the changes come out in the same order as before.
+ */
+export function withoutEqualServices(a: Config, b: Config): [Config, Config] {
+  const la = Array.isArray(a.services) ? a.services : null;
+  const lb = Array.isArray(b.services) ? b.services : null;
+  if (!la || !lb || la.length === 0 || lb.length === 0) return [a, b];
+  // A list holding a non-mapping (an invalid candidate) is compared whole by walk(): leave it whole.
+  if (!la.every(isObj) || !lb.every(isObj)) return [a, b];
+  const once = (list: Service[]) => {
+    const seen = new Map<unknown, Service | null>();
+    for (const s of list) {
+      const name = (s as { name?: unknown } | null)?.name;
+      if (typeof name !== 'string') continue;
+      seen.set(name, seen.has(name) ? null : s);
+    }
+    return seen;
+  };
+  const ia = once(la);
+  const ib = once(lb);
+  const same = new Set<string>();
+  for (const [name, s] of ia) {
+    const t = ib.get(name);
+    if (s && t && sameData(s, t)) same.add(name as string);
+  }
+  if (same.size === 0) return [a, b];
+  const keep = (list: Service[]) => list.filter((s) => !same.has((s as { name?: unknown } | null)?.name as string));
+  return [
+    { ...a, services: keep(la) },
+    { ...b, services: keep(lb) },
+  ];
 }
 
 function push(out: ConfigChange[], path: string[], kind: ConfigChange['kind'], old: unknown, neu: unknown, item = false): void {
@@ -93,17 +121,25 @@ function walk(a: unknown, b: unknown, aShort: unknown, bShort: unknown, path: st
     const lb = label(b);
     const aShortList = Array.isArray(aShort) ? aShort : a;
     const bShortList = Array.isArray(bShort) ? bShort : b;
+    // First index of each label (as indexOf would find it), in maps: lists of thousands of services.
+    const firstIndex = (labels: string[]) => {
+      const m = new Map<string, number>();
+      labels.forEach((l, i) => m.has(l) || m.set(l, i));
+      return m;
+    };
+    const ia = firstIndex(la);
+    const ib = firstIndex(lb);
     la.forEach((name, i) => {
-      if (!lb.includes(name)) push(out, [...path, name], 'remove', aShortList[i], undefined, true);
+      if (!ib.has(name)) push(out, [...path, name], 'remove', aShortList[i], undefined, true);
     });
     lb.forEach((name, j) => {
-      const i = la.indexOf(name);
+      const i = ia.get(name) ?? -1;
       if (i === -1) push(out, [...path, name], 'add', undefined, bShortList[j], true);
       else walk(a[i], b[j], aShortList[i], bShortList[j], [...path, name], '', out);
     });
     return;
   }
-  if (!deepEqual(a, b)) push(out, path, 'change', aShort, bShort);
+  if (!sameData(a, b)) push(out, path, 'change', aShort, bShort);
 }
 
 /**

@@ -94,8 +94,7 @@ export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file
   const broken = new Set<string>();
   for (const t of texts) {
     const lines = new LineCounter();
-    // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
-    const doc = parseDocument(t.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    const doc = parseConfigDocument(t.text, lines);
     files.push({ path: t.path, text: t.text, doc });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
@@ -126,6 +125,12 @@ export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file
   errors.push(...validateConfig(config, merged.locate).filter((e) => !broken.has(e.file)));
   const sorted = sortErrors(errors, files.map((f) => f.path));
   return { config: sorted.length === 0 ? config : null, errors: sorted, files, layout };
+}
+
+/** One file's YAML document, parsed as every load parses it (the store parses only the files a commit rewrites). */
+export function parseConfigDocument(text: string, lineCounter?: LineCounter): Document {
+  // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
+  return parseDocument(text, { ...(lineCounter ? { lineCounter } : {}), prettyErrors: false, uniqueKeys: true, merge: true });
 }
 
 /** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */

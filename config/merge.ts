@@ -11,6 +11,7 @@
 import type { Config } from './model.js';
 import type { LoadResult } from './load.js';
 import { backendKey } from './derive.js';
+import { sameData } from './same-data.js';
 
 export interface MergeConflict {
   /** ['services', 'web', 'backends', '10.0.0.1:8080', 'weight'] */
@@ -32,19 +33,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Structural equality; object key order and keys holding undefined do not count, array order does. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => deepEqual(v, b[i]));
-  }
-  if (isObj(a) && isObj(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
+export const deepEqual = sameData;
 
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 

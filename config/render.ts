@@ -6,10 +6,19 @@
 //   operator's comments, key order and quoting survive a commit; without them, a canonical directory layout.
 import { Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, type ParsedNode, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
 import type { Config } from './model.js';
-import { defaultBackend, defaultConfig, defaultService } from './defaults.js';
+import {
+  DEFAULT_DNS_RECORD_TYPE,
+  DEFAULT_HTTP_CHECK,
+  DEFAULT_PERSISTENCE_TIMEOUT,
+  DEFAULT_TUNNEL_TYPE,
+  defaultBackend,
+  defaultConfig,
+  defaultService,
+} from './defaults.js';
 import { backendKey, canonicalAddress, formatPortSpec } from './derive.js';
 import { BACKEND_SCHEMA, CONFIG_SCHEMA, NAME_PATTERN, SERVICE_SCHEMA, type Schema, TOP_LEVEL_KEYS } from './schema.js';
 import type { LoadedFile } from './load.js';
+import { sameData } from './same-data.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,20 +26,16 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export interface RenderOptions {
   /** Write every field, defaults included (`show config --defaults`). Default false: defaults omitted. */
   withDefaults?: boolean;
+  /**
+   * Also leave out the defaults inside optional sections (`persistence: {}` rather than `{timeout: 300}`). The
+   * files do this, so that a commit never adds a default nobody wrote; the canonical form and `show | compare`
+   * spell such a section out.
+   */
+  omitInnerDefaults?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------- written form
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObj(a) && isObj(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** The default an item of a list is compared with (services depend on their protocol). */
 function itemDefault(items: Schema, item: unknown): unknown {
@@ -51,31 +56,46 @@ function itemDefault(items: Schema, item: unknown): unknown {
 }
 
 /**
+ * The defaults inside optional sections, which have no default of their own (a service has no `persistence`
+ * unless one is written) but whose keys do: `persistence: {}` means timeout 300, so writing `timeout: 300`
+ * there would add a default nobody wrote. Mirrors what applyDefaults fills in (config/defaults.ts).
+ */
+const OPTIONAL_SECTION_DEFAULTS: Record<string, Obj> = {
+  persistence: { timeout: DEFAULT_PERSISTENCE_TIMEOUT },
+  tunnel: { type: DEFAULT_TUNNEL_TYPE },
+  http: { ...DEFAULT_HTTP_CHECK, expect_status: [...DEFAULT_HTTP_CHECK.expect_status] },
+  dns: { record_type: DEFAULT_DNS_RECORD_TYPE },
+};
+
+/**
  * The model value as written in YAML: keys in schema order, port specs as `80` / `7543-7814`, and (unless
  * withDefaults) every value equal to its default left out. Keys the schema does not know are kept at the end,
  * so rendering an invalid candidate loses nothing.
  */
-function written(v: unknown, s: Schema | undefined, d: unknown, withDefaults: boolean): unknown {
+function written(v: unknown, s: Schema | undefined, d: unknown, withDefaults: boolean, inner = false): unknown {
   if (s?.kind === 'object' && isObj(v)) {
     const out: Obj = {};
     for (const [k, f] of Object.entries(s.fields)) {
       const x = v[k];
       if (x === undefined || x === null) continue;
       const dk = isObj(d) ? d[k] : undefined;
-      if (!withDefaults && !f.required && dk !== undefined && deepEqual(x, dk)) continue;
-      out[k] = written(x, f.schema, dk, withDefaults);
+      if (!withDefaults && !f.required && dk !== undefined && sameData(x, dk)) continue;
+      // An optional section itself is kept even when it holds only defaults (`persistence: {}` is not its
+      // absence); only the keys inside it are compared with their defaults.
+      const dx = dk ?? (inner && f.schema.kind === 'object' ? OPTIONAL_SECTION_DEFAULTS[k] : undefined);
+      out[k] = written(x, f.schema, dx, withDefaults, inner);
     }
     for (const [k, x] of Object.entries(v)) if (!(k in s.fields) && x !== undefined) out[k] = x;
     return out;
   }
-  if (s?.kind === 'array' && Array.isArray(v)) return v.map((x) => written(x, s.items, itemDefault(s.items, x), withDefaults));
+  if (s?.kind === 'array' && Array.isArray(v)) return v.map((x) => written(x, s.items, itemDefault(s.items, x), withDefaults, inner));
   if (s?.kind === 'port-spec' && isObj(v) && typeof v.from === 'number' && typeof v.to === 'number') return formatPortSpec({ from: v.from, to: v.to });
   return v;
 }
 
 /** The configuration as plain data in its written form (what renderYaml serialises). */
 export function toWritten(config: Config, options: RenderOptions = {}): Obj {
-  const w = written(config, CONFIG_SCHEMA, defaultConfig(), options.withDefaults ?? false);
+  const w = written(config, CONFIG_SCHEMA, defaultConfig(), options.withDefaults ?? false, options.omitInnerDefaults ?? false);
   return isObj(w) ? w : {};
 }
 
@@ -146,7 +166,7 @@ export function renderConfigFiles(config: Config, previous?: LoadedFile[], optio
   if (!previous || previous.length === 0) return renderCanonicalFiles(config);
   const layout = options.layout ?? inferLayout(previous);
   const full = toWritten(config, { withDefaults: true });
-  const stripped = toWritten(config);
+  const stripped = toWritten(config, { omitInnerDefaults: true });
   const fullServices = Array.isArray(full.services) ? full.services : [];
   const strippedServices = Array.isArray(stripped.services) ? stripped.services : [];
   // A file that does not parse cannot be edited in place: its services and sections are placed as if it were

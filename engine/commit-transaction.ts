@@ -111,6 +111,11 @@ export interface CommitTransactionJob {
   applyWhenUnchanged?: boolean;
   /** Take over foreign kernel services whose identity the candidate declares (`lbctl apply --adopt`). */
   adopt?: boolean;
+  /**
+   * The caller gives the candidate away and never touches it again (the daemon's decoded request): the store
+   * may keep it as the running configuration without a copy.
+   */
+  handOver?: boolean;
   /** The caller's words for a refusal (the same text is thrown and audited, without a leading `% `). */
   describe: (r: Refusal) => string;
 }
@@ -309,7 +314,7 @@ type StoreOutcome =
 /** The store's compare-and-swap of exactly `cand` (the configuration just applied), in the job's way. */
 async function recordInStore(store: Store, job: CommitTransactionJob, cand: Config): Promise<StoreOutcome> {
   if (job.record.how === 'commit') {
-    const o = await store.commit(cand, job.base, job.record.meta);
+    const o = await store.commit(cand, job.base, job.record.meta, { handOver: job.handOver === true });
     if (o.kind === 'no-changes') return { kind: 'no-changes', confirm: o.confirm, confirmed: o.confirmed };
     return { kind: 'committed', revision: o.revision.number, confirm: o.confirm, confirmed: o.confirmed };
   }

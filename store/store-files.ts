@@ -9,6 +9,7 @@ import type { ConfigError } from '../config/errors.js';
 import { loadConfig, loadConfigTexts, type LoadedFile } from '../config/load.js';
 import { renderConfigFiles, renderYaml } from '../config/render.js';
 import { configHash, configsEqual } from '../config/equal.js';
+import { loadOrder } from './file-layout.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -118,11 +119,6 @@ export function fingerprintsOfPlan(plan: FilePlan): Record<string, string> {
   return Object.fromEntries(Object.entries(plan.writes).map(([rel, content]) => [rel, sha256(content)]).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Load order of a directory: config.yaml (config.yml) first, then config.d/ by code point. */
-function loadOrder(a: string, b: string): number {
-  const depth = (p: string) => (p.includes('/') ? 1 : 0);
-  return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 /**
  * A hash that ignores the order of services: after a restart services come back in file order (config.yaml,
@@ -137,6 +133,8 @@ export interface LoadBack {
   /** The configuration the planned files say, as a restart would load it (services in file order). */
   config: Config | null;
   errors: ConfigError[];
+  /** The planned files as loaded back (their documents give the revision's layout). */
+  files: LoadedFile[];
 }
 
 /**
@@ -148,12 +146,13 @@ export function loadPlanBack(loc: ConfigLocation, plan: FilePlan, config: Config
     .sort(([a], [b]) => loadOrder(a, b))
     .map(([path, text]) => ({ path, text }));
   const result = loadConfigTexts(texts, loc.singleFile ? 'file' : 'directory');
-  if (result.errors.length > 0 || !result.config) return { config: null, errors: result.errors };
+  if (result.errors.length > 0 || !result.config) return { config: null, errors: result.errors, files: [] };
   if (!configsEqual(result.config, config)) {
     return {
       config: null,
       errors: [{ file: '', line: 0, column: 0, path: '', message: 'the rendered configuration files do not load back to the candidate configuration (a renderer bug); nothing was written' }],
+      files: [],
     };
   }
-  return { config: result.config, errors: [] };
+  return { config: result.config, errors: [], files: result.files };
 }

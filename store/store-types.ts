@@ -1,5 +1,6 @@
 // The revision store's vocabulary: revisions, pending confirmations, commit outcomes, and the typed errors a
 // caller (shell, daemon, `lbctl apply`) turns into operator messages.
+import type { FileLayout } from './file-layout.js';
 import type { Config } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import type { LockHolder } from '../locks/holder.js';
@@ -41,7 +42,7 @@ export interface RevisionSummary {
   comment?: string;
   origin: Origin;
   session?: string;
-  /** sha256 of the canonical YAML rendering. */
+  /** sha256 of the configuration's canonical JSON (config/equal.ts configHash). */
   hash: string;
   /** sha256 of each configuration file (path relative to the config directory) as this revision left it. */
   files: Record<string, string>;
@@ -51,6 +52,11 @@ export interface RevisionSummary {
 
 export interface Revision extends RevisionSummary {
   config: Config;
+  /**
+   * Which file holds which service and section, as this revision left the files (absent in revisions written
+   * before it existed, and for a single-file configuration). A commit uses it to rewrite only what it changes.
+   */
+  layout?: FileLayout;
 }
 
 /** A list entry: the summary plus its relative number (0 = running) and whether it awaits confirmation. */

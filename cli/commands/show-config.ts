@@ -12,7 +12,7 @@ Prints the configuration as lbctl reads it: every file of the directory merged, 
 
 Options:
   --config DIR|FILE   configuration directory or file (default /etc/lbctl, env LBCTL_CONFIG)
-  --format yaml|json  yaml (default): canonical YAML, the bytes the configuration hash is taken of;
+  --format yaml|json  yaml (default): canonical YAML (the same model always gives the same bytes);
                       json: the full model, every default filled in
   --defaults          yaml: write fields that are at their default too
   --lab               use the lab configuration directory (seeded from the examples the first time)

@@ -178,7 +178,8 @@ export class ControlServer {
       job.record.how === 'commit'
         ? { ...job.record, meta: { ...job.record.meta, user: peer.user, uid: peer.uid, sudoUser: undefined } }
         : { ...job.record, meta: { ...job.record.meta, user: peer.user, uid: peer.uid, sudoUser: undefined } };
-    const outcome = await this.opts.host.commit({ ...job, record } as HostCommitJob, identity);
+    // The candidate was decoded for this request alone: the store may keep it without a copy.
+    const outcome = await this.opts.host.commit({ ...job, record, handOver: true } as HostCommitJob, identity);
     if (outcome.kind !== 'check' && outcome.result) return { ...outcome, result: stripResult(outcome.result) };
     if (outcome.kind === 'check') return { ...outcome, plan: wirePlan(outcome.plan) };
     return outcome;

@@ -1,0 +1,146 @@
+// A commit's file plan made from the change alone: only the files that hold a changed, added or removed service
+// or a changed global section are parsed, rendered (comments kept, as renderConfigFiles always does) and loaded
+// back; every other file keeps its bytes and is not read beyond its fingerprint. This is what makes a one-weight
+// commit among 10,000 services cost one file, not the whole directory (issue 13; docs/store.md).
+//
+// It applies only when the running revision's layout describes the files on disk (their fingerprints are the
+// ones the revision recorded) and the layout is a directory. Otherwise, or for anything it cannot place with
+// certainty, it answers null and the store makes the plan of the whole directory as before.
+import { normalizeWrittenService, parseConfigDocument, type LoadedFile } from '../config/load.js';
+import { applyDefaults, defaultConfig } from '../config/defaults.js';
+import { renderConfigFiles, serviceFileName } from '../config/render.js';
+import { TOP_LEVEL_KEYS } from '../config/schema.js';
+import { sameData } from '../config/same-data.js';
+import { configsEqual } from '../config/equal.js';
+import type { Config, Service } from '../config/model.js';
+import type { ConfigError } from '../config/errors.js';
+import { layoutOfDocuments, loadOrder, type FileLayout } from './file-layout.js';
+import type { FilePlan } from './store-files.js';
+
+export interface ChangedFilesPlan {
+  plan: FilePlan;
+  /** The configuration the directory says after the plan (services in file order, as a restart loads them). */
+  committed: Config;
+  layout: FileLayout;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Services by name, or null when a name is missing or repeated (an invalid model: the whole-directory path). */
+function byName(services: Service[]): Map<string, Service> | null {
+  const m = new Map<string, Service>();
+  for (const s of services) {
+    if (typeof s?.name !== 'string' || m.has(s.name)) return null;
+    m.set(s.name, s);
+  }
+  return m;
+}
+
+/**
+ * The plan that makes the directory say `candidate`, given that it says `running` now, laid out as `layout`.
+ * `readFile` returns a file's current text (only files the change touches are read). Null: plan the whole
+ * directory instead. `errors`: the rewritten files would not load back to the candidate (a renderer bug).
+ */
+export function planChangedFiles(
+  running: Config,
+  layout: FileLayout,
+  candidate: Config,
+  readFile: (rel: string) => string,
+): ChangedFilesPlan | { errors: ConfigError[] } | null {
+  const before = byName(running.services);
+  const after = byName(candidate.services);
+  if (!before || !after) return null;
+
+  const serviceHome = new Map<string, string>();
+  const sectionHome = new Map<string, string>();
+  for (const [file, entry] of Object.entries(layout)) {
+    for (const name of entry.services) if (!serviceHome.has(name)) serviceHome.set(name, file);
+    for (const key of entry.sections) if (!sectionHome.has(key)) sectionHome.set(key, file);
+  }
+  // The layout must place every running service, and nothing else: otherwise it does not describe these files.
+  if (serviceHome.size !== before.size || [...before.keys()].some((n) => !serviceHome.has(n))) return null;
+
+  const touched = new Set<string>();
+  candidate.services.forEach((s, i) => {
+    const old = before.get(s.name);
+    if (old && sameData(old, s)) return;
+    touched.add(serviceHome.get(s.name) ?? serviceFileName(s.name, i));
+  });
+  for (const name of before.keys()) if (!after.has(name)) touched.add(serviceHome.get(name)!);
+  const top = 'config.yaml' in layout ? 'config.yaml' : 'config.yml' in layout ? 'config.yml' : 'config.yaml';
+  const sections = TOP_LEVEL_KEYS.filter((k) => k !== 'services');
+  for (const k of [...sections, ...Object.keys(candidate).filter((k) => !TOP_LEVEL_KEYS.includes(k))]) {
+    const a = (running as unknown as Obj)[k];
+    const b = (candidate as unknown as Obj)[k];
+    if (!sameData(a, b)) touched.add(sectionHome.get(k) ?? top);
+  }
+  if (touched.size === 0) return { plan: { writes: {}, unchanged: [], deletes: [] }, committed: candidate, layout };
+
+  // The configuration that the touched files must say: their services and sections; every section written
+  // elsewhere is set to its default, so that the renderer leaves it out of these files.
+  const defaults = defaultConfig() as unknown as Obj;
+  const part: Obj = {};
+  for (const k of Object.keys(candidate)) {
+    if (k === 'services') continue;
+    const home = sectionHome.get(k) ?? top;
+    part[k] = touched.has(home) ? (candidate as unknown as Obj)[k] : defaults[k];
+  }
+  part.services = candidate.services.filter((s, i) => touched.has(serviceHome.get(s.name) ?? serviceFileName(s.name, i)));
+
+  const previous: LoadedFile[] = [];
+  for (const rel of [...touched].sort(loadOrder)) {
+    if (!(rel in layout)) continue; // a new file
+    const text = readFile(rel);
+    const doc = parseConfigDocument(text);
+    if (doc.errors.length > 0) return null;
+    previous.push({ path: rel, text, doc });
+  }
+  const rendered = renderConfigFiles(part as unknown as Config, previous, { layout: 'directory' });
+
+  const writes: Record<string, string> = {};
+  const unchanged: string[] = [];
+  for (const [rel, text] of rendered) {
+    if (!touched.has(rel)) return null; // the renderer placed something where the layout did not expect it
+    writes[rel] = text;
+    if (previous.some((f) => f.path === rel && f.text === text)) unchanged.push(rel);
+  }
+  const deletes = [...touched].filter((rel) => rel in layout && !(rel in writes)).sort();
+
+  // Load the rewritten files back, as a restart would, and check they say exactly what was asked of them.
+  const back = Object.entries(writes).map(([path, text]) => ({ path, doc: parseConfigDocument(text) }));
+  const backLayout = layoutOfDocuments(back);
+  if (!backLayout) return { errors: [renderBug('a rewritten file does not parse back')] };
+  const raw: Obj = {};
+  const services: unknown[] = [];
+  for (const { doc } of back) {
+    const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    if (data === null || data === undefined) continue;
+    if (typeof data !== 'object' || Array.isArray(data)) return { errors: [renderBug('a rewritten file is not a mapping')] };
+    for (const [k, v] of Object.entries(data as Obj)) {
+      if (k === 'services') services.push(...(Array.isArray(v) ? v.map(normalizeWrittenService) : []));
+      else raw[k] = v;
+    }
+  }
+  raw.services = services;
+  if (!configsEqual(applyDefaults(raw), part as unknown as Config)) {
+    return { errors: [renderBug('the rewritten files do not load back to the candidate configuration')] };
+  }
+
+  const nextLayout: FileLayout = {};
+  for (const [rel, entry] of Object.entries(layout)) if (!touched.has(rel)) nextLayout[rel] = entry;
+  Object.assign(nextLayout, backLayout);
+  const ordered: Service[] = [];
+  for (const rel of Object.keys(nextLayout).sort(loadOrder)) for (const name of nextLayout[rel].services) ordered.push(after.get(name)!);
+  if (ordered.length !== candidate.services.length || ordered.some((s) => s === undefined)) {
+    return { errors: [renderBug('the rewritten files do not hold every service of the candidate')] };
+  }
+  return {
+    plan: { writes, unchanged: unchanged.sort(), deletes },
+    committed: { ...candidate, services: ordered },
+    layout: Object.fromEntries(Object.entries(nextLayout).sort(([a], [b]) => loadOrder(a, b))),
+  };
+}
+
+function renderBug(what: string): ConfigError {
+  return { file: '', line: 0, column: 0, path: '', message: `${what} (a renderer bug); nothing was written` };
+}

@@ -1,0 +1,111 @@
+// A commit rewrites only the files its change touches (issue 13): every other file keeps its bytes (and is not
+// even replaced: its inode stays), defaults nobody wrote are not added, and the result is the same whether the
+// store planned from the running revision's layout or from the whole directory (a revision without a layout).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore } from '../../../store/store.js';
+import { loadConfig } from '../../../config/load.js';
+import { configsEqual } from '../../../config/equal.js';
+import { defaultBackend, defaultService } from '../../../config/defaults.js';
+import { tempDirs } from './fixtures.js';
+
+const FILES: Record<string, string> = {
+  'config.yaml': '# globals, by hand\nnode:\n  name: lb1   # the first balancer\ndaemon: {reconcile_interval_ms: 7000}\n',
+  'config.d/a.yaml':
+    'services:\n  - name: a1\n    vip: 192.0.2.1\n    ports: [80]\n    backends:\n      - {address: 198.51.100.1, port: 8080, weight: 5}\n' +
+    '  - name: a2 # second\n    vip: 192.0.2.2\n    ports: [80]\n    backends: [{address: 198.51.100.2, weight: 1}]\n',
+  // `persistence: {}` means "the default timeout": a commit elsewhere must not turn it into `{timeout: 300}`.
+  'config.d/b.yaml': 'services:\n  - name: b1\n    vip: 192.0.2.3\n    ports: [443]\n    persistence: {}\n    backends:\n      - {address: 198.51.100.3,   port: 8443}\n',
+  'config.d/c.yaml': '# c is quiet\nservices:\n  - name: c1\n    vip: 192.0.2.4\n    protocol: udp\n    ports: [53]\n    backends: [{address: 198.51.100.4}]\n',
+};
+
+function writeAll(dir: string): void {
+  for (const [rel, text] of Object.entries(FILES)) {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+}
+
+const snapshot = (dir: string) =>
+  Object.fromEntries(Object.keys(FILES).map((rel) => [rel, { text: readFileSync(join(dir, rel), 'utf8'), ino: statSync(join(dir, rel)).ino }]));
+
+/** Drops the layout from the running revision's file, as a revision written before layouts existed. */
+function forgetLayout(stateDir: string, n: number): void {
+  const path = join(stateDir, 'revisions', `${String(n).padStart(10, '0')}.json`);
+  const rev = JSON.parse(readFileSync(path, 'utf8'));
+  assert.ok(rev.layout, 'the revision recorded a layout');
+  delete rev.layout;
+  writeFileSync(path, JSON.stringify(rev) + '\n');
+}
+
+for (const mode of ['from the layout', 'from the whole directory'] as const) {
+  test(`a commit rewrites only the file it changes; every other file keeps its bytes (${mode})`, async () => {
+    const dirs = tempDirs();
+    writeAll(dirs.configDir);
+    const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+    assert.deepEqual(store.running().layout, {
+      'config.yaml': { services: [], sections: ['node', 'daemon'] },
+      'config.d/a.yaml': { services: ['a1', 'a2'], sections: [] },
+      'config.d/b.yaml': { services: ['b1'], sections: [] },
+      'config.d/c.yaml': { services: ['c1'], sections: [] },
+    });
+    if (mode === 'from the whole directory') forgetLayout(dirs.stateDir, 1);
+    const before = snapshot(dirs.configDir);
+
+    const cand = structuredClone(store.running().config);
+    cand.services.find((s) => s.name === 'a2')!.backends[0].weight = 9;
+    const out = await store.commit(cand, 1, { origin: 'shell' });
+    assert.equal(out.kind, 'committed');
+    assert.deepEqual(out.kind === 'committed' && out.filesWritten, ['config.d/a.yaml']);
+
+    const after = snapshot(dirs.configDir);
+    for (const rel of ['config.yaml', 'config.d/b.yaml', 'config.d/c.yaml']) {
+      assert.equal(after[rel].text, before[rel].text, `${rel} keeps its bytes`);
+      if (mode === 'from the layout') assert.equal(after[rel].ino, before[rel].ino, `${rel} was not even replaced`);
+    }
+    assert.equal(after['config.d/a.yaml'].text, FILES['config.d/a.yaml'].replace('weight: 1}', 'weight: 9}'), 'only the weight changed, comments and styles kept');
+    const rev = store.running();
+    assert.equal(rev.number, 2);
+    assert.ok(configsEqual(rev.config, cand), 'the revision says the candidate');
+    assert.ok(configsEqual(loadConfig(dirs.configDir).config!, rev.config), 'the files say the revision');
+    assert.deepEqual(rev.config.services.map((s) => s.name), ['a1', 'a2', 'b1', 'c1'], 'services in file order, as a restart loads them');
+    assert.deepEqual(Object.keys(rev.layout ?? {}).sort(), Object.keys(FILES).sort(), 'the new revision has a layout again');
+  });
+}
+
+test('adding, removing and moving between sections: new files are created, emptied files removed, the layout follows', async () => {
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  const before = snapshot(dirs.configDir);
+  const cand = structuredClone(store.running().config);
+  cand.services = cand.services.filter((s) => s.name !== 'b1');
+  cand.services.push({ ...defaultService('d1', 'tcp'), vip: '192.0.2.9', ports: [8080], backends: [{ ...defaultBackend('198.51.100.9'), port: 80 }] });
+  cand.node.name = 'lb2';
+  const out = await store.commit(cand, 1, { origin: 'shell' });
+  assert.equal(out.kind, 'committed');
+  if (out.kind !== 'committed') return;
+  assert.deepEqual(out.filesWritten, ['config.d/d1.yaml', 'config.yaml']);
+  assert.deepEqual(out.filesRemoved, ['config.d/b.yaml']);
+  assert.equal(readFileSync(join(dirs.configDir, 'config.d/a.yaml'), 'utf8'), before['config.d/a.yaml'].text);
+  assert.equal(statSync(join(dirs.configDir, 'config.d/c.yaml')).ino, before['config.d/c.yaml'].ino);
+  assert.match(readFileSync(join(dirs.configDir, 'config.yaml'), 'utf8'), /name: lb2 +# the first balancer/, 'the comment on the changed line stays');
+  const rev = store.running();
+  assert.deepEqual(rev.layout?.['config.d/d1.yaml'], { services: ['d1'], sections: [] });
+  assert.equal(rev.layout?.['config.d/b.yaml'], undefined);
+  assert.ok(configsEqual(loadConfig(dirs.configDir).config!, rev.config));
+  assert.ok(configsEqual(rev.config, cand));
+});
+
+test('a hand edit since the running revision: the layout is not trusted, and the commit is refused as before', async () => {
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  writeFileSync(join(dirs.configDir, 'config.d/c.yaml'), FILES['config.d/c.yaml'].replace('ports: [53]', 'ports: [5353]'));
+  const cand = structuredClone(store.running().config);
+  cand.services[0].backends[0].weight = 2;
+  await assert.rejects(store.commit(cand, 1, { origin: 'shell' }), { name: 'HandEditsPendingError' });
+  assert.match(readFileSync(join(dirs.configDir, 'config.d/c.yaml'), 'utf8'), /5353/, 'the hand edit is untouched');
+});
