@@ -27,6 +27,7 @@ import { DaemonConnection } from '../engine/daemon/client.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import { decode, encode } from '../engine/daemon/protocol.js';
 import { validateConfig } from '../config/validate.js';
+import { configDelta } from '../config/delta.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
 import type { HostCommitJob } from '../engine/host.js';
 import { DaemonProcess, nowMs, pollUntil, runCli, sleep, writeLauncher } from '../test/kernel/suite/daemon-helpers.js';
@@ -233,10 +234,15 @@ export async function main(): Promise<string> {
 
     /** One commit sent straight to the daemon, as shell/commit-workflow.ts builds it. */
     const directCommit = async (label: string, change: (cfg: Config) => void) => {
+      // Sent as the shell sends it: the difference from the base revision (config/delta.ts), not the whole
+      // candidate. The previous candidate says what the base revision says (services in another order, which the
+      // delta does not depend on).
+      const before = candidate;
       candidate = structuredClone(candidate);
       change(candidate);
-      const job: HostCommitJob = {
-        candidate,
+      const delta = configDelta(before, candidate);
+      const job: Omit<HostCommitJob, 'candidate'> & { delta: unknown } = {
+        delta,
         base,
         action: 'commit',
         comment: `bench ${label}`,

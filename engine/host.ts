@@ -44,7 +44,14 @@ import type { StatusReport } from './status.js';
 export type CommitVoice = 'shell' | 'apply';
 
 /** A commit as data (it crosses the daemon's socket): the transaction job without the caller's callbacks. */
-export type HostCommitJob = Omit<CommitTransactionJob, 'describe'> & { voice: CommitVoice };
+export type HostCommitJob = Omit<CommitTransactionJob, 'describe'> & {
+  voice: CommitVoice;
+  /**
+   * The configuration of revision `base`, when the caller has it (read from the store): a daemon port then sends
+   * only the difference from it (config/delta.ts), not the whole candidate. Never sent itself.
+   */
+  baseConfig?: Config;
+};
 
 /** Turns a refusal into the voice's words; supplied by whoever builds the host (the words live in present/refusals.ts). */
 export type DescribeRefusal = (voice: CommitVoice, refusal: Refusal, store: Store) => string;
@@ -246,10 +253,15 @@ export class EngineHost implements EnginePort {
     return engine.plan(config, undefined, { adopt: opts.adopt === true });
   }
 
+  /** A revision's configuration from this host's store (the running one is kept parsed), or null. */
+  revisionConfig(n: number): Config | null {
+    return this.opts.store?.get(n)?.config ?? null;
+  }
+
   async commit(job: HostCommitJob, identity: AuditIdentity): Promise<CommitTransactionOutcome> {
     const store = this.opts.store;
     if (!store) throw new Error('this engine host has no writable revision store');
-    const { voice, ...rest } = job;
+    const { voice, baseConfig: _base, ...rest } = job;
     const outcome = await runCommitTransaction(
       { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
       { ...rest, describe: (r) => this.opts.describe(voice, r, store) },

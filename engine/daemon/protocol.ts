@@ -26,6 +26,7 @@ export type ErrorType =
   | 'refused' // a commit refused (the refusal is attached as data)
   | 'compile' // the configuration cannot be programmed (CompileError)
   | 'unavailable' // the daemon is stopping, or its dataplane is down
+  | 'delta-base' // a commit sent as a delta from a revision this daemon no longer keeps: send the whole candidate
   | 'internal';
 
 export interface WireError {

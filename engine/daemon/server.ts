@@ -12,6 +12,7 @@ import type { EngineHost, HostCommitJob } from '../host.js';
 import type { Plan } from '../plan.js';
 import { identifyBySoPeercred, type IdentifyPeer, type Peer } from './peer.js';
 import { decode, encode, MAX_LINE_BYTES, PROTOCOL_VERSION, type DaemonInfo, type ErrorType, type Request, type WireError } from './protocol.js';
+import { applyConfigDelta, type ConfigDelta } from '../../config/delta.js';
 
 export interface ControlServerOptions {
   path: string;
@@ -168,9 +169,20 @@ export class ControlServer {
   }
 
   private async commit(p: Record<string, unknown>, peer: Peer): Promise<unknown> {
-    const job = p.job as HostCommitJob | undefined;
-    if (!job || typeof job !== 'object' || !job.candidate || typeof job.base !== 'number' || !job.record)
-      throw new RequestError('bad-request', 'commit needs {job: {candidate, base, action, record, voice}, identity}');
+    const job = p.job as (HostCommitJob & { delta?: ConfigDelta }) | undefined;
+    if (!job || typeof job !== 'object' || typeof job.base !== 'number' || !job.record || (!job.candidate && !job.delta))
+      throw new RequestError('bad-request', 'commit needs {job: {candidate or delta, base, action, record, voice}, identity}');
+    if (!job.candidate) {
+      // The candidate as the difference from revision `base` (config/delta.ts): rebuilt from the store's copy.
+      const base = this.opts.host.revisionConfig(job.base);
+      if (!base) throw new RequestError('delta-base', `revision ${job.base} is not kept here; send the whole candidate`);
+      try {
+        job.candidate = applyConfigDelta(base, job.delta!);
+      } catch (e) {
+        throw new RequestError('bad-request', `the commit's delta does not fit revision ${job.base}: ${(e as Error).message}`);
+      }
+      delete job.delta;
+    }
     const claimed = (p.identity ?? {}) as Partial<AuditIdentity>;
     // The kernel's word on who commits; only the session id (the client's own bookkeeping) is taken from it.
     const identity: AuditIdentity = { user: peer.user, uid: peer.uid, ...(typeof claimed.session === 'string' ? { session: claimed.session } : {}) };

@@ -47,6 +47,7 @@ export class CommitRunner {
           ...(job.check ? { check: true } : {}),
           record: { how: 'commit', meta: this.meta(job) },
           voice: 'shell',
+          ...this.baseConfig(job.base),
         },
         this.wf.auditIdentity(),
       );
@@ -62,6 +63,16 @@ export class CommitRunner {
     if (tx.kind === 'no-changes') return { text: noChangesLines(tx, warn).join('\n') };
     ctx.backend.refresh?.();
     return { text: committedLines(tx, warn).join('\n') };
+  }
+
+  /** The base revision's configuration as the store holds it, so that a daemon is sent only the difference. */
+  private baseConfig(base: number): { baseConfig?: Config } {
+    try {
+      const config = this.wf.requireStore().get(base)?.config;
+      return config ? { baseConfig: config } : {};
+    } catch {
+      return {}; // unreadable here: the whole candidate goes
+    }
   }
 
   private meta(job: CommitJob): CommitMeta {

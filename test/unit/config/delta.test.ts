@@ -1,0 +1,57 @@
+// The commit delta (config/delta.ts): what a client sends the daemon instead of the whole candidate. Rebuilding
+// the candidate from the base and the delta must give back exactly the candidate, services in the same order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyConfigDelta, configDelta } from '../../../config/delta.js';
+import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
+import type { Config } from '../../../config/model.js';
+
+function base(n = 5): Config {
+  const c = defaultConfig();
+  c.vip = '192.0.2.1';
+  c.services = Array.from({ length: n }, (_, i) => ({ ...defaultService(`s${i}`), ports: [80 + i], backends: [{ ...defaultBackend(`198.51.100.${i + 1}`), port: 8080 }] }));
+  return c;
+}
+
+test('a one-weight change is one service in the delta, and rebuilds to the candidate sharing the rest', () => {
+  const b = base(1000);
+  const cand = structuredClone(b);
+  cand.services[500].backends[0].weight = 7;
+  const d = configDelta(b, cand)!;
+  assert.deepEqual(d.services.map((s) => s.name), ['s500']);
+  assert.deepEqual([d.removed, d.unset, Object.keys(d.set), d.order], [[], [], [], undefined]);
+  assert.ok(JSON.stringify(d).length < 1000, 'a few hundred bytes, not the whole configuration');
+  const rebuilt = applyConfigDelta(b, JSON.parse(JSON.stringify(d)));
+  assert.deepEqual(rebuilt, cand);
+  assert.equal(rebuilt.services[499], b.services[499], 'unchanged services are the base\'s own objects');
+});
+
+test('added, removed, reordered services and changed or removed sections rebuild exactly', () => {
+  const b = base(4);
+  const cand = structuredClone(b);
+  cand.services.splice(1, 1); // s1 goes
+  cand.services.unshift({ ...defaultService('new0'), ports: [9000], backends: [] }); // a new one first: order changes
+  cand.services.push({ ...defaultService('new1'), ports: [9001], backends: [] });
+  delete cand.vip;
+  cand.node.name = 'lb9';
+  const d = configDelta(b, cand)!;
+  assert.deepEqual(d.removed, ['s1']);
+  assert.deepEqual(d.unset, ['vip']);
+  assert.deepEqual(Object.keys(d.set), ['node']);
+  assert.deepEqual(d.order, ['new0', 's0', 's2', 's3', 'new1']);
+  assert.deepEqual(applyConfigDelta(b, JSON.parse(JSON.stringify(d))), cand);
+  // Appended at the end: no order needed.
+  const c2 = structuredClone(b);
+  c2.services.push({ ...defaultService('z'), ports: [1], backends: [] });
+  const d2 = configDelta(b, c2)!;
+  assert.equal(d2.order, undefined);
+  assert.deepEqual(applyConfigDelta(b, d2), c2);
+});
+
+test('names that do not identify services: no delta (the whole candidate goes); a delta that does not fit is refused', () => {
+  const b = base(2);
+  const dup = structuredClone(b);
+  dup.services[1].name = 's0';
+  assert.equal(configDelta(b, dup), null);
+  assert.throws(() => applyConfigDelta(b, { set: {}, unset: [], services: [], removed: [], order: ['s0', 'ghost'] }), /ghost/);
+});
