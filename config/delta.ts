@@ -17,7 +17,8 @@ export interface ConfigDelta {
   order?: string[];
 }
 
-function byName(list: Service[]): Map<string, Service> | null {
+/** Services by name, or null when a name is missing or repeated (names do not identify services then). */
+export function servicesByName(list: Service[]): Map<string, Service> | null {
   const m = new Map<string, Service>();
   for (const s of list) {
     if (typeof s?.name !== 'string' || m.has(s.name)) return null;
@@ -29,8 +30,8 @@ function byName(list: Service[]): Map<string, Service> | null {
 /** The delta from `base` to `cand`, or null when names do not identify services (missing or repeated). */
 export function configDelta(base: Config, cand: Config): ConfigDelta | null {
   if (!Array.isArray(base.services) || !Array.isArray(cand.services)) return null;
-  const before = byName(base.services);
-  const after = byName(cand.services);
+  const before = servicesByName(base.services);
+  const after = servicesByName(cand.services);
   if (!before || !after) return null;
   const delta: ConfigDelta = { set: {}, unset: [], services: [], removed: [] };
   const b = base as unknown as Record<string, unknown>;

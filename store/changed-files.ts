@@ -11,6 +11,7 @@ import { applyDefaults, defaultConfig } from '../config/defaults.js';
 import { renderConfigFiles, serviceFileName } from '../config/render.js';
 import { TOP_LEVEL_KEYS } from '../config/schema.js';
 import { sameData } from '../config/same-data.js';
+import { servicesByName } from '../config/delta.js';
 import { configsEqual } from '../config/equal.js';
 import type { Config, Service } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
@@ -26,15 +27,6 @@ export interface ChangedFilesPlan {
 
 type Obj = Record<string, unknown>;
 
-/** Services by name, or null when a name is missing or repeated (an invalid model: the whole-directory path). */
-function byName(services: Service[]): Map<string, Service> | null {
-  const m = new Map<string, Service>();
-  for (const s of services) {
-    if (typeof s?.name !== 'string' || m.has(s.name)) return null;
-    m.set(s.name, s);
-  }
-  return m;
-}
 
 /**
  * The plan that makes the directory say `candidate`, given that it says `running` now, laid out as `layout`.
@@ -47,8 +39,8 @@ export function planChangedFiles(
   candidate: Config,
   readFile: (rel: string) => string,
 ): ChangedFilesPlan | { errors: ConfigError[] } | null {
-  const before = byName(running.services);
-  const after = byName(candidate.services);
+  const before = servicesByName(running.services);
+  const after = servicesByName(candidate.services);
   if (!before || !after) return null;
 
   const serviceHome = new Map<string, string>();

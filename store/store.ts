@@ -53,7 +53,7 @@ import { withCommitLock } from '../locks/commit-lock.js';
 import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { formatClock } from '../locks/holder.js';
 import { formatConfigError } from '../config/errors.js';
-import { configsEqual } from '../config/equal.js';
+import { configJson, configsEqual } from '../config/equal.js';
 
 export * from './store-types.js';
 
@@ -81,6 +81,13 @@ export interface StoreOptions {
    * write the state directory. Reads still see an interrupted commit correctly (they read its intent record).
    */
   readOnly?: boolean;
+  /**
+   * Keep the running revision parsed, frozen and shared by every reader, for a long-lived process (the daemon):
+   * it is read once per revision instead of once per read (10 MB of JSON at 10,000 services), and commits reuse
+   * its service objects. Off by default: freezing costs a one-shot command more than the one read it saves, and
+   * each read then returns a configuration the caller may change.
+   */
+  keepRunning?: boolean;
 }
 
 export interface CommitOptions {
@@ -208,6 +215,7 @@ class RevisionStore implements Store {
    * of JSON at 10,000 services). Frozen: every reader shares it.
    */
   private cached: { key: string; rev: Revision } | null = null;
+  private readonly keepRunning: boolean;
 
   constructor(opts: StoreOptions) {
     this.stateDir = resolve(opts.stateDir);
@@ -217,6 +225,7 @@ class RevisionStore implements Store {
     this.now = opts.now ?? injectedClock ?? (() => new Date());
     this.identity = opts.identity ?? osIdentity;
     this.lockWaitMs = opts.lockWaitMs;
+    this.keepRunning = opts.keepRunning === true;
     this.revisionsDir = join(this.stateDir, 'revisions');
     this.intentPath = join(this.stateDir, 'intent.json');
     this.confirmPath = join(this.stateDir, 'confirm.json');
@@ -281,6 +290,7 @@ class RevisionStore implements Store {
 
   /** Keeps `rev` (frozen) as the running revision read from its file (see `cached`). */
   private remember(rev: Revision): Revision {
+    if (!this.keepRunning) return rev;
     const path = join(this.revisionsDir, revisionFileName(rev.number));
     try {
       const st = statSync(path);
@@ -579,7 +589,8 @@ class RevisionStore implements Store {
     const intent: Intent = { format: INTENT_FORMAT, configDir: this.loc.dir, revision, plan, confirm };
     ensureDir(this.stateDir);
     // The revision is serialised once (10 MB at 10,000 services): for the intent and for its own file.
-    const revisionText = JSON.stringify(revision);
+    const { config: revisionConfig, ...revisionRest } = revision;
+    const revisionText = `${JSON.stringify(revisionRest).slice(0, -1)},"config":${configJson(revisionConfig)}}`;
     const intentText = `{"format":${INTENT_FORMAT},"configDir":${JSON.stringify(intent.configDir)},"revision":${revisionText},"plan":${JSON.stringify(plan)},"confirm":${JSON.stringify(confirm)}}`;
     // The commit point: once this rename is durable the new revision is running (recovery completes the rest).
     writeFileAtomic(this.intentPath, intentText + '\n', 0o644);

@@ -109,3 +109,24 @@ test('a hand edit since the running revision: the layout is not trusted, and the
   await assert.rejects(store.commit(cand, 1, { origin: 'shell' }), { name: 'HandEditsPendingError' });
   assert.match(readFileSync(join(dirs.configDir, 'config.d/c.yaml'), 'utf8'), /5353/, 'the hand edit is untouched');
 });
+
+test('keepRunning: the running revision is parsed once, frozen and shared; a commit by another process is seen', async () => {
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const kept = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, keepRunning: true });
+  const plain = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  const a = kept.running();
+  assert.equal(kept.running(), a, 'the same object on every read');
+  assert.ok(Object.isFrozen(a.config.services[0].backends[0]), 'frozen deeply: a reader cannot change what the next one is told');
+  assert.throws(() => {
+    (a.config.services[0].backends[0] as { weight: number }).weight = 3;
+  }, TypeError);
+  assert.notEqual(plain.running(), plain.running(), 'without keepRunning each read is the caller\'s own copy');
+  assert.ok(!Object.isFrozen(plain.running().config));
+  const cand = structuredClone(plain.running().config);
+  cand.services[0].backends[0].weight = 4;
+  await plain.commit(cand, 1, { origin: 'shell' });
+  const b = kept.running();
+  assert.equal(b.number, 2, 'the other store\'s commit is seen');
+  assert.equal(b.config.services[0].backends[0].weight, 4);
+});
