@@ -122,6 +122,18 @@ export interface Service {
   u_threshold?: number;
   l_threshold?: number;
   on_down: OnDownAction;
+  /**
+   * Seconds over which a backend that recovers (down → up) ramps from a fraction of its weight back to all of
+   * it, in a few steps; absent or 0 = at once.
+   */
+  slow_start_s?: number;
+  /** The fewest healthy backends the service needs; below it the `sorry` backend is programmed. Absent = 1. */
+  quorum?: number;
+  /**
+   * keepalived's sorry_server: `address` or `address:port` (`[v6]:port`), programmed (alone taking new
+   * connections) while fewer than `quorum` backends are healthy, and removed when enough are back.
+   */
+  sorry?: string;
   backends: Backend[];
   health: Health;
 }

@@ -142,6 +142,12 @@ export const SERVICE_SCHEMA = obj({
   u_threshold: { schema: int(0, THRESHOLD_MAX), doc: 'default upper connection threshold for backends' },
   l_threshold: { schema: int(0, THRESHOLD_MAX), doc: 'default lower connection threshold for backends' },
   on_down: { schema: enumOf(ON_DOWN_ACTIONS), doc: 'a failed backend gets weight 0 (inhibit) or is removed' },
+  slow_start_s: { schema: int(0, 3600), doc: 'a recovered backend ramps back to its weight over this many seconds, in steps; absent or 0 = at once' },
+  quorum: { schema: int(1, 65535), doc: 'fewest healthy backends; below it the sorry backend is programmed (absent = 1)' },
+  sorry: {
+    schema: { kind: 'string', nonEmpty: true, maxLength: 64 },
+    doc: "sorry server (keepalived's sorry_server): address or address:port ([v6]:port), serves while fewer than quorum backends are healthy",
+  },
   backends: { schema: list(BACKEND_SCHEMA), doc: 'real servers' },
   health: { schema: HEALTH_SCHEMA, doc: 'health check of every backend' },
 });

@@ -361,6 +361,63 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
   checkForwarding(s, base, r);
   checkPersistence(s, base, family, r);
   checkHealth(s, base, r);
+  checkSorry(s, base, { family, method, hasFwmark, singlePort, backends: seen }, r);
+}
+
+/**
+ * The sorry server of a service (`sorry: 192.0.2.9`, `192.0.2.9:8080`, `[2001:db8::9]:8080`): an address IPVS
+ * can program and an optional port (absent or 0 = the service port, as a backend's port 0). Null when the text
+ * is not one of these forms.
+ */
+export function parseSorry(text: string): { address: string; port: number } | null {
+  const t = text.trim();
+  let address = t;
+  let port = 0;
+  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(t);
+  if (v6) {
+    address = v6[1];
+    port = v6[2] === undefined ? 0 : Number(v6[2]);
+    if (isIP(address) !== 6) return null;
+  } else if (isIP(t) === 0) {
+    const m = /^([^:]+):(\d{1,5})$/.exec(t);
+    if (!m || isIP(m[1]) !== 4) return null;
+    address = m[1];
+    port = Number(m[2]);
+  }
+  if (port > 65535) return null;
+  return { address, port };
+}
+
+/** `sorry` parses, fits the service (family, forwarding, not one of its backends); `quorum` is reachable. */
+function checkSorry(
+  s: Obj,
+  base: Path,
+  svc: { family: number; method: unknown; hasFwmark: boolean; singlePort: number | undefined; backends: Map<string, number> },
+  r: Reporter,
+): void {
+  const backends = Array.isArray(s.backends) ? s.backends.filter((b) => isObj(b) && b.enabled !== false).length : 0;
+  if (isInt(s.quorum) && s.quorum > backends && backends > 0)
+    r.error([...base, 'quorum'], `quorum ${s.quorum} is more than the ${backends} enabled backend(s): the sorry backend would always serve`);
+  if (!isStr(s.sorry)) return;
+  const path: Path = [...base, 'sorry'];
+  const sorry = parseSorry(s.sorry);
+  if (!sorry) {
+    r.error(path, `${describeValue(s.sorry)} is not an address, address:port or [IPv6]:port`);
+    return;
+  }
+  const problem = ipvsAddressProblem(sorry.address, 'backend');
+  if (problem) {
+    r.error(path, problem);
+    return;
+  }
+  const family = ipFamily(sorry.address);
+  if (svc.family !== 0 && family !== svc.family && svc.method !== 'tunnel')
+    r.error(path, `IPv${family} sorry backend behind an IPv${svc.family} service: mixing families needs forwarding method tunnel`);
+  if ((svc.method === 'dr' || svc.method === 'tunnel') && sorry.port !== 0 && (svc.hasFwmark || svc.singlePort !== sorry.port))
+    r.error(path, `${svc.method} forwarding cannot change the destination port: leave the port out (the service port)`);
+  const effective = sorry.port === 0 && svc.singlePort !== undefined ? svc.singlePort : sorry.port;
+  const first = svc.backends.get(backendKey({ address: sorry.address, port: effective }));
+  if (first !== undefined) r.error(path, `the sorry backend ${backendKey({ address: sorry.address, port: effective })} is also backends[${first}]: use another server`);
 }
 
 function checkThresholds(o: Obj, base: Path, r: Reporter): void {

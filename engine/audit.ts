@@ -25,7 +25,9 @@ export type AuditAction =
   | 'apply'
   | 'disable'
   | 'update'
-  | 'load';
+  | 'load'
+  /** A health-check verdict changed (the daemon), or was set by hand in the lab. */
+  | 'health';
 
 export type AuditResult = 'ok' | 'no-changes' | 'refused' | 'failed';
 
@@ -63,6 +65,16 @@ export interface AuditRecord {
   kernel?: AuditKernel;
   /** Why it was refused or failed, in the operator's words. */
   error?: string;
+  /** action health: the target, its change and the backends it concerns (engine/daemon/health-runner.ts). */
+  health?: {
+    target: string;
+    from: string;
+    to: string;
+    /** `web/127.0.0.1:8080`, … */
+    backends: string[];
+    /** The failing probe's words (a transition to down), or `set by hand`. */
+    reason?: string;
+  };
 }
 
 /**

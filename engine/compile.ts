@@ -22,6 +22,7 @@ import {
   type ServiceKey,
 } from '../netlink/dataplane.js';
 import type { Backend, Config, PortSpec, Service } from '../config/model.js';
+import { parseSorry } from '../config/validate.js';
 import { defaultNetmask } from './compare.js';
 import { canonical, destId, familyOfCached as familyOf, serviceId } from './identity.js';
 import { backendRef, NO_INPUTS, type EngineInputs, type HealthVerdict } from './inputs.js';
@@ -321,11 +322,14 @@ function compileService(svc: Service, key: ServiceKey, id: string, inputs: Engin
   const dests = new Map<string, DesiredDest>();
   const drained = inputs.admin.drainedBackends;
   const disabled = inputs.admin.disabledBackends;
-  for (const b of svc.backends ?? []) {
+  const live = (svc.backends ?? []).filter((b) => b.enabled !== false && !disabled?.has(backendRef(svc.name, b.address, b.port)));
+  const lost = quorumLost(svc, live, inputs);
+  for (const b of live) {
     const ref = backendRef(svc.name, b.address, b.port);
-    if (b.enabled === false || disabled?.has(ref)) continue;
-    const weight = effectiveWeight(svc, b, inputs.verdicts.get(ref), drained?.has(ref) ?? false);
+    let weight = effectiveWeight(svc, b, inputs.verdicts.get(ref), drained?.has(ref) ?? false);
     if (weight === null) continue;
+    // Below quorum the sorry backend takes the new connections alone; the rest keep theirs (weight 0).
+    if (lost) weight = 0;
     const dest = ipvsDest(svc, key, b, weight, problems);
     if (!dest) continue;
     const did = destId(key.af, dest);
@@ -335,6 +339,46 @@ function compileService(svc: Service, key: ServiceKey, id: string, inputs: Engin
     }
     dests.set(did, { id: did, ref, dest });
   }
+  if (lost && svc.sorry !== undefined) {
+    const sorry = parseSorry(svc.sorry);
+    if (!sorry) problems.push(`service ${svc.name}: sorry ${JSON.stringify(svc.sorry)} is not an address or address:port`);
+    else {
+      const dest = ipvsDest(svc, key, { address: sorry.address, port: sorry.port, weight: SORRY_WEIGHT, enabled: true }, SORRY_WEIGHT, problems);
+      if (dest) {
+        const did = destId(key.af, dest);
+        if (dests.has(did)) problems.push(`service ${svc.name}: the sorry backend ${did} is also a backend`);
+        else dests.set(did, { id: did, ref: sorryRef(svc.name), dest });
+      }
+    }
+  }
   return { id, name: svc.name, service: ipvsService(svc, key, problems), dests };
 }
 
+/** The weight of a programmed sorry backend: it is the only destination with a weight then. */
+export const SORRY_WEIGHT = 1;
+
+/** The ref (DesiredDest.ref) of a service's sorry backend: `web/sorry`. */
+export function sorryRef(service: string): string {
+  return `${service}/sorry`;
+}
+
+/**
+ * True when the service has a sorry backend and fewer than `quorum` (default 1) of its backends are healthy:
+ * enabled, weight above 0, not drained, and not down by their check. Without a check every backend is healthy.
+ */
+export function quorumLost(svc: Service, live: readonly Backend[], inputs: EngineInputs): boolean {
+  if (svc.sorry === undefined) return false;
+  return healthyCount(svc, live, inputs) < (svc.quorum ?? 1);
+}
+
+export function healthyCount(svc: Service, live: readonly Backend[], inputs: EngineInputs): number {
+  const healthMatters = svc.health?.enabled !== false && svc.health?.type !== 'none';
+  let healthy = 0;
+  for (const b of live) {
+    const ref = backendRef(svc.name, b.address, b.port);
+    if (b.weight === 0 || inputs.admin.drainedBackends?.has(ref)) continue;
+    if (healthMatters && inputs.verdicts.get(ref)?.state === 'down') continue;
+    healthy++;
+  }
+  return healthy;
+}

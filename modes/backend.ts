@@ -4,6 +4,7 @@
 import type { Config } from '../config/model.js';
 import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
+import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
 
 export interface RevisionInfo {
   number: number;
@@ -40,6 +41,13 @@ export interface ShellBackend {
   revisionConfig?(relative: number): Config | null;
   /** Messages for the operator from opening the backend (e.g. an expired `commit confirmed` rolled back). */
   startupNotices?(): string[];
+  /**
+   * The daemon's health checks (`show health`); null when no daemon runs, so no checks run (a shell never
+   * probes). Absent: this host has no daemon to ask.
+   */
+  health?(service?: string): Promise<HealthReport | null>;
+  /** Lab: set a backend's verdict by hand through the daemon; null when no daemon runs. */
+  setHealth?(req: ManualHealthRequest): Promise<ManualHealthResult | null>;
   /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
   commit?: CommitPort;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 // `| display set`: a configuration as the configure-mode commands that build it. Feeding these lines into a
 // fresh session (in configure mode) rebuilds an equal configuration (a unit test proves the round trip), so the
 // output doubles as a script. Only what differs from the defaults is written, as IOS and Junos do.
+import { parseSorry } from '../config/validate.js';
 import { DEFAULT_HTTP_CHECK, defaultHealth, defaultService } from '../config/defaults.js';
 import type { Config, Health, PortSpec, Service } from '../config/model.js';
 import { quoteWord } from '../completion/words.js';
@@ -53,6 +54,12 @@ export function serviceLines(s: Service): string[] {
     }
   }
   if (s.on_down !== d.on_down) out.push(`on-down ${s.on_down}`);
+  if (s.slow_start_s !== undefined) out.push(`slow-start ${s.slow_start_s}`);
+  if (s.quorum !== undefined) out.push(`quorum ${s.quorum}`);
+  if (s.sorry !== undefined) {
+    const sorry = parseSorry(s.sorry);
+    out.push(sorry ? `sorry ${sorry.address}${sorry.port ? ` port ${sorry.port}` : ''}` : `sorry ${s.sorry}`);
+  }
   if (s.u_threshold !== undefined) out.push(`u-threshold ${s.u_threshold}`);
   if (s.l_threshold !== undefined) out.push(`l-threshold ${s.l_threshold}`);
   for (const b of s.backends) {

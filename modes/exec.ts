@@ -7,6 +7,8 @@ import { portsText } from './service.js';
 import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
 import { serviceId, type EngineHello } from '../engine/host.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
+import { HEALTH_COMMANDS, HEALTH_HELP, destMarker, healthReport } from './show-health.js';
+import { healthMark, type HealthReport } from '../present/health.js';
 
 export const EXEC_HELP: Record<string, string> = {
   show: 'Show running system information',
@@ -26,6 +28,7 @@ export const EXEC_HELP: Record<string, string> = {
   exit: 'Leave the shell',
   quit: 'Leave the shell',
   help: 'How to use this shell',
+  ...HEALTH_HELP,
   $service: 'Service name',
   $length: 'Lines per page; 0 turns the pager off',
   $width: 'Characters per line',
@@ -81,7 +84,8 @@ export function servicesTable(config: Config): Table {
   };
 }
 
-export function serviceDetail(config: Config, s: Service): CommandOutput {
+/** `show service`: with the daemon's health report, a Health column marks backends that are not simply up. */
+export function serviceDetail(config: Config, s: Service, health: HealthReport | null = null): CommandOutput {
   const vip = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${effectiveVip(config, s) ?? '(none)'}${s.vip === undefined ? ' (default vip)' : ''}`;
   const h = s.health;
   const lines = [
@@ -92,13 +96,34 @@ export function serviceDetail(config: Config, s: Service): CommandOutput {
       s.forwarding.tunnel ? ` ${s.forwarding.tunnel.type}${s.forwarding.tunnel.port ? ` port ${s.forwarding.tunnel.port}` : ''}` : ''
     }`,
     `  Persistence: ${s.persistence ? `${s.persistence.timeout} s${s.persistence.netmask !== undefined ? ` netmask ${s.persistence.netmask}` : ''}` : 'none'}  On down: ${s.on_down}`,
-    `  Health: ${h.enabled ? h.type.replace(/_/g, '-') : 'disabled'}${h.port ? ` port ${h.port}` : ''}, every ${h.interval_ms} ms, timeout ${h.timeout_ms} ms, down after ${h.fail_after}, up after ${h.recover_after}`,
+    `  Health: ${h.enabled ? h.type.replace(/_/g, '-') : 'disabled'}${h.port ? ` port ${h.port}` : ''}, every ${h.interval_ms} ms, timeout ${h.timeout_ms} ms, down after ${h.fail_after}, up after ${h.recover_after}${
+      s.slow_start_s ? `, slow start ${s.slow_start_s} s` : ''
+    }`,
     `  Backends: ${s.backends.length}`,
   ];
+  const rows = health?.rows.filter((r) => r.service === s.name) ?? [];
+  const healthOf = (address: string, port: number) => rows.find((r) => r.backend === (port ? (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`) : address));
   const table: Table = {
-    columns: [{ title: 'Address', shrink: true }, { title: 'Port', align: 'right' }, { title: 'Weight', align: 'right' }, { title: 'State' }],
-    rows: s.backends.map((b) => [b.address, String(b.port), String(b.weight), b.enabled ? 'enabled' : 'disabled']),
+    columns: [
+      { title: 'Address', shrink: true },
+      { title: 'Port', align: 'right' },
+      { title: 'Weight', align: 'right' },
+      { title: 'State' },
+      ...(health ? [{ title: 'Health' }] : []),
+    ],
+    rows: s.backends.map((b) => {
+      const row = [b.address, String(b.port), String(b.weight), b.enabled ? 'enabled' : 'disabled'];
+      if (health) {
+        const h = b.enabled ? healthOf(b.address, b.port) : undefined;
+        row.push(h ? healthMark(h) || h.state : '-');
+      }
+      return row;
+    }),
   };
+  const summary = health?.services.find((x) => x.service === s.name);
+  if (summary && (s.sorry !== undefined || s.quorum !== undefined))
+    lines.push(`  Quorum: ${summary.healthy} of ${summary.quorum} healthy${s.sorry !== undefined ? `; sorry ${s.sorry} ${summary.sorryActive ? 'SERVING' : 'standing by'}` : ''}`);
+  else if (s.sorry !== undefined || s.quorum !== undefined) lines.push(`  Quorum: ${s.quorum ?? 1}${s.sorry !== undefined ? `, sorry ${s.sorry}` : ''}`);
   return { text: lines.join('\n'), table: s.backends.length ? table : undefined, data: s };
 }
 
@@ -114,7 +139,9 @@ export const EXEC_COMMANDS: CommandDef[] = [
       } catch (e) {
         throw new CommandError(`% The IPVS table cannot be read: ${(e as Error).message.split('\n')[0]}`);
       }
-      return ipvsTable(entries, ctx.backend.running(), ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined);
+      const running = ctx.backend.running();
+      const health = await quietHealth(ctx);
+      return ipvsTable(entries, running, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined);
     },
   },
   {
@@ -133,7 +160,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     pipes: 'text',
     run: async (a, ctx) => {
       const c = ctx.backend.running();
-      const out = serviceDetail(c, findService(c, a.service as string));
+      const out = serviceDetail(c, findService(c, a.service as string), await quietHealth(ctx, a.service as string));
       out.text += '\n' + (await kernelPresence(ctx, c, a.service as string));
       return out;
     },
@@ -235,10 +262,21 @@ export const EXEC_COMMANDS: CommandDef[] = [
       data: { ...ctx.term },
     }),
   },
+  ...HEALTH_COMMANDS,
   { decl: 'exit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
   { decl: 'quit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
   { decl: 'help', help: {}, pipes: 'text', run: () => ({ text: HELP_TEXT }) },
 ];
+
+/** The daemon's health report for the marks of `show service` / `show ipvs`; null when there is none to ask. */
+async function quietHealth(ctx: ModeContext, service?: string): Promise<HealthReport | null> {
+  if (!ctx.backend.daemonAttached) return null;
+  try {
+    return await healthReport(ctx, service);
+  } catch {
+    return null;
+  }
+}
 
 /** `  In IPVS: 2 of 2 services programmed`: whether the dataplane holds what this service declares. */
 async function kernelPresence(ctx: ModeContext, config: Config, name: string): Promise<string> {

@@ -106,6 +106,9 @@ export const SERVICE_HELP: Record<string, string> = {
   description: 'Free text describing the service',
   shutdown: 'Keep the service configured but not programmed',
   'on-down': 'What a failed backend becomes',
+  'slow-start': 'Seconds a recovered backend takes to ramp back to its weight',
+  quorum: 'Fewest healthy backends; below it the sorry backend serves',
+  sorry: 'Sorry server: serves while fewer than quorum backends are healthy',
   inhibit: 'Weight 0: no new connections',
   remove: 'Removed from IPVS until it recovers',
   ...SCHEDULER_HELP,
@@ -362,6 +365,32 @@ export const SERVICE_COMMANDS: CommandDef[] = [
     run: (a, ctx) => edit(ctx, (s) => void (s.on_down = a['on-down'] as 'inhibit' | 'remove')),
   },
   { decl: 'no on-down', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.on_down = 'inhibit')) },
+  {
+    decl: 'slow-start <0-3600>',
+    help: {},
+    edits: true,
+    run: (a, ctx) => edit(ctx, (s) => void (s.slow_start_s = num(a, 'slow-start'))),
+  },
+  { decl: 'no slow-start', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.slow_start_s) },
+  {
+    decl: 'quorum <1-65535>',
+    help: {},
+    edits: true,
+    run: (a, ctx) => edit(ctx, (s) => void (s.quorum = num(a, 'quorum'))),
+  },
+  { decl: 'no quorum', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.quorum) },
+  {
+    decl: 'sorry ADDRESS [port <1-65535>]',
+    help: {},
+    edits: true,
+    run: (a, ctx) =>
+      edit(ctx, (s) => {
+        const address = a.sorry as string;
+        const port = a.port as number | undefined;
+        s.sorry = port === undefined ? address : address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+      }),
+  },
+  { decl: 'no sorry', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.sorry) },
   {
     decl: 'u-threshold <0-4294967295>',
     help: { 'u-threshold': 'Default upper connection threshold for backends' },

@@ -39,7 +39,17 @@ const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats]
   ],
 };
 
-export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsView, onlyService?: string): CommandOutput {
+/**
+ * `mark(name, addr, port)`: what to say of a destination in the Name column (the daemon's health marks:
+ * `down, inhibited`, `sorry (below quorum)`, `up, slow start 50 %`); absent = nothing.
+ */
+export function ipvsTable(
+  entries: IpvsTableEntry[],
+  config: Config,
+  view: IpvsView,
+  onlyService?: string,
+  mark?: (name: string | undefined, addr: string, port: number) => string,
+): CommandOutput {
   const owners = ownerNames(config);
   const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
   const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
@@ -72,10 +82,11 @@ export function ipvsTable(entries: IpvsTableEntry[], config: Config, view: IpvsV
       flags,
       ...(view === 'basic' ? ['', ''] : stat(svc.stats)),
     ]);
+    const name = owners.get(id);
     for (const d of e.dests) {
       table.rows.push([
         `  -> ${destId(e.service.key.af, d)}`,
-        '',
+        mark?.(name, d.addr, d.port) ?? '',
         forwardCell(d),
         String(d.weight),
         ...(view === 'basic' ? [String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats)),

@@ -21,6 +21,7 @@ import { operatorIdentity, type OperatorIdentity } from '../config/identity.js';
 import { ensureConfirmGuard } from '../engine/confirm-guard.js';
 import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
 import { CommitWorkflow } from './commit-workflow.js';
+import { daemonHealth, setDaemonHealth } from '../engine/daemon/health-client.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -153,6 +154,9 @@ export async function createContextBackend(
     },
     revisions: () => (store ? store.list().map((r) => ({ number: r.number, time: r.time, user: r.user, comment: r.comment })) : []),
     revisionConfig: (n: number) => (store ? (store.getRelative(n)?.config ?? null) : null),
+    // Health lives in the daemon only: each request asks it anew (one started after this shell is found).
+    health: (service?: string) => daemonHealth(ctx.stateDir, service),
+    setHealth: (req) => setDaemonHealth(ctx.stateDir, req),
     close: () => engine.close(),
   };
   backend.commit = new CommitWorkflow({

@@ -10,6 +10,9 @@
 //   SIGHUP  re-read the configuration files: a valid edit becomes a revision (origin file) and is applied;
 //           invalid files keep the running configuration and every located error is logged
 //   SIGTERM stop: close the socket, leave IPVS as it is (--flush-on-stop removes what lbctl owns), release the lock
+//   health  after the cold start, the health checks of the running configuration (health-runner.ts); their
+//           targets follow every commit, reload, confirm rollback and revision followed from the store (unchanged
+//           targets keep their state); a verdict goes to the engine's event path at once; stopped on shutdown
 //
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
@@ -29,6 +32,10 @@ import { CommitRefusedError, commitTransactionLockPath } from '../commit-transac
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
 import { EngineHost, type DescribeRefusal } from '../host.js';
+import { appendAudit, auditPath, kernelOfApply } from '../audit.js';
+import type { SchedulerOptions } from '../health/index.js';
+import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
+import { healthRoutes, type RequestRoute } from './health-requests.js';
 import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
 import type { IdentifyPeer } from './peer.js';
@@ -54,7 +61,12 @@ export interface DaemonOptions {
   /** How often the confirm deadline is checked (default 1000 ms). */
   confirmPollMs?: number;
   backoff?: BackoffOptions;
+  /** How often the daemon looks whether a commit over the socket changed the running configuration (200 ms). */
+  healthFollowMs?: number;
   // ---- injected by tests ----
+  /** The health scheduler's prober, timers, randomness (default: the real ones). */
+  healthScheduler?: SchedulerOptions;
+  healthRampTimers?: RampTimers;
   openDataplane?: () => Promise<Dataplane>;
   identify?: IdentifyPeer;
   now?: () => Date;
@@ -65,6 +77,9 @@ export class Daemon {
   private store: Store | null = null;
   private host: EngineHost | null = null;
   private server: ControlServer | null = null;
+  private health: HealthRunner | null = null;
+  /** The configuration whose targets the health checks run (compared by identity: configurations are never edited in place). */
+  private healthConfig: Config | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backoff: Backoff;
   private readonly startedAt: Date;
@@ -89,7 +104,7 @@ export class Daemon {
     const { stateDir, log } = this.opts;
     this.lock = await acquireDaemonLock(stateDir, undefined, (err) => log('error', `daemon lock compromised: ${err.message}`));
     try {
-      this.store = await openStore({ stateDir, configPath: this.opts.configPath, ...(this.opts.now ? { now: this.opts.now } : {}) });
+      this.store = await openStore({ stateDir, configPath: this.opts.configPath, keepRunning: true, ...(this.opts.now ? { now: this.opts.now } : {}) });
       this.host = new EngineHost({
         mode: 'daemon',
         stateDir,
@@ -111,14 +126,19 @@ export class Daemon {
         await reapplyAfterExpiry(expired, { stateDir, lab: this.opts.lab, apply: (c) => this.host!.applyRunning(c), log: (m) => log('warning', m) });
       }
       await this.coldStart();
-      this.server = new ControlServer({
+      this.startHealth();
+      const routes = healthRoutes(() => this.health);
+      const serverOptions = {
         path: socketPath(stateDir),
         host: this.host,
         info: () => this.info(),
         ...(this.opts.socketGroup !== undefined ? { group: this.opts.socketGroup } : {}),
         ...(this.opts.identify ? { identify: this.opts.identify } : {}),
         log,
-      });
+        handlers: routes,
+      };
+      this.server = new ControlServer(serverOptions);
+      addRoutes(this.server, routes);
       await this.server.listen();
     } catch (e) {
       await this.teardown();
@@ -126,6 +146,7 @@ export class Daemon {
     }
     this.scheduleReconcile(this.interval());
     this.scheduleConfirmCheck();
+    this.scheduleHealthFollow();
     if (this.opts.watchdogMs) {
       const t = setInterval(() => this.opts.notifier.watchdog(), this.opts.watchdogMs);
       this.timers.add(t);
@@ -146,6 +167,51 @@ export class Daemon {
     this.lastReconcile = this.now();
     this.host!.noteInSync(true);
     this.opts.log('info', `cold start: revision ${this.running.number} programmed (${result.applied.length} operation(s))`);
+  }
+
+  /** The health checks: only the daemon probes (in --lab, loopback only). */
+  private startHealth(): void {
+    const host = this.host!;
+    this.health = new HealthRunner({
+      lab: this.opts.lab,
+      setVerdicts: async (verdicts) => (await host.engine()).setVerdicts(verdicts),
+      log: this.opts.log,
+      onTransition: (e) => this.auditHealth(e),
+      ...(this.opts.healthScheduler ? { scheduler: this.opts.healthScheduler } : {}),
+      ...(this.opts.healthRampTimers ? { rampTimers: this.opts.healthRampTimers } : {}),
+    });
+    this.followHealth();
+  }
+
+  /** Give the health checks the running configuration's targets if it changed (a commit, reload, rollback). */
+  private followHealth(): void {
+    const config = this.runningConfig();
+    if (!this.health || !config || config === this.healthConfig) return;
+    this.healthConfig = config;
+    this.health.update(config).catch((e: Error) => this.opts.log('error', `health: the verdicts could not be given to the engine: ${e.message}`));
+  }
+
+  private scheduleHealthFollow(): void {
+    this.schedule(() => {
+      this.followHealth();
+      this.scheduleHealthFollow();
+    }, this.opts.healthFollowMs ?? 200);
+  }
+
+  /** One audit record per health transition (engine/audit.ts action `health`). */
+  private auditHealth(e: HealthEvent): void {
+    const who = osIdentity();
+    appendAudit(auditPath({ stateDir: this.opts.stateDir, config: this.runningConfig(), lab: this.opts.lab }), {
+      user: who.user,
+      ...(who.uid !== undefined ? { uid: who.uid } : {}),
+      action: 'health',
+      result: e.result && !e.result.ok ? 'failed' : 'ok',
+      revisionBefore: this.currentRevision(),
+      revisionAfter: this.currentRevision(),
+      comment: e.message.replace(/^health: /, ''),
+      ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
+      health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
+    });
   }
 
   info(): Omit<DaemonInfo, 'peer'> {
@@ -262,6 +328,7 @@ export class Daemon {
     this.host.noteRevision(r.number);
     engine.adopt(r.config);
     this.opts.log('info', `revision ${r.number} was committed outside the daemon (origin ${r.origin}${r.user ? ` by ${r.user}` : ''}): following it`);
+    this.followHealth();
   }
 
   private scheduleConfirmCheck(): void {
@@ -286,6 +353,7 @@ export class Daemon {
       const now = this.store.running();
       this.running = { number: now.number, config: now.config };
       this.host.noteRevision(now.number);
+      this.followHealth();
       this.opts.log(
         kernel && !kernel.ok ? 'error' : 'warning',
         `commit confirmed: revision ${expiry.expired.revision} by ${expiry.expired.user} was not confirmed by ${expiry.expired.deadline}; rolled back to revision ${now.number}` +
@@ -342,6 +410,7 @@ export class Daemon {
         );
         if (tx.kind === 'committed') {
           this.running = { number: tx.after, config: loaded.config };
+          this.followHealth();
           log('info', `reload: the files became revision ${tx.after} (origin file); ${tx.result?.applied.length ?? 0} kernel operation(s)`);
         } else log('info', `reload: the files equal the running configuration (revision ${base}); nothing to do`);
       } catch (e) {
@@ -375,6 +444,8 @@ export class Daemon {
   private async teardown(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    await this.health?.stop().catch(() => {});
+    this.health = null;
     await this.server?.close().catch(() => {});
     this.server = null;
     await this.host?.close().catch(() => {});
@@ -383,4 +454,14 @@ export class Daemon {
     this.lock = null;
     this.opts.notifier.close();
   }
+}
+
+/**
+ * The health routes on the control socket. The server takes them as `handlers` (ControlServerOptions); a server
+ * that does not know that option yet gets them added to its method table here (a no-op once it does).
+ */
+function addRoutes(server: ControlServer, routes: Record<string, RequestRoute>): void {
+  const table = (server as unknown as { handlers?: Record<string, RequestRoute> }).handlers;
+  if (!table || typeof table !== 'object') return;
+  for (const [method, route] of Object.entries(routes)) table[method] ??= route;
 }

@@ -6,3 +6,4 @@ export { initialVerdict, nextVerdict, type HealthState, type Transition, type Ve
 export { HealthScheduler, NO_PORT, realTimers, type HealthEvents, type ScheduledTarget, type SchedulerOptions, type TargetStatus, type Timers } from './scheduler.js';
 export { checkDefinition, checkPort, healthTargets, targetKey, type BackendUse, type HealthTarget } from './targets.js';
 export { LAB_NOT_PROBED, anyAddress, loopbackOnly } from './lab.js';
+export type { HealthReport, HealthRow, HealthRowState, HealthServiceSummary, ManualHealthRequest, ManualHealthResult } from './report.js';
