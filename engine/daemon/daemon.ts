@@ -35,7 +35,7 @@ import { EngineHost, type DescribeRefusal } from '../host.js';
 import { appendAudit, auditPath, kernelOfApply } from '../audit.js';
 import type { SchedulerOptions } from '../health/index.js';
 import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
-import { healthRoutes, type RequestRoute } from './health-requests.js';
+import { healthRoutes } from './health-requests.js';
 import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
 import type { IdentifyPeer } from './peer.js';
@@ -138,7 +138,6 @@ export class Daemon {
         handlers: routes,
       };
       this.server = new ControlServer(serverOptions);
-      addRoutes(this.server, routes);
       await this.server.listen();
     } catch (e) {
       await this.teardown();
@@ -454,14 +453,4 @@ export class Daemon {
     this.lock = null;
     this.opts.notifier.close();
   }
-}
-
-/**
- * The health routes on the control socket. The server takes them as `handlers` (ControlServerOptions); a server
- * that does not know that option yet gets them added to its method table here (a no-op once it does).
- */
-function addRoutes(server: ControlServer, routes: Record<string, RequestRoute>): void {
-  const table = (server as unknown as { handlers?: Record<string, RequestRoute> }).handlers;
-  if (!table || typeof table !== 'object') return;
-  for (const [method, route] of Object.entries(routes)) table[method] ??= route;
 }

@@ -13,8 +13,11 @@ import type { Plan } from '../plan.js';
 import { identifyBySoPeercred, type IdentifyPeer, type Peer } from './peer.js';
 import { decode, encode, MAX_LINE_BYTES, PROTOCOL_VERSION, type DaemonInfo, type ErrorType, type Request, type WireError } from './protocol.js';
 import { applyConfigDelta, type ConfigDelta } from '../../config/delta.js';
+import type { RequestRoute } from './health-requests.js';
 
 export interface ControlServerOptions {
+  /** More methods: the daemon's health requests (engine/daemon/health-requests.ts). */
+  handlers?: Record<string, RequestRoute>;
   path: string;
   host: EngineHost;
   /** What `hello` says about the daemon (pid, start, revision, in sync), completed with the peer. */
@@ -62,6 +65,7 @@ export class ControlServer {
       disable: { write: true, run: async (p) => stripResult(await host.disable(config(p))) },
       commit: { write: true, run: (p, peer) => this.commit(p, peer) },
     };
+    for (const [method, route] of Object.entries(opts.handlers ?? {})) this.handlers[method] ??= route;
   }
 
   async listen(): Promise<void> {
