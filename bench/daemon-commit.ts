@@ -17,7 +17,7 @@
 // Addresses are documentation ranges (VIPs 192.0.2.0/24 and 203.0.113.0/24 on many ports, backends
 // 198.51.100.0/24): table entries only, no traffic is sent. Emulated figures compare only with each other.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,13 +28,12 @@ import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import { decode, encode } from '../engine/daemon/protocol.js';
 import { validateConfig } from '../config/validate.js';
 import { configDelta } from '../config/delta.js';
+import { BACKENDS, PER_FILE, backendOf, vipOf, writeBigConfig } from './big-config.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
 import type { HostCommitJob } from '../engine/host.js';
 import { DaemonProcess, nowMs, pollUntil, runCli, sleep, writeLauncher } from '../test/kernel/suite/daemon-helpers.js';
 
 const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
-const BACKENDS = 4;
-const PER_FILE = 100;
 const BIG = SERVICES > 5000;
 /**
  * Measure the daemon's own periodic drift check (small tables): start with a short interval, watch two checks, then
@@ -52,47 +51,6 @@ const PROBE_COMMIT = (process.env.LBCTL_BENCH_PROBE_COMMIT ?? (BIG ? '0' : '1'))
 const STORE_ALONE = (process.env.LBCTL_BENCH_STORE_ALONE ?? (BIG ? '0' : '1')) === '1';
 const NS = `lbctl-bd-${process.pid}`;
 const NS_REF = `lbctl-bdref-${process.pid}`;
-
-/** Service i: a documentation VIP (two /24s) on port 10000 + i / 500; backends 198.51.100.x:8080+j. */
-function vipOf(i: number): { vip: string; port: number } {
-  const slot = i % 500;
-  const vip = slot < 250 ? `192.0.2.${slot + 1}` : `203.0.113.${slot - 249}`;
-  return { vip, port: 10_000 + Math.floor(i / 500) };
-}
-const backendOf = (i: number, j: number) => ({ address: `198.51.100.${1 + ((i * BACKENDS + j) % 250)}`, port: 8080 + j, weight: 1 + j });
-
-function writeConfig(dir: string, stateDir: string, intervalMs: number): void {
-  mkdirSync(join(dir, 'config.d'), { recursive: true });
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    [
-      '# bench/daemon-commit.ts',
-      'node:',
-      '  name: benchlb',
-      'daemon:',
-      `  reconcile_interval_ms: ${intervalMs}`,
-      '  limits:',
-      `    max_services: ${Math.max(SERVICES, 10_000)}`,
-      'observability:',
-      '  prometheus: {enabled: false}',
-      '  audit:',
-      `    path: ${join(stateDir, 'audit.jsonl')}`,
-      '',
-    ].join('\n'),
-  );
-  for (let f = 0; f * PER_FILE < SERVICES; f++) {
-    const lines = ['services:'];
-    for (let i = f * PER_FILE; i < Math.min(SERVICES, (f + 1) * PER_FILE); i++) {
-      const { vip, port } = vipOf(i);
-      lines.push(`  - name: s${i}`, `    vip: ${vip}`, `    ports: [${port}]`, '    scheduler: wrr', '    health: {enabled: false}', '    backends:');
-      for (let j = 0; j < BACKENDS; j++) {
-        const b = backendOf(i, j);
-        lines.push(`      - {address: ${b.address}, port: ${b.port}, weight: ${b.weight}}`);
-      }
-    }
-    writeFileSync(join(dir, 'config.d', `${String(f).padStart(4, '0')}.yaml`), lines.join('\n') + '\n');
-  }
-}
 
 function ipvsadmRules(): string {
   const lines: string[] = [];
@@ -177,7 +135,7 @@ export async function main(): Promise<string> {
   }
   try {
     // ---- the configuration files ----
-    const [, genMs] = timed(() => writeConfig(cfgDir, stateDir, MEASURE_RECONCILE ? SHORT_INTERVAL_MS : QUIET_INTERVAL_MS));
+    const [, genMs] = timed(() => writeBigConfig(cfgDir, stateDir, SERVICES, MEASURE_RECONCILE ? SHORT_INTERVAL_MS : QUIET_INTERVAL_MS));
     row('generate config files', f1(genMs), `${Math.ceil(SERVICES / PER_FILE)} files in config.d`);
 
     // ---- reference: ipvsadm in its own fresh namespace ----

@@ -10,12 +10,13 @@
 // ipvsadm are bench/daemon-commit.ts (in the VM). Peak RSS comes from GNU time (/usr/bin/time) when present.
 // Addresses are documentation ranges; --lab sends nothing anywhere.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonConnection } from '../engine/daemon/client.js';
 import type { Config } from '../config/model.js';
+import { BACKENDS, PER_FILE, backendOf, writeBigConfig } from './big-config.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
 
@@ -23,38 +24,9 @@ export const needsKernel = false;
 
 const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
-const BACKENDS = 4;
-const PER_FILE = 100;
 const GNU_TIME = '/usr/bin/time';
 
 const lbctlArgv = () => [process.execPath, join(BUILD_DIR, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
-
-function vipOf(i: number): { vip: string; port: number } {
-  const slot = i % 500;
-  return { vip: slot < 250 ? `192.0.2.${slot + 1}` : `203.0.113.${slot - 249}`, port: 10_000 + Math.floor(i / 500) };
-}
-const backendOf = (i: number, j: number) => ({ address: `198.51.100.${1 + ((i * BACKENDS + j) % 250)}`, port: 8080 + j, weight: 1 + j });
-
-function writeConfig(dir: string, stateDir: string): void {
-  mkdirSync(join(dir, 'config.d'), { recursive: true });
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    ['# bench/user-paths.ts', 'node:', '  name: benchlb', 'daemon:', '  reconcile_interval_ms: 3600000', '  limits:', `    max_services: ${Math.max(SERVICES, 10_000)}`,
-      'observability:', '  prometheus: {enabled: false}', '  audit:', `    path: ${join(stateDir, 'audit.jsonl')}`, ''].join('\n'),
-  );
-  for (let f = 0; f * PER_FILE < SERVICES; f++) {
-    const lines = ['services:'];
-    for (let i = f * PER_FILE; i < Math.min(SERVICES, (f + 1) * PER_FILE); i++) {
-      const { vip, port } = vipOf(i);
-      lines.push(`  - name: s${i}`, `    vip: ${vip}`, `    ports: [${port}]`, '    scheduler: wrr', '    health: {enabled: false}', '    backends:');
-      for (let j = 0; j < BACKENDS; j++) {
-        const b = backendOf(i, j);
-        lines.push(`      - {address: ${b.address}, port: ${b.port}, weight: ${b.weight}}`);
-      }
-    }
-    writeFileSync(join(dir, 'config.d', `${String(f).padStart(4, '0')}.yaml`), lines.join('\n') + '\n');
-  }
-}
 
 interface Run {
   ms: number;
@@ -108,7 +80,7 @@ export async function main(): Promise<string> {
   let daemon: ReturnType<typeof spawn> | null = null;
   try {
     console.log(`user-paths (host, --lab): ${SERVICES} services x ${BACKENDS} backends, ${PER_FILE} per file; node ${process.version}`);
-    writeConfig(cfg, state);
+    writeBigConfig(cfg, state, SERVICES, 3_600_000);
     row('lbctl validate', run(['validate', '--config', cfg], env));
     row('cold lbctl apply (first use of the store)', run(['apply', ...common], env));
     row('lbctl show ipvs', run(['show', 'ipvs', '--lab', '--state-dir', state], env));

@@ -1,0 +1,52 @@
+// The configuration the scale benchmarks use: N IPv4 tcp services × 4 backends, 100 services per file in
+// config.d/. Addresses are documentation ranges (VIPs 192.0.2.0/24 and 203.0.113.0/24 on many ports, backends
+// 198.51.100.0/24): table entries only, no traffic is ever sent to them.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BACKENDS = 4;
+export const PER_FILE = 100;
+
+/** Service i: a documentation VIP (two /24s) on port 10000 + i / 500. */
+export function vipOf(i: number): { vip: string; port: number } {
+  const slot = i % 500;
+  const vip = slot < 250 ? `192.0.2.${slot + 1}` : `203.0.113.${slot - 249}`;
+  return { vip, port: 10_000 + Math.floor(i / 500) };
+}
+
+/** Backend j of service i: 198.51.100.x:8080+j, weight 1+j. */
+export const backendOf = (i: number, j: number) => ({ address: `198.51.100.${1 + ((i * BACKENDS + j) % 250)}`, port: 8080 + j, weight: 1 + j });
+
+/** config.yaml (reconcile interval, limits, audit into the state directory) and config.d/NNNN.yaml. */
+export function writeBigConfig(dir: string, stateDir: string, services: number, reconcileIntervalMs: number): void {
+  mkdirSync(join(dir, 'config.d'), { recursive: true });
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    [
+      '# lbctl scale benchmark',
+      'node:',
+      '  name: benchlb',
+      'daemon:',
+      `  reconcile_interval_ms: ${reconcileIntervalMs}`,
+      '  limits:',
+      `    max_services: ${Math.max(services, 10_000)}`,
+      'observability:',
+      '  prometheus: {enabled: false}',
+      '  audit:',
+      `    path: ${join(stateDir, 'audit.jsonl')}`,
+      '',
+    ].join('\n'),
+  );
+  for (let f = 0; f * PER_FILE < services; f++) {
+    const lines = ['services:'];
+    for (let i = f * PER_FILE; i < Math.min(services, (f + 1) * PER_FILE); i++) {
+      const { vip, port } = vipOf(i);
+      lines.push(`  - name: s${i}`, `    vip: ${vip}`, `    ports: [${port}]`, '    scheduler: wrr', '    health: {enabled: false}', '    backends:');
+      for (let j = 0; j < BACKENDS; j++) {
+        const b = backendOf(i, j);
+        lines.push(`      - {address: ${b.address}, port: ${b.port}, weight: ${b.weight}}`);
+      }
+    }
+    writeFileSync(join(dir, 'config.d', `${String(f).padStart(4, '0')}.yaml`), lines.join('\n') + '\n');
+  }
+}
