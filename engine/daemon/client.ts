@@ -25,13 +25,13 @@ export class DaemonGoneError extends Error {
 
 export class DaemonConnection {
   private nextId = 1;
-  private buffer = '';
+  /** The reply line being received, in pieces: joined once when its newline arrives (replies reach 20 MB). */
+  private pieces: Buffer[] = [];
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private closed: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     const fail = (why: string) => {
       this.closed ??= new DaemonGoneError(why);
       for (const w of this.waiting.values()) w.reject(this.closed);
@@ -61,12 +61,16 @@ export class DaemonConnection {
     });
   }
 
-  private onData(chunk: string) {
-    this.buffer += chunk;
+  // Only the new chunk is searched for the newline: appending to one string and searching it whole made a
+  // 20 MB reply (`table` at 10,000 services) cost seconds, quadratically.
+  private onData(chunk: Buffer) {
+    let start = 0;
     let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    while ((nl = chunk.indexOf(10, start)) >= 0) {
+      this.pieces.push(chunk.subarray(start, nl));
+      const line = Buffer.concat(this.pieces).toString('utf8');
+      this.pieces = [];
+      start = nl + 1;
       let reply: Reply;
       try {
         reply = decode(line) as Reply;
@@ -78,6 +82,7 @@ export class DaemonConnection {
       this.waiting.delete(reply.id);
       w.resolve(reply);
     }
+    if (start < chunk.length) this.pieces.push(chunk.subarray(start));
   }
 
   /** One request; resolves with the result, throws DaemonError for ok:false and DaemonGoneError for a lost link. */
