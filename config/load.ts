@@ -11,6 +11,7 @@ import { applyDefaults } from './defaults.js';
 import { parsePortText } from './derive.js';
 import { type ConfigError, type Location, type Locator, type Path, formatPath, sortErrors } from './errors.js';
 import { validateConfig } from './validate.js';
+import { readYamlData } from './fast-yaml.js';
 
 export type { ConfigError } from './errors.js';
 export { formatConfigError, errorSummary } from './errors.js';
@@ -22,7 +23,10 @@ export interface LoadedFile {
   /** Relative to the configuration directory: `config.yaml`, `config.d/web.yaml`; the base name for a single file. */
   path: string;
   text: string;
+  /** The comment-keeping document (parsed when first asked for, after a fast load). */
   doc: Document;
+  /** The file's data, when the fast load read it (config/fast-yaml.ts). */
+  data?: unknown;
 }
 
 export interface LoadResult {
@@ -86,8 +90,62 @@ export function parseConfigText(text: string, fileName: string): LoadResult {
   return loadConfigTexts([{ path: fileName, text }], 'file');
 }
 
-/** The model of a set of file texts (as read from a directory, or kept by a revision). */
+/**
+ * The model of a set of file texts (as read from a directory, or kept by a revision). Valid files are read the
+ * fast way (js-yaml); anything else is read again with `yaml` so that every error is located.
+ */
 export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file' = 'directory'): LoadResult {
+  return fastLoad(texts, layout) ?? locatedLoad(texts, layout);
+}
+
+/** A file whose comment-keeping document is parsed only if somebody asks for it (the store's renderer does). */
+function lazyFile(path: string, text: string, data: unknown): LoadedFile {
+  let doc: Document | undefined;
+  return {
+    path,
+    text,
+    data,
+    get doc() {
+      return (doc ??= parseConfigDocument(text));
+    },
+  };
+}
+
+/**
+ * The fast load: every file read by js-yaml, merged and validated. Null at the first thing that is not clean
+ * (a file js-yaml will not read, a file that is not a mapping, a section in two files, a validation error): the
+ * located load then finds and positions everything.
+ */
+function fastLoad(texts: ConfigText[], layout: 'directory' | 'file'): LoadResult | null {
+  const files: LoadedFile[] = [];
+  const raw: Obj = {};
+  const services: unknown[] = [];
+  for (const t of texts) {
+    const read = readYamlData(t.text);
+    if ('failed' in read) return null;
+    const data = read.data;
+    files.push(lazyFile(t.path, t.text, data));
+    if (data === undefined || data === null) continue;
+    if (!isObj(data)) return null;
+    for (const [k, v] of Object.entries(data)) {
+      if (k === 'services') {
+        if (v === null) continue;
+        if (!Array.isArray(v)) return null;
+        for (const s of v) services.push(normalizeWrittenService(s));
+      } else {
+        if (k in raw) return null;
+        raw[k] = v;
+      }
+    }
+  }
+  raw.services = services;
+  const config = applyDefaults(raw);
+  if (validateConfig(config).length > 0) return null;
+  return { config, errors: [], files, layout };
+}
+
+/** The load with `yaml` documents: every error located at file:line:column (exported for the test that holds both loads to one model). */
+export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): LoadResult {
   const files: LoadedFile[] = [];
   const errors: ConfigError[] = [];
   const raws: unknown[] = [];

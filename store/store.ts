@@ -216,6 +216,8 @@ class RevisionStore implements Store {
    */
   private cached: { key: string; rev: Revision } | null = null;
   private readonly keepRunning: boolean;
+  /** Revision files read during the current locked operation (see `locked`), by file identity. */
+  private operationReads: Map<string, Revision> | null = null;
 
   constructor(opts: StoreOptions) {
     this.stateDir = resolve(opts.stateDir);
@@ -279,10 +281,14 @@ class RevisionStore implements Store {
       throw err;
     }
     if (this.cached?.key === key) return this.cached.rev;
+    const mine = this.operationReads?.get(key);
+    if (mine) return mine;
     const text = readIfExists(path);
     if (text === null) return null;
     try {
-      return JSON.parse(text) as Revision;
+      const rev = JSON.parse(text) as Revision;
+      this.operationReads?.set(key, rev);
+      return rev;
     } catch (err) {
       throw new StoreCorruptError(`${path}: cannot read revision ${n}: ${(err as Error).message}`);
     }
@@ -355,7 +361,20 @@ class RevisionStore implements Store {
   // ------------------------------------------------------------------ writing (under the commit lock)
 
   private async locked<T>(fn: () => T): Promise<T> {
-    return withCommitLock(this.stateDir, () => fn(), { waitMs: this.lockWaitMs });
+    return withCommitLock(
+      this.stateDir,
+      () => {
+        // One operation reads a revision file once, however many of its steps ask (recovery, the CAS, the
+        // commit, pruning): the store's own steps never change what they read. Callers outside get their own copy.
+        this.operationReads = new Map();
+        try {
+          return fn();
+        } finally {
+          this.operationReads = null;
+        }
+      },
+      { waitMs: this.lockWaitMs },
+    );
   }
 
   /** Carries out a durable intent. Idempotent: recovery runs it again from the top after a crash. */
