@@ -1,5 +1,7 @@
 // `lbctl shell`: the operator's CLI. An interactive terminal (stdin and stdout both TTYs, SSH included) gets
-// the ink UI; anything else, or `-c`, gets line mode. Both drive the same session engine.
+// the ink UI; anything else, or `-c`, gets line mode. Both drive the same session engine. Under an sshd
+// `ForceCommand`, the command the client asked for (`ssh lb1 'show ipvs'`) arrives in SSH_ORIGINAL_COMMAND and
+// runs as `-c` does (docs/ssh.md).
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
@@ -27,6 +29,9 @@ Keys on a terminal:
   Ctrl-Y              paste what was cut         Ctrl-C                drop the line
   Ctrl-Z              back to exec mode (end)    Ctrl-D                leave (on an empty exec prompt)
   At --More--: space for the next page, Enter for the next line, q to stop.
+
+Over SSH with sshd's ForceCommand (docs/ssh.md), a command given to ssh (SSH_ORIGINAL_COMMAND, e.g.
+'ssh lb1 "show ipvs"') runs as with -c; without one, the interactive shell starts.
 
 Line mode prints output on stdout and each error on stderr as '% command N: PROMPT COMMAND' followed by the
 error; it stops with exit code 1 at the first error unless --keep-going. A command that asks a question
@@ -59,7 +64,8 @@ const cmd: CliCommand = {
       throw new UserError(`${(err as Error).message}\n\n${USAGE}`, 2);
     }
     const context = resolveContext(values, io.env);
-    const interactive = io.isTTY && values.command === undefined;
+    const command = values.command ?? sshCommand(io.env);
+    const interactive = io.isTTY && command === undefined;
     const { openSession } = await import('../../shell/open-session.js');
     if (interactive) {
       // Load the UI (ink and react take a noticeable part of start-up) while the session reads its files.
@@ -73,8 +79,14 @@ const cmd: CliCommand = {
     const lineIO = { stdout: io.stdout, stderr: io.stderr };
     const options = { keepGoing: Boolean(values['keep-going']) };
     const { runCommandString, runStream } = await import('../../shell/line-mode.js');
-    if (values.command !== undefined) return runCommandString(session, values.command, lineIO, options);
+    if (command !== undefined) return runCommandString(session, command, lineIO, options);
     return runStream(session, io.stdin, lineIO, options);
   },
 };
 export default cmd;
+
+/** The command an SSH client asked for, under sshd's ForceCommand; undefined for none (an interactive login). */
+export function sshCommand(env: NodeJS.ProcessEnv): string | undefined {
+  const text = env.SSH_ORIGINAL_COMMAND;
+  return text !== undefined && text.trim() !== '' ? text : undefined;
+}
