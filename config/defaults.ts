@@ -7,6 +7,8 @@ import { parsePortText } from './derive.js';
 
 export const DEFAULT_PROMETHEUS_PORT = 9469;
 export const DEFAULT_GELF_PORT = 12201;
+/** Idle shell sessions end after 30 minutes (IOS exec-timeout; docs/ssh.md). */
+export const DEFAULT_EXEC_TIMEOUT_S = 1800;
 export const DEFAULT_AUDIT_PATH = '/var/log/lbctl/audit.jsonl';
 /** ipvsadm's default for `-p` without a value. */
 export const DEFAULT_PERSISTENCE_TIMEOUT = 300;
@@ -26,6 +28,7 @@ export function defaultConfig(): Config {
       gelf: { enabled: false, port: DEFAULT_GELF_PORT, facility: 'lbctl' },
       audit: { path: DEFAULT_AUDIT_PATH },
     },
+    system: { exec_timeout_s: DEFAULT_EXEC_TIMEOUT_S },
     services: [],
   };
 }

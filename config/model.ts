@@ -175,6 +175,14 @@ export interface Observability {
   audit: { path: string };
 }
 
+/** The operator's shell (`lbctl shell`, also over SSH: docs/ssh.md). */
+export interface SystemSettings {
+  /** Idle time after which a shell session leaves configuration mode and disconnects (IOS exec-timeout); 0 = never. */
+  exec_timeout_s: number;
+  /** Message of the day, shown before the first prompt (IOS `banner motd`). */
+  banner_motd?: string;
+}
+
 export interface Config {
   node: { name?: string };
   /** Default VIP for every service that names none (the original's one VIP per balancer pair). */
@@ -182,5 +190,6 @@ export interface Config {
   daemon: Daemon;
   ha: Ha;
   observability: Observability;
+  system: SystemSettings;
   services: Service[];
 }

@@ -26,6 +26,8 @@ export const THRESHOLD_MAX = 4294967295;
 export const FWMARK_MAX = 4294967295;
 /** ipvsadm's limit for -p: one month. */
 export const PERSISTENCE_MAX = 2678400;
+/** IOS accepts up to 35791 minutes; a day is plenty for an idle shell. */
+export const EXEC_TIMEOUT_MAX = 86400;
 
 export type Schema =
   | { kind: 'object'; fields: Record<string, Field> }
@@ -225,6 +227,16 @@ export const CONFIG_SCHEMA = obj({
       },
     }),
     doc: 'metrics, logs, audit',
+  },
+  system: {
+    schema: obj({
+      exec_timeout_s: {
+        schema: int(0, EXEC_TIMEOUT_MAX),
+        doc: 'idle seconds after which a shell session leaves configuration mode and disconnects (IOS exec-timeout); 0 = never',
+      },
+      banner_motd: { schema: { kind: 'string', maxLength: 4096 }, doc: 'message of the day, shown before the first prompt of the shell' },
+    }),
+    doc: "the operator's shell (lbctl shell, locally or over SSH)",
   },
   services: { schema: list(SERVICE_SCHEMA), doc: 'virtual services (config.yaml and config.d/*.yaml)' },
 });

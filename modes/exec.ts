@@ -254,12 +254,25 @@ export const EXEC_COMMANDS: CommandDef[] = [
     },
   },
   {
+    decl: 'terminal exec-timeout <0-35791>$minutes [<0-2147483>$seconds]',
+    help: {
+      'exec-timeout': 'Idle time before the session leaves configuration mode and disconnects (0 0 = never)',
+      minutes: 'Minutes',
+      seconds: 'Seconds, added to the minutes',
+    },
+    run: (a, ctx) => {
+      ctx.setExecTimeout?.((a.minutes as number) * 60 + ((a.seconds as number | undefined) ?? 0));
+    },
+  },
+  {
     decl: 'show terminal',
     help: { terminal: 'Terminal settings of this session' },
     pipes: 'text',
     run: (_a, ctx) => ({
-      text: `Length: ${ctx.term.length} lines${ctx.term.length === 0 ? ' (no pager)' : ''}\nWidth: ${ctx.term.width} columns`,
-      data: { ...ctx.term },
+      text:
+        `Length: ${ctx.term.length} lines${ctx.term.length === 0 ? ' (no pager)' : ''}\nWidth: ${ctx.term.width} columns` +
+        (ctx.execTimeout ? `\nExec timeout: ${formatExecTimeout(ctx.execTimeout())}` : ''),
+      data: { ...ctx.term, ...(ctx.execTimeout ? { execTimeoutSeconds: ctx.execTimeout() } : {}) },
     }),
   },
   ...HEALTH_COMMANDS,
@@ -332,4 +345,15 @@ export function formatUptime(ms: number): string {
   if (h) return `${h}h ${m}m ${s}s`;
   if (m) return `${m}m ${s}s`;
   return `${s}s`;
+}
+
+/** `30 minutes`, `1 minute 30 seconds`, `never`. */
+export function formatExecTimeout(seconds: number): string {
+  if (seconds <= 0) return 'never';
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  const parts: string[] = [];
+  if (m) parts.push(`${m} minute${m === 1 ? '' : 's'}`);
+  if (s) parts.push(`${s} second${s === 1 ? '' : 's'}`);
+  return parts.join(' ');
 }

@@ -1,5 +1,5 @@
 // Configure-mode commands derived from the configuration schema (config/schema.ts), so the shell, the YAML
-// validation and the reference cannot drift apart: every field of `daemon`, `ha` and `observability` can be set
+// validation and the reference cannot drift apart: every field of `daemon`, `ha`, `observability` and `system` can be set
 // (`daemon reconcile-interval-ms 5000`) and unset (`no daemon reconcile-interval-ms` = back to its default).
 // Keywords are the YAML keys in kebab case; lists of named objects (ha.instances) take the element's name
 // (`ha instance NAME vrid 1`); lists of values add one value per command (`ha instance NAME vip 10.0.0.1`).
@@ -12,7 +12,7 @@ import { editConfig, isDeepEqual } from './edit.js';
 import { CommandError, type CommandDef, type ModeContext } from './types.js';
 
 /** The sections of the configuration edited through derived commands. */
-export const DERIVED_SECTIONS = ['daemon', 'ha', 'observability'] as const;
+export const DERIVED_SECTIONS = ['daemon', 'ha', 'observability', 'system'] as const;
 
 /** One step of a path: an object key, or an element of a named list. */
 type Step = { key: string } | { key: string; element: true };

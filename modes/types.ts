@@ -94,6 +94,10 @@ export interface ModeContext {
   readonly term: TerminalState;
   /** `terminal length|width`: the operator's choice, kept over later resizes. */
   setTerminal(settings: Partial<TerminalState>): void;
+  /** `terminal exec-timeout`: this session's idle limit in seconds (0 = never), over `system.exec_timeout_s`. */
+  setExecTimeout?(seconds: number): void;
+  /** The idle limit in force, in seconds (0 = never). */
+  execTimeout?(): number;
 }
 
 /** A refusal in the "% message" form; the session prints it as the command's error. */

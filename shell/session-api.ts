@@ -58,6 +58,15 @@ export interface ShellSession {
   terminal(): TerminalSettings;
   /** The faces tell the session the real terminal size at start and on resize. */
   setTerminalSize(width: number, height: number): void;
+  /** Idle seconds before the face ends the session (`terminal exec-timeout`, else `system.exec_timeout_s`); 0 = never. */
+  execTimeout?(): number;
+  /** Message of the day (`system.banner_motd`), shown before the first prompt; '' when none. */
+  motd?(): string;
+  /**
+   * The operator is gone (exec-timeout expired, SIGHUP): leave configuration mode as `exit` does, without
+   * committing and without discarding (a shared candidate stays for the next session), before close().
+   */
+  hangUp?(): Promise<void>;
   /** A pending message for the operator (e.g. a confirmed commit is about to expire), then cleared. */
   takeNotices(): string[];
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import type { CompletionResult, ExecResult, HelpResult, ShellSession, TerminalSe
 import { renderTable } from './format.js';
 import { applyPipes, pipeGrammar, toStage, type PipeStage } from './pipes.js';
 import type { OpenSessionOptions } from './open-session.js';
+import { DEFAULT_EXEC_TIMEOUT_S } from '../config/defaults.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -81,6 +82,8 @@ class Session implements ShellSession, ModeContext {
   private candBase = 0;
   private readonly grammars: ModeGrammars;
   private lengthSetByUser = false;
+  /** `terminal exec-timeout`, seconds; null = the configuration's. */
+  private execTimeoutS: number | null = null;
   private widthSetByUser = false;
   private notices: string[] = [];
   private readonly deniedMessage: string;
@@ -218,6 +221,28 @@ class Session implements ShellSession, ModeContext {
   setTerminalSize(width: number, height: number): void {
     if (width >= 1 && !this.widthSetByUser) this.term.width = Math.max(40, Math.min(512, Math.floor(width)));
     if (height >= 1 && !this.lengthSetByUser) this.term.length = Math.min(512, Math.floor(height));
+  }
+
+  setExecTimeout(seconds: number): void {
+    this.execTimeoutS = Math.max(0, Math.floor(seconds));
+  }
+
+  execTimeout(): number {
+    if (this.execTimeoutS !== null) return this.execTimeoutS;
+    return this.backend.running().system?.exec_timeout_s ?? DEFAULT_EXEC_TIMEOUT_S;
+  }
+
+  motd(): string {
+    return this.backend.running().system?.banner_motd ?? '';
+  }
+
+  async hangUp(): Promise<void> {
+    if (this.frames.length <= 1) return;
+    try {
+      await this.backend.commit?.leaveConfigure(this);
+    } finally {
+      this.end();
+    }
   }
 
   takeNotices(): string[] {

@@ -80,6 +80,8 @@ export class ShellController {
   private noticeTimer: NodeJS.Timeout | null = null;
   private idle: Promise<void> = Promise.resolve();
   private started = false;
+  private lastInput = Date.now();
+  private hangingUp = false;
 
   constructor(
     private readonly session: ShellSession,
@@ -99,6 +101,8 @@ export class ShellController {
     this.session.setTerminalSize(this.width, this.options.height ?? 24);
     const banner = this.session.banner();
     if (banner) this.print(this.style.banner(banner.replace(/\n$/, '')));
+    const motd = this.session.motd?.() ?? '';
+    if (motd.trim()) this.print(motd.replace(/\n+$/, ''));
     this.toPrompt();
     const poll = this.options.noticePollMs ?? 0;
     if (poll > 0) {
@@ -127,8 +131,33 @@ export class ShellController {
 
   /** Queues keys; they are handled strictly in order, each after the previous one's command finished. */
   feed(keys: readonly Key[]): void {
+    this.lastInput = Date.now();
     this.queue.push(...keys);
     if (!this.pumping) this.idle = this.pump();
+  }
+
+  /** Milliseconds since the last key (exec-timeout). */
+  idleMs(): number {
+    return Date.now() - this.lastInput;
+  }
+
+  /**
+   * The operator is gone (exec-timeout, SIGHUP): after the running command, if any, print `message`, leave
+   * configuration mode without committing or discarding (ShellSession.hangUp), close the session and exit.
+   */
+  async hangUp(message?: string): Promise<void> {
+    if (this.mode === 'exited' || this.hangingUp) return;
+    this.hangingUp = true;
+    this.queue = [];
+    await this.idle;
+    if ((this.mode as ControllerMode) === 'exited') return; // closed while the command ran
+    if (message) this.print(this.style.notice(message));
+    try {
+      await this.session.hangUp?.();
+    } catch (err) {
+      this.print(this.style.error(`% Error while leaving configuration mode: ${(err as Error).message}`));
+    }
+    await this.exit();
   }
 
   /** Resolves when every queued key has been handled (for tests). */

@@ -5,6 +5,7 @@ import { colourEnabled, makeStyle } from '../display.js';
 import { defaultHistoryPath, HistoryFile } from '../history.js';
 import { ShellController } from './controller.js';
 import { ShellApp } from './app.js';
+import { formatExecTimeout } from '../../modes/exec.js';
 
 export interface TuiOptions {
   env?: NodeJS.ProcessEnv;
@@ -37,7 +38,18 @@ export async function runTui(session: ShellSession, options: TuiOptions = {}): P
     // A stray console.log from a library is printed above the prompt instead of tearing the live area.
     patchConsole: true,
   });
+  // exec-timeout: idle at a prompt (not while a command runs) for the session's limit ends the session.
+  const idleCheck = setInterval(() => {
+    const limit = session.execTimeout?.() ?? 0;
+    if (limit > 0 && controller.idleMs() >= limit * 1000 && controller.getSnapshot().live.mode !== 'busy')
+      void controller.hangUp(`% Idle for ${formatExecTimeout(limit)} (exec-timeout): leaving the shell.`);
+  }, 1000);
+  // A dropped connection (sshd sends SIGHUP; so does closing the terminal) ends the session the same way.
+  const onHangUp = () => void controller.hangUp();
+  process.on('SIGHUP', onHangUp);
   await exited;
+  clearInterval(idleCheck);
+  process.off('SIGHUP', onHangUp);
   // Let ink paint the last scrollback items before it unmounts.
   await new Promise((r) => setImmediate(r));
   app.unmount();

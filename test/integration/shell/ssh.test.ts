@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -73,10 +73,10 @@ interface SshServer {
 }
 
 /** Starts sshd with its own keys and configuration; everything is removed after the test. */
-async function startSshd(t: { after(fn: () => void | Promise<void>): void }, configYaml?: string): Promise<SshServer> {
+async function startSshd(t: { after(fn: () => void | Promise<void>): void }, extraConfigYaml = ''): Promise<SshServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-ssh-'));
   const lab = makeLab();
-  if (configYaml !== undefined) writeFileSync(join(lab.config, 'config.yaml'), configYaml);
+  if (extraConfigYaml) appendFileSync(join(lab.config, 'config.yaml'), `\n${extraConfigYaml}`);
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   execFileSync(SSH_KEYGEN!, ['-q', '-t', 'ed25519', '-N', '', '-C', 'lbctl-test-host', '-f', hostKey]);
@@ -272,4 +272,41 @@ test('ssh -t: killing the ssh client in configure loses nothing and commits noth
   assert.equal(after.status, 0, after.stderr);
   assert.match(after.stdout, /^Running revision: 1$/m, 'nothing was committed');
   assert.match(after.stdout, /typed before the drop/, 'the shared candidate kept the change');
+});
+
+test('exec-timeout from configuration: the motd before the first prompt; idle in configure, the shell leaves without committing or losing the candidate', { skip: skipTmux }, async (t) => {
+  const ssh = await startSshd(t, 'system:\n  exec_timeout_s: 4\n  banner_motd: "Authorized operators only. Change window: Tuesdays."\n');
+  const term = interactive(t, ssh);
+  const first = await term.waitForLastLine(PROMPT, 30_000);
+  assert.match(first, /Authorized operators only\. Change window: Tuesdays\.\n(.*\n)*lb1\[lab\]#$/);
+  for (const line of ['configure', 'service web', 'description "typed before the timeout"']) {
+    term.type(line);
+    term.keys('Enter');
+  }
+  await term.waitForLastLine('lb1[lab](config-svc-web)#');
+  const typedAt = Date.now();
+  const end = await term.waitFor(/\[exited \d+\]/, 20_000);
+  assert.ok(Date.now() - typedAt >= 3000, 'not before the timeout');
+  assert.match(end, /% Idle for 4 seconds \(exec-timeout\): leaving the shell\./);
+  await until('the remote lbctl shell to end', () => ssh.remoteShells().length === 0);
+  const after = ssh.run('show version; configure; show | compare');
+  assert.equal(after.status, 0, after.stderr);
+  assert.match(after.stdout, /^Running revision: 1$/m, 'nothing was committed');
+  assert.match(after.stdout, /typed before the timeout/, 'the shared candidate kept the change');
+});
+
+test('terminal exec-timeout sets this session\'s idle limit; show terminal reports it', { skip: skipTmux }, async (t) => {
+  const ssh = await startSshd(t);
+  const term = interactive(t, ssh);
+  await term.waitForLastLine(PROMPT, 30_000);
+  term.type('show terminal');
+  term.keys('Enter');
+  await term.waitFor(/Exec timeout: 30 minutes/);
+  term.type('terminal exec-timeout 0 3');
+  term.keys('Enter');
+  term.type('show terminal');
+  term.keys('Enter');
+  await term.waitFor(/Exec timeout: 3 seconds/);
+  const end = await term.waitFor(/\[exited \d+\]/, 20_000);
+  assert.match(end, /% Idle for 3 seconds \(exec-timeout\): leaving the shell\./);
 });

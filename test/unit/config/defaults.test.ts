@@ -19,6 +19,7 @@ test('defaultConfig: the documented defaults, and it validates', () => {
       gelf: { enabled: false, port: 12201, facility: 'lbctl' },
       audit: { path: '/var/log/lbctl/audit.jsonl' },
     },
+    system: { exec_timeout_s: 1800 },
     services: [],
   });
   assert.deepEqual(validateConfig(c), []);

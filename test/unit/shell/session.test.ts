@@ -80,7 +80,7 @@ test('ambiguous and incomplete commands, exactly', async () => {
   assert.equal(await f.err('terminal'), '% Incomplete command.');
   assert.equal(await f.err('show s'), '% Ambiguous command:  "show s"\n  service\n  services\n  system');
   await f.run('configure');
-  assert.equal(await f.err('s'), '% Ambiguous command:  "s"\n  service\n  show\n  status');
+  assert.equal(await f.err('s'), '% Ambiguous command:  "s"\n  service\n  show\n  status\n  system');
   assert.equal(await f.err('service'), '% Incomplete command.');
   assert.equal(await f.err('do'), '% Incomplete command.');
 });
