@@ -163,7 +163,7 @@ test('lab: the session learns the terminal size at start and on resize', { skip 
   await term.waitForLastLine(PROMPT, 20_000);
   term.type('show terminal');
   term.keys('Enter');
-  await term.waitFor(/Length: 40\b.*\nWidth: 120\b.*\nlb1\[lab\]#$/);
+  await term.waitFor(/Length: 40\b.*\nWidth: 120\b.*\nExec timeout: 30 minutes\nlb1\[lab\]#$/);
   term.resize(100, 30);
   // SIGWINCH and the typed keys reach the shell by different paths, so ask again (a bounded number of times)
   // until the shell has seen the new size.
