@@ -25,7 +25,11 @@ export function describeValue(v: unknown): string {
 
 class Reporter {
   readonly errors: ConfigError[] = [];
-  constructor(private readonly locate?: Locator) {}
+  constructor(
+    private readonly locate?: Locator,
+    /** A service whose own checks are known to pass (see `cleanServices`): they are not run again. */
+    readonly skipService: (s: unknown, index: number) => boolean = () => false,
+  ) {}
 
   error(path: Path, message: string, target: 'key' | 'value' = 'value'): void {
     const loc = this.locate?.(path, target);
@@ -47,10 +51,42 @@ class Reporter {
  * `locate` maps a model path to the YAML node it came from; without it errors carry only the path.
  */
 export function validateConfig(config: Config, locate?: Locator): ConfigError[] {
-  const r = new Reporter(locate);
+  // Remembering applies to errors without file positions only (the daemon's commits): a located error's text
+  // depends on the files, which the memory knows nothing of.
+  const vip = isObj(config) ? (config as unknown as Obj).vip : undefined;
+  const r = new Reporter(locate, locate ? undefined : (s, i) => isClean(s, i, vip));
   checkSchema(config, CONFIG_SCHEMA, [], r);
   if (isObj(config)) checkCrossField(config as unknown as Obj, r);
+  if (!locate && isObj(config) && Array.isArray(config.services)) rememberClean(config.services, r.errors, vip);
   return r.errors;
+}
+
+/**
+ * Frozen services whose own checks (the schema of the item and checkService) passed, with the index and the
+ * top-level vip they passed with: those checks read nothing else, and a frozen object cannot change. The
+ * daemon's store freezes the running revision, and a commit's candidate shares its unchanged services with it,
+ * so a one-weight commit at 10,000 services checks one service here (the checks across services still run whole).
+ */
+const cleanServices = new WeakMap<object, { index: number; vip: unknown }>();
+
+function isClean(s: unknown, index: number, vip: unknown): boolean {
+  if (!isObj(s)) return false;
+  const m = cleanServices.get(s);
+  return m !== undefined && m.index === index && m.vip === vip;
+}
+
+function rememberClean(services: unknown[], errors: ConfigError[], vip: unknown): void {
+  const withErrors = new Set<number>();
+  let whole = false;
+  for (const e of errors) {
+    const m = /^services\[(\d+)\]/.exec(e.path);
+    if (m) withErrors.add(Number(m[1]));
+    else if (e.path === 'services' || e.path === '') whole = true;
+  }
+  if (whole) return;
+  services.forEach((s, i) => {
+    if (isObj(s) && Object.isFrozen(s) && !withErrors.has(i)) cleanServices.set(s, { index: i, vip });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- schema pass
@@ -76,7 +112,10 @@ function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
     case 'array': {
       if (!Array.isArray(v)) return r.error(path, `must be a list, got ${describeValue(v)}`);
       if (s.nonEmpty && v.length === 0) r.error(path, 'must not be empty');
-      v.forEach((x, i) => checkSchema(x, s.items, [...path, i], r));
+      v.forEach((x, i) => {
+        if (path.length === 1 && path[0] === 'services' && r.skipService(x, i)) return;
+        checkSchema(x, s.items, [...path, i], r);
+      });
       return;
     }
     case 'int':
@@ -191,7 +230,7 @@ function checkCrossField(config: Obj, r: Reporter): void {
   checkIdentities(config, services, r);
   checkLimits(config, services, r);
   services.forEach((s, i) => {
-    if (isObj(s)) checkService(config, s, ['services', i], r);
+    if (isObj(s) && !r.skipService(s, i)) checkService(config, s, ['services', i], r);
   });
   checkHa(config, r);
   checkObservability(config, r);

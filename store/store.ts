@@ -27,6 +27,7 @@ import {
 } from './store-files.js';
 import type { LoadedFile } from '../config/load.js';
 import { layoutOfDocuments, type FileLayout } from './file-layout.js';
+import { completeConfig } from './complete-config.js';
 import { planChangedFiles, type ChangedFilesPlan } from './changed-files.js';
 import { sameData } from '../config/same-data.js';
 import { describeFileChanges, staleBaseMessage } from './store-format.js';
@@ -241,6 +242,7 @@ class RevisionStore implements Store {
     try {
       const intent = JSON.parse(text) as Intent;
       if (intent.format !== INTENT_FORMAT) throw new Error(`unknown format ${intent.format}`);
+      intent.revision.config = completeConfig(intent.revision.config);
       return intent;
     } catch (err) {
       // Written by rename, so never torn: unreadable means damaged by something else.
@@ -287,6 +289,7 @@ class RevisionStore implements Store {
     if (text === null) return null;
     try {
       const rev = JSON.parse(text) as Revision;
+      rev.config = completeConfig(rev.config);
       this.operationReads?.set(key, rev);
       return rev;
     } catch (err) {
@@ -782,5 +785,5 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 /** Reads a revision file's configuration without opening a store (diagnostics, `lbctl doctor`). */
 export function readRevisionConfig(stateDir: string, n: number): Config | null {
   const text = readIfExists(join(stateDir, 'revisions', revisionFileName(n)));
-  return text === null ? null : (JSON.parse(text) as Revision).config;
+  return text === null ? null : completeConfig((JSON.parse(text) as Revision).config);
 }

@@ -130,3 +130,24 @@ test('keepRunning: the running revision is parsed once, frozen and shared; a com
   assert.equal(b.number, 2, 'the other store\'s commit is seen');
   assert.equal(b.config.services[0].backends[0].weight, 4);
 });
+
+test('a revision written before a default existed is completed when read: a commit from it succeeds and rewrites one file', async () => {
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, keepRunning: true });
+  // Revision 1 as an older lbctl wrote it: no `system` section, a service without `on_down`, a backend without `enabled`.
+  const path = join(dirs.stateDir, 'revisions', '0000000001.json');
+  const rev = JSON.parse(readFileSync(path, 'utf8'));
+  delete rev.config.system;
+  delete rev.config.services[0].on_down;
+  delete rev.config.services[1].backends[0].enabled;
+  writeFileSync(path, JSON.stringify(rev) + '\n');
+  const old = store.running();
+  assert.ok('system' in old.config && old.config.services[0].on_down === 'inhibit' && old.config.services[1].backends[0].enabled === true, 'completed on read');
+  assert.ok(configsEqual(old.config, loadConfig(dirs.configDir).config!), 'equal to the files as loaded today');
+  const cand = structuredClone(old.config);
+  cand.services[2].backends[0].weight = 6;
+  const out = await store.commit(cand, 1, { origin: 'shell' });
+  assert.equal(out.kind, 'committed');
+  assert.deepEqual(out.kind === 'committed' && out.filesWritten, ['config.d/b.yaml']);
+});
