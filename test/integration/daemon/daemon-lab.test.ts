@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { DaemonConnection, probeDaemon } from '../../../engine/daemon/client.js';
+import { DaemonPort } from '../../../engine/daemon/port.js';
 import { socketPath } from '../../../engine/daemon/protocol.js';
 import { auditPath } from '../../../engine/audit.js';
 import { createContextBackend } from '../../../shell/session-backend.js';
@@ -235,6 +236,41 @@ describe('lbctl daemon --lab', () => {
     assert.notEqual(last.user, 'mallory');
     const rev = lbctl(lab, ['shell', '-c', 'show system commit']).out;
     assert.doesNotMatch(rev, /mallory/);
+  });
+
+  it('a commit sent as a delta from its base revision reaches the kernel; one from a revision the daemon lacks is resent whole', async () => {
+    const store = await openStore({ stateDir: lab.state, configPath: lab.config, readOnly: true });
+    const port = (await DaemonPort.connect(lab.state))!;
+    assert.ok(port, 'the daemon answers');
+    const base = store.running();
+    const candidate = structuredClone(base.config);
+    candidate.services[0].backends[1].weight = 44;
+    // What crosses the socket: the delta, a few hundred bytes, not the candidate.
+    const sent: string[] = [];
+    const conn = (port as unknown as { conn: { socket: { write: (s: string) => boolean } } }).conn.socket;
+    const write = conn.write.bind(conn);
+    conn.write = (line: string) => (sent.push(String(line)), write(line));
+    const job = { candidate, base: base.number, action: 'commit' as const, record: { how: 'commit' as const, meta: { origin: 'shell' as const } }, voice: 'shell' as const };
+    const out = await port.commit({ ...job, baseConfig: base.config }, { user: 'root' });
+    assert.equal(out.kind, 'committed');
+    assert.equal(weightOf(lab, '198.51.100.12'), 44, 'the daemon rebuilt the candidate and applied it');
+    assert.equal(sent.length, 1);
+    assert.match(sent[0], /"delta":/);
+    assert.doesNotMatch(sent[0], /"candidate":/);
+    // A base the daemon does not keep: it answers delta-base, the port sends the whole candidate, and the store
+    // refuses it as stale (the base is not the running revision): the refusal proves the whole candidate arrived.
+    sent.length = 0;
+    const again = structuredClone(candidate);
+    again.services[0].backends[1].weight = 45;
+    await assert.rejects(port.commit({ ...job, candidate: again, base: 999, baseConfig: candidate }, { user: 'root' }), (e: Error & { refusal?: { kind: string } }) => {
+      assert.equal(e.refusal?.kind, 'stale');
+      return true;
+    });
+    assert.equal(sent.length, 2);
+    assert.match(sent[0], /"delta":/);
+    assert.match(sent[1], /"candidate":/);
+    assert.equal(weightOf(lab, '198.51.100.12'), 44, 'nothing applied');
+    await port.close();
   });
 
   it('a commit made beside the daemon (a shell opened before it) is followed, never reverted by the drift check', async () => {
