@@ -218,3 +218,13 @@ export function clockGettimeNs(clockId: number): CResult & { ns: bigint } {
   if (r.value < 0) return { ...r, ns: 0n };
   return { value: 0, errno: 0, ns: ts.readBigInt64LE(0) * 1_000_000_000n + ts.readBigInt64LE(8) };
 }
+
+/**
+ * Loads the libc binding now. ffi-rs asks `process.report.getReport()` whether libc is musl when it loads, and
+ * that report lists every open handle: in a daemon already probing 10,000 backends it took tens of seconds
+ * (bench/health.ts). The daemon loads it at start, before it opens any socket of its own. Throws
+ * DataplaneUnavailableError when the binding cannot be loaded.
+ */
+export function loadLibc(): void {
+  lib();
+}

@@ -41,6 +41,7 @@ import type { Notifier } from './notify.js';
 import type { IdentifyPeer } from './peer.js';
 import { socketPath, type DaemonInfo } from './protocol.js';
 import { ControlServer } from './server.js';
+import { loadLibc } from '../../netlink/libc.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -124,6 +125,12 @@ export class Daemon {
       if (expired) {
         log('warning', `commit confirmed of revision ${expired.replaced.number} by ${expired.expired.user} expired while no daemon ran: rolled back to revision ${revision.number}`);
         await reapplyAfterExpiry(expired, { stateDir, lab: this.opts.lab, apply: (c) => this.host!.applyRunning(c), log: (m) => log('warning', m) });
+      }
+      // Before the health checks open their sockets: loading the libc binding lists every open handle.
+      try {
+        loadLibc();
+      } catch {
+        /* no binding: the lab still runs; SO_PEERCRED then refuses clients with the reason */
       }
       await this.coldStart();
       this.startHealth();
