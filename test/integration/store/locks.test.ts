@@ -138,6 +138,10 @@ test('a holder SIGKILLed but not yet reaped by its parent (a zombie) counts as d
     });
     const holder = describeHolder({ pid });
     assert.equal(holderLiveness(holder), 'alive');
+    // Kill only once `sh` has become the never-waiting `sleep`: a shell still running would reap the child.
+    const comm = () => (existsSync(`/proc/${parent.pid}/comm`) ? readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() : '');
+    for (let i = 0; i < 500 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(comm(), 'sleep', 'the parent shell became sleep (exec)');
     process.kill(pid, 'SIGKILL');
     // Bounded wait for the kernel to turn it into a zombie (it is never reaped while the parent lives).
     for (let i = 0; i < 200 && procState(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
