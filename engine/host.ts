@@ -39,6 +39,7 @@ import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
 import type { EngineMetrics } from './metrics.js';
 import type { Plan } from './plan.js';
 import type { StatusReport } from './status.js';
+import type { HaSnapshot } from './ha/types.js';
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -92,6 +93,8 @@ export interface EnginePort {
   plan(config: Config, opts?: { adopt?: boolean }): Promise<Plan>;
   /** The commit transaction. Throws CommitRefusedError with the refusal as data and the voice's words. */
   commit(job: HostCommitJob, identity: AuditIdentity): Promise<CommitTransactionOutcome>;
+  /** The VRRP picture (`show vrrp`, the `{master}` line, `monitor`); null when no HA watcher runs here. */
+  ha(): Promise<HaSnapshot | null>;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,8 @@ export interface EngineHostOptions {
   readBeforeCommit: boolean;
   /** Passed to the Engine (reconcile timers, apply observer). */
   engine?: Partial<Omit<EngineOptions, 'dataplane' | 'stateDir'>>;
+  /** The HA watcher's picture, when one runs beside this host (the daemon's, or an in-process shell's). */
+  ha?: () => HaSnapshot | null;
   now?: () => Date;
 }
 
@@ -269,6 +274,10 @@ export class EngineHost implements EnginePort {
     if (outcome.kind !== 'check' && outcome.result?.ok) this.lastInSync = true;
     if (outcome.kind === 'committed') this.knownRevision = outcome.after;
     return outcome;
+  }
+
+  async ha(): Promise<HaSnapshot | null> {
+    return this.opts.ha?.() ?? null;
   }
 
   /** Make the kernel run `config` (the daemon's cold start, a confirm rollback). */

@@ -10,6 +10,7 @@ import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob } from '.
 import type { Plan } from '../plan.js';
 import { CompileError } from '../compile.js';
 import type { StatusReport } from '../status.js';
+import type { HaSnapshot } from '../ha/types.js';
 import { DaemonConnection, DaemonError, DaemonGoneError } from './client.js';
 import type { DaemonInfo } from './protocol.js';
 
@@ -90,6 +91,16 @@ export class DaemonPort implements EnginePort {
           `the daemon (pid ${this.info.pid}) went away during the commit (${e.message}); whether revision ${job.base + 1} was recorded is not known here: ` +
             `when the daemon is back it makes the kernel match the running revision ('show system commit' shows it)`,
         );
+      throw e;
+    }
+  }
+
+  /** The daemon's HA picture; null when it runs no watcher (or is older than the `ha` request). */
+  async ha(): Promise<HaSnapshot | null> {
+    try {
+      return await this.ask<HaSnapshot | null>('ha');
+    } catch (e) {
+      if (e instanceof DaemonError && e.type === 'unknown-method') return null;
       throw e;
     }
   }

@@ -64,6 +64,7 @@ export class ControlServer {
       planDisable: { write: false, run: async (p) => wirePlan(await host.planDisable(config(p))) },
       disable: { write: true, run: async (p) => stripResult(await host.disable(config(p))) },
       commit: { write: true, run: (p, peer) => this.commit(p, peer) },
+      ha: { write: false, run: () => host.ha() },
     };
     for (const [method, route] of Object.entries(opts.handlers ?? {})) this.handlers[method] ??= route;
   }
