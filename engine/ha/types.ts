@@ -54,3 +54,17 @@ export interface VrrpTransition {
   /** The event and the poll disagreed; the poll won. */
   disagreement?: boolean;
 }
+
+/**
+ * What the daemon (or an in-process shell) holds: engine/ha/watcher.ts implements it for frr, keepalived and none.
+ * `update` follows a commit (instances or the source changed); `onChange` (given at construction) is called after
+ * every transition with the new snapshot, and is what reaches the engine's role input, the log and the audit.
+ */
+export interface HaWatcherLike {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  snapshot(): HaSnapshot;
+  update(ha: import('../../config/model.js').Ha): Promise<void>;
+}
+
+export type HaChange = (snapshot: HaSnapshot, transitions: VrrpTransition[]) => void;
