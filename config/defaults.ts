@@ -2,7 +2,7 @@
 // applyDefaults fills only what is missing (absent or YAML null) and keeps every value that is present, even a
 // wrongly typed one: validation must still see and report it at its line.
 import type { Backend, Config, Health, Protocol, Service } from './model.js';
-import { CONFIG_SCHEMA, type Schema } from './schema.js';
+import { BACKEND_SCHEMA, CONFIG_SCHEMA, HEALTH_SCHEMA, SERVICE_SCHEMA, schemaAt, type Schema } from './schema.js';
 import { parsePortText } from './derive.js';
 
 export const DEFAULT_PROMETHEUS_PORT = 9469;
@@ -92,27 +92,39 @@ function fill(target: unknown, defaults: Obj): unknown {
   return out;
 }
 
-/** Drops keys whose value is null: YAML `description:` with nothing after it means "not set". */
-function dropNulls(v: unknown): unknown {
+/**
+ * Drops the schema's keys whose value is null: YAML `description:` with nothing after it means "not set". A key
+ * the schema does not know is kept, null or not, so that validation reports it: `servics:` or `wieght:` with
+ * nothing after it is a misspelling, not "not set".
+ */
+function dropNulls(v: unknown, schema: Schema | undefined): unknown {
   if (!isObj(v)) return v;
+  const known = schema?.kind === 'object' ? schema.fields : {};
   const out: Obj = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = x;
+  for (const [k, x] of Object.entries(v)) if (x !== undefined && (x !== null || !(k in known))) out[k] = x;
   return out;
 }
 
+const HTTP_SCHEMA = schemaAt(['http'], HEALTH_SCHEMA);
+const DNS_SCHEMA = schemaAt(['dns'], HEALTH_SCHEMA);
+const FORWARDING_SCHEMA = schemaAt(['forwarding'], SERVICE_SCHEMA);
+const TUNNEL_SCHEMA = schemaAt(['forwarding', 'tunnel'], SERVICE_SCHEMA);
+const PERSISTENCE_SCHEMA = schemaAt(['persistence'], SERVICE_SCHEMA);
+const VRRP_INSTANCE_SCHEMA = schemaAt(['ha', 'instances', 0]);
+
 function applyHealthDefaults(raw: unknown, protocol: unknown): unknown {
   const base = defaultHealth(typeof protocol === 'string' ? protocol : 'tcp') as unknown as Obj;
-  const h = fill(dropNulls(raw), base);
+  const h = fill(dropNulls(raw, HEALTH_SCHEMA), base);
   if (!isObj(h)) return h;
-  if (isObj(h.http)) h.http = fill(dropNulls(h.http), { ...DEFAULT_HTTP_CHECK, expect_status: [200] });
+  if (isObj(h.http)) h.http = fill(dropNulls(h.http, HTTP_SCHEMA), { ...DEFAULT_HTTP_CHECK, expect_status: [200] });
   else if (h.http === undefined && (h.type === 'http' || h.type === 'https')) h.http = { ...DEFAULT_HTTP_CHECK, expect_status: [200] };
-  if (isObj(h.dns)) h.dns = fill(dropNulls(h.dns), { record_type: DEFAULT_DNS_RECORD_TYPE });
+  if (isObj(h.dns)) h.dns = fill(dropNulls(h.dns, DNS_SCHEMA), { record_type: DEFAULT_DNS_RECORD_TYPE });
   return h;
 }
 
 function applyServiceDefaults(raw: unknown): unknown {
   if (!isObj(raw)) return raw;
-  const s = dropNulls(raw) as Obj;
+  const s = dropNulls(raw, SERVICE_SCHEMA) as Obj;
   const protocol = s.protocol ?? 'tcp';
   const base = defaultService('', 'tcp') as unknown as Obj;
   delete base.name;
@@ -126,15 +138,15 @@ function applyServiceDefaults(raw: unknown): unknown {
   }
   out.health = applyHealthDefaults(s.health, protocol);
   if (isObj(out.forwarding)) {
-    const f = dropNulls(out.forwarding) as Obj;
-    if (isObj(f.tunnel)) f.tunnel = fill(dropNulls(f.tunnel), { type: DEFAULT_TUNNEL_TYPE });
+    const f = dropNulls(out.forwarding, FORWARDING_SCHEMA) as Obj;
+    if (isObj(f.tunnel)) f.tunnel = fill(dropNulls(f.tunnel, TUNNEL_SCHEMA), { type: DEFAULT_TUNNEL_TYPE });
     out.forwarding = f;
   }
-  if (isObj(out.persistence)) out.persistence = fill(dropNulls(out.persistence), { timeout: DEFAULT_PERSISTENCE_TIMEOUT });
+  if (isObj(out.persistence)) out.persistence = fill(dropNulls(out.persistence, PERSISTENCE_SCHEMA), { timeout: DEFAULT_PERSISTENCE_TIMEOUT });
   if (Array.isArray(out.backends)) {
     const b = defaultBackend() as unknown as Obj;
     delete b.address;
-    out.backends = out.backends.map((x) => (isObj(x) ? fill(dropNulls(x), b) : x));
+    out.backends = out.backends.map((x) => (isObj(x) ? fill(dropNulls(x, BACKEND_SCHEMA), b) : x));
   }
   return out;
 }
@@ -152,10 +164,10 @@ export function applyDefaults(partial: unknown): Config {
   } catch {
     /* not cloneable (functions inside): use as is, validation will report it */
   }
-  const out = fill(dropNulls(input), base) as Obj;
+  const out = fill(dropNulls(input, CONFIG_SCHEMA), base) as Obj;
   if (!isObj(out)) return out as unknown as Config;
   if (isObj(out.ha) && Array.isArray(out.ha.instances)) {
-    out.ha = { ...out.ha, instances: out.ha.instances.map((i) => (isObj(i) ? fill(dropNulls(i), { vips: [] }) : i)) };
+    out.ha = { ...out.ha, instances: out.ha.instances.map((i) => (isObj(i) ? fill(dropNulls(i, VRRP_INSTANCE_SCHEMA), { vips: [] }) : i)) };
   }
   if (Array.isArray(out.services)) out.services = out.services.map(applyServiceDefaults);
   return orderKeys(out, CONFIG_SCHEMA) as Config;

@@ -3,7 +3,7 @@
 // render.ts), the files are merged (services concatenate; any other top-level section may appear in one file
 // only), defaults are filled in and the result validated. Errors point at file:line:column of the YAML node;
 // a service's path uses its index inside its own file, the way the operator sees it.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Config } from './model.js';
@@ -12,6 +12,7 @@ import { parsePortText } from './derive.js';
 import { type ConfigError, type Location, type Locator, type Path, formatPath, sortErrors } from './errors.js';
 import { validateConfig } from './validate.js';
 import { readYamlData } from './fast-yaml.js';
+import { TOP_LEVEL_KEYS } from './schema.js';
 
 export type { ConfigError } from './errors.js';
 export { formatConfigError, errorSummary } from './errors.js';
@@ -46,15 +47,68 @@ export interface ConfigText {
   text: string;
 }
 
+/**
+ * The largest configuration file lbctl reads (docs/config.md). 10,000 services with four backends each take
+ * 3.6 MB as one file, so this leaves room; anything far beyond is a mistake (`load merge /dev/zero`, a log file),
+ * and reading it whole cost gigabytes before the first error could be said.
+ */
+export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024;
+
+/** Refused before a byte is parsed: not a regular file, or over MAX_CONFIG_FILE_BYTES. */
+export class ConfigFileRefusedError extends Error {
+  override name = 'ConfigFileRefusedError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A configuration file's text. Only a regular file is read (a device, a FIFO or a socket never ends or never
+ * answers), and at most MAX_CONFIG_FILE_BYTES of it: the size is checked on the open descriptor, so a file
+ * swapped or grown in between cannot make the read unbounded.
+ */
+export function readConfigFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ConfigFileRefusedError(path, `not a regular file (${fileKind(st)}): lbctl reads configuration only from regular files`);
+    if (st.size > MAX_CONFIG_FILE_BYTES)
+      throw new ConfigFileRefusedError(path, `${st.size} bytes is over the ${MAX_CONFIG_FILE_BYTES}-byte limit of one configuration file: split it into config.d/ files`);
+    const buf = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > MAX_CONFIG_FILE_BYTES) throw new ConfigFileRefusedError(path, `the file grew over the ${MAX_CONFIG_FILE_BYTES}-byte limit while being read`);
+    }
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(st: import('node:fs').Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /** The files of a configuration directory in load order, or the single file; throws on I/O errors. */
 export function readConfigTexts(path: string): { files: ConfigText[]; layout: 'directory' | 'file' } {
   const st = statSync(path);
-  if (!st.isDirectory()) return { files: [{ path: basename(path), text: readFileSync(path, 'utf8') }], layout: 'file' };
+  if (!st.isDirectory()) return { files: [{ path: basename(path), text: readConfigFile(path) }], layout: 'file' };
   const files: ConfigText[] = [];
   // config.yml is accepted as a spelling of config.yaml (if both exist both load, and a section in both is an error).
   for (const name of [CONFIG_FILE, 'config.yml']) {
     const top = join(path, name);
-    if (existsSync(top) && statSync(top).isFile()) files.push({ path: name, text: readFileSync(top, 'utf8') });
+    if (existsSync(top)) files.push({ path: name, text: readConfigFile(top) });
   }
   const dDir = join(path, CONFIG_D);
   if (existsSync(dDir) && statSync(dDir).isDirectory()) {
@@ -63,7 +117,7 @@ export function readConfigTexts(path: string): { files: ConfigText[]; layout: 'd
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); // code-point order: the same on every machine and locale
     for (const n of names) {
       const full = join(dDir, n);
-      if (statSync(full).isFile()) files.push({ path: `${CONFIG_D}/${n}`, text: readFileSync(full, 'utf8') });
+      if (!statSync(full).isDirectory()) files.push({ path: `${CONFIG_D}/${n}`, text: readConfigFile(full) });
     }
   }
   return { files, layout: 'directory' };
@@ -79,8 +133,10 @@ export function loadConfig(path: string): LoadResult {
     read = readConfigTexts(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    return { config: null, errors: [{ file: path, line: 0, column: 0, path: '', message: `cannot read: ${why}` }], files: [], layout: 'directory' };
+    const why = err instanceof ConfigFileRefusedError ? e.message : e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    // Name the file that was refused or unreadable (inside a directory, the directory alone would not say which).
+    const file = (err as { path?: string }).path ?? path;
+    return { config: null, errors: [{ file, line: 0, column: 0, path: '', message: `cannot read: ${why}` }], files: [], layout: 'directory' };
   }
   return loadConfigTexts(read.files, read.layout);
 }
@@ -172,9 +228,15 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
       // Structurally valid YAML that still is no data: a merge key on a scalar, too many aliases.
       raw = undefined;
       if (!broken.has(t.path)) {
-        errors.push({ file: t.path, line: 1, column: 1, path: '', message: `cannot be read as data: ${(err as Error).message}` });
+        errors.push({ file: t.path, line: 1, column: 1, path: '', message: err instanceof RangeError ? TOO_DEEP_MESSAGE : `cannot be read as data: ${(err as Error).message}` });
         broken.add(t.path);
       }
+    }
+    if (!broken.has(t.path) && isObj(raw) && Object.keys(raw).length > 0 && !Object.keys(raw).some((k) => TOP_LEVEL_KEYS.includes(k))) {
+      // One sentence, not one "unknown key" per line: `load merge /etc/passwd` is the wrong file, not 30 typos.
+      errors.push({ file: t.path, line: 1, column: 1, path: '', message: `holds none of lbctl's sections (${TOP_LEVEL_KEYS.join(':, ')}:): not an lbctl configuration file` });
+      broken.add(t.path);
+      raw = undefined;
     }
     raws.push(raw);
   }
@@ -191,8 +253,13 @@ export function parseConfigDocument(text: string, lineCounter?: LineCounter): Do
   return parseDocument(text, { ...(lineCounter ? { lineCounter } : {}), prettyErrors: false, uniqueKeys: true, merge: true });
 }
 
+/** What an operator is told when a value nests deeper than the parser's stack (it said "Maximum call stack size exceeded"). */
+export const TOO_DEEP_MESSAGE =
+  'nested too deeply to read: the value opens thousands of levels of [ ] or { } (an lbctl configuration nests fewer than 10)';
+
 /** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */
 function yamlMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return TOO_DEEP_MESSAGE;
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 

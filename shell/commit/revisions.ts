@@ -5,6 +5,7 @@ import { renderCompare } from '../../config/diff.js';
 import { configsEqual } from '../../config/equal.js';
 import { formatConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
+import { TOP_LEVEL_KEYS } from '../../config/schema.js';
 import { formatConflict, loadMergeResult, loadOverride, mergeConfigs } from '../../config/merge.js';
 import { CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
 import type { CommitRunner } from './commit-run.js';
@@ -106,10 +107,18 @@ export class RevisionCommands {
         [`% load ${how} ${file}: ${n} error${n === 1 ? '' : 's'}; the candidate is unchanged.`, ...result.errors.map((e) => '  ' + formatConfigError(e))].join('\n'),
       );
     }
+    // An empty file (or only comments) "loads" as an empty configuration: for override that would delete every
+    // service, for merge it would do nothing and say it did. Either way it is the wrong file.
+    if (result.files.every((f) => isEmptyData(f.data !== undefined ? f.data : f.doc.toJS())))
+      throw new CommandError(`% load ${how} ${file}: the file holds no configuration (no ${TOP_LEVEL_KEYS.join(':, ')}: section); the candidate is unchanged.`);
     const next = how === 'merge' ? loadMergeResult(ctx.candidate(), result) : loadOverride(ctx.candidate(), result.config);
     if (!next) throw new CommandError(`% load ${how} ${file}: the file does not load; the candidate is unchanged.`);
     ctx.setCandidate(next);
     this.wf.writeAudit({ action: 'load', result: 'ok', comment: `load ${how} ${file}`, revisionBefore: ctx.candidateBase(), revisionAfter: ctx.candidateBase() });
     return { text: `% Loaded ${file} into the candidate (${how}); "show | compare" shows the difference.` };
   }
+}
+
+function isEmptyData(data: unknown): boolean {
+  return data === null || data === undefined || (typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length === 0);
 }

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_DIR, lbctlCommand, makeLab } from './tmux.js';
 
@@ -55,4 +56,21 @@ test('a bad option is a usage error (exit 2)', { skip }, (t) => {
   const r = lbctl(t, ['--bogus']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /usage: lbctl shell/);
+});
+
+// Issue 15 point 4: `load merge` of what is not a configuration changes nothing and says why.
+test('load merge refuses a device and an empty file; the candidate stays unchanged', { skip }, (t) => {
+  const dev = lbctl(t, ['-c', 'configure; load merge /dev/zero']);
+  assert.equal(dev.status, 1);
+  assert.match(dev.stderr, /% load merge \/dev\/zero: 1 error; the candidate is unchanged\.\n {2}\/dev\/zero: cannot read: not a regular file \(a character device\)/);
+  const empty = lbctl(t, ['-c', 'configure; load merge /dev/null']);
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /\/dev\/null: cannot read: not a regular file/);
+  const dir = mkdtempSync(join(tmpdir(), 'lbctl-blank-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const blank = join(dir, 'blank.yaml');
+  writeFileSync(blank, '# nothing but a comment\n');
+  const none = lbctl(t, ['-c', `configure; load merge ${blank}; show | compare`]);
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /the file holds no configuration \(no node:, vip:, daemon:, ha:, observability:, system:, services: section\); the candidate is unchanged\./);
 });

@@ -32,3 +32,18 @@ test('each command knows the script line it starts on', () => {
     ],
   );
 });
+
+// Issue 15 point 4: the old splitter trimmed the whole command at every character (a 1 MB line: 464 s). The
+// timeout is a hang detector with a margin of hundreds, not a speed measurement (that lives in bench/).
+test('a 4 MB line is one command, split in linear time', { timeout: 60_000 }, () => {
+  const long = 'description "' + 'x'.repeat(4 * 1024 * 1024) + '"';
+  const out = splitCommands(`configure\n${long}; end`);
+  assert.deepEqual(
+    out.map((c) => [c.text.length, c.line]),
+    [
+      [9, 1],
+      [long.length, 2],
+      [3, 2],
+    ],
+  );
+});

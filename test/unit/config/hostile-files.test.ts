@@ -1,0 +1,80 @@
+// Issue 15 points 4 and 8: files that are not configurations, or are built to hurt, are refused in words with
+// their location; misspelled keys are errors even with nothing after them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatConfigError, loadConfig, MAX_CONFIG_FILE_BYTES, TOO_DEEP_MESSAGE } from '../../../config/load.js';
+
+function scratch(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lbctl-hostile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const messages = (path: string) => loadConfig(path).errors.map(formatConfigError);
+
+test('a device is refused before a byte is read (load merge /dev/zero grew to 2.6 GB)', () => {
+  assert.deepEqual(messages('/dev/zero'), ['/dev/zero: cannot read: not a regular file (a character device): lbctl reads configuration only from regular files']);
+});
+
+test('a FIFO is refused, not waited on', (t) => {
+  const fifo = join(scratch(t), 'pipe.yaml');
+  execFileSync('mkfifo', [fifo]);
+  assert.deepEqual(messages(fifo), [`${fifo}: cannot read: not a regular file (a FIFO): lbctl reads configuration only from regular files`]);
+});
+
+test('a file over the size limit is refused with its size, in a directory too (naming the file)', (t) => {
+  const dir = scratch(t);
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, '');
+  truncateSync(big, MAX_CONFIG_FILE_BYTES + 1); // sparse: nothing is written, and nothing may be read
+  assert.deepEqual(messages(big), [
+    `${big}: cannot read: ${MAX_CONFIG_FILE_BYTES + 1} bytes is over the ${MAX_CONFIG_FILE_BYTES}-byte limit of one configuration file: split it into config.d/ files`,
+  ]);
+  const cfg = join(dir, 'cfg');
+  execFileSync('mkdir', ['-p', join(cfg, 'config.d')]);
+  execFileSync('ln', ['-s', big, join(cfg, 'config.d', '10-big.yaml')]);
+  assert.match(messages(cfg)[0], /config\.d\/10-big\.yaml: cannot read: \d+ bytes is over/);
+});
+
+test('a file with none of lbctl\'s sections is one error, not one per line (/etc/shadow "succeeded")', (t) => {
+  const f = join(scratch(t), 'shadow');
+  writeFileSync(f, 'root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\nbin:*:20228:0:99999:7:::\n');
+  assert.deepEqual(messages(f), [
+    "shadow:1:1: holds none of lbctl's sections (node:, vip:, daemon:, ha:, observability:, system:, services:): not an lbctl configuration file",
+  ]);
+});
+
+test('a misspelled key is an error even with an empty value (servics:, bakends:, wieght:)', (t) => {
+  const f = join(scratch(t), 'typos.yaml');
+  writeFileSync(
+    f,
+    ['servics:', 'services:', '  - name: web', '    vip: 192.0.2.1', '    ports: [80]', '    bakends:', '    backends:', '      - address: 198.51.100.1', '        wieght:', ''].join('\n'),
+  );
+  assert.deepEqual(messages(f), [
+    'typos.yaml:1:1: servics: unknown key "servics" (did you mean "services"?)',
+    'typos.yaml:6:5: services[0].bakends: unknown key "bakends" (did you mean "backends"?)',
+    'typos.yaml:9:9: services[0].backends[0].wieght: unknown key "wieght" (did you mean "weight"?)',
+  ]);
+});
+
+test('an empty value of a known key still means "not set"', (t) => {
+  const f = join(scratch(t), 'ok.yaml');
+  writeFileSync(f, ['services:', '  - name: web', '    description:', '    vip: 192.0.2.1', '    ports: [80]', '    backends:', '      - address: 198.51.100.1', '        weight:', ''].join('\n'));
+  const r = loadConfig(f);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.config!.services[0].description, undefined);
+  assert.equal(r.config!.services[0].backends[0].weight, 1);
+});
+
+test('deep nesting is said in words at its place, not "Maximum call stack size exceeded"', (t) => {
+  const f = join(scratch(t), 'deep.yaml');
+  writeFileSync(f, 'services:\n  - name: a\n    description: ' + '['.repeat(50_000) + ']'.repeat(50_000) + '\n');
+  const [only, ...rest] = loadConfig(f).errors;
+  assert.deepEqual(rest, []);
+  assert.equal(only.message, TOO_DEEP_MESSAGE);
+  assert.equal(only.line, 3);
+});
