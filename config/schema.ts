@@ -21,8 +21,11 @@ export const NAME_MAX = 64;
 /** A node name may also hold dots (a host name). */
 export const HOST_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 export const WEIGHT_MAX = 2147483647;
-/** IPVS stores thresholds as u32. */
-export const THRESHOLD_MAX = 4294967295;
+/**
+ * IPVS stores thresholds as u32, but the kernel refuses any above INT_MAX with EINVAL (ipvsadm: "illegal
+ * u_threshold"): what validate accepts, the kernel must accept.
+ */
+export const THRESHOLD_MAX = 2147483647;
 export const FWMARK_MAX = 4294967295;
 /** ipvsadm's limit for -p: one month. */
 export const PERSISTENCE_MAX = 2678400;

@@ -392,7 +392,7 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
       const allowed = singlePort !== undefined && !hasFwmark ? `0 or ${singlePort}` : '0';
       r.error([...bPath, 'port'], `${method} forwarding cannot change the destination port: use ${allowed} (the service port)`);
     }
-    checkThresholds(b, bPath, r);
+    if (!checkThresholds(b, bPath, r)) checkEffectiveThresholds(b, s, bPath, r);
   });
   checkThresholds(s, base, r);
 
@@ -459,14 +459,31 @@ function checkSorry(
   if (first !== undefined) r.error(path, `the sorry backend ${backendKey({ address: sorry.address, port: effective })} is also backends[${first}]: use another server`);
 }
 
-function checkThresholds(o: Obj, base: Path, r: Reporter): void {
+/** One object's own thresholds; true when an error was reported. */
+function checkThresholds(o: Obj, base: Path, r: Reporter): boolean {
   const { u_threshold: u, l_threshold: l } = o;
   if (isInt(u) && isInt(l) && u > 0 && l > u) {
     r.error([...base, 'l_threshold'], `l_threshold ${l} must not exceed u_threshold ${u}`);
+    return true;
   }
   if (isInt(l) && l > 0 && (!isInt(u) || u === 0)) {
     r.error([...base, 'l_threshold'], 'l_threshold needs a u_threshold: it says when to resume after the upper limit was hit');
+    return true;
   }
+  return false;
+}
+
+/**
+ * What the kernel gets for a backend: each threshold is the backend's own, else the service's (engine/compile.ts).
+ * Mixed, they can cross (service u 1000 / l 900, backend u 100 → u 100, l 900), and the kernel answers ERANGE.
+ */
+function checkEffectiveThresholds(b: Obj, s: Obj, bPath: Path, r: Reporter): void {
+  const pick = (k: 'u_threshold' | 'l_threshold') => (isInt(b[k]) ? { v: b[k] as number, from: 'this backend' } : isInt(s[k]) ? { v: s[k] as number, from: 'the service' } : { v: 0, from: 'the default' });
+  const u = pick('u_threshold');
+  const l = pick('l_threshold');
+  if (l.v <= u.v) return;
+  const what = u.v === 0 ? `u_threshold 0 (no limit, from ${u.from})` : `u_threshold ${u.v} (from ${u.from})`;
+  r.error([...bPath, isInt(b.l_threshold) ? 'l_threshold' : 'u_threshold'], `this backend would get l_threshold ${l.v} (from ${l.from}) above ${what}: set both thresholds on the backend`);
 }
 
 function checkSchedulerFlags(s: Obj, base: Path, r: Reporter): void {

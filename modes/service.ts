@@ -3,6 +3,7 @@
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
 import { FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
+import { THRESHOLD_MAX } from '../config/schema.js';
 import { addPort, editService, findBackend, portText, removePort, setProtocol, upsertBackend } from './edit.js';
 import { CommandError, type CommandDef, type ModeContext } from './types.js';
 
@@ -256,7 +257,7 @@ export const SERVICE_COMMANDS: CommandDef[] = [
   },
   { decl: 'no forwarding', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.forwarding = { method: 'nat' })) },
   {
-    decl: 'backend BACKEND [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-4294967295>] [l-threshold <0-4294967295>]',
+    decl: `backend BACKEND [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-${THRESHOLD_MAX}>] [l-threshold <0-${THRESHOLD_MAX}>]`,
     help: { $port: "Backend port; 0 = the service's port", $weight: 'Weight; 0 quiesces' },
     edits: true,
     run: (a, ctx) =>
@@ -392,14 +393,14 @@ export const SERVICE_COMMANDS: CommandDef[] = [
   },
   { decl: 'no sorry', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.sorry) },
   {
-    decl: 'u-threshold <0-4294967295>',
+    decl: `u-threshold <0-${THRESHOLD_MAX}>`,
     help: { 'u-threshold': 'Default upper connection threshold for backends' },
     edits: true,
     run: (a, ctx) => edit(ctx, (s) => void (s.u_threshold = num(a, 'u-threshold'))),
   },
   { decl: 'no u-threshold', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.u_threshold) },
   {
-    decl: 'l-threshold <0-4294967295>',
+    decl: `l-threshold <0-${THRESHOLD_MAX}>`,
     help: { 'l-threshold': 'Default lower connection threshold for backends' },
     edits: true,
     run: (a, ctx) => edit(ctx, (s) => void (s.l_threshold = num(a, 'l-threshold'))),

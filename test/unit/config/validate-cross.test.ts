@@ -268,6 +268,38 @@ test('thresholds: lower not above upper, and a lower one needs an upper one', ()
   );
 });
 
+// Issue 15 point 8: validate accepted what the kernel then refused.
+test('thresholds a backend gets (its own, else the service\'s) must not cross: the kernel answers ERANGE', () => {
+  assert.deepEqual(
+    check({
+      vip: '192.0.2.1',
+      services: [
+        svc({
+          u_threshold: 1000,
+          l_threshold: 900,
+          backends: [
+            { address: '192.0.2.10', u_threshold: 100 },
+            { address: '192.0.2.11', u_threshold: 0 },
+            { address: '192.0.2.12', u_threshold: 950 },
+            { address: '192.0.2.13', u_threshold: 100, l_threshold: 50 },
+          ],
+        }),
+      ],
+    }),
+    [
+      'services[0].backends[0].u_threshold: this backend would get l_threshold 900 (from the service) above u_threshold 100 (from this backend): set both thresholds on the backend',
+      'services[0].backends[1].u_threshold: this backend would get l_threshold 900 (from the service) above u_threshold 0 (no limit, from this backend): set both thresholds on the backend',
+    ],
+  );
+});
+
+test('thresholds above INT_MAX are refused (the kernel says EINVAL, ipvsadm "illegal u_threshold")', () => {
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ backends: [{ address: '192.0.2.10', u_threshold: 2147483648 }] })] }), [
+    'services[0].backends[0].u_threshold: must be 0..2147483647, got 2147483648',
+  ]);
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ backends: [{ address: '192.0.2.10', u_threshold: 2147483647 }] })] }), []);
+});
+
 test('tunnel options only with tunnel forwarding; gue needs a port, ipip takes neither port nor csum', () => {
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ forwarding: { method: 'nat', tunnel: { type: 'gre' } } })] }), [
     'services[0].forwarding.tunnel: tunnel options need forwarding method tunnel, not "nat"',

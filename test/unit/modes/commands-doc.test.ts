@@ -47,7 +47,7 @@ test('the reference lists the fixed command names of the issue', () => {
     '`show commit list`',
     '`show configuration commit changes <0-2147483647>`',
     '`load merge|override WORD`',
-    '`backend ADDRESS [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-4294967295>] [l-threshold <0-4294967295>]`',
+    '`backend ADDRESS [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-2147483647>] [l-threshold <0-2147483647>]`',
     '`ha instance NAME vrid <1-255>`',
   ]) {
     assert.ok(doc.includes(c), `missing ${c}`);
