@@ -106,6 +106,8 @@ export interface IdentitySource {
   gids?: number[];
   /** Read for SUDO_USER only (informative). Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The parent process's command name (/proc/PPID/comm); tests give one. Default: read it. */
+  parentCommand?: string | null;
   /** A pretend operator for this call (tests); default the one setPretendIdentity() installed, if any. */
   pretend?: PretendIdentity | null;
 }
@@ -128,8 +130,37 @@ export function realIdentity(src: IdentitySource = {}): OperatorIdentity {
   const gid = src.gid ?? (src.root === undefined ? process.getgid?.() : undefined) ?? entry?.gid ?? -1;
   const gids = src.gids ?? (src.root === undefined ? (process.getgroups?.() ?? []) : []);
   const groups = groupNamesOf(user, gid, parseGroup(readText(join(root, 'etc/group'))), gids);
-  const sudoUser = env.SUDO_USER;
+  const sudoUser = sudoInvoker({ env, uid, parentCommand: src.parentCommand, passwd });
   return { user, uid, gid, groups, ...(sudoUser && sudoUser !== user ? { sudoUser } : {}) };
+}
+
+/**
+ * The user who ran lbctl through sudo, or undefined. SUDO_USER is only a variable: anyone can set it
+ * (`SUDO_USER=alice lbctl ...` made the audit say `alice(root)`). It is believed only when the real uid is root,
+ * the parent process really is sudo (the launcher is `#!/usr/bin/env node`, so node's parent is sudo itself), and
+ * SUDO_UID names the same user in /etc/passwd. Anything else is dropped: the audit shows the real user alone.
+ */
+export function sudoInvoker(src: { env?: NodeJS.ProcessEnv; uid?: number; parentCommand?: string | null; passwd?: PasswdEntry[]; root?: string } = {}): string | undefined {
+  const env = src.env ?? process.env;
+  const claimed = env.SUDO_USER;
+  if (!claimed) return undefined;
+  const uid = src.uid ?? process.getuid?.() ?? -1;
+  if (uid !== 0) return undefined;
+  const parent = src.parentCommand !== undefined ? src.parentCommand : parentCommandName();
+  if (parent !== 'sudo') return undefined;
+  const passwd = src.passwd ?? parsePasswd(readText(join(src.root ?? '/', 'etc/passwd')));
+  const entry = passwd.find((p) => p.name === claimed);
+  if (!entry || String(entry.uid) !== env.SUDO_UID) return undefined;
+  return claimed;
+}
+
+/** The command name of this process's parent (null when /proc cannot tell). */
+function parentCommandName(): string | null {
+  try {
+    return readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 /**

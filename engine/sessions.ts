@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { sudoInvoker } from '../config/identity.js';
 import { currentBootId, currentTty, holderLiveness, processStartTime } from '../locks/holder.js';
 
 export type SessionKind = 'shared' | 'private' | 'exclusive';
@@ -15,7 +16,7 @@ export type SessionKind = 'shared' | 'private' | 'exclusive';
 export interface SessionEntry {
   id: string;
   user: string;
-  /** SUDO_USER, noted beside the real user. */
+  /** The sudo invoker (verified: config/identity.ts sudoInvoker), noted beside the real user. */
   sudoUser?: string;
   /** The process whose death ends the session (the shell; for a daemon-hosted session, the client). */
   pid: number;
@@ -91,7 +92,7 @@ export function registerSession(stateDir: string, opts: RegisterOptions): Sessio
   const now = opts.now ?? (() => new Date());
   const pid = opts.pid ?? process.pid;
   const user = opts.user ?? osUser();
-  const sudoUser = opts.sudoUser ?? (opts.user === undefined ? process.env.SUDO_USER : undefined);
+  const sudoUser = opts.sudoUser ?? (opts.user === undefined ? sudoInvoker() : undefined);
   const tty = opts.tty ?? (opts.pid === undefined ? currentTty() : undefined);
   const since = now().toISOString();
   let entry: SessionEntry = {

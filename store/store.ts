@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
+import { sudoInvoker } from '../config/identity.js';
 import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
 import {
   fingerprintFiles,
@@ -149,7 +150,7 @@ export function setStoreClock(now: (() => Date) | null): void {
   injectedClock = now;
 }
 
-/** The identity of this process: the OS user; SUDO_USER is noted separately, never substituted. */
+/** The identity of this process: the OS user; a verified sudo invoker is noted separately, never substituted. */
 export function osIdentity(): Identity {
   let user: string;
   try {
@@ -157,7 +158,7 @@ export function osIdentity(): Identity {
   } catch {
     user = `uid${process.getuid?.() ?? ''}`;
   }
-  const sudoUser = process.env.SUDO_USER;
+  const sudoUser = sudoInvoker();
   return { user, uid: process.getuid?.(), ...(sudoUser && sudoUser !== user ? { sudoUser } : {}) };
 }
 

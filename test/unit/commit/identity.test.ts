@@ -31,13 +31,25 @@ test('groupNamesOf: primary gid, listed memberships, and supplementary gids', ()
 test('realIdentity from a fixture root: names, primary and listed groups', () => {
   const alice = realIdentity({ root, uid: 1000, gid: 1000, env: {} });
   assert.deepEqual(alice, { user: 'alice', uid: 1000, gid: 1000, groups: ['alice', 'lbctl-admin'] });
-  const bob = realIdentity({ root, uid: 1001, env: { SUDO_USER: 'mallory' } });
-  assert.deepEqual(bob, { user: 'bob', uid: 1001, gid: 100, groups: ['ops', 'users'], sudoUser: 'mallory' });
+  // SUDO_USER from a non-root process is a claim anyone can make: dropped.
+  const bob = realIdentity({ root, uid: 1001, env: { SUDO_USER: 'mallory' }, parentCommand: 'sudo' });
+  assert.deepEqual(bob, { user: 'bob', uid: 1001, gid: 100, groups: ['ops', 'users'] });
   const carol = realIdentity({ root, uid: 1003, env: {} });
   assert.deepEqual(carol.groups, ['carol', 'ops', 'wheel']);
   const unknown = realIdentity({ root, uid: 4242, gid: 4242, env: {} });
   assert.equal(unknown.user, 'uid4242');
   assert.deepEqual(unknown.groups, []);
+});
+
+// Issue 15 point 11: `SUDO_USER=alice lbctl ...` as root made the audit say alice(root).
+test('the sudo invoker is believed only from root, with sudo the parent and SUDO_UID naming the same user', () => {
+  const viaSudo = { SUDO_USER: 'alice', SUDO_UID: '1000' };
+  assert.equal(realIdentity({ root, uid: 0, env: viaSudo, parentCommand: 'sudo' }).sudoUser, 'alice');
+  assert.equal(realIdentity({ root, uid: 0, env: viaSudo, parentCommand: 'bash' }).sudoUser, undefined, 'set by hand in a root shell');
+  assert.equal(realIdentity({ root, uid: 0, env: viaSudo, parentCommand: null }).sudoUser, undefined, 'parent unknown');
+  assert.equal(realIdentity({ root, uid: 0, env: { SUDO_USER: 'alice', SUDO_UID: '1001' }, parentCommand: 'sudo' }).sudoUser, undefined, 'uid of someone else');
+  assert.equal(realIdentity({ root, uid: 0, env: { SUDO_USER: 'alice' }, parentCommand: 'sudo' }).sudoUser, undefined, 'no SUDO_UID');
+  assert.equal(realIdentity({ root, uid: 1000, env: viaSudo, parentCommand: 'sudo' }).sudoUser, undefined, 'not root');
 });
 
 test('canConfigure: root and members of the admin group (name configurable)', () => {
@@ -103,4 +115,15 @@ test('parsePretendIdentity explains bad input', () => {
   assert.throws(() => parsePretendIdentity('{"user":"x","uid":-1}'), /"uid" must be a non-negative integer/);
   assert.throws(() => parsePretendIdentity('{"user":"x","groups":"a"}'), /"groups" must be a list of names/);
   assert.deepEqual(parsePretendIdentity('{"user":"x"}'), { user: 'x', uid: 65534, groups: [] });
+});
+
+test('osIdentity (what commits and the audit record) ignores a SUDO_USER set by hand', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const store = new URL('../../../store/store.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(store)}).then((m) => console.log(JSON.stringify(m.osIdentity())))`], {
+    env: { ...process.env, SUDO_USER: 'alice', SUDO_UID: '1000' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).sudoUser, undefined);
 });
