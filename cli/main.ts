@@ -2,6 +2,7 @@
 // so that `lbctl version` does not pay for the shell's UI libraries.
 import type { CliCommand, CliIO } from './command.js';
 import { UserError } from './command.js';
+import { escapeControls } from '../present/visible.js';
 
 type Loader = () => Promise<{ default: CliCommand }>;
 
@@ -99,5 +100,16 @@ async function runCommand(name: string, args: string[], io: CliIO): Promise<numb
     io.stdout(cmd.usage.trimEnd() + '\n');
     return 0;
   }
-  return cmd.run(args, io);
+  return cmd.run(args, PLAIN_TEXT_COMMANDS.has(name) ? visibleIO(io) : io);
+}
+
+/**
+ * Commands whose output is plain text built from stored strings: every control character is shown escaped
+ * (present/visible.ts). The shell escapes its commands' output itself (its own UI draws with escape codes), and
+ * the daemon logs.
+ */
+const PLAIN_TEXT_COMMANDS = new Set(['validate', 'show', 'apply', 'status', 'doctor', 'disable', 'version']);
+
+function visibleIO(io: CliIO): CliIO {
+  return { ...io, stdout: (s) => io.stdout(escapeControls(s)), stderr: (s) => io.stderr(escapeControls(s)) };
 }

@@ -16,6 +16,7 @@ import { renderTable } from './format.js';
 import { applyPipes, pipeGrammar, toStage, type PipeStage } from './pipes.js';
 import type { OpenSessionOptions } from './open-session.js';
 import { DEFAULT_EXEC_TIMEOUT_S } from '../config/defaults.js';
+import { escapeControls } from '../present/visible.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -159,7 +160,7 @@ class Session implements ShellSession, ModeContext {
   banner(): string {
     const b = this.backend;
     const lines = [
-      `lbctl ${b.version} on ${nodeName(this)}`,
+      `lbctl ${b.version} on ${escapeControls(nodeName(this))}`,
       `Running configuration: revision ${b.runningRevision()}`,
       b.daemonAttached ? 'Engine: daemon attached' : 'Engine: in-process (no daemon attached)',
     ];
@@ -172,10 +173,12 @@ class Session implements ShellSession, ModeContext {
   async execute(line: string): Promise<ExecResult> {
     try {
       this.backend.refresh?.();
-      return await this.run(line.replace(/[\r\n]+$/, ''));
+      const r = await this.run(line.replace(/[\r\n]+$/, ''));
+      // What commands print holds stored strings (descriptions, comments, audit fields): never raw controls.
+      return { ...r, output: escapeControls(r.output), ...(r.error !== undefined ? { error: escapeControls(r.error) } : {}) };
     } catch (e) {
-      if (e instanceof CommandError) return { output: '', error: e.message };
-      return { output: '', error: `% Internal error: ${(e as Error).message}` };
+      if (e instanceof CommandError) return { output: '', error: escapeControls(e.message) };
+      return { output: '', error: escapeControls(`% Internal error: ${(e as Error).message}`) };
     }
   }
 
@@ -233,7 +236,7 @@ class Session implements ShellSession, ModeContext {
   }
 
   motd(): string {
-    return this.backend.running().system?.banner_motd ?? '';
+    return escapeControls(this.backend.running().system?.banner_motd ?? '');
   }
 
   async hangUp(): Promise<void> {

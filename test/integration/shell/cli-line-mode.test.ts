@@ -74,3 +74,28 @@ test('load merge refuses a device and an empty file; the candidate stays unchang
   assert.equal(none.status, 1);
   assert.match(none.stderr, /the file holds no configuration \(no node:, vip:, daemon:, ha:, observability:, system:, services: section\); the candidate is unchanged\./);
 });
+
+// Issue 15 point 6: a description holding ESC [2J cleared the operator's screen.
+test('stored strings with terminal escapes are printed escaped, in the shell and in lbctl show', { skip }, (t) => {
+  const lab = makeLab();
+  t.after(() => lab.cleanup());
+  writeFileSync(
+    join(lab.config, 'config.d', 'zz-evil.yaml'),
+    'services:\n  - name: evil\n    description: "wipe \\e[2J\\e]0;owned\\a done"\n    vip: 203.0.113.200\n    ports: [80]\n    backends:\n      - address: 198.51.100.9\n',
+  );
+  const [first, ...rest] = lbctlCommand();
+  const launcherEnv = first.startsWith('LBCTL_LAUNCH=') ? { LBCTL_LAUNCH: '1' } : {};
+  const argv = first.startsWith('LBCTL_LAUNCH=') ? rest : [first, ...rest];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...launcherEnv, HOME: lab.home };
+  delete env.CI;
+  const run = (args: string[]) => spawnSync(argv[0], [...argv.slice(1), ...args, '--lab', '--config', lab.config, '--state-dir', lab.state], { input: '', encoding: 'utf8', env, timeout: 60_000 });
+  const shell = run(['shell', '-c', 'show running-config service evil; show service evil']);
+  assert.equal(shell.status, 0, shell.stderr);
+  assert.doesNotMatch(shell.stdout, /[\u001b\u0007]/, 'a raw escape reached the terminal');
+  assert.match(shell.stdout, /description: "wipe \\e\[2J\\e\]0;owned\\a done"/, 'running-config is YAML: its own escapes');
+  assert.match(shell.stdout, /Description: wipe \\x1b\[2J\\x1b\]0;owned\\x07 done/);
+  // `lbctl show config` prints YAML, whose double-quoted escapes (\e) are already visible text.
+  const yaml = run(['show', 'config']);
+  assert.equal(yaml.status, 0, yaml.stderr);
+  assert.doesNotMatch(yaml.stdout, /[\u001b\u0007]/, 'a raw escape reached the terminal');
+});
