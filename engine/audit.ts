@@ -6,7 +6,8 @@
 // whole and records never interleave; fsync makes it survive a power cut. A process killed in the middle of that
 // write can still leave a torn last line: readers skip it (and say so), and the next writer starts its record on
 // a new line so the torn fragment cannot swallow it.
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/model.js';
 import { describeOp } from '../netlink/describe.js';
@@ -113,8 +114,9 @@ function endsTorn(fd: number): boolean {
  */
 export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }): AuditRecord {
   const full: AuditRecord = { time: new Date().toISOString(), pid: process.pid, ...record } as AuditRecord;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
-  const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640);
+  ensureDir(dirname(path), 0o750);
+  // Never through a symlink planted at the log's name (a root commit appended to a root-only file that way).
+  const fd = openAppendNoFollow(path, 0o640, true);
   try {
     // O_RDWR (not O_WRONLY) only so endsTorn can read the last byte; every write still goes to the end.
     // Two writers may both see a torn tail and both add a newline: that only makes an empty line, which readers skip.

@@ -19,7 +19,8 @@
 // Exiting is race-free against a new `commit confirmed`: the guard releases its lock and THEN re-reads the
 // record; a committer that saw the lock held wrote its record before that re-read, so one of them always acts.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -218,8 +219,13 @@ export function guardFileLogger(stateDir: string): (message: string) => void {
   const path = confirmGuardLogPath(stateDir);
   return (message) => {
     try {
-      mkdirSync(stateDir, { recursive: true });
-      appendFileSync(path, `${new Date().toISOString()} [${process.pid}] ${message}\n`);
+      ensureDir(stateDir, 0o755);
+      const fd = openAppendNoFollow(path, 0o640); // never through a planted symlink
+      try {
+        writeSync(fd, `${new Date().toISOString()} [${process.pid}] ${message}\n`);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       /* nowhere else to report */
     }

@@ -4,7 +4,8 @@
 // One small JSON file per session in STATE/sessions/, written by rename so readers never see half of one.
 // Entries are not trusted to be removed: a shell killed with SIGKILL or a dropped SSH connection leaves its file
 // behind, so every read checks the owner process (pid alive, same start time, same boot) and prunes the dead.
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { writeNewFile } from '../store/atomic.js';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,10 +49,10 @@ function entryPath(stateDir: string, id: string): string {
 
 function writeEntry(stateDir: string, entry: SessionEntry): void {
   const dir = sessionsDir(stateDir);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (mkdirSync(dir, { recursive: true, mode: 0o755 }) !== undefined) chmodSync(dir, 0o755); // exact, whatever the umask
   // No fsync: the registry describes live processes, which a crash ends anyway.
   const tmp = join(dir, `.${entry.id}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
-  writeFileSync(tmp, JSON.stringify(entry) + '\n', { mode: 0o644 });
+  writeNewFile(tmp, JSON.stringify(entry) + '\n', 0o644);
   renameSync(tmp, entryPath(stateDir, entry.id));
 }
 

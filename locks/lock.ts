@@ -163,8 +163,16 @@ function lockFs(holder: LockHolder, staleMs: number) {
   const mkdir = (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
     const tmp = asidePath(path, 'acquiring');
     try {
-      fs.mkdirSync(tmp);
-      fs.writeFileSync(join(tmp, HOLDER_FILE), JSON.stringify(holder) + '\n');
+      fs.mkdirSync(tmp, 0o755);
+      fs.chmodSync(tmp, 0o755); // exact modes whatever the umask (under umask 000 locks were 777, holders 666)
+      // 'wx': a fresh name, never through a planted symlink; fchmod: the exact mode whatever the umask.
+      const fd = fs.openSync(join(tmp, HOLDER_FILE), 'wx', 0o644);
+      try {
+        fs.fchmodSync(fd, 0o644);
+        fs.writeSync(fd, JSON.stringify(holder) + '\n');
+      } finally {
+        fs.closeSync(fd);
+      }
       try {
         fs.renameSync(tmp, path);
       } catch (err) {
@@ -240,7 +248,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function acquireLock(opts: LockOptions): Promise<HeldLock> {
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000);
   const deadline = Date.now() + (opts.waitMs ?? 0);
-  fs.mkdirSync(dirname(opts.path), { recursive: true });
+  if (fs.mkdirSync(dirname(opts.path), { recursive: true, mode: 0o755 }) !== undefined) fs.chmodSync(dirname(opts.path), 0o755); // not the umask's
   sweepAside(opts.path);
   const target = opts.path.replace(/\.lock$/, '');
   let compromised: Error | null = null;

@@ -9,7 +9,10 @@
 // over a commit. Nothing here reads the environment: an installed lbctl has no crash or delay knob.
 import {
   type Stats,
+  chmodSync,
   closeSync,
+  constants,
+  fstatSync,
   fchmodSync,
   fchownSync,
   statSync,
@@ -69,7 +72,10 @@ export function fsyncDir(dir: string): void {
   step(`fsync-dir ${dir}`);
 }
 
-/** Creates a directory (and parents) durably: each new level is fsynced into its parent. */
+/**
+ * Creates a directory (and parents) durably: each new level is fsynced into its parent. New levels get exactly
+ * `mode`, whatever the umask (under `umask 000` mkdir alone made them 0777).
+ */
 export function ensureDir(dir: string, mode = 0o755): void {
   const created = mkdirSync(dir, { recursive: true, mode });
   if (created === undefined) return;
@@ -77,11 +83,61 @@ export function ensureDir(dir: string, mode = 0o755): void {
   let d = dir;
   const parents: string[] = [];
   while (d.length >= created.length) {
+    chmodSync(d, mode);
     parents.push(dirname(d));
     if (d === created) break;
     d = dirname(d);
   }
   for (const p of parents) fsyncDir(p);
+}
+
+/**
+ * Opens a new file that must not exist yet (O_EXCL: a symlink planted at its name is refused, never followed)
+ * with exactly `mode`, whatever the umask.
+ */
+export function createExclusive(path: string, mode: number): number {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    fchmodSync(fd, mode);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Writes a file that must not exist yet (a fresh temporary name): exclusive, never through a symlink, exact mode. */
+export function writeNewFile(path: string, data: string, mode: number): void {
+  const fd = createExclusive(path, mode);
+  try {
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens `path` for appending without following a symlink at its name (O_NOFOLLOW: ELOOP), creating it with
+ * exactly `mode` if absent; an existing file keeps the mode its owner gave it. Only a regular file is accepted.
+ * `read` adds read access (the audit log checks its last byte).
+ */
+export function openAppendNoFollow(path: string, mode: number, read = false): number {
+  const access = read ? constants.O_RDWR : constants.O_WRONLY;
+  let fd: number;
+  try {
+    fd = openSync(path, access | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    fchmodSync(fd, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    fd = openSync(path, access | constants.O_APPEND | constants.O_NOFOLLOW);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw Object.assign(new Error(`${path} is not a regular file: lbctl appends only to regular files`), { code: 'EINVAL', path });
+  }
+  return fd;
 }
 
 /**
@@ -96,11 +152,11 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
   } catch {
     existing = undefined;
   }
-  const fd = openSync(tmp, 'w', existing ? existing.mode & 0o7777 : mode);
+  // A fresh, exclusive name: nothing planted there is followed; the mode is exact whatever the umask.
+  const fd = createExclusive(tmp, existing ? existing.mode & 0o7777 : mode);
   step(`create ${tmp}`);
   try {
     if (existing) {
-      fchmodSync(fd, existing.mode & 0o7777); // the umask may have narrowed the open() mode
       if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) fchownSync(fd, existing.uid, existing.gid);
     }
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -12,6 +12,7 @@ import { userInfo } from 'node:os';
 import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { sudoInvoker } from '../config/identity.js';
+import { assertTrustedPath } from './dir-safety.js';
 import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
 import {
   fingerprintFiles,
@@ -776,6 +777,9 @@ class RevisionStore implements Store {
  * first use finds files that do not load.
  */
 export async function openStore(opts: StoreOptions): Promise<Store> {
+  // Before anything is read from them or written into them: see store/dir-safety.ts.
+  assertTrustedPath(opts.stateDir, 'state directory');
+  if (opts.configPath) assertTrustedPath(opts.configPath, 'configuration');
   const store = new RevisionStore(opts);
   if (opts.readOnly) return store;
   ensureDir(store.stateDir, 0o755);

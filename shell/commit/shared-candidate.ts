@@ -1,7 +1,8 @@
 // The shared candidate: one file in the state directory for every `configure` (shared) session, read before each
 // command and written after it under a lock, so two shared sessions edit the same candidate one command at a time.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { writeNewFile } from '../../store/atomic.js';
 import { join } from 'node:path';
 import type { Config } from '../../config/model.js';
 import { configsEqual } from '../../config/equal.js';
@@ -75,7 +76,7 @@ export class SharedCandidate {
     if (cand === this.loadedConfig) return;
     if (configsEqual(cand, ctx.backend.running())) return this.drop();
     const tmp = `${this.path()}.lbctl-tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
-    writeFileSync(tmp, JSON.stringify({ base: ctx.candidateBase(), config: cand }) + '\n', { mode: 0o640 });
+    writeNewFile(tmp, JSON.stringify({ base: ctx.candidateBase(), config: cand }) + '\n', 0o640);
     renameSync(tmp, this.path());
   }
 
