@@ -88,6 +88,11 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
       io.stderr(`lbctl: ${err.message}\n`);
       return err.exitCode;
     }
+    const said = operatorMessage(err);
+    if (said !== null) {
+      io.stderr(`lbctl: ${escapeControls(said)}\n`);
+      return 1;
+    }
     throw err;
   }
 }
@@ -112,4 +117,27 @@ const PLAIN_TEXT_COMMANDS = new Set(['validate', 'show', 'apply', 'status', 'doc
 
 function visibleIO(io: CliIO): CliIO {
   return { ...io, stdout: (s) => io.stdout(escapeControls(s)), stderr: (s) => io.stderr(escapeControls(s)) };
+}
+
+/**
+ * The sentence for an error the operator can act on (a damaged store, an untrusted directory, a path that is not
+ * what it should be), instead of a stack trace; null for a bug, whose stack is worth having.
+ */
+export function operatorMessage(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  if (err.name === 'StoreCorruptError') return `the revision store is damaged: ${err.message} ('lbctl doctor' checks the store)`;
+  if (err.name === 'UnsafeDirectoryError' || err.name === 'ConfigFileRefusedError') return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || typeof e.path !== 'string') return null;
+  const why: Record<string, string> = {
+    EEXIST: e.syscall === 'mkdir' ? 'it exists and is not a directory' : 'it already exists',
+    ENOTDIR: 'a part of it is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'no such file or directory',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    ELOOP: 'it is a symbolic link (lbctl does not follow one where it writes)',
+  };
+  return `cannot ${e.syscall ?? 'use'} ${e.path}: ${why[e.code] ?? e.message}`;
 }

@@ -63,6 +63,8 @@ export interface Revision extends RevisionSummary {
 export interface RevisionListEntry extends RevisionSummary {
   relative: number;
   pendingConfirm: boolean;
+  /** Set when this (older) revision's file cannot be read: why. The others are still listed. */
+  unreadable?: string;
 }
 
 export interface PendingConfirm {

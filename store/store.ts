@@ -350,7 +350,16 @@ class RevisionStore implements Store {
     const pending = this.pendingConfirm();
     const out: RevisionListEntry[] = [];
     for (const n of this.revisionNumbers()) {
-      const rev = this.get(n);
+      let rev: Revision | null;
+      try {
+        rev = this.get(n);
+      } catch (e) {
+        // One damaged old revision must not hide the others (the running one is read on its own path, and its
+        // damage is said there). It is listed with the reason instead of its details.
+        if (!(e instanceof StoreCorruptError)) throw e;
+        out.push({ number: n, id: String(1_000_000_000 + n), time: '', user: '', origin: 'shell', hash: '', files: {}, relative: out.length, pendingConfirm: false, unreadable: e.message });
+        continue;
+      }
       if (!rev) continue; // pruned between listing and reading
       out.push({ ...summaryOf(rev), relative: out.length, pendingConfirm: pending?.revision === n });
     }
