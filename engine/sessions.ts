@@ -5,7 +5,7 @@
 // Entries are not trusted to be removed: a shell killed with SIGKILL or a dropped SSH connection leaves its file
 // behind, so every read checks the owner process (pid alive, same start time, same boot) and prunes the dead.
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { writeNewFile } from '../store/atomic.js';
+import { processAlive, writeNewFile } from '../store/atomic.js';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -161,6 +161,18 @@ export function listSessions(stateDir: string, opts: { prune?: boolean } = {}): 
   }
   const out: SessionEntry[] = [];
   for (const name of names) {
+    // A writer killed between its temp file and the rename leaves `.ID.PID.RAND.tmp`: swept once PID is gone.
+    const tmp = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (tmp) {
+      if (opts.prune !== false && !processAlive(Number(tmp[1]))) {
+        try {
+          unlinkSync(join(dir, name));
+        } catch {
+          /* another reader swept it first */
+        }
+      }
+      continue;
+    }
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
     let entry: SessionEntry;
     try {

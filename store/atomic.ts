@@ -207,9 +207,24 @@ export function sweepTempFiles(dir: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.includes(TMP_MARKER)) continue;
+    const at = name.indexOf(TMP_MARKER);
+    if (at < 0) continue;
+    // Another live process's file in flight (a shell saving the shared candidate holds no commit lock): not
+    // ours to remove. Only a dead writer's leftovers go.
+    const pid = Number(/^(\d+)-/.exec(name.slice(at + TMP_MARKER.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
     rmSync(join(dir, name), { force: true, recursive: true });
     removed.push(name);
   }
   return removed;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

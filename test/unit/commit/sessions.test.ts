@@ -55,6 +55,20 @@ test('an entry whose pid is gone (or reused by another process) is pruned on rea
   live.close();
 });
 
+// Issue 15 point 10: leaked temp files of killed writers were never removed.
+test('a dead writer\'s sessions/*.tmp is swept on read; a live one\'s is left alone', async () => {
+  const dir = tmp();
+  const { spawnSync } = await import('node:child_process');
+  mkdirSync(sessionsDir(dir), { recursive: true });
+  const dead = spawnSync('true').pid!;
+  const leaked = `.1234-abcdef.${dead}.0a1b2c.tmp`;
+  const inFlight = `.5678-fedcba.${process.pid}.3d4e5f.tmp`;
+  writeFileSync(join(sessionsDir(dir), leaked), '{}');
+  writeFileSync(join(sessionsDir(dir), inFlight), '{}');
+  assert.deepEqual(listSessions(dir), []);
+  assert.deepEqual(readdirSync(sessionsDir(dir)), [inFlight]);
+});
+
 test('formatSessions prints Junos-style status lines', () => {
   const now = new Date(2026, 10, 25, 15, 10, 0);
   const entries: SessionEntry[] = [

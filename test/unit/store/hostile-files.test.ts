@@ -98,3 +98,20 @@ test('a directory above it counts too; a sticky one (/tmp) does not', (t) => {
   assert.doesNotThrow(() => assertTrustedPath(join(parent, 'state'), 'state directory'));
   assert.doesNotThrow(() => assertTrustedPath(join(parent, 'state', 'not-yet'), 'state directory'), 'judged by what exists');
 });
+
+// Issue 15 point 7: one of 16 concurrent `configure` sessions got "ENOENT ... rename": the store's sweep had
+// removed its shared-candidate file in flight.
+test('the temp-file sweep removes a dead writer\'s files only, never a live process\'s in flight', async (t) => {
+  const dir = scratch(t);
+  const { spawn, spawnSync } = await import('node:child_process');
+  const live = spawn('sleep', ['30']);
+  t.after(() => live.kill());
+  const dead = spawnSync('true').pid!;
+  const inFlight = `candidate-shared.json.lbctl-tmp-${live.pid}-a1b2c3`;
+  const leftover = `candidate-shared.json.lbctl-tmp-${dead}-d4e5f6`;
+  const storeTemp = `.0000000007.json.lbctl-tmp-${dead}-0a0b0c0d`;
+  for (const n of [inFlight, leftover, storeTemp]) writeFileSync(join(dir, n), '{}');
+  const { sweepTempFiles } = await import('../../../store/atomic.js');
+  assert.deepEqual(sweepTempFiles(dir).sort(), [storeTemp, leftover].sort());
+  assert.equal(existsSync(join(dir, inFlight)), true);
+});
