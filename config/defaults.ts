@@ -10,6 +10,9 @@ export const DEFAULT_GELF_PORT = 12201;
 /** Idle shell sessions end after 30 minutes (IOS exec-timeout; docs/ssh.md). */
 export const DEFAULT_EXEC_TIMEOUT_S = 1800;
 export const DEFAULT_AUDIT_PATH = '/var/log/lbctl/audit.jsonl';
+/** A commit record with its diff is a few KB; 64 MiB holds tens of thousands of them before a rotation. */
+export const DEFAULT_AUDIT_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_AUDIT_KEEP = 8;
 /** ipvsadm's default for `-p` without a value. */
 export const DEFAULT_PERSISTENCE_TIMEOUT = 300;
 
@@ -26,7 +29,7 @@ export function defaultConfig(): Config {
     observability: {
       prometheus: { enabled: true, bind: '127.0.0.1', port: DEFAULT_PROMETHEUS_PORT },
       gelf: { enabled: false, port: DEFAULT_GELF_PORT, facility: 'lbctl' },
-      audit: { path: DEFAULT_AUDIT_PATH },
+      audit: { path: DEFAULT_AUDIT_PATH, max_bytes: DEFAULT_AUDIT_MAX_BYTES, keep: DEFAULT_AUDIT_KEEP },
     },
     system: { exec_timeout_s: DEFAULT_EXEC_TIMEOUT_S },
     services: [],

@@ -172,7 +172,7 @@ export interface Daemon {
 export interface Observability {
   prometheus: { enabled: boolean; bind: string; port: number };
   gelf: { enabled: boolean; host?: string; port: number; facility: string };
-  audit: { path: string };
+  audit: { path: string; max_bytes: number; keep: number };
 }
 
 /** The operator's shell (`lbctl shell`, also over SSH: docs/ssh.md). */

@@ -225,7 +225,11 @@ export const CONFIG_SCHEMA = obj({
         doc: 'GELF logging',
       },
       audit: {
-        schema: obj({ path: { schema: { kind: 'string', nonEmpty: true }, doc: 'append-only JSON lines audit trail' } }),
+        schema: obj({
+          path: { schema: { kind: 'string', nonEmpty: true }, doc: 'append-only JSON lines audit trail' },
+          max_bytes: { schema: int(0, 1099511627776), doc: 'rotate the trail (and the confirm guard log) when it reaches this size; 0 = never' },
+          keep: { schema: int(1, 1000), doc: 'rotated segments kept (all but the newest gzip-compressed)' },
+        }),
         doc: 'audit trail',
       },
     }),

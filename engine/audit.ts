@@ -6,10 +6,12 @@
 // whole and records never interleave; fsync makes it survive a power cut. A process killed in the middle of that
 // write can still leave a torn last line: readers skip it (and say so), and the next writer starts its record on
 // a new line so the torn fragment cannot swallow it.
-import { closeSync, fstatSync, fsyncSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/model.js';
+import { DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES } from '../config/defaults.js';
+import { rotateIfLarge, type Rotation } from './log-rotation.js';
 import { describeOp } from '../netlink/describe.js';
 import type { ApplyResult } from './engine.js';
 import { describeFailure } from './explain.js';
@@ -89,6 +91,12 @@ export function auditPath(opts: { stateDir: string; config?: Config | null; lab?
   return isAbsolute(configured) ? configured : join(opts.stateDir, configured);
 }
 
+/** observability.audit's size limit (defaults without a configuration). */
+export function auditRotation(config?: Config | null): Rotation {
+  const a = config?.observability?.audit;
+  return { maxBytes: a?.max_bytes ?? DEFAULT_AUDIT_MAX_BYTES, keep: a?.keep ?? DEFAULT_AUDIT_KEEP };
+}
+
 /** The kernel part of a record from an engine apply. */
 export function kernelOfApply(result: ApplyResult): AuditKernel {
   return {
@@ -112,7 +120,7 @@ function endsTorn(fd: number): boolean {
  * Appends one record and fsyncs it. Throws on I/O errors: a commit path that cannot audit must say so.
  * `time` and `pid` are filled in when absent.
  */
-export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }): AuditRecord {
+export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }, rotation?: Rotation): AuditRecord {
   const full: AuditRecord = { time: new Date().toISOString(), pid: process.pid, ...record } as AuditRecord;
   ensureDir(dirname(path), 0o750);
   // Never through a symlink planted at the log's name (a root commit appended to a root-only file that way).
@@ -127,6 +135,7 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
     // where the next write reports the error.
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
+    rotateIfLarge(path, rotation, fstatSync(fd).size);
   } finally {
     closeSync(fd);
   }
@@ -134,7 +143,7 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
 }
 
 export interface SkippedLine {
-  /** 1-based line number in the file. */
+  /** 1-based line number in the file; 0 when only the end of the file was read (`show audit last N`). */
   line: number;
   reason: string;
   /** True for an unterminated last line: a writer that died mid-record. */
@@ -153,7 +162,7 @@ function isRecord(v: unknown): v is AuditRecord {
 }
 
 /** Parses the trail's text (pure: the unit tests feed it strings). */
-export function parseAudit(text: string, opts: { last?: number } = {}): AuditRead {
+export function parseAudit(text: string, opts: { last?: number; lineNumbers?: boolean } = {}): AuditRead {
   const lines = text.split('\n');
   const terminated = text.endsWith('\n');
   if (terminated) lines.pop();
@@ -166,11 +175,11 @@ export function parseAudit(text: string, opts: { last?: number } = {}): AuditRea
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      skipped.push({ line: i + 1, torn, reason: torn ? 'incomplete last record (a writer stopped mid-write)' : `not JSON: ${(err as Error).message}` });
+      skipped.push({ line: opts.lineNumbers === false ? 0 : i + 1, torn, reason: torn ? 'incomplete last record (a writer stopped mid-write)' : `not JSON: ${(err as Error).message}` });
       return;
     }
     if (!isRecord(value)) {
-      skipped.push({ line: i + 1, torn: false, reason: 'not an audit record (time, user or action missing)' });
+      skipped.push({ line: opts.lineNumbers === false ? 0 : i + 1, torn: false, reason: 'not an audit record (time, user or action missing)' });
       return;
     }
     records.push(value);
@@ -179,8 +188,12 @@ export function parseAudit(text: string, opts: { last?: number } = {}): AuditRea
   return { records: last !== undefined && last >= 0 ? records.slice(Math.max(0, records.length - last)) : records, skipped };
 }
 
-/** Reads the trail; a missing file is an empty trail. `last` keeps the newest N records. */
+/**
+ * Reads the trail; a missing file is an empty trail. `last` keeps the newest N records, reading only as much of
+ * the end of the file as they need (a trail of gigabytes costs `show audit last 10` a few kilobytes).
+ */
 export function readAudit(path: string, opts: { last?: number } = {}): AuditRead {
+  if (opts.last !== undefined && opts.last >= 0) return readAuditTail(path, opts.last);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -189,4 +202,37 @@ export function readAudit(path: string, opts: { last?: number } = {}): AuditRead
     throw err;
   }
   return parseAudit(text, opts);
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+function readAuditTail(path: string, last: number): AuditRead {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: [] };
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let start = size;
+    let chunks: Buffer[] = [];
+    for (;;) {
+      const from = Math.max(0, start - TAIL_CHUNK);
+      const buf = Buffer.alloc(start - from);
+      readSync(fd, buf, 0, buf.length, from);
+      chunks = [buf, ...chunks];
+      start = from;
+      const data = Buffer.concat(chunks);
+      // Drop the partial first line unless the file's start was reached; then parse what is whole.
+      const cut = start === 0 ? 0 : data.indexOf(0x0a) + 1;
+      if (start === 0 || cut > 0) {
+        const read = parseAudit(data.subarray(cut).toString('utf8'), { last, lineNumbers: start === 0 });
+        if (read.records.length >= last || start === 0) return read;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -26,7 +26,7 @@ import { exclusiveLockHolder } from '../locks/exclusive-lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';
 import { acquireLock, type HeldLock } from '../locks/lock.js';
 import { locksDir } from '../locks/paths.js';
-import { appendAudit, auditPath, kernelOfApply, type AuditAction, type AuditKernel, type AuditRecord } from './audit.js';
+import { appendAudit, auditPath, auditRotation, kernelOfApply, type AuditAction, type AuditKernel, type AuditRecord } from './audit.js';
 import type { Engine, ApplyResult } from './engine.js';
 import type { Plan } from './plan.js';
 
@@ -165,7 +165,7 @@ export function writeAuditRecord(
       ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
       ...(id.session ? { session: id.session } : {}),
       ...record,
-    });
+    }, auditRotation(running));
     return null;
   } catch (e) {
     return (e as Error).message;

@@ -19,7 +19,9 @@
 // Exiting is race-free against a new `commit confirmed`: the guard releases its lock and THEN re-reads the
 // record; a committer that saw the lock held wrote its record before that re-read, so one of them always acts.
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, writeSync } from 'node:fs';
+import { rotateIfLarge } from './log-rotation.js';
+import { auditRotation } from './audit.js';
 import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -223,6 +225,7 @@ export function guardFileLogger(stateDir: string): (message: string) => void {
       const fd = openAppendNoFollow(path, 0o640); // never through a planted symlink
       try {
         writeSync(fd, `${new Date().toISOString()} [${process.pid}] ${message}\n`);
+        rotateIfLarge(path, auditRotation(null), fstatSync(fd).size); // bounded like the audit trail
       } finally {
         closeSync(fd);
       }

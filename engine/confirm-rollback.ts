@@ -6,7 +6,7 @@ import { renderCompare } from '../config/diff.js';
 import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../store/store.js';
 import { openHostDataplane } from './host-dataplane.js';
 import { EngineHost } from './host.js';
-import { appendAudit, auditPath, kernelOfApply, type AuditKernel } from './audit.js';
+import { appendAudit, auditPath, auditRotation, kernelOfApply, type AuditKernel } from './audit.js';
 import type { ApplyResult } from './engine.js';
 
 export { LAB_TABLE_FILE } from './host-dataplane.js';
@@ -80,6 +80,6 @@ export async function reapplyAfterExpiry(expiry: ConfirmExpiry, opts: ReapplyOpt
     ...(restored && replacedConfig ? { diff: renderCompare(replacedConfig, restored.config) } : {}),
     ...(kernel ? { kernel } : {}),
     ...(error ? { error } : {}),
-  });
+  }, auditRotation(target));
   return kernel;
 }

@@ -57,6 +57,6 @@ export function formatAudit(records: AuditRecord[], opts: { detail?: boolean; sk
     }
     if (opts.detail && r.diff) for (const l of r.diff.trimEnd().split('\n')) out.push(`    ${l}`);
   });
-  for (const s of opts.skipped ?? []) out.push(`% audit line ${s.line} skipped: ${s.reason}`);
+  for (const s of opts.skipped ?? []) out.push(`% audit ${s.line > 0 ? `line ${s.line}` : 'line near the end'} skipped: ${s.reason}`);
   return out.join('\n') + '\n';
 }

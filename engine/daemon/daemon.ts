@@ -32,7 +32,7 @@ import { CommitRefusedError, commitTransactionLockPath } from '../commit-transac
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
 import { EngineHost, type DescribeRefusal } from '../host.js';
-import { appendAudit, auditPath, kernelOfApply } from '../audit.js';
+import { appendAudit, auditPath, auditRotation, kernelOfApply } from '../audit.js';
 import type { SchedulerOptions } from '../health/index.js';
 import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
 import { healthRoutes } from './health-requests.js';
@@ -217,7 +217,7 @@ export class Daemon {
       comment: e.message.replace(/^health: /, ''),
       ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
       health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
-    });
+    }, auditRotation(this.runningConfig()));
   }
 
   info(): Omit<DaemonInfo, 'peer'> {
