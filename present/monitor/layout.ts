@@ -3,7 +3,7 @@
 // the one-snapshot form for a pipe or a script (every value in full, nothing cut, no colour).
 import type { HaSnapshot } from '../../engine/ha/types.js';
 import type { MonitorRow, MonitorSample, SortKey } from './rows.js';
-import { SORT_TITLES } from './rows.js';
+import { SORT_TITLES, sortRows } from './rows.js';
 import type { Rates, Totals } from './rates.js';
 
 export type Figures = 'rates' | 'totals';
@@ -135,13 +135,16 @@ export function summaryLine(sample: MonitorSample, rows: readonly MonitorRow[]):
   return `Services ${services}, backends ${backends.length}  ${health}  ${haText(sample.ha)}`;
 }
 
-/** The one-snapshot form (a pipe, `lbctl shell -c monitor`): totals in full, every row, no width limit. */
+/**
+ * The one-snapshot form (a pipe, `lbctl shell -c monitor`): totals in full, every row, no width limit, services
+ * by name (one read has no rates to sort by).
+ */
 export function snapshotText(node: string, sample: MonitorSample, rows: readonly MonitorRow[]): string {
   return [
     `lbctl monitor on ${node}: one snapshot, totals since the counters were zeroed (a terminal shows rates per second)`,
     summaryLine(sample, rows),
     '',
-    ...fitTable(rows, 'totals', Infinity, false),
+    ...fitTable(sortRows(rows, 'name'), 'totals', Infinity, false),
   ].join('\n');
 }
 
