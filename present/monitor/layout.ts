@@ -12,32 +12,35 @@ interface Column {
   title: string;
   right: boolean;
   cell(r: MonitorRow, compact: boolean): string;
-  /** Dropped when the terminal is too narrow, highest first; 0 never. */
+  /**
+ * Dropped when the terminal is too narrow, highest first; 0 never. Packets go before bytes (bytes say more
+ * about load), the health verdict and the weights stay longest after the connections.
+ */
   drop: number;
 }
 
 const RATE_COLUMNS: [string, keyof Rates, number][] = [
-  ['Conn/s', 'cps', 3],
-  ['InPkt/s', 'inPps', 6],
-  ['OutPkt/s', 'outPps', 7],
-  ['InB/s', 'inBps', 4],
-  ['OutB/s', 'outBps', 5],
+  ['Conn/s', 'cps', 1],
+  ['InPkt/s', 'inPps', 8],
+  ['OutPkt/s', 'outPps', 9],
+  ['InB/s', 'inBps', 5],
+  ['OutB/s', 'outBps', 6],
 ];
 
 const TOTAL_COLUMNS: [string, keyof Totals, number][] = [
-  ['Conns', 'conns', 3],
-  ['InPkts', 'inPkts', 6],
-  ['OutPkts', 'outPkts', 7],
-  ['InBytes', 'inBytes', 4],
-  ['OutBytes', 'outBytes', 5],
+  ['Conns', 'conns', 1],
+  ['InPkts', 'inPkts', 8],
+  ['OutPkts', 'outPkts', 9],
+  ['InBytes', 'inBytes', 5],
+  ['OutBytes', 'outBytes', 6],
 ];
 
 function columns(figures: Figures): Column[] {
   return [
     { title: 'Service / Backend', right: false, cell: (r) => (r.kind === 'backend' ? `  ${r.label}` : r.label), drop: 0 },
     { title: 'Name', right: false, cell: (r) => r.name, drop: 0 },
-    { title: 'Health', right: false, cell: (r) => r.health, drop: 9 },
-    { title: 'Weight', right: true, cell: (r) => r.weight, drop: 8 },
+    { title: 'Health', right: false, cell: (r) => r.health, drop: 3 },
+    { title: 'Weight', right: true, cell: (r) => r.weight, drop: 4 },
     { title: 'ActConn', right: true, cell: (r) => String(r.active), drop: 2 },
     { title: 'InActConn', right: true, cell: (r) => String(r.inactive), drop: 10 },
     ...(figures === 'rates'
@@ -83,8 +86,8 @@ function cut(s: string, width: number): string {
 
 /**
  * The table as lines no wider than `width` (Infinity: nothing is cut or dropped). When too wide, the Name
- * column narrows to 4, then columns are dropped (inactive connections, health, weight, then the figures the
- * operator needs least), and at last the first column is cut.
+ * column narrows to 4, then columns are dropped (inactive connections, packets, bytes, weight, health, active
+ * connections), and at last the first column is cut.
  */
 export function fitTable(rows: readonly MonitorRow[], figures: Figures, width: number, compact: boolean): string[] {
   let cols = columns(figures);
@@ -188,12 +191,10 @@ export function layoutFrame(state: FrameState, sample: MonitorSample, all: reado
   const footer = state.editing !== null ? `filter: ${state.editing}_   Enter apply  Esc clear` : FOOTER;
   const [columnsLine, ...body] = fitTable(shown, state.figures, width, true);
   const page = Math.max(1, height - head.length - 2);
-  let scroll = Math.max(0, Math.min(state.scroll, body.length - page));
+  let scroll = 0;
   let visible: string[];
-  if (body.length <= page) {
-    visible = body;
-    scroll = 0;
-  } else {
+  if (body.length <= page) visible = body;
+  else {
     // One row gives way to the "+N more" line.
     scroll = Math.max(0, Math.min(state.scroll, body.length - (page - 1)));
     visible = body.slice(scroll, scroll + page - 1);

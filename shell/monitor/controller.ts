@@ -146,7 +146,7 @@ export class MonitorController {
     this.timer = set(() => void this.refresh(), this.intervalMs);
   }
 
-  /** One read; the next is scheduled when it ends (exported for the face's first paint and for tests). */
+  /** One read (what the timer runs); the next is scheduled when it ends. */
   async refresh(): Promise<void> {
     try {
       const next = await this.feed.source.sample();

@@ -30,6 +30,8 @@ test('width: the table fits any width, narrowing the name, then dropping the lea
   }
   const w80 = fitTable(rows, 'rates', 80, true);
   assert.ok(!w80[0].includes('InActConn'), 'inactive connections go first');
+  assert.ok(!w80[0].includes('OutPkt/s'), 'then packets');
+  assert.match(w80[0], /Health +Weight/, 'the verdict and the weights stay');
   assert.match(w80[0], /Conn\/s/, 'connections per second stay');
   assert.match(w80.find((l) => l.includes('198.51.100.11'))!, /-> 198\.51\.100\.11:80/, 'addresses are not cut while columns can go');
 });
