@@ -167,6 +167,22 @@ test('tmux: Ctrl-C leaves the monitor too; sort and filter keys act at once', { 
   await term.waitFor(/Running revision: 1/);
 });
 
+test('tmux: `lbctl monitor` alone on a terminal: the live view, then q restores the terminal and exits 0', { skip: skipTmux }, async (t) => {
+  const lab = makeMonitorLab(t);
+  const { argv, env } = lbctlArgv();
+  const term = TmuxTerminal.start(['sh', '-c', 'echo before the monitor; exec "$@"', 'sh', ...argv, 'monitor', '--lab', '--config', lab.config, '--state-dir', lab.state], {
+    cols: 100,
+    rows: 20,
+    env: { ...env, HOME: lab.home, NO_COLOR: '1' },
+  });
+  t.after(() => term.kill());
+  let screen = await term.waitFor((s) => s.startsWith('lbctl monitor on lb1') && s.includes('-> 198.51.100.53:53'), 20_000);
+  assert.ok(!screen.includes('before the monitor'), 'the alternate screen');
+  term.type('q');
+  screen = await term.waitFor(/\[exited \d+\]/);
+  assert.equal(screen, 'before the monitor\n[exited 0]');
+});
+
 const SNAPSHOT = [
   'lbctl monitor on lb1: one snapshot, totals since the counters were zeroed (a terminal shows rates per second)',
   'Services 2, backends 3  Health: no daemon, not checked  HA: none',
