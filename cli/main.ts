@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Loader> = {
   show: () => import('./commands/show.js'),
   apply: () => import('./commands/apply.js'),
   status: () => import('./commands/status.js'),
+  monitor: () => import('./commands/monitor.js'),
   doctor: () => import('./commands/doctor.js'),
   disable: () => import('./commands/disable.js'),
   version: () => import('./commands/version.js'),

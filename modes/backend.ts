@@ -5,6 +5,7 @@ import type { Config } from '../config/model.js';
 import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
+import type { HaSnapshot } from '../engine/ha/types.js';
 
 export interface RevisionInfo {
   number: number;
@@ -48,6 +49,8 @@ export interface ShellBackend {
   health?(service?: string): Promise<HealthReport | null>;
   /** Lab: set a backend's verdict by hand through the daemon; null when no daemon runs. */
   setHealth?(req: ManualHealthRequest): Promise<ManualHealthResult | null>;
+  /** The VRRP picture (EnginePort.ha); null when no HA watcher runs. Absent: this host has none to ask. */
+  ha?(): Promise<HaSnapshot | null>;
   /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
   commit?: CommitPort;
   close(): Promise<void>;

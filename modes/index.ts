@@ -3,6 +3,7 @@ import { Grammar } from '../completion/grammar.js';
 import type { ValueType } from '../completion/values.js';
 import { CONFIGURE_COMMANDS, CONFIGURE_HELP, LEVEL_COMMANDS, SERVICE_SHOW } from './configure.js';
 import { EXEC_COMMANDS, EXEC_HELP } from './exec.js';
+import { MONITOR_COMMANDS, MONITOR_HELP } from './monitor.js';
 import { COMMIT_HELP, CONFIG_COMMIT_COMMANDS, EXEC_COMMIT_COMMANDS, EXEC_COMMIT_HELP } from './commit.js';
 import { ELEMENT_TYPE } from './schema-commands.js';
 import { SERVICE_COMMANDS, SERVICE_HELP } from './service.js';
@@ -29,8 +30,8 @@ let built: ModeGrammars | undefined;
 export type ExtraCommands = Partial<Record<ModeKind, CommandDef[]>>;
 
 function buildGrammars(extra: ExtraCommands = {}): ModeGrammars {
-  const exec = [...EXEC_COMMANDS, ...EXEC_COMMIT_COMMANDS, ...(extra.exec ?? [])];
-  const execHelp = { ...EXEC_COMMIT_HELP, ...EXEC_HELP };
+  const exec = [...EXEC_COMMANDS, ...EXEC_COMMIT_COMMANDS, ...MONITOR_COMMANDS, ...(extra.exec ?? [])];
+  const execHelp = { ...EXEC_COMMIT_HELP, ...EXEC_HELP, ...MONITOR_HELP };
   return {
     exec: grammar(exec, execHelp),
     do: grammar(

@@ -4,6 +4,7 @@
 import type { Config } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
 import type { ShellBackend } from './backend.js';
+import type { MonitorFeed } from '../present/monitor/rows.js';
 
 /** Where the operator is: exec, configure, or inside one service. */
 export type ModeFrame = { kind: 'exec' } | { kind: 'configure' } | { kind: 'service'; name: string };
@@ -36,6 +37,8 @@ export interface CommandOutput {
   exitShell?: boolean;
   /** Ask the operator before finishing (`[yes/no]`); the answer's output is shaped like any other. */
   question?: CommandQuestion;
+  /** A live view (`monitor`): a terminal shows it full screen; elsewhere `text` (one snapshot) is printed. */
+  monitor?: MonitorFeed;
 }
 
 export interface CommandQuestion {

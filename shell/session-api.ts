@@ -1,6 +1,7 @@
 // The seam between the shell's brain (modes, grammar, candidate: shell/session.ts) and its faces
 // (the ink terminal UI and the plain line mode). Both faces drive the same ShellSession, so parsing and
 // execution never differ between an SSH terminal and a script.
+import type { MonitorFeed } from '../present/monitor/rows.js';
 
 export interface HelpEntry {
   /** The token as shown: a keyword, `<1-65535>`, `A.B.C.D`, `WORD`, or `<cr>`. */
@@ -35,6 +36,8 @@ export interface ExecResult {
   exitShell?: boolean;
   /** The command needs an answer before it completes. */
   question?: Question;
+  /** A live view to show full screen instead of `output` (the terminal face); line mode prints `output`. */
+  monitor?: MonitorFeed;
 }
 
 export interface TerminalSettings {

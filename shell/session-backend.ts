@@ -157,6 +157,7 @@ export async function createContextBackend(
     // Health lives in the daemon only: each request asks it anew (one started after this shell is found).
     health: (service?: string) => daemonHealth(ctx.stateDir, service),
     setHealth: (req) => setDaemonHealth(ctx.stateDir, req),
+    ha: () => engine.ha(),
     close: () => engine.close(),
   };
   backend.commit = new CommitWorkflow({

@@ -384,6 +384,7 @@ class Session implements ShellSession, ModeContext {
     const result: ExecResult = { output: text === '' ? '' : text.endsWith('\n') ? text : text + '\n' };
     if (noMore) result.noMore = true;
     if (out.exitShell) result.exitShell = true;
+    if (out.monitor && stages.length === 0) result.monitor = out.monitor;
     if (out.question) {
       const q = out.question;
       result.question = {

@@ -10,6 +10,7 @@ import { Box, Text, useCursor, useStdin, useStdout } from 'ink';
 import { decodeKeys } from '../keys.js';
 import type { Style } from '../display.js';
 import type { LiveView, ShellController } from './controller.js';
+import { MonitorScreen } from '../monitor/screen.js';
 
 export interface ShellAppProps {
   controller: ShellController;
@@ -63,6 +64,9 @@ export function ShellApp({ controller, style }: ShellAppProps) {
   const live = unwritten ? EMPTY_LAYOUT : layoutLive(snapshot.live, width);
   setCursorPosition(live.cursor);
 
+  // A live view (`monitor`) owns the alternate screen while it shows; ink's own live area stays empty meanwhile.
+  if (snapshot.live.monitor) return <MonitorScreen monitor={snapshot.live.monitor} />;
+
   return (
     <Box flexDirection="column">
       {!unwritten && snapshot.live.roleLine !== null && <Text>{style.role(snapshot.live.roleLine)}</Text>}
@@ -84,7 +88,7 @@ const EMPTY_LAYOUT: LiveLayout = { rows: [], promptLength: 0, cursor: undefined 
 /** Where the prompt line's characters and the cursor fall on a terminal `width` columns wide. */
 export function layoutLive(live: LiveView, width: number): LiveLayout {
   const top = live.roleLine !== null ? 1 : 0;
-  if (live.mode === 'busy' || live.mode === 'exited') return { rows: [], promptLength: 0, cursor: undefined };
+  if (live.mode === 'busy' || live.mode === 'exited' || live.mode === 'monitor') return { rows: [], promptLength: 0, cursor: undefined };
   if (live.mode === 'more') {
     return { rows: ['--More--'], promptLength: 0, cursor: { x: 9, y: top } };
   }

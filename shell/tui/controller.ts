@@ -16,13 +16,15 @@ import {
 import { pagerKey, startPager, type PagerKey, type PagerState } from '../pager.js';
 import { formatCandidates, formatHelp, PLAIN_STYLE, type Style } from '../display.js';
 import type { HistoryFile } from '../history.js';
+import type { MonitorFeed } from '../../present/monitor/rows.js';
+import { MonitorController } from '../monitor/controller.js';
 
 export interface ScrollItem {
   id: number;
   text: string;
 }
 
-export type ControllerMode = 'edit' | 'question' | 'busy' | 'more' | 'exited';
+export type ControllerMode = 'edit' | 'question' | 'busy' | 'more' | 'monitor' | 'exited';
 
 export interface LiveView {
   mode: ControllerMode;
@@ -34,6 +36,8 @@ export interface LiveView {
   cursor: number;
   /** Set during Ctrl-R reverse search. */
   search: { query: string; failed: boolean } | null;
+  /** The full-screen live view a command (`monitor`) runs; keys go to it until it quits (mode `monitor`). */
+  monitor?: MonitorController | null;
 }
 
 export interface Snapshot {
@@ -82,6 +86,8 @@ export class ShellController {
   private started = false;
   private lastInput = Date.now();
   private hangingUp = false;
+  private height: number;
+  private monitor: MonitorController | null = null;
 
   constructor(
     private readonly session: ShellSession,
@@ -89,6 +95,7 @@ export class ShellController {
   ) {
     this.style = options.style ?? PLAIN_STYLE;
     this.width = options.width ?? 80;
+    this.height = options.height ?? 24;
     this.editorOptions = { ...DEFAULT_EDITOR_OPTIONS, historyLimit: options.historyLimit ?? DEFAULT_EDITOR_OPTIONS.historyLimit };
     this.editor = initialEditorState(options.history?.load() ?? []);
     this.current = this.buildSnapshot();
@@ -98,7 +105,7 @@ export class ShellController {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.session.setTerminalSize(this.width, this.options.height ?? 24);
+    this.session.setTerminalSize(this.width, this.height);
     const banner = this.session.banner();
     if (banner) this.print(this.style.banner(banner.replace(/\n$/, '')));
     const motd = this.session.motd?.() ?? '';
@@ -125,6 +132,7 @@ export class ShellController {
 
   resize(width: number, height: number): void {
     this.width = width;
+    this.height = height;
     this.session.setTerminalSize(width, height);
     this.changed(); // the prompt line re-wraps at the new width
   }
@@ -186,6 +194,7 @@ export class ShellController {
   private async handleKey(key: Key): Promise<void> {
     if (this.mode === 'exited' || this.mode === 'busy') return;
     if (this.mode === 'more') return this.handlePagerKey(key);
+    if (this.mode === 'monitor') return this.handleMonitorKey(key);
     const asking = this.mode === 'question';
     const step = reduceKey(this.editor, key, asking ? QUESTION_EDITOR : this.editorOptions);
     const before = this.editor;
@@ -235,6 +244,22 @@ export class ShellController {
     await next?.();
   }
 
+  private handleMonitorKey(key: Key): void {
+    if (!this.monitor?.key(key)) return;
+    this.monitor = null;
+    this.toPrompt();
+  }
+
+  /**
+   * A live view takes the screen (the face shows it while the mode is `monitor`); the snapshot text the
+   * command also returned is for line mode and is not printed here.
+   */
+  private startMonitor(feed: MonitorFeed): void {
+    this.monitor = new MonitorController(feed, { width: this.width, height: this.height });
+    this.mode = 'monitor';
+    this.changed();
+  }
+
   private async run(line: string, echo: string): Promise<void> {
     this.print(echo);
     if (line.trim() === '') return this.toPrompt();
@@ -258,6 +283,7 @@ export class ShellController {
   // The session's caret lines are already indented by its prompt's width (the grammar aligns them to what the
   // terminal shows), so errors are printed as they come.
   private async showResult(result: ExecResult): Promise<void> {
+    if (result.monitor && !result.error) return this.startMonitor(result.monitor);
     const finish = async (): Promise<void> => {
       if (result.error) this.print(this.style.error(result.error.replace(/\n$/, '')));
       if (result.question) {
@@ -355,6 +381,9 @@ export class ShellController {
 
   private async exit(): Promise<void> {
     this.mode = 'exited';
+    // The face unmounts the live view (leaving the alternate screen) when the mode changes; stop its reads.
+    this.monitor?.stop();
+    this.monitor = null;
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     this.changed();
     try {
@@ -402,6 +431,7 @@ export class ShellController {
         line: editing ? this.editor.line : '',
         cursor: editing ? this.editor.cursor : 0,
         search: editing && search ? { query: search.query, failed: search.failed } : null,
+        monitor: this.mode === 'monitor' ? this.monitor : null,
       },
     };
   }
