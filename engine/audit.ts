@@ -107,6 +107,22 @@ function endsTorn(fd: number): boolean {
   return last[0] !== 0x0a;
 }
 
+/** Hears each record this process appended (after it is durable). */
+export type AuditObserver = (record: AuditRecord) => void;
+let observer: AuditObserver | null = null;
+
+/**
+ * The daemon repeats every audit record as a log record (engine/observe/audit-log.ts). One observer per
+ * process; returns the function that removes it. The trail is the record of truth: an observer that throws is
+ * ignored, never failing the commit that was audited.
+ */
+export function observeAudit(fn: AuditObserver): () => void {
+  observer = fn;
+  return () => {
+    if (observer === fn) observer = null;
+  };
+}
+
 /**
  * Appends one record and fsyncs it. Throws on I/O errors: a commit path that cannot audit must say so.
  * `time` and `pid` are filled in when absent.
@@ -127,6 +143,11 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    observer?.(full);
+  } catch {
+    /* see observeAudit */
   }
   return full;
 }

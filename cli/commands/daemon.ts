@@ -7,7 +7,10 @@ import { ensureLab } from '../../config/lab.js';
 import { lbctlVersion } from '../../engine/version.js';
 import { parseCommandArgs } from './validate.js';
 import { Daemon } from '../../engine/daemon/daemon.js';
-import { stderrLog } from '../../engine/daemon/log.js';
+import { observeAudit } from '../../engine/audit.js';
+import { logAudit } from '../../engine/observe/audit-log.js';
+import { gelfSettings } from '../../engine/observe/gelf-sender.js';
+import { Logger } from '../../engine/observe/logger.js';
 import { openNotifier, watchdogIntervalMs } from '../../engine/daemon/notify.js';
 import { socketPath } from '../../engine/daemon/protocol.js';
 import { LockHeldError } from '../../locks/lock.js';
@@ -25,6 +28,8 @@ shell and the CLI on a control socket (<state-dir>/lbctl.sock). One daemon per s
   SIGHUP       re-reads the configuration files: a valid hand edit becomes a revision (origin file) and is
                applied; invalid files keep the running configuration and every located error is logged
   SIGTERM      stops; IPVS is left as it is (with --flush-on-stop, the services lbctl owns are removed)
+  logs         stderr (journald priorities under systemd), and GELF over UDP or TCP when
+               observability.gelf is enabled; every audit record is also a log record (docs/logging.md)
   commit confirmed
                the daemon rolls an unconfirmed commit back at its deadline, also across its own restarts
 
@@ -52,7 +57,10 @@ const daemon: CliCommand = {
     const { values } = parseCommandArgs('daemon', argv, { 'flush-on-stop': { type: 'boolean' }, 'socket-group': { type: 'string' } }, 0);
     const ctx = resolveContext(values, io.env);
     const note = await ensureLab(ctx);
-    const log = stderrLog({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
+    // One logger for the process: stderr (journald form under systemd) and GELF as the running configuration says.
+    const logger = new Logger({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
+    const log = logger.log;
+    const unobserve = observeAudit((record) => logAudit(log, record));
     if (note) log('info', note);
     const notifier = openNotifier(io.env.NOTIFY_SOCKET);
     const d = new Daemon({
@@ -65,12 +73,15 @@ const daemon: CliCommand = {
       notifier,
       watchdogMs: watchdogIntervalMs(io.env, process.pid),
       flushOnStop: values['flush-on-stop'] === true,
+      onRunningConfig: (config) => logger.useGelf(gelfSettings(config)),
       ...(values['socket-group'] !== undefined ? { socketGroup: values['socket-group'] } : {}),
     });
     try {
       await d.start();
     } catch (e) {
       notifier.close();
+      unobserve();
+      logger.close();
       if (e instanceof LockHeldError) throw new UserError(e.message);
       if ((e as Error).name === 'HostDataplaneError') throw new UserError((e as Error).message);
       throw new UserError(`daemon: cannot start: ${(e as Error).message} (socket ${socketPath(ctx.stateDir)})`);
@@ -84,6 +95,8 @@ const daemon: CliCommand = {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
+    unobserve();
+    logger.close();
     return 0;
   },
 };

@@ -1,0 +1,133 @@
+// GELF over UDP: each record gzip-compressed (Graylog detects gzip and zlib by their magic bytes), chunked when
+// it exceeds one datagram (gelf-encode.ts). Fire and forget, as UDP is: nothing waits for the collector.
+//
+// The socket is connected to the collector once (one DNS lookup per sender, not one per datagram), so a closed
+// port shows: the kernel turns the ICMP port-unreachable into ECONNREFUSED on a following send, and that record
+// is counted as dropped. Compression runs on libuv's thread pool so a large record (a long commit comment) does
+// not hold the event loop; at most `maxQueue` records are being compressed or sent, more are dropped.
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { gzip } from 'node:zlib';
+import { Backoff, type BackoffOptions } from '../backoff.js';
+import { DEFAULT_MAX_DATAGRAM, gelfChunks, gelfMessage } from './gelf-encode.js';
+import type { GelfSender, GelfStats, SenderOptions } from './gelf-sender.js';
+import type { LogRecord } from './log-format.js';
+
+export interface UdpSenderOptions extends SenderOptions {
+  maxDatagram?: number;
+  /** The 8-byte chunk message id (default random: ids must not repeat within the collector's 5-second window). */
+  messageId?: () => Buffer;
+  backoff?: BackoffOptions;
+}
+
+export class GelfUdpSender implements GelfSender {
+  private socket: Socket | null = null;
+  private readonly pending: LogRecord[] = [];
+  private inFlight = 0;
+  private sent = 0;
+  private dropped = 0;
+  private closed = false;
+  private retry: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+  private readonly maxQueue: number;
+
+  constructor(private readonly opts: UdpSenderOptions) {
+    this.maxQueue = opts.maxQueue ?? 1000;
+    this.backoff = new Backoff(opts.backoff ?? { baseMs: 1000, maxMs: 60_000 });
+    this.open();
+  }
+
+  send(record: LogRecord): void {
+    if (this.closed) return;
+    if (this.inFlight + this.pending.length >= this.maxQueue) {
+      this.dropped++;
+      return;
+    }
+    if (!this.socket) {
+      // Still resolving the collector's name: wait in the bounded queue. During a failed lookup's backoff the
+      // collector is unknown: drop rather than hoard.
+      if (this.retry) this.dropped++;
+      else this.pending.push(record);
+      return;
+    }
+    this.transmit(record);
+  }
+
+  stats(): GelfStats {
+    return { sent: this.sent, dropped: this.dropped, queued: this.inFlight + this.pending.length };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.dropped += this.pending.length;
+    this.pending.length = 0;
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  private open(): void {
+    lookup(this.opts.host).then(
+      ({ address, family }) => {
+        if (this.closed) return;
+        const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
+        // Without a listener an 'error' event would crash the daemon; send errors arrive in the callbacks.
+        socket.on('error', () => {});
+        socket.connect(this.opts.port, address, () => {
+          if (this.closed) return void socket.close();
+          socket.unref();
+          this.socket = socket;
+          this.backoff.succeed();
+          for (const r of this.pending.splice(0)) this.transmit(r);
+        });
+      },
+      (e: Error) => {
+        if (this.closed) return;
+        const delay = this.backoff.fail();
+        this.dropped += this.pending.length;
+        this.pending.length = 0;
+        this.opts.note(`gelf: udp collector ${this.opts.host} cannot be resolved (${e.message}); records are dropped (${this.dropped} so far); next try in ${delay} ms`);
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.open();
+        }, delay);
+        this.retry.unref();
+      },
+    );
+  }
+
+  private transmit(record: LogRecord): void {
+    let json: Buffer;
+    try {
+      json = Buffer.from(JSON.stringify(gelfMessage(record, this.opts.identity)), 'utf8');
+    } catch {
+      this.dropped++;
+      return;
+    }
+    this.inFlight++;
+    gzip(json, (err, payload) => {
+      const socket = this.socket;
+      const chunks = err || !socket ? null : gelfChunks(payload, (this.opts.messageId ?? (() => randomBytes(8)))(), this.opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM);
+      if (!chunks || !socket) {
+        this.inFlight--;
+        this.dropped++;
+        if (!err && socket) this.opts.note(`gelf: a ${json.length}-byte record needs more than 128 chunks compressed; dropped`);
+        return;
+      }
+      let left = chunks.length;
+      let failed: Error | null = null;
+      for (const chunk of chunks) {
+        socket.send(chunk, (e) => {
+          if (e) failed ??= e;
+          if (--left > 0) return;
+          this.inFlight--;
+          if (failed) {
+            this.dropped++;
+            this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${failed.message}; records are dropped (${this.dropped} so far)`);
+          } else this.sent++;
+        });
+      }
+    });
+  }
+}
