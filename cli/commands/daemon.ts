@@ -7,10 +7,7 @@ import { ensureLab } from '../../config/lab.js';
 import { lbctlVersion } from '../../engine/version.js';
 import { parseCommandArgs } from './validate.js';
 import { Daemon } from '../../engine/daemon/daemon.js';
-import { observeAudit } from '../../engine/audit.js';
-import { logAudit } from '../../engine/observe/audit-log.js';
-import { gelfSettings } from '../../engine/observe/gelf-sender.js';
-import { Logger } from '../../engine/observe/logger.js';
+import { startDaemonLogging } from '../../engine/observe/daemon-logging.js';
 import { openNotifier, watchdogIntervalMs } from '../../engine/daemon/notify.js';
 import { socketPath } from '../../engine/daemon/protocol.js';
 import { LockHeldError } from '../../locks/lock.js';
@@ -58,9 +55,8 @@ const daemon: CliCommand = {
     const ctx = resolveContext(values, io.env);
     const note = await ensureLab(ctx);
     // One logger for the process: stderr (journald form under systemd) and GELF as the running configuration says.
-    const logger = new Logger({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
-    const log = logger.log;
-    const unobserve = observeAudit((record) => logAudit(log, record));
+    const logging = startDaemonLogging({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
+    const log = logging.log;
     if (note) log('info', note);
     const notifier = openNotifier(io.env.NOTIFY_SOCKET);
     const d = new Daemon({
@@ -73,15 +69,14 @@ const daemon: CliCommand = {
       notifier,
       watchdogMs: watchdogIntervalMs(io.env, process.pid),
       flushOnStop: values['flush-on-stop'] === true,
-      onRunningConfig: (config) => logger.useGelf(gelfSettings(config)),
+      onRunningConfig: logging.onRunningConfig,
       ...(values['socket-group'] !== undefined ? { socketGroup: values['socket-group'] } : {}),
     });
     try {
       await d.start();
     } catch (e) {
       notifier.close();
-      unobserve();
-      logger.close();
+      logging.close();
       if (e instanceof LockHeldError) throw new UserError(e.message);
       if ((e as Error).name === 'HostDataplaneError') throw new UserError((e as Error).message);
       throw new UserError(`daemon: cannot start: ${(e as Error).message} (socket ${socketPath(ctx.stateDir)})`);
@@ -95,8 +90,7 @@ const daemon: CliCommand = {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
-    unobserve();
-    logger.close();
+    logging.close();
     return 0;
   },
 };

@@ -34,8 +34,9 @@ export function auditMessage(r: AuditRecord): string {
  * listed (a commit at scale applies tens of thousands), the failure and rollback kept in words.
  */
 export function auditFields(r: AuditRecord): LogFields {
-  const { time: _time, kernel, diff, ...rest } = r;
-  const fields: LogFields = { ...rest };
+  const { time: _time, action, result, user, kernel, diff, ...rest } = r;
+  // What happened first, then who and the rest in the trail's order.
+  const fields: LogFields = { action, result, user, ...rest };
   if (diff !== undefined) {
     fields.diff = diff.length > LOG_DIFF_MAX ? diff.slice(0, LOG_DIFF_MAX) : diff;
     if (diff.length > LOG_DIFF_MAX) fields.diffChars = diff.length;

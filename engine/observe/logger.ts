@@ -75,6 +75,8 @@ export class Logger {
           log: (fields) => {
             let out: Record<string, unknown> | null = null;
             for (const k of Object.keys(fields)) if (RESERVED.has(k)) (out ??= { ...fields })[`field_${k}`] = fields[k];
+            // A 64-bit kernel counter as digits: as a JSON number it would come back rounded to a double.
+            for (const k of Object.keys(fields)) if (typeof fields[k] === 'bigint') (out ??= { ...fields })[k] = String(fields[k]);
             if (out) for (const k of RESERVED) delete out[k];
             return out ?? fields;
           },
