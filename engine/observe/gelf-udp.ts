@@ -2,8 +2,8 @@
 // it exceeds one datagram (gelf-encode.ts). Fire and forget, as UDP is: nothing waits for the collector.
 //
 // The socket is connected to the collector once (one DNS lookup per sender, not one per datagram), so a closed
-// port shows: the kernel turns the ICMP port-unreachable into ECONNREFUSED on a following send, and that record
-// is counted as dropped. Compression runs on libuv's thread pool so a large record (a long commit comment) does
+// port shows: the kernel reports the ICMP port-unreachable on that socket, and the record is counted as dropped
+// (a collector host that sends no ICMP, or a firewall that drops, is invisible: UDP cannot know). Compression runs on libuv's thread pool so a large record (a long commit comment) does
 // not hold the event loop; at most `maxQueue` records are being compressed or sent, more are dropped.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -72,8 +72,14 @@ export class GelfUdpSender implements GelfSender {
       ({ address, family }) => {
         if (this.closed) return;
         const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
-        // Without a listener an 'error' event would crash the daemon; send errors arrive in the callbacks.
-        socket.on('error', () => {});
+        // The kernel reports the collector's ICMP port-unreachable on the connected socket's receive side, as an
+        // 'error' event (recvmsg ECONNREFUSED), one per refused datagram: the record it belonged to was counted
+        // as sent and is moved to dropped. (Without a listener the event would crash the daemon.)
+        socket.on('error', (e: NodeJS.ErrnoException) => {
+          if (this.sent > 0) this.sent--;
+          this.dropped++;
+          this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${e.code ?? e.message} (nothing listens there); records are dropped (${this.dropped} so far)`);
+        });
         socket.connect(this.opts.port, address, () => {
           if (this.closed) return void socket.close();
           socket.unref();
