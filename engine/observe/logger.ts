@@ -95,9 +95,13 @@ export class Logger {
       const s = this.gelf.stats();
       this.retired = { sent: this.retired.sent + s.sent, dropped: this.retired.dropped + s.dropped, queued: 0 };
     }
+    const was = this.gelfSettingsNow;
     this.gelf = null;
     this.gelfSettingsNow = settings;
-    if (!settings) return;
+    if (!settings) {
+      if (was) this.log('info', 'gelf: off', { gelf: 'off' });
+      return;
+    }
     const opts: SenderOptions = {
       host: settings.host,
       port: settings.port,
@@ -105,6 +109,8 @@ export class Logger {
       note: (m) => this.note(m),
     };
     this.gelf = (this.opts.openGelf ?? openDefaultSender)(settings, opts);
+    // Says where the logs go from now on (also the first record the new sender carries).
+    this.log('info', `gelf: sending to ${settings.protocol} ${settings.host}:${settings.port}`, { gelf: `${settings.protocol}://${settings.host}:${settings.port}` });
   }
 
   stats(): LoggerStats {

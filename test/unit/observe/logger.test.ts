@@ -69,7 +69,7 @@ test('awkward fields are rendered once, the same for stderr and GELF: BigInt, Er
   const { out, senders, logger } = harness(true);
   logger.useGelf(udp());
   logger.log('error', 'boom %s', { packets: 12345678901234567890n, err: new Error('no route'), time: 'mine', level: 'x', message: 'y' });
-  const r = senders[0].records[0];
+  const r = senders[0].records.at(-1)!;
   assert.equal(r.message, 'boom %s', 'no printf-style formatting of the message');
   assert.equal(r.level, 'error');
   assert.equal(r.time, T);
@@ -78,7 +78,7 @@ test('awkward fields are rendered once, the same for stderr and GELF: BigInt, Er
   assert.equal(r.fields.field_time, 'mine');
   assert.equal(r.fields.field_level, 'x');
   assert.equal(r.fields.field_message, 'y');
-  assert.match(out[0], /^<3>boom %s packets=12345678901234567890 err=\{"type":"Error","message":"no route"/);
+  assert.match(out.at(-1)!, /^<3>boom %s packets=12345678901234567890 err=\{"type":"Error","message":"no route"/);
 });
 
 test('GELF follows its settings: same settings keep the sender, a change rebuilds it, off closes it; counters are totals', () => {
@@ -93,11 +93,15 @@ test('GELF follows its settings: same settings keep the sender, a change rebuild
   assert.equal(senders.length, 2);
   assert.equal(senders[0].closed, true);
   logger.log('info', 'two');
-  assert.deepEqual(logger.stats().gelf, { enabled: true, protocol: 'udp', target: '127.0.0.1:12202', sent: 2, dropped: 6, queued: 0 });
+  assert.deepEqual(logger.stats().gelf, { enabled: true, protocol: 'udp', target: '127.0.0.1:12202', sent: 4, dropped: 6, queued: 0 });
   logger.useGelf(null);
   assert.equal(senders[1].closed, true);
   logger.log('info', 'after');
-  assert.deepEqual(senders.map((s) => s.records.map((r) => r.message)), [['one'], ['two']]);
+  // Each sender's first record says where the logs go from now on.
+  assert.deepEqual(senders.map((s) => s.records.map((r) => r.message)), [
+    ['gelf: sending to udp 127.0.0.1:12201', 'one'],
+    ['gelf: sending to udp 127.0.0.1:12202', 'two'],
+  ]);
   assert.equal(logger.stats().gelf.dropped, 6, 'a Prometheus counter never goes back');
   assert.equal(logger.stats().gelf.enabled, false);
 });
@@ -118,6 +122,8 @@ test("a transport's trouble is written on stderr at most once per interval, neve
     },
   });
   logger.useGelf(udp());
+  out.length = 0;
+  sent.length = 0;
   note!('gelf: down 1');
   note!('gelf: down 2');
   now += 59_000;
@@ -181,14 +187,15 @@ test('the daemon wiring: an appended audit record reaches the logger; GELF follo
     const { time: _t, ...rest } = commit;
     appendAudit(join(dir, 'audit.jsonl'), rest);
     assert.match(out.at(-1)!, /^<6>audit: commit ok by alice, revision 4 → 5: "raise web weight" action=commit result=ok user=alice pid=42 uid=1000/);
-    assert.equal(senders[0].records[0].fields.revisionAfter, 5);
+    assert.equal(senders[0].records.at(-1)!.fields.revisionAfter, 5);
     logging.onRunningConfig(applyDefaults({}));
     assert.equal(senders[0].closed, true);
+    assert.equal(out.at(-1), '<6>gelf: off gelf=off\n');
   } finally {
     logging.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.match(out.at(-1)!, /^<6>gelf: 1 record\(s\) sent, 0 dropped since start/);
+  assert.match(out.at(-1)!, /^<6>gelf: 2 record\(s\) sent, 0 dropped since start/);
   // Closed: the observer is gone, a later audit record is not logged.
   const before = out.length;
   const d2 = mkdtempSync(join(tmpdir(), 'lbctl-logging-'));
