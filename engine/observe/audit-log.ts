@@ -16,6 +16,9 @@ export function auditLevel(r: AuditRecord): LogLevel {
   return 'info';
 }
 
+/** The comment in the message: its first line, cut (the whole comment is the `comment` field). */
+const MESSAGE_COMMENT_MAX = 120;
+
 /** `audit: commit ok by root, revision 4 → 5: "comment"` (the first line of the comment). */
 export function auditMessage(r: AuditRecord): string {
   const revs =
@@ -24,7 +27,8 @@ export function auditMessage(r: AuditRecord): string {
         ? `, revision ${r.revisionAfter ?? '-'}`
         : `, revision ${r.revisionBefore ?? '-'} → ${r.revisionAfter ?? '-'}`
       : '';
-  const comment = r.comment ? `: ${JSON.stringify(r.comment.split('\n')[0])}` : '';
+  const first = r.comment?.split('\n')[0] ?? '';
+  const comment = first ? `: "${first.length > MESSAGE_COMMENT_MAX ? `${first.slice(0, MESSAGE_COMMENT_MAX)}…` : first}"` : '';
   return `audit: ${r.action} ${r.result} by ${r.user}${revs}${comment}`;
 }
 
