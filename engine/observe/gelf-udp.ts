@@ -3,16 +3,22 @@
 //
 // The socket is connected to the collector once (one DNS lookup per sender, not one per datagram), so a closed
 // port shows: the kernel reports the ICMP port-unreachable on that socket, and the record is counted as dropped
-// (a collector host that sends no ICMP, or a firewall that drops, is invisible: UDP cannot know). Compression runs on libuv's thread pool so a large record (a long commit comment) does
-// not hold the event loop; at most `maxQueue` records are being compressed or sent, more are dropped.
+// (a collector host that sends no ICMP, or a firewall that drops, is invisible: UDP cannot know).
+//
+// Compression: a record of at most SYNC_GZIP_MAX bytes of JSON (nearly all) is compressed at once on the
+// caller's thread: a thread-pool round trip costs more than compressing half a kilobyte, and libuv's four pool
+// threads are shared with the store's file I/O. A larger record (a long commit comment) goes to the pool so it
+// does not hold the event loop. At most `maxQueue` records are in flight; more are dropped and counted.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { gzip } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import { Backoff, type BackoffOptions } from '../backoff.js';
 import { DEFAULT_MAX_DATAGRAM, gelfChunks, gelfMessage } from './gelf-encode.js';
 import type { GelfSender, GelfStats, SenderOptions } from './gelf-sender.js';
 import type { LogRecord } from './log-format.js';
+
+export const SYNC_GZIP_MAX = 16 * 1024;
 
 export interface UdpSenderOptions extends SenderOptions {
   maxDatagram?: number;
@@ -112,28 +118,37 @@ export class GelfUdpSender implements GelfSender {
       return;
     }
     this.inFlight++;
-    gzip(json, (err, payload) => {
-      const socket = this.socket;
-      const chunks = err || !socket ? null : gelfChunks(payload, (this.opts.messageId ?? (() => randomBytes(8)))(), this.opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM);
-      if (!chunks || !socket) {
+    if (json.length > SYNC_GZIP_MAX) return void gzip(json, (err, payload) => this.compressed(err, payload, json.length));
+    let payload: Buffer;
+    try {
+      payload = gzipSync(json);
+    } catch (e) {
+      return this.compressed(e as Error, Buffer.alloc(0), json.length);
+    }
+    this.compressed(null, payload, json.length);
+  }
+
+  private compressed(err: Error | null, payload: Buffer, jsonBytes: number): void {
+    const socket = this.socket;
+    const chunks = err || !socket ? null : gelfChunks(payload, (this.opts.messageId ?? (() => randomBytes(8)))(), this.opts.maxDatagram ?? DEFAULT_MAX_DATAGRAM);
+    if (!chunks || !socket) {
+      this.inFlight--;
+      this.dropped++;
+      if (!err && socket) this.opts.note(`gelf: a ${jsonBytes}-byte record needs more than 128 chunks compressed; dropped`);
+      return;
+    }
+    let left = chunks.length;
+    let failed: Error | null = null;
+    for (const chunk of chunks) {
+      socket.send(chunk, (e) => {
+        if (e) failed ??= e;
+        if (--left > 0) return;
         this.inFlight--;
-        this.dropped++;
-        if (!err && socket) this.opts.note(`gelf: a ${json.length}-byte record needs more than 128 chunks compressed; dropped`);
-        return;
-      }
-      let left = chunks.length;
-      let failed: Error | null = null;
-      for (const chunk of chunks) {
-        socket.send(chunk, (e) => {
-          if (e) failed ??= e;
-          if (--left > 0) return;
-          this.inFlight--;
-          if (failed) {
-            this.dropped++;
-            this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${failed.message}; records are dropped (${this.dropped} so far)`);
-          } else this.sent++;
-        });
-      }
-    });
+        if (failed) {
+          this.dropped++;
+          this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${failed.message}; records are dropped (${this.dropped} so far)`);
+        } else this.sent++;
+      });
+    }
   }
 }
