@@ -169,6 +169,8 @@ export async function main(): Promise<string> {
     ['GELF off', '{enabled: false}'],
     ['TCP, closed port (dead)', `{enabled: true, host: 127.0.0.1, port: ${tcpDead}, protocol: tcp}`],
     ['UDP, nobody listens (dead)', `{enabled: true, host: 127.0.0.1, port: ${udpDead}, protocol: udp}`],
+    // The same as the first: how far two identical runs differ here is the noise band of the figures above.
+    ['GELF off (control)', '{enabled: false}'],
   ];
   const per = Math.ceil(COMMITS / ROUNDS);
   out.push(`2. a one-weight commit straight to lbctl daemon --lab: ${ROUNDS} rounds × ${per} commits per mode, modes in turn`);
