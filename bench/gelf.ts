@@ -8,9 +8,7 @@
 // Loopback only. Run: node build/bench/run.js gelf   (or node build/bench/gelf.js)
 //   LBCTL_BENCH_GELF_RECORDS (default 20000)  LBCTL_BENCH_GELF_COMMITS (default 60 per mode, over 3 rounds)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +20,7 @@ import type { AuditRecord } from '../engine/audit.js';
 import { logAudit } from '../engine/observe/audit-log.js';
 import type { GelfSettings } from '../engine/observe/gelf-sender.js';
 import { Logger } from '../engine/observe/logger.js';
+import { closedPort, tcpCollector, udpCollector } from '../test/support/gelf-collectors.js';
 
 export const needsKernel = false;
 
@@ -45,21 +44,6 @@ const RECORD: Omit<AuditRecord, 'time'> = {
   diff: '[edit services web backends 198.51.100.11:80]\n-   weight: 100\n+   weight: 7\n',
   kernel: { ok: true, applied: ['editDest tcp 192.0.2.10:80 198.51.100.11:80 weight 7'] },
 };
-
-async function closedPort(kind: 'udp' | 'tcp'): Promise<number> {
-  if (kind === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
@@ -87,18 +71,13 @@ async function logCost(label: string, settings: GelfSettings | null): Promise<st
 }
 
 async function withCollectors<T>(fn: (udpPort: number, tcpPort: number) => Promise<T>): Promise<T> {
-  const udp = createSocket('udp4');
-  let datagrams = 0;
-  udp.on('message', () => datagrams++);
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
-  const tcp: Server = createServer((s) => s.on('data', () => {}).on('error', () => {}));
-  tcp.unref();
-  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const udp = await udpCollector({ decode: false });
+  const tcp = await tcpCollector(0, { decode: false });
   try {
-    return await fn(udp.address().port, (tcp.address() as { port: number }).port);
+    return await fn(udp.port, tcp.port);
   } finally {
-    udp.close();
-    tcp.close();
+    await udp.close();
+    await tcp.close();
   }
 }
 

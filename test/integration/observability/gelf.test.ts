@@ -7,15 +7,13 @@
 //    so once on stderr, and at stop it reports the records it dropped.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import { probeDaemon } from '../../../engine/daemon/client.js';
+import { closedPort, tcpCollector, udpCollector } from '../../support/gelf-collectors.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,59 +84,6 @@ async function stopDaemon(d: Running): Promise<number | null> {
   return done;
 }
 
-/** A UDP collector: plain gzip datagrams and chunked messages, reassembled by message id. */
-async function udpCollector() {
-  const socket = createSocket('udp4');
-  const messages: Array<Record<string, unknown> & { chunks: number }> = [];
-  const partial = new Map<string, Buffer[]>();
-  socket.on('message', (d) => {
-    if (d[0] === 0x1e && d[1] === 0x0f) {
-      const id = d.subarray(2, 10).toString('hex');
-      const parts = partial.get(id) ?? new Array<Buffer>(d[11]);
-      parts[d[10]] = d.subarray(12);
-      partial.set(id, parts);
-      if (parts.filter(Boolean).length === d[11]) {
-        partial.delete(id);
-        messages.push({ ...JSON.parse(gunzipSync(Buffer.concat(parts)).toString()), chunks: parts.length });
-      }
-    } else messages.push({ ...JSON.parse(gunzipSync(d).toString()), chunks: 1 });
-  });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  return { socket, port: socket.address().port, messages };
-}
-
-async function tcpCollector() {
-  const server = createServer();
-  const messages: Array<Record<string, unknown>> = [];
-  const conns: Socket[] = [];
-  server.on('connection', (s) => {
-    conns.push(s);
-    let buf = Buffer.alloc(0);
-    s.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      for (let i; (i = buf.indexOf(0)) >= 0; buf = buf.subarray(i + 1)) messages.push(JSON.parse(buf.subarray(0, i).toString()));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const close = () => new Promise<void>((r) => (conns.forEach((c) => c.destroy()), server.close(() => r())));
-  return { server, port: (server.address() as { port: number }).port, messages, close };
-}
-
-async function closedPort(kind: 'udp' | 'tcp'): Promise<number> {
-  if (kind === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** 60 KB of hex from a pseudo-random sequence: gzip halves it at best, far more than one 8 KB datagram. */
 function incompressible(): string {
   let text = '';
@@ -202,7 +147,7 @@ describe('GELF from lbctl daemon --lab', () => {
       assert.ok(!udp.messages.some((x) => x._comment === 'over tcp'), 'no longer over UDP');
     } finally {
       assert.equal(await stopDaemon(d), 0, d.log());
-      udp.socket.close();
+      await udp.close();
       await tcp.close();
     }
   });

@@ -2,10 +2,10 @@
 // arrive and decode; a closed port, a collector that goes away and one that stops reading never block the
 // caller, keep the queue bounded, and count what was lost.
 import assert from 'node:assert/strict';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { closedPort, tcpCollector, udpCollector } from '../../support/gelf-collectors.js';
 import { CHUNK_HEADER_BYTES } from '../../../engine/observe/gelf-encode.js';
 import { GelfTcpSender } from '../../../engine/observe/gelf-tcp.js';
 import { GelfUdpSender } from '../../../engine/observe/gelf-udp.js';
@@ -20,30 +20,8 @@ async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
   return check();
 }
 
-async function udpListener(): Promise<{ socket: UdpSocket; port: number; datagrams: Buffer[] }> {
-  const socket = createSocket('udp4');
-  const datagrams: Buffer[] = [];
-  socket.on('message', (m) => datagrams.push(m));
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  return { socket, port: socket.address().port, datagrams };
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(kind: 'udp' | 'tcp'): Promise<number> {
-  if (kind === 'udp') {
-    const l = await udpListener();
-    await new Promise<void>((r) => l.socket.close(() => r()));
-    return l.port;
-  }
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 test('UDP: a small record is one gzip datagram; a large one arrives in chunks that reassemble and decompress', async () => {
-  const l = await udpListener();
+  const l = await udpCollector();
   const notes: string[] = [];
   const sender = new GelfUdpSender({ host: '127.0.0.1', port: l.port, identity: who, note: (m) => notes.push(m), maxDatagram: 1400 });
   try {
@@ -67,7 +45,7 @@ test('UDP: a small record is one gzip datagram; a large one arrives in chunks th
     assert.deepEqual(notes, []);
   } finally {
     sender.close();
-    l.socket.close();
+    await l.close();
   }
 });
 
@@ -93,7 +71,7 @@ test('UDP: a port nobody listens on never blocks; the refused sends are counted 
 });
 
 test('UDP: a record too large for 128 chunks is dropped and counted, not sent in part', async () => {
-  const l = await udpListener();
+  const l = await udpCollector();
   const notes: string[] = [];
   const sender = new GelfUdpSender({ host: '127.0.0.1', port: l.port, identity: who, note: (m) => notes.push(m), maxDatagram: 100 });
   try {
@@ -106,37 +84,9 @@ test('UDP: a record too large for 128 chunks is dropped and counted, not sent in
     assert.match(notes[0], /more than 128 chunks/);
   } finally {
     sender.close();
-    l.socket.close();
+    await l.close();
   }
 });
-
-interface TcpCollector {
-  server: Server;
-  port: number;
-  messages: Record<string, unknown>[];
-  connections: Socket[];
-}
-
-async function tcpCollector(port = 0): Promise<TcpCollector> {
-  const c: TcpCollector = { server: createServer(), port: 0, messages: [], connections: [] };
-  c.server.on('connection', (s) => {
-    c.connections.push(s);
-    let buf = Buffer.alloc(0);
-    s.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      for (let i; (i = buf.indexOf(0)) >= 0; buf = buf.subarray(i + 1)) c.messages.push(JSON.parse(buf.subarray(0, i).toString()));
-    });
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => c.server.listen(port, '127.0.0.1', r));
-  c.port = (c.server.address() as { port: number }).port;
-  return c;
-}
-
-async function shut(c: TcpCollector): Promise<void> {
-  for (const s of c.connections) s.destroy();
-  await new Promise<void>((r) => c.server.close(() => r()));
-}
 
 test('TCP: NUL-terminated uncompressed JSON on one connection; after the collector restarts the sender reconnects', async () => {
   const c = await tcpCollector();
@@ -151,7 +101,7 @@ test('TCP: NUL-terminated uncompressed JSON on one connection; after the collect
     assert.equal(c.messages[1].short_message, 'two');
     assert.equal(c.connections.length, 1);
     const port = c.port;
-    await shut(c);
+    await c.close();
     assert.ok(await eventually(() => notes.some((n) => /connection lost/.test(n))), notes.join('\n'));
     const back = await tcpCollector(port);
     try {
@@ -165,7 +115,7 @@ test('TCP: NUL-terminated uncompressed JSON on one connection; after the collect
       assert.ok(sender.stats().sent >= 3);
     } finally {
       sender.close();
-      await shut(back);
+      await back.close();
     }
   } finally {
     sender.close();
