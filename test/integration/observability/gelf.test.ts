@@ -6,83 +6,13 @@
 //  - a dead collector (a closed TCP port, a UDP port nobody listens on): commits still succeed, the daemon says
 //    so once on stderr, and at stop it reports the records it dropped.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { probeDaemon } from '../../../engine/daemon/client.js';
 import { closedPort, tcpCollector, udpCollector } from '../../support/gelf-collectors.js';
+import { eventually, makeLab, shell, startDaemon, stopDaemon, type Lab } from '../../support/lab-daemon.js';
 
-const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && !check()) await sleep(25);
-  return check();
-}
-
-const SERVICES = `services:
-  - name: web
-    protocol: tcp
-    ports: [80]
-    backends:
-      - {address: 198.51.100.11, port: 80, weight: 100}
-`;
-
-interface Lab {
-  home: string;
-  config: string;
-  state: string;
-}
-
-function makeLab(gelf: string): Lab {
-  const home = mkdtempSync(join(tmpdir(), 'lbctl-gelf-'));
-  const lab = { home, config: join(home, 'config'), state: join(home, 'state') };
-  mkdirSync(join(lab.config, 'config.d'), { recursive: true });
-  mkdirSync(lab.state);
-  writeFileSync(join(lab.config, 'config.yaml'), `node: {name: lbd}\nvip: 192.0.2.10\nobservability:\n  gelf: ${gelf}\n`);
-  writeFileSync(join(lab.config, 'config.d', 'web.yaml'), SERVICES);
-  return lab;
-}
-
-function shell(lab: Lab, commands: string) {
-  const r = spawnSync(process.execPath, [LBCTL, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', commands], {
-    env: { ...process.env, HOME: lab.home },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
-
-interface Running {
-  child: ChildProcess;
-  log: () => string;
-}
-
-async function startDaemon(lab: Lab): Promise<Running> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: lab.home };
-  delete env.JOURNAL_STREAM;
-  const child = spawn(process.execPath, [LBCTL, 'daemon', '--lab', '--config', lab.config, '--state-dir', lab.state], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  for (let i = 0; i < 200; i++) {
-    if (await probeDaemon(lab.state, 500)) return { child, log: () => text };
-    if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${text}`);
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`daemon did not answer: ${text}`);
-}
-
-async function stopDaemon(d: Running): Promise<number | null> {
-  if (d.child.exitCode !== null || d.child.signalCode !== null) return d.child.exitCode;
-  const done = new Promise<number | null>((r) => d.child.once('exit', (code) => r(code)));
-  d.child.kill('SIGTERM');
-  return done;
-}
+const gelfLab = (gelf: string) => makeLab(`observability:\n  gelf: ${gelf}\n`);
 
 /** 60 KB of hex from a pseudo-random sequence: gzip halves it at best, far more than one 8 KB datagram. */
 function incompressible(): string {
@@ -98,7 +28,7 @@ describe('GELF from lbctl daemon --lab', () => {
   it("a commit's record over UDP arrives chunked and decodes; a commit switching to TCP is followed", async () => {
     const udp = await udpCollector();
     const tcp = await tcpCollector();
-    const lab = makeLab(`{enabled: true, host: 127.0.0.1, port: ${udp.port}, facility: lbctl-test}`);
+    const lab = gelfLab(`{enabled: true, host: 127.0.0.1, port: ${udp.port}, facility: lbctl-test}`);
     labs.push(lab);
     const d = await startDaemon(lab);
     try {
@@ -155,7 +85,7 @@ describe('GELF from lbctl daemon --lab', () => {
   for (const kind of ['tcp', 'udp'] as const) {
     it(`a dead collector (${kind === 'tcp' ? 'a closed TCP port' : 'a UDP port nobody listens on'}): commits succeed, drops are counted and reported`, async () => {
       const port = await closedPort(kind);
-      const lab = makeLab(`{enabled: true, host: 127.0.0.1, port: ${port}, protocol: ${kind}}`);
+      const lab = gelfLab(`{enabled: true, host: 127.0.0.1, port: ${port}, protocol: ${kind}}`);
       labs.push(lab);
       const d = await startDaemon(lab);
       let code: number | null = null;
