@@ -109,18 +109,16 @@ function endsTorn(fd: number): boolean {
 
 /** Hears each record this process appended (after it is durable). */
 export type AuditObserver = (record: AuditRecord) => void;
-let observer: AuditObserver | null = null;
+const observers = new Set<AuditObserver>();
 
 /**
- * The daemon repeats every audit record as a log record (engine/observe/audit-log.ts). One observer per
- * process; returns the function that removes it. The trail is the record of truth: an observer that throws is
- * ignored, never failing the commit that was audited.
+ * Observers hear every record this process appends: the daemon repeats each as a log record
+ * (engine/observe/audit-log.ts). Returns the function that removes the observer. The trail is the record of
+ * truth: an observer that throws is ignored, never failing the commit that was audited.
  */
 export function observeAudit(fn: AuditObserver): () => void {
-  observer = fn;
-  return () => {
-    if (observer === fn) observer = null;
-  };
+  observers.add(fn);
+  return () => void observers.delete(fn);
 }
 
 /**
@@ -144,10 +142,12 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
   } finally {
     closeSync(fd);
   }
-  try {
-    observer?.(full);
-  } catch {
-    /* see observeAudit */
+  for (const fn of observers) {
+    try {
+      fn(full);
+    } catch {
+      /* see observeAudit */
+    }
   }
   return full;
 }
