@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { appendAudit, type AuditRecord } from '../../../engine/audit.js';
+import { appendAudit, observeAudit, type AuditRecord } from '../../../engine/audit.js';
 import { auditFields, auditLevel, auditMessage, LOG_DIFF_MAX } from '../../../engine/observe/audit-log.js';
 import { startDaemonLogging } from '../../../engine/observe/daemon-logging.js';
 import type { GelfSender, GelfSettings } from '../../../engine/observe/gelf-sender.js';
@@ -202,4 +202,24 @@ test('the daemon wiring: an appended audit record reaches the logger; GELF follo
   appendAudit(join(d2, 'audit.jsonl'), { user: 'bob', action: 'check', result: 'ok' });
   rmSync(d2, { recursive: true, force: true });
   assert.equal(out.length, before);
+});
+
+test('audit observers: one that throws fails neither the append nor the others; removed ones hear nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbctl-observers-'));
+  try {
+    const heard: string[] = [];
+    const offBad = observeAudit(() => {
+      throw new Error('observer bug');
+    });
+    const offGood = observeAudit((r) => heard.push(r.user));
+    const rec = appendAudit(join(dir, 'audit.jsonl'), { user: 'carol', action: 'commit', result: 'ok' });
+    assert.equal(rec.user, 'carol');
+    assert.deepEqual(heard, ['carol']);
+    offBad();
+    offGood();
+    appendAudit(join(dir, 'audit.jsonl'), { user: 'dave', action: 'commit', result: 'ok' });
+    assert.deepEqual(heard, ['carol']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
