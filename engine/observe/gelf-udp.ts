@@ -78,35 +78,52 @@ export class GelfUdpSender implements GelfSender {
       ({ address, family }) => {
         if (this.closed) return;
         const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
-        // The kernel reports the collector's ICMP port-unreachable on the connected socket's receive side, as an
-        // 'error' event (recvmsg ECONNREFUSED), one per refused datagram: the record it belonged to was counted
-        // as sent and is moved to dropped. (Without a listener the event would crash the daemon.)
         socket.on('error', (e: NodeJS.ErrnoException) => {
+          // Before it is connected: no route to the collector, say. Try again later, as after a failed lookup.
+          if (socket !== this.socket) {
+            socket.close();
+            return this.retryLater(`cannot be reached (${e.code ?? e.message})`);
+          }
+          // Connected: the kernel reports the collector's ICMP port-unreachable on the socket's receive side as
+          // an 'error' event (recvmsg ECONNREFUSED), one per refused datagram. The record it belonged to was
+          // counted as sent and is moved to dropped. (Without a listener the event would crash the daemon.)
           if (this.sent > 0) this.sent--;
           this.dropped++;
-          this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${e.code ?? e.message} (nothing listens there); records are dropped (${this.dropped} so far)`);
+          const why = e.code === 'ECONNREFUSED' ? 'ECONNREFUSED (nothing listens there)' : (e.code ?? e.message);
+          this.opts.note(`gelf: udp ${this.opts.host}:${this.opts.port}: ${why}; records are dropped (${this.dropped} so far)`);
         });
-        socket.connect(this.opts.port, address, () => {
-          if (this.closed) return void socket.close();
-          socket.unref();
-          this.socket = socket;
-          this.backoff.succeed();
-          for (const r of this.pending.splice(0)) this.transmit(r);
-        });
+        try {
+          socket.connect(this.opts.port, address, () => {
+            if (this.closed) return void socket.close();
+            socket.unref();
+            this.socket = socket;
+            this.backoff.succeed();
+            for (const r of this.pending.splice(0)) this.transmit(r);
+          });
+        } catch (e) {
+          // A synchronous refusal (a port Node rejects) must not become an unhandled rejection: that ends the daemon.
+          socket.close();
+          this.retryLater(`cannot be used (${(e as Error).message})`);
+        }
       },
       (e: Error) => {
-        if (this.closed) return;
-        const delay = this.backoff.fail();
-        this.dropped += this.pending.length;
-        this.pending.length = 0;
-        this.opts.note(`gelf: udp collector ${this.opts.host} cannot be resolved (${e.message}); records are dropped (${this.dropped} so far); next try in ${delay} ms`);
-        this.retry = setTimeout(() => {
-          this.retry = null;
-          this.open();
-        }, delay);
-        this.retry.unref();
+        if (!this.closed) this.retryLater(`cannot be resolved (${e.message})`);
       },
     );
+  }
+
+  /** The collector is unknown or unreachable: drop what waits, and look again after a backoff delay. */
+  private retryLater(why: string): void {
+    if (this.closed) return;
+    const delay = this.backoff.fail();
+    this.dropped += this.pending.length;
+    this.pending.length = 0;
+    this.opts.note(`gelf: udp collector ${this.opts.host}:${this.opts.port} ${why}; records are dropped (${this.dropped} so far); next try in ${delay} ms`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.open();
+    }, delay);
+    this.retry.unref();
   }
 
   private transmit(record: LogRecord): void {

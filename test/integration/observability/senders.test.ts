@@ -166,3 +166,17 @@ test('TCP: a collector that accepts and never reads: the queue stays bounded, th
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('UDP: a destination the socket refuses at once (port 0) is retried later with a note, never an unhandled rejection', async () => {
+  const notes: string[] = [];
+  // A long backoff: the record below must arrive while the sender waits, however slow this machine is.
+  const sender = new GelfUdpSender({ host: '127.0.0.1', port: 0, identity: who, note: (m) => notes.push(m), backoff: { baseMs: 60_000, maxMs: 60_000 } });
+  try {
+    assert.ok(await eventually(() => notes.length > 0));
+    assert.match(notes[0], /gelf: udp collector 127\.0\.0\.1:0 cannot be used .*; records are dropped \(0 so far\); next try in \d+ ms/);
+    sender.send(rec('while it waits'));
+    assert.equal(sender.stats().dropped, 1, 'dropped during the backoff, not hoarded');
+  } finally {
+    sender.close();
+  }
+});
