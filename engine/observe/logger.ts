@@ -108,7 +108,13 @@ export class Logger {
       identity: { host: this.opts.host ?? hostname(), facility: settings.facility },
       note: (m) => this.note(m),
     };
-    this.gelf = (this.opts.openGelf ?? openDefaultSender)(settings, opts);
+    try {
+      this.gelf = (this.opts.openGelf ?? openDefaultSender)(settings, opts);
+    } catch (e) {
+      // Validation keeps host and port sane; whatever slips through must cost the logs, never the daemon.
+      this.log('error', `gelf: cannot send to ${settings.protocol} ${settings.host}:${settings.port}: ${(e as Error).message}`);
+      return;
+    }
     // Says where the logs go from now on (also the first record the new sender carries).
     this.log('info', `gelf: sending to ${settings.protocol} ${settings.host}:${settings.port}`, { gelf: `${settings.protocol}://${settings.host}:${settings.port}` });
   }
