@@ -223,3 +223,17 @@ test('audit observers: one that throws fails neither the append nor the others; 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a sender that cannot be built is logged as an error; logging goes on', () => {
+  const out: string[] = [];
+  const logger = new Logger({
+    journal: true,
+    write: (t) => out.push(t),
+    openGelf: () => {
+      throw new Error('bad port');
+    },
+  });
+  logger.useGelf(udp(1));
+  logger.log('info', 'still here');
+  assert.deepEqual(out, ['<3>gelf: cannot send to udp 127.0.0.1:1: bad port\n', '<6>still here\n']);
+});
