@@ -28,7 +28,7 @@ export function defaultConfig(): Config {
     ha: { source: 'none', program: 'always', instances: [], poll_interval_ms: 1000 },
     observability: {
       prometheus: { enabled: true, bind: '127.0.0.1', port: DEFAULT_PROMETHEUS_PORT },
-      gelf: { enabled: false, port: DEFAULT_GELF_PORT, facility: 'lbctl' },
+      gelf: { enabled: false, port: DEFAULT_GELF_PORT, facility: 'lbctl', protocol: 'udp' },
       audit: { path: DEFAULT_AUDIT_PATH, max_bytes: DEFAULT_AUDIT_MAX_BYTES, keep: DEFAULT_AUDIT_KEEP },
     },
     system: { exec_timeout_s: DEFAULT_EXEC_TIMEOUT_S },

@@ -26,6 +26,9 @@ export type HaSource = (typeof HA_SOURCES)[number];
 /** What the balancer programs while it is VRRP Backup. */
 export const HA_PROGRAM_MODES = ['always', 'master-only'] as const;
 export type HaProgramMode = (typeof HA_PROGRAM_MODES)[number];
+/** GELF transports: udp (compressed, chunked datagrams) or tcp (NUL-terminated JSON on one connection). */
+export const GELF_PROTOCOLS = ['udp', 'tcp'] as const;
+export type GelfProtocol = (typeof GELF_PROTOCOLS)[number];
 
 /** What a backend that fails its health check becomes: weight 0 (inhibit) or removed from IPVS. */
 export const ON_DOWN_ACTIONS = ['inhibit', 'remove'] as const;
@@ -171,7 +174,7 @@ export interface Daemon {
 
 export interface Observability {
   prometheus: { enabled: boolean; bind: string; port: number };
-  gelf: { enabled: boolean; host?: string; port: number; facility: string };
+  gelf: { enabled: boolean; host?: string; port: number; facility: string; protocol: GelfProtocol };
   audit: { path: string; max_bytes: number; keep: number };
 }
 

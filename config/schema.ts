@@ -6,6 +6,7 @@ import {
   DNS_RCODES,
   DNS_RECORD_TYPES,
   FORWARDING_METHODS,
+  GELF_PROTOCOLS,
   HA_PROGRAM_MODES,
   HA_SOURCES,
   HEALTH_TYPES,
@@ -217,10 +218,11 @@ export const CONFIG_SCHEMA = obj({
       },
       gelf: {
         schema: obj({
-          enabled: { schema: bool, doc: 'send logs as GELF over UDP' },
+          enabled: { schema: bool, doc: 'send logs as GELF (docs/logging.md)' },
           host: { schema: { kind: 'string', nonEmpty: true }, doc: 'GELF collector host (required when enabled)' },
-          port: { schema: int(1, 65535), doc: 'GELF collector UDP port' },
+          port: { schema: int(1, 65535), doc: 'GELF collector port (UDP or TCP, see protocol)' },
           facility: { schema: { kind: 'string', nonEmpty: true }, doc: 'GELF facility field' },
+          protocol: { schema: enumOf(GELF_PROTOCOLS), doc: 'udp: gzip, chunked datagrams; tcp: one connection, NUL-terminated JSON' },
         }),
         doc: 'GELF logging',
       },

@@ -116,6 +116,20 @@ function endsTorn(fd: number): boolean {
   return last[0] !== 0x0a;
 }
 
+/** Hears each record this process appended (after it is durable). */
+export type AuditObserver = (record: AuditRecord) => void;
+const observers = new Set<AuditObserver>();
+
+/**
+ * Observers hear every record this process appends: the daemon repeats each as a log record
+ * (engine/observe/audit-log.ts). Returns the function that removes the observer. The trail is the record of
+ * truth: an observer that throws is ignored, never failing the commit that was audited.
+ */
+export function observeAudit(fn: AuditObserver): () => void {
+  observers.add(fn);
+  return () => void observers.delete(fn);
+}
+
 /**
  * Appends one record and fsyncs it. Throws on I/O errors: a commit path that cannot audit must say so.
  * `time` and `pid` are filled in when absent.
@@ -138,6 +152,13 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
     rotateIfLarge(path, rotation, fstatSync(fd).size);
   } finally {
     closeSync(fd);
+  }
+  for (const fn of observers) {
+    try {
+      fn(full);
+    } catch {
+      /* see observeAudit */
+    }
   }
   return full;
 }

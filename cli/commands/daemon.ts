@@ -7,7 +7,7 @@ import { ensureLab } from '../../config/lab.js';
 import { lbctlVersion } from '../../engine/version.js';
 import { parseCommandArgs } from './validate.js';
 import { Daemon } from '../../engine/daemon/daemon.js';
-import { stderrLog } from '../../engine/daemon/log.js';
+import { startDaemonLogging } from '../../engine/observe/daemon-logging.js';
 import { openNotifier, watchdogIntervalMs } from '../../engine/daemon/notify.js';
 import { socketPath } from '../../engine/daemon/protocol.js';
 import { LockHeldError } from '../../locks/lock.js';
@@ -25,6 +25,8 @@ shell and the CLI on a control socket (<state-dir>/lbctl.sock). One daemon per s
   SIGHUP       re-reads the configuration files: a valid hand edit becomes a revision (origin file) and is
                applied; invalid files keep the running configuration and every located error is logged
   SIGTERM      stops; IPVS is left as it is (with --flush-on-stop, the services lbctl owns are removed)
+  logs         stderr (journald priorities under systemd), and GELF over UDP or TCP when
+               observability.gelf is enabled; every audit record is also a log record (docs/logging.md)
   commit confirmed
                the daemon rolls an unconfirmed commit back at its deadline, also across its own restarts
 
@@ -52,7 +54,9 @@ const daemon: CliCommand = {
     const { values } = parseCommandArgs('daemon', argv, { 'flush-on-stop': { type: 'boolean' }, 'socket-group': { type: 'string' } }, 0);
     const ctx = resolveContext(values, io.env);
     const note = await ensureLab(ctx);
-    const log = stderrLog({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
+    // One logger for the process: stderr (journald form under systemd) and GELF as the running configuration says.
+    const logging = startDaemonLogging({ journal: Boolean(io.env.JOURNAL_STREAM), write: io.stderr });
+    const log = logging.log;
     if (note) log('info', note);
     const notifier = openNotifier(io.env.NOTIFY_SOCKET);
     const d = new Daemon({
@@ -65,12 +69,14 @@ const daemon: CliCommand = {
       notifier,
       watchdogMs: watchdogIntervalMs(io.env, process.pid),
       flushOnStop: values['flush-on-stop'] === true,
+      onRunningConfig: logging.onRunningConfig,
       ...(values['socket-group'] !== undefined ? { socketGroup: values['socket-group'] } : {}),
     });
     try {
       await d.start();
     } catch (e) {
       notifier.close();
+      logging.close();
       if (e instanceof LockHeldError) throw new UserError(e.message);
       if ((e as Error).name === 'HostDataplaneError') throw new UserError((e as Error).message);
       throw new UserError(`daemon: cannot start: ${(e as Error).message} (socket ${socketPath(ctx.stateDir)})`);
@@ -84,6 +90,7 @@ const daemon: CliCommand = {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
+    logging.close();
     return 0;
   },
 };

@@ -64,6 +64,8 @@ export interface DaemonOptions {
   backoff?: BackoffOptions;
   /** How often the daemon looks whether a commit over the socket changed the running configuration (200 ms). */
   healthFollowMs?: number;
+  /** Told the running configuration at start and after each change (the logger follows observability.gelf). */
+  onRunningConfig?: (config: Config) => void;
   // ---- injected by tests ----
   /** The health scheduler's prober, timers, randomness (default: the real ones). */
   healthScheduler?: SchedulerOptions;
@@ -81,6 +83,8 @@ export class Daemon {
   private health: HealthRunner | null = null;
   /** The configuration whose targets the health checks run (compared by identity: configurations are never edited in place). */
   private healthConfig: Config | null = null;
+  /** The configuration onRunningConfig was last told. */
+  private toldConfig: Config | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backoff: Backoff;
   private readonly startedAt: Date;
@@ -121,6 +125,7 @@ export class Daemon {
       const revision = this.store.running();
       this.running = { number: revision.number, config: revision.config };
       this.host.noteRevision(revision.number);
+      this.tellConfig();
       const expired = this.store.openReport.expiredConfirm;
       if (expired) {
         log('warning', `commit confirmed of revision ${expired.replaced.number} by ${expired.expired.user} expired while no daemon ran: rolled back to revision ${revision.number}`);
@@ -197,9 +202,18 @@ export class Daemon {
     this.health.update(config).catch((e: Error) => this.opts.log('error', `health: the verdicts could not be given to the engine: ${e.message}`));
   }
 
+  /** onRunningConfig, when the running configuration changed (compared by identity, as followHealth does). */
+  private tellConfig(): void {
+    const config = this.runningConfig();
+    if (!this.opts.onRunningConfig || !config || config === this.toldConfig) return;
+    this.toldConfig = config;
+    this.opts.onRunningConfig(config);
+  }
+
   private scheduleHealthFollow(): void {
     this.schedule(() => {
       this.followHealth();
+      this.tellConfig();
       this.scheduleHealthFollow();
     }, this.opts.healthFollowMs ?? 200);
   }

@@ -16,7 +16,7 @@ test('defaultConfig: the documented defaults, and it validates', () => {
     ha: { source: 'none', program: 'always', instances: [], poll_interval_ms: 1000 },
     observability: {
       prometheus: { enabled: true, bind: '127.0.0.1', port: 9469 },
-      gelf: { enabled: false, port: 12201, facility: 'lbctl' },
+      gelf: { enabled: false, port: 12201, facility: 'lbctl', protocol: 'udp' },
       audit: { path: '/var/log/lbctl/audit.jsonl', max_bytes: 67108864, keep: 8 },
     },
     system: { exec_timeout_s: 1800 },

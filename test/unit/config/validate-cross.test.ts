@@ -357,3 +357,12 @@ test('gelf needs a host when enabled', () => {
   assert.deepEqual(check({ observability: { gelf: { enabled: true } } }), ['observability.gelf.host: is required when gelf is enabled']);
   assert.deepEqual(check({ observability: { gelf: { enabled: true, host: 'graylog.example.net' } } }), []);
 });
+
+test('gelf.protocol: udp (the default) or tcp, anything else refused with the choices', () => {
+  assert.equal(applyDefaults({ observability: { gelf: { enabled: true, host: 'graylog.example.net' } } }).observability.gelf.protocol, 'udp');
+  assert.deepEqual(check({ observability: { gelf: { enabled: true, host: 'graylog.example.net', protocol: 'tcp' } } }), []);
+  assert.deepEqual(check({ observability: { gelf: { enabled: true, host: 'graylog.example.net', protocol: 'http' } } }), [
+    'observability.gelf.protocol: must be one of udp, tcp, got "http"',
+  ]);
+  assert.deepEqual(check({ observability: { gelf: { protocol: 7 } } }).length, 1);
+});
