@@ -95,19 +95,20 @@ test('H1: disable with a configuration that merely declares a foreign identity (
 
 test('H1: a Backup node with program master-only leaves the foreign service alone; as Master it reports the clash', async () => {
   const dp = await withHuman();
-  const engine = new Engine({ dataplane: dp, stateDir: null, inputs: { role: 'backup' } });
+  const engine = new Engine({ dataplane: dp, stateDir: null, inputs: { vrrp: new Map([['vi1', 'backup']]) } });
   await engine.start();
-  const cfg = config({ ha: { source: 'keepalived', program: 'master-only' }, services: [web(), later()] });
+  const instances = [{ name: 'vi1', vrid: 10, interface: 'eth0', vips: ['10.0.0.10', '10.9.9.9'] }];
+  const cfg = config({ ha: { source: 'keepalived', program: 'master-only', instances }, services: [web(), later()] });
   const result = await engine.commit(cfg);
   assert.equal(result.ok, true);
   assert.deepEqual(result.applied, [], 'a Backup programs nothing and deletes nothing');
   await humanIntact(dp, 'backup commit');
-  const master = await engine.setRole('master');
+  const master = await engine.setVrrp(new Map([['vi1', 'master']]));
   assert.equal(master?.ok, true, 'a role change does not fail over a clash: the rest is programmed');
   assert.deepEqual(master!.plan.clashes!.map((c) => `${c.id} ${c.programmed}`), [`${HUMAN} true`]);
   assert.equal((await dp.readAll()).length, 2, 'web programmed, the clash left alone');
   await humanIntact(dp, 'master sync');
-  await engine.setRole('backup');
+  await engine.setVrrp(new Map([['vi1', 'backup']]));
   assert.equal((await dp.readAll()).length, 1, 'web removed again');
   await humanIntact(dp, 'back to backup');
 });
