@@ -13,6 +13,9 @@
 //   health  after the cold start, the health checks of the running configuration (health-runner.ts); their
 //           targets follow every commit, reload, confirm rollback and revision followed from the store (unchanged
 //           targets keep their state); a verdict goes to the engine's event path at once; stopped on shutdown
+//   vrrp    before the cold start, the HA watcher of the running `ha` section (ha-runner.ts), so the cold start
+//           already programs by role; a transition goes to the engine's event path at once (Engine.setVrrp), is
+//           logged and audited (action vrrp); a changed `ha` section is passed on; stopped on shutdown
 //
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
@@ -35,6 +38,8 @@ import { EngineHost, type DescribeRefusal } from '../host.js';
 import { appendAudit, auditPath, kernelOfApply } from '../audit.js';
 import type { SchedulerOptions } from '../health/index.js';
 import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
+import { HaRunner, type HaEvent, type HaWatcherFactory } from './ha-runner.js';
+import { defaultHaWatcher } from './ha-factory.js';
 import { healthRoutes } from './health-requests.js';
 import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
@@ -68,6 +73,8 @@ export interface DaemonOptions {
   /** The health scheduler's prober, timers, randomness (default: the real ones). */
   healthScheduler?: SchedulerOptions;
   healthRampTimers?: RampTimers;
+  /** Builds the HA watcher for an `ha` section (default: the real one). */
+  haWatcher?: HaWatcherFactory;
   openDataplane?: () => Promise<Dataplane>;
   identify?: IdentifyPeer;
   now?: () => Date;
@@ -79,6 +86,7 @@ export class Daemon {
   private host: EngineHost | null = null;
   private server: ControlServer | null = null;
   private health: HealthRunner | null = null;
+  private ha: HaRunner | null = null;
   /** The configuration whose targets the health checks run (compared by identity: configurations are never edited in place). */
   private healthConfig: Config | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -116,6 +124,7 @@ export class Daemon {
         // The daemon is the one lbctl writer while it runs: its cache is kept current by what it applies and by
         // the periodic read, so a commit plans without a dump.
         readBeforeCommit: false,
+        ha: () => this.ha?.snapshot() ?? null,
         ...(this.opts.now ? { now: this.opts.now } : {}),
       });
       const revision = this.store.running();
@@ -132,6 +141,7 @@ export class Daemon {
       } catch {
         /* no binding: the lab still runs; SO_PEERCRED then refuses clients with the reason */
       }
+      await this.startHa();
       await this.coldStart();
       this.startHealth();
       const routes = healthRoutes(() => this.health);
@@ -189,9 +199,44 @@ export class Daemon {
     this.followHealth();
   }
 
+  /** The HA watcher; its first picture reaches the engine before the cold start programs anything. */
+  private async startHa(): Promise<void> {
+    const host = this.host!;
+    this.ha = new HaRunner({
+      create: this.opts.haWatcher ?? defaultHaWatcher,
+      setVrrp: async (states) => (await host.engine()).setVrrp(states),
+      log: this.opts.log,
+      onTransition: (e) => this.auditVrrp(e),
+    });
+    try {
+      await this.ha.start(this.running.config.ha);
+    } catch (e) {
+      // Without a picture every instance is unknown: what is programmed stays (engine/ha/programming.ts).
+      this.opts.log('error', `vrrp: the HA watcher did not start: ${(e as Error).message}; services of master-only instances are kept as they are`);
+    }
+  }
+
+  /** One audit record per VRRP transition (engine/audit.ts action `vrrp`). */
+  private auditVrrp(e: HaEvent): void {
+    const who = osIdentity();
+    const t = e.transition;
+    appendAudit(auditPath({ stateDir: this.opts.stateDir, config: this.runningConfig(), lab: this.opts.lab }), {
+      user: who.user,
+      ...(who.uid !== undefined ? { uid: who.uid } : {}),
+      action: 'vrrp',
+      result: e.result && !e.result.ok ? 'failed' : 'ok',
+      revisionBefore: this.currentRevision(),
+      revisionAfter: this.currentRevision(),
+      comment: e.message.replace(/^vrrp: /, ''),
+      ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
+      vrrp: { instance: t.instance, from: t.from, to: t.to, source: t.source, summary: e.summary, ...(t.reason !== undefined ? { reason: t.reason } : {}) },
+    });
+  }
+
   /** Give the health checks the running configuration's targets if it changed (a commit, reload, rollback). */
   private followHealth(): void {
     const config = this.runningConfig();
+    this.ha?.follow(config);
     if (!this.health || !config || config === this.healthConfig) return;
     this.healthConfig = config;
     this.health.update(config).catch((e: Error) => this.opts.log('error', `health: the verdicts could not be given to the engine: ${e.message}`));
@@ -452,6 +497,8 @@ export class Daemon {
     this.timers.clear();
     await this.health?.stop().catch(() => {});
     this.health = null;
+    await this.ha?.stop().catch(() => {});
+    this.ha = null;
     await this.server?.close().catch(() => {});
     this.server = null;
     await this.host?.close().catch(() => {});
