@@ -22,6 +22,9 @@ import { ensureConfirmGuard } from '../engine/confirm-guard.js';
 import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
 import { CommitWorkflow } from './commit-workflow.js';
 import { daemonHealth, setDaemonHealth } from '../engine/daemon/health-client.js';
+import { daemonHa } from '../engine/daemon/ha-client.js';
+import { DaemonGoneError } from '../engine/daemon/client.js';
+import type { HaSnapshot } from '../engine/host.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -31,8 +34,10 @@ export function createStaticBackend(opts: {
   revision?: number;
   dataplane?: Dataplane;
   hostname?: string;
-  role?: 'master' | 'backup' | null;
+  role?: string | null;
   daemonAttached?: boolean;
+  /** The HA picture `show vrrp` and the role line ask for (absent: this backend has none to ask). */
+  ha?: () => Promise<HaSnapshot | null>;
 }): ShellBackend & { setRunning(config: Config, revision?: number): void } {
   let running = opts.config ?? defaultConfig();
   let revision = opts.revision ?? 0;
@@ -54,6 +59,7 @@ export function createStaticBackend(opts: {
     version: safeVersion(),
     daemonAttached: opts.daemonAttached ?? false,
     role: () => opts.role ?? null,
+    ...(opts.ha ? { ha: opts.ha } : {}),
     systemHostname: () => opts.hostname ?? 'lbctl',
     setRunning(config, rev) {
       running = config;
@@ -133,6 +139,17 @@ export async function createContextBackend(
     version: safeVersion(),
     daemonAttached: engine.mode === 'daemon',
     role: () => null,
+    // The daemon's watcher (over the engine's connection, else a new one: a daemon started or restarted since).
+    ha: async () => {
+      if (engine.mode === 'daemon') {
+        try {
+          return await engine.ha();
+        } catch (e) {
+          if (!(e instanceof DaemonGoneError)) throw e;
+        }
+      }
+      return daemonHa(ctx.stateDir);
+    },
     systemHostname: () => hostname().split('.')[0] || 'lbctl',
     startupNotices: () => startupNotices,
     refresh() {
