@@ -218,6 +218,27 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * The next datagram's messages if one is queued now, else null, without waiting (a subscriber that must see
+   * every event already delivered before it acts on something else). Safe beside a pending `next`: each
+   * datagram is read once, and `next` goes back to waiting when another reader took it.
+   */
+  tryNext(): NlMessage[] | null {
+    if (this.closed) return null;
+    for (;;) {
+      const r = libc.recv(this.fd, this.rbuf, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
+      if (r.value >= 0) {
+        if (r.value > this.rbuf.length)
+          throw new DataplaneError(ENOBUFS, `netlink events: a ${r.value}-byte datagram did not fit the ${this.rbuf.length}-byte buffer`);
+        return parseMessages(Buffer.from(this.rbuf.subarray(0, r.value)));
+      }
+      if (r.errno === EINTR) continue;
+      if (r.errno === EAGAIN) return null;
+      if (r.errno === ENOBUFS) throw new DataplaneError(ENOBUFS, 'netlink events: the kernel dropped messages (receive buffer overrun)');
+      throw new DataplaneError(r.errno, 'recv netlink events');
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
