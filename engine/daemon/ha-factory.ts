@@ -1,36 +1,19 @@
-// The watcher a daemon builds for its `ha` section when nothing else is injected.
+// The watcher a daemon builds for its `ha` section when nothing else is injected: the real one (engine/ha/).
 import type { Ha } from '../../config/model.js';
-import type { HaChange, HaSnapshot, HaWatcherLike } from '../ha/types.js';
+import type { HaChange, HaWatcherLike } from '../ha/types.js';
+import { HaWatcher } from '../ha/watcher.js';
+import type { Log } from './log.js';
 
 /**
- * Stand-in until engine/ha/watcher.ts (branch wt-vrrp-watch) lands: every instance unknown, which holds what is
- * programmed (engine/ha/programming.ts). Replaced by the real watcher at the merge.
+ * The real watcher. Its warnings (no rtnetlink events, a failed poll, an event the poll contradicted) go to the
+ * daemon's log; its per-transition info lines do not, since the daemon logs each transition itself with what
+ * the kernel was told (ha-runner.ts).
  */
-export function defaultHaWatcher(ha: Ha, _onChange: HaChange): HaWatcherLike {
-  let current = ha;
-  const snapshot = (): HaSnapshot => ({
-    source: current.source,
-    program: current.program,
-    summary: current.source === 'none' ? 'none' : 'unknown',
-    instances: current.instances.map((i) => ({
-      name: i.name,
-      vrid: i.vrid,
-      interface: i.interface,
-      family: i.vips.some((v) => v.includes(':')) ? 'inet6' : 'inet',
-      state: 'unknown',
-      since: new Date().toISOString(),
-      source: 'static',
-      vips: i.vips,
-      reason: 'no watcher in this build',
-      programs: current.program === 'always',
-    })),
-  });
-  return {
-    start: async () => {},
-    stop: async () => {},
-    snapshot,
-    update: async (next) => {
-      current = next;
+export function defaultHaWatcher(ha: Ha, onChange: HaChange, log: Log): HaWatcherLike {
+  return new HaWatcher(ha, {
+    onChange,
+    log: (level, message) => {
+      if (level === 'warn') log('warning', `vrrp: ${message}`);
     },
-  };
+  });
 }

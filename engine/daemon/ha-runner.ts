@@ -15,7 +15,7 @@ import type { HaChange, HaSnapshot, HaWatcherLike, VrrpState, VrrpTransition } f
 import type { Log } from './log.js';
 
 /** Builds the watcher for an `ha` section (the real one: engine/ha/watcher.ts; tests inject fakes). */
-export type HaWatcherFactory = (ha: Ha, onChange: HaChange) => HaWatcherLike;
+export type HaWatcherFactory = (ha: Ha, onChange: HaChange, log: Log) => HaWatcherLike;
 
 /** One transition as the daemon audits it, with what the engine did about it. */
 export interface HaEvent {
@@ -55,7 +55,7 @@ export class HaRunner {
   /** Start watching `ha` and give the engine the first picture (before the daemon's cold start programs anything). */
   async start(ha: Ha): Promise<void> {
     this.ha = structuredClone(ha);
-    const watcher = this.opts.create(this.ha, (s, t) => this.onChange(s, t));
+    const watcher = this.opts.create(this.ha, (s, t) => this.onChange(s, t), this.opts.log);
     this.watcher = watcher;
     await watcher.start();
     const first = watcher.snapshot();
@@ -139,5 +139,7 @@ export function transitionLine(t: VrrpTransition, s: HaSnapshot, ops: number, fa
   ].filter(Boolean);
   const kernel = failure ? `; the kernel could not follow: ${failure}` : ops ? `; ${ops} kernel operation(s)` : '';
   const mark = s.summary === 'master,split-brain' ? ' [SPLIT BRAIN]' : t.to === 'unknown' ? ' [services kept as they are]' : '';
-  return `vrrp: instance ${t.instance} ${t.from} → ${t.to} (${t.source}${extra.length ? `: ${extra.join('; ')}` : ''})${mark}${kernel}`;
+  // A split-brain mark set or cleared is a transition of its own, from master to master.
+  const split = t.splitBrain === true ? ' (split brain)' : t.splitBrain === false ? ' (split brain over)' : '';
+  return `vrrp: instance ${t.instance} ${t.from} → ${t.to}${split} (${t.source}${extra.length ? `: ${extra.join('; ')}` : ''})${mark}${kernel}`;
 }
