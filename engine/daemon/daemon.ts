@@ -35,7 +35,8 @@ import { CommitRefusedError, commitTransactionLockPath } from '../commit-transac
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
 import { EngineHost, type DescribeRefusal } from '../host.js';
-import { appendAudit, auditPath, kernelOfApply } from '../audit.js';
+import { appendAudit, auditPath, kernelOfApply, type AuditRecord } from '../audit.js';
+import type { ApplyResult } from '../engine.js';
 import type { SchedulerOptions } from '../health/index.js';
 import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
 import { HaRunner, type HaEvent, type HaWatcherFactory } from './ha-runner.js';
@@ -218,17 +219,8 @@ export class Daemon {
 
   /** One audit record per VRRP transition (engine/audit.ts action `vrrp`). */
   private auditVrrp(e: HaEvent): void {
-    const who = osIdentity();
     const t = e.transition;
-    appendAudit(auditPath({ stateDir: this.opts.stateDir, config: this.runningConfig(), lab: this.opts.lab }), {
-      user: who.user,
-      ...(who.uid !== undefined ? { uid: who.uid } : {}),
-      action: 'vrrp',
-      result: e.result && !e.result.ok ? 'failed' : 'ok',
-      revisionBefore: this.currentRevision(),
-      revisionAfter: this.currentRevision(),
-      comment: e.message.replace(/^vrrp: /, ''),
-      ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
+    this.auditEvent('vrrp', e.message, e.result, {
       vrrp: { instance: t.instance, from: t.from, to: t.to, source: t.source, summary: e.summary, ...(t.reason !== undefined ? { reason: t.reason } : {}) },
     });
   }
@@ -251,17 +243,24 @@ export class Daemon {
 
   /** One audit record per health transition (engine/audit.ts action `health`). */
   private auditHealth(e: HealthEvent): void {
+    this.auditEvent('health', e.message, e.result, {
+      health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
+    });
+  }
+
+  /** An event the daemon itself acted on (no operator behind it): recorded under the daemon's own identity. */
+  private auditEvent(action: 'health' | 'vrrp', message: string, result: ApplyResult | null, detail: Pick<AuditRecord, 'health' | 'vrrp'>): void {
     const who = osIdentity();
     appendAudit(auditPath({ stateDir: this.opts.stateDir, config: this.runningConfig(), lab: this.opts.lab }), {
       user: who.user,
       ...(who.uid !== undefined ? { uid: who.uid } : {}),
-      action: 'health',
-      result: e.result && !e.result.ok ? 'failed' : 'ok',
+      action,
+      result: result && !result.ok ? 'failed' : 'ok',
       revisionBefore: this.currentRevision(),
       revisionAfter: this.currentRevision(),
-      comment: e.message.replace(/^health: /, ''),
-      ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
-      health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
+      comment: message.replace(new RegExp(`^${action}: `), ''),
+      ...(result ? { kernel: kernelOfApply(result) } : {}),
+      ...detail,
     });
   }
 

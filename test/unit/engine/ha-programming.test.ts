@@ -3,8 +3,7 @@
 // cache: their ops, their ownership, no dump).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AF_INET, FWD_MASQ, IPPROTO_TCP, type IpvsService } from '../../../netlink/dataplane.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
@@ -14,7 +13,7 @@ import { NO_INPUTS } from '../../../engine/inputs.js';
 import { OWNERSHIP_FILE } from '../../../engine/ownership.js';
 import { decide, servicesOfInstances, changedInstances } from '../../../engine/ha/programming.js';
 import type { VrrpState } from '../../../engine/ha/types.js';
-import { config, service } from './helpers.js';
+import { config, service, withStateDir } from './helpers.js';
 
 const INSTANCES = [
   { name: 'vi1', vrid: 10, interface: 'eth0', vips: ['10.0.0.10'] },
@@ -86,14 +85,6 @@ test('servicesOfInstances and changedInstances name what a transition concerns',
   assert.deepEqual([...changedInstances(states({ vi1: 'master', vi2: 'backup' }), states({ vi1: 'master', vi2: 'master', vi3: 'unknown' }))], ['vi2']);
 });
 
-async function withStateDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'lbctl-ha-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 const ids = async (dp: MemoryDataplane) => (await dp.readAll()).map((e) => ('fwmark' in e.service.key ? `fwmark ${e.service.key.fwmark}` : `${e.service.key.addr}:${e.service.key.port}`)).sort();
 const recorded = async (dir: string) => (JSON.parse(await readFile(join(dir, OWNERSHIP_FILE), 'utf8')).services as Array<{ id: string }>).map((s) => s.id).sort();
 
