@@ -461,9 +461,11 @@ export async function checkHa(probe: HostProbe, config: Config | null, opts: Pic
   }
   const ha = config.ha;
   if (ha.source === 'none') return { check, status: 'ok', detail: 'HA not used (ha.source: none): this node always programs its services' };
-  // Without its VRRP source a master-only node never programs anything: that is an error; with `always` a warning.
+  // Without its VRRP source every instance is unknown: a master-only node then only keeps what is programmed and
+  // follows no failover (engine/ha/programming.ts): an error; with `always` a warning.
   const notRunning = ha.program === 'master-only' ? 'error' : 'warning';
-  const consequence = ha.program === 'master-only' ? 'with program: master-only this node programs nothing' : 'VRRP state unknown';
+  const consequence =
+    ha.program === 'master-only' ? 'VRRP state unknown: with program: master-only this node keeps its services as they are and follows no failover' : 'VRRP state unknown';
   if (ha.source === 'frr') {
     const vtysh = await probe.which('vtysh');
     if (!vtysh) {
