@@ -17,6 +17,7 @@ export class HaProbe {
   readonly lines: ProbeLine[] = [];
   private stderr = '';
   private exited = false;
+  private exit = '';
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     let buf = '';
@@ -30,7 +31,10 @@ export class HaProbe {
       }
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    child.on('exit', () => (this.exited = true));
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exit = signal ? `signal ${signal}` : `code ${code}`;
+    });
   }
 
   /** Start the watcher in namespace `ns` and wait for its start-up snapshot. */
@@ -64,7 +68,7 @@ export class HaProbe {
     for (;;) {
       const hit = this.lines.slice(from).find(pred);
       if (hit) return hit;
-      if (this.exited) throw new Error(`the probe exited while waiting for ${what}: ${this.stderr}`);
+      if (this.exited) throw new Error(`the probe exited (${this.exit}) while waiting for ${what}: ${this.stderr}`);
       if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; lines:\n${this.lines.slice(from).map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`);
       await sleep(20);
     }
