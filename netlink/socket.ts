@@ -224,19 +224,7 @@ export class NetlinkSocket {
    * datagram is read once, and `next` goes back to waiting when another reader took it.
    */
   tryNext(): NlMessage[] | null {
-    if (this.closed) return null;
-    for (;;) {
-      const r = libc.recv(this.fd, this.rbuf, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
-      if (r.value >= 0) {
-        if (r.value > this.rbuf.length)
-          throw new DataplaneError(ENOBUFS, `netlink events: a ${r.value}-byte datagram did not fit the ${this.rbuf.length}-byte buffer`);
-        return parseMessages(Buffer.from(this.rbuf.subarray(0, r.value)));
-      }
-      if (r.errno === EINTR) continue;
-      if (r.errno === EAGAIN) return null;
-      if (r.errno === ENOBUFS) throw new DataplaneError(ENOBUFS, 'netlink events: the kernel dropped messages (receive buffer overrun)');
-      throw new DataplaneError(r.errno, 'recv netlink events');
-    }
+    return this.closed ? null : this.recvNow('netlink events');
   }
 
   close(): void {
@@ -270,10 +258,9 @@ export class NetlinkSocket {
     this.sends++;
   }
 
-  /** One datagram, waiting until `deadline` (ms since epoch). */
-  private async receive(deadline: number, describe: string): Promise<NlMessage[]> {
+  /** One datagram if one is queued, else null (EAGAIN); throws on a real error. */
+  private recvNow(describe: string): NlMessage[] | null {
     for (;;) {
-      if (this.closed) throw new Error('netlink socket is closed');
       const r = libc.recv(this.fd, this.rbuf, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
       if (r.value >= 0) {
         if (r.value > this.rbuf.length)
@@ -283,7 +270,17 @@ export class NetlinkSocket {
       if (r.errno === EINTR) continue;
       if (r.errno === ENOBUFS)
         throw new DataplaneError(ENOBUFS, `${describe}: the kernel dropped answers (receive buffer overrun)`);
-      if (r.errno !== EAGAIN) throw new DataplaneError(r.errno, `recv ${describe}`);
+      if (r.errno === EAGAIN) return null;
+      throw new DataplaneError(r.errno, `recv ${describe}`);
+    }
+  }
+
+  /** One datagram, waiting until `deadline` (ms since epoch). */
+  private async receive(deadline: number, describe: string): Promise<NlMessage[]> {
+    for (;;) {
+      if (this.closed) throw new Error('netlink socket is closed');
+      const msgs = this.recvNow(describe);
+      if (msgs) return msgs;
       const left = deadline - Date.now();
       if (left <= 0) throw new NetlinkTimeoutError(describe, this.timeoutMs);
       // Nothing queued yet: wait on a worker thread so the event loop keeps running.

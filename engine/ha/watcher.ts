@@ -53,6 +53,8 @@ export class HaWatcher implements HaWatcherLike {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private running = false;
+  /** Bumped by stop(): a poll timer of an earlier start must not re-arm itself after a restart (update()). */
+  private generation = 0;
   private readonly clock: () => number;
   private readonly log: HaLog;
 
@@ -83,6 +85,7 @@ export class HaWatcher implements HaWatcherLike {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.sub?.close();
@@ -125,9 +128,12 @@ export class HaWatcher implements HaWatcherLike {
 
   private schedule(): void {
     if (!this.running || this.ha.source === 'none') return;
+    const generation = this.generation;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.poll().then(() => this.schedule());
+      void this.poll().then(() => {
+        if (generation === this.generation) this.schedule();
+      });
     }, this.ha.poll_interval_ms);
   }
 
