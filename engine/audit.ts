@@ -30,7 +30,9 @@ export type AuditAction =
   | 'update'
   | 'load'
   /** A health-check verdict changed (the daemon), or was set by hand in the lab. */
-  | 'health';
+  | 'health'
+  /** A VRRP instance changed state on this node (the daemon): one record per transition. */
+  | 'vrrp';
 
 export type AuditResult = 'ok' | 'no-changes' | 'refused' | 'failed';
 
@@ -76,6 +78,17 @@ export interface AuditRecord {
     /** `web/127.0.0.1:8080`, … */
     backends: string[];
     /** The failing probe's words (a transition to down), or `set by hand`. */
+    reason?: string;
+  };
+  /** action vrrp: the instance, its change, and the node's summary after it (engine/daemon/ha-runner.ts). */
+  vrrp?: {
+    instance: string;
+    from: string;
+    to: string;
+    /** event, poll, start. */
+    source: string;
+    /** `master`, `backup`, `master,split-brain`, `unknown`. */
+    summary: string;
     reason?: string;
   };
 }

@@ -1,4 +1,4 @@
-// Compile: running configuration + health verdicts + admin state + HA role → the IPVS table lbctl wants.
+// Compile: running configuration + health verdicts + admin state + VRRP states → the IPVS table lbctl wants.
 // Pure. The output is in IPVS's vocabulary (netlink/dataplane.ts), already normalised (canonical addresses,
 // kernel defaults filled in) so plan() can compare it with what the kernel reports without special cases.
 import {
@@ -26,6 +26,7 @@ import { parseSorry } from '../config/validate.js';
 import { defaultNetmask } from './compare.js';
 import { canonical, destId, familyOfCached as familyOf, serviceId } from './identity.js';
 import { backendRef, NO_INPUTS, type EngineInputs, type HealthVerdict } from './inputs.js';
+import { haDecider, type HaDecision } from './ha/programming.js';
 
 /** Used when a configuration (say, a test's) carries no daemon.limits. */
 export const FALLBACK_MAX_SERVICES = 65536;
@@ -58,6 +59,12 @@ export interface DesiredState {
   declared: Map<string, { name: string; key: ServiceKey }>;
   /** Why a declared service is not programmed, by config service name ("disabled", "ha backup"). */
   notProgrammed: Map<string, string>;
+  /**
+   * Ids in `services` that are wanted only if the kernel already has them as lbctl's (a VRRP instance holding
+   * their VIP is unknown: keep what is programmed, add nothing), with the reason. The engine resolves them
+   * against its cache before planning (`resolveHeld`).
+   */
+  held?: Map<string, string>;
 }
 
 /** The configuration cannot be turned into an IPVS table; every problem is listed. */
@@ -245,13 +252,11 @@ function ipvsDest(svc: Service, key: ServiceKey, b: Backend, weight: number, pro
   return dest;
 }
 
-/** Why a service is not in the kernel although declared, or null when it must be programmed. */
-function suppressed(config: Config, svc: Service, inputs: EngineInputs): string | null {
-  if (svc.enabled === false) return 'disabled in the configuration';
-  if (inputs.admin.disabledServices?.has(svc.name)) return 'disabled by the operator';
-  if (config.ha?.program === 'master-only' && (inputs.role === 'backup' || inputs.role === 'fault'))
-    return `ha ${inputs.role} (program: master-only)`;
-  return null;
+/** What to do with one service: the operator's switches first, then the VRRP role (engine/ha/programming.ts). */
+function decideService(svc: Service, inputs: EngineInputs, ha: (svc: Service) => HaDecision): HaDecision {
+  if (svc.enabled === false) return { kind: 'suppress', reason: 'disabled in the configuration' };
+  if (inputs.admin.disabledServices?.has(svc.name)) return { kind: 'suppress', reason: 'disabled by the operator' };
+  return ha(svc);
 }
 
 /** Throws CompileError listing every problem. */
@@ -263,11 +268,14 @@ export function compile(config: Config, inputs: EngineInputs = NO_INPUTS): Desir
   const services = new Map<string, DesiredService>();
   const declared = new Map<string, { name: string; key: ServiceKey }>();
   const notProgrammed = new Map<string, string>();
+  const held = new Map<string, string>();
+  const ha = haDecider(config, inputs.vrrp);
   let programmed = 0;
 
   for (const svc of config.services ?? []) {
     const keys = serviceKeys(config, svc, maxPerRange, problems);
-    const why = suppressed(config, svc, inputs);
+    const decision = decideService(svc, inputs, ha);
+    const why = decision.kind === 'suppress' ? decision.reason : null;
     if (why) notProgrammed.set(svc.name, why);
     for (const key of keys) {
       const id = serviceId(key);
@@ -280,6 +288,7 @@ export function compile(config: Config, inputs: EngineInputs = NO_INPUTS): Desir
       if (why) continue;
       if (++programmed > maxServices) continue;
       services.set(id, compileService(svc, key, id, inputs, problems));
+      if (decision.kind === 'hold') held.set(id, decision.reason);
     }
   }
   if (programmed > maxServices)
@@ -287,7 +296,7 @@ export function compile(config: Config, inputs: EngineInputs = NO_INPUTS): Desir
       `the configuration expands to ${programmed} IPVS services (each port of a range counts as one); daemon.limits.max_services is ${maxServices}`,
     );
   if (problems.length) throw new CompileError(problems);
-  return { services, declared, notProgrammed };
+  return { services, declared, notProgrammed, ...(held.size ? { held } : {}) };
 }
 
 /**
@@ -300,22 +309,28 @@ export function compileServices(
   config: Config,
   inputs: EngineInputs,
   names: ReadonlySet<string>,
-): { services: Map<string, DesiredService>; declared: Map<string, { name: string; key: ServiceKey }> } {
+): DesiredState {
   const problems: string[] = [];
   const maxPerRange = config.daemon?.limits?.max_ports_per_range ?? FALLBACK_MAX_PORTS_PER_RANGE;
   const services = new Map<string, DesiredService>();
   const declared = new Map<string, { name: string; key: ServiceKey }>();
+  const notProgrammed = new Map<string, string>();
+  const held = new Map<string, string>();
+  const ha = haDecider(config, inputs.vrrp);
   for (const svc of config.services ?? []) {
     if (!names.has(svc.name)) continue;
-    const why = suppressed(config, svc, inputs);
+    const decision = decideService(svc, inputs, ha);
+    if (decision.kind === 'suppress') notProgrammed.set(svc.name, decision.reason);
     for (const key of serviceKeys(config, svc, maxPerRange, problems)) {
       const id = serviceId(key);
       declared.set(id, { name: svc.name, key });
-      if (!why) services.set(id, compileService(svc, key, id, inputs, problems));
+      if (decision.kind === 'suppress') continue;
+      services.set(id, compileService(svc, key, id, inputs, problems));
+      if (decision.kind === 'hold') held.set(id, decision.reason);
     }
   }
   if (problems.length) throw new CompileError(problems);
-  return { services, declared };
+  return { services, declared, notProgrammed, ...(held.size ? { held } : {}) };
 }
 
 function compileService(svc: Service, key: ServiceKey, id: string, inputs: EngineInputs, problems: string[]): DesiredService {

@@ -9,7 +9,8 @@ import { runTransaction, type OpFailure, type TransactionResult } from './apply.
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { compile, CompileError, compileServices, type DesiredState } from './compile.js';
 import { destId, serviceId } from './identity.js';
-import { NO_INPUTS, type AdminState, type EngineInputs, type HaRole, type HealthVerdict } from './inputs.js';
+import { NO_INPUTS, type AdminState, type EngineInputs, type HealthVerdict } from './inputs.js';
+import { changedInstances, servicesOfInstances, type VrrpStates } from './ha/programming.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
@@ -141,7 +142,7 @@ export class Engine {
   plan(config: Config, inputs: Partial<EngineInputs> = {}, opts: PlanOptions = {}): Plan {
     this.requireStarted();
     this.metrics.plans++;
-    const desired = compile(config, { ...this.inputs, ...inputs });
+    const desired = this.resolveHeld(compile(config, { ...this.inputs, ...inputs }));
     return planTables(desired, this.actual, this.ownership.ids(), opts);
   }
 
@@ -174,7 +175,7 @@ export class Engine {
       this.requireStarted();
       const t0 = performance.now();
       this.metrics.plans++;
-      const desired = compile(config, this.inputs);
+      const desired = this.resolveHeld(compile(config, this.inputs));
       const giveBack = new Set<string>();
       for (const { id, before } of last.adopted ?? []) {
         giveBack.add(id);
@@ -223,9 +224,23 @@ export class Engine {
     });
   }
 
-  setRole(role: HaRole): Promise<ApplyResult | null> {
-    this.inputs = { ...this.inputs, role };
-    return this.sync();
+  /**
+   * New VRRP instance states (the HA watcher's picture: every instance, by name). Only the services whose VIP a
+   * changed instance holds are compiled and planned again, from the cache (no dump, no full re-plan): with
+   * `program: master-only` that adds them (and records them as lbctl's) on becoming Master and removes lbctl's own
+   * on leaving it. Null when nothing is running or no service depends on the instances that changed.
+   */
+  setVrrp(states: VrrpStates): Promise<ApplyResult | null> {
+    const changed = changedInstances(this.inputs.vrrp, states);
+    this.inputs = { ...this.inputs, vrrp: new Map(states) };
+    return this.exclusive(async () => {
+      this.requireStarted();
+      if (!this.running || this.disabled || changed.size === 0) return null;
+      const names = servicesOfInstances(this.running, changed);
+      if (names.size === 0) return null;
+      if (!this.lastDesired) return this.applyConfig(this.running, 'sync');
+      return this.applyServices(this.running, this.lastDesired, names);
+    });
   }
 
   setAdmin(admin: AdminState): Promise<ApplyResult | null> {
@@ -255,7 +270,7 @@ export class Engine {
   /** Per service: desired against the cached actual; foreign services listed. */
   status(config: Config | null = this.running): StatusReport {
     this.requireStarted();
-    const desired = config ? compile(config, this.inputs) : emptyDesired();
+    const desired = config ? this.resolveHeld(compile(config, this.inputs)) : emptyDesired();
     return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()));
   }
 
@@ -354,6 +369,22 @@ export class Engine {
     return run;
   }
 
+  /**
+   * Settle the services compile() marked held (a VRRP instance holding their VIP is unknown): one the kernel has
+   * as lbctl's stays programmed (and follows the configuration); one absent, or someone else's, is not added.
+   * In place; returns `desired`.
+   */
+  private resolveHeld(desired: DesiredState): DesiredState {
+    if (!desired.held) return desired;
+    for (const [id, reason] of desired.held) {
+      if (this.actual.get(id) && this.ownership.has(id)) continue;
+      const want = desired.services.get(id);
+      desired.services.delete(id);
+      if (want) desired.notProgrammed.set(want.name, `${reason} (not in the kernel)`);
+    }
+    return desired;
+  }
+
   private async fullRead(): Promise<void> {
     const t0 = performance.now();
     const table = await this.dataplane.readAll();
@@ -383,33 +414,43 @@ export class Engine {
 
   /**
    * Re-plan only the named configuration services against the cache; the rest of `base` stands. `base` was
-   * compiled from this same running configuration, so those services declare the same ids as before: only their
-   * destinations (weights, presence) can differ. Nothing is copied: on success `base` is patched in place.
+   * compiled from this same running configuration, so those services declare the same ids as before; what can
+   * differ is their destinations (a verdict) or whether they are programmed at all (a VRRP transition). A service
+   * that comes is created and recorded as lbctl's (write-ahead, in execute); one that goes is deleted only if the
+   * record says it is lbctl's, and leaves the record. Nothing is copied: on success `base` is patched in place.
    */
   private async applyServices(config: Config, base: DesiredState, names: ReadonlySet<string>): Promise<ApplyResult> {
     const t0 = performance.now();
     this.metrics.plans++;
-    const partial = compileServices(config, this.inputs, names);
+    const partial = this.resolveHeld(compileServices(config, this.inputs, names));
     const steps: PlanStep[] = [];
+    const clashes: Plan['clashes'] = [];
     for (const [id, d] of partial.declared) {
       const want = partial.services.get(id);
       const have = this.actual.get(id);
-      // Someone else's service at this identity: not ours to change (the full plan reports the clash).
-      if (have && !this.ownership.has(id)) continue;
+      // Someone else's service at this identity: not ours to change; reported as the full plan would.
+      if (have && !this.ownership.has(id)) {
+        clashes.push({ id, name: d.name, programmed: want !== undefined, ...(want ? {} : { reason: partial.notProgrammed.get(d.name) }) });
+        continue;
+      }
       if (want) planService(want, have, steps);
       else if (have)
         steps.push({ kind: 'remove', what: 'service', serviceId: id, name: d.name, destId: undefined, details: [], op: { op: 'delService', key: have.service.key } });
     }
-    // Services coming or going change ownership: that is the full path's job (it never happens for verdicts).
-    if (steps.some((st) => st.what === 'service')) return this.applyConfig(config, 'sync');
-    const p: Plan = { steps, foreign: [], clashes: [], adopted: [], desired: { services: partial.services, declared: partial.declared, notProgrammed: base.notProgrammed } };
+    const p: Plan = { steps, foreign: clashes.map((c) => c.id), clashes, adopted: [], desired: partial };
     const result = await this.execute(p, 'sync', performance.now() - t0);
-    if (result.ok)
+    if (result.ok) {
       for (const id of partial.declared.keys()) {
         const want = partial.services.get(id);
         if (want) base.services.set(id, want);
         else base.services.delete(id);
       }
+      for (const name of names) {
+        const why = partial.notProgrammed.get(name);
+        if (why) base.notProgrammed.set(name, why);
+        else base.notProgrammed.delete(name);
+      }
+    }
     return result;
   }
 

@@ -15,6 +15,8 @@ export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netli
 export { SVC_F_PERSISTENT } from '../netlink/dataplane.js';
 // How the views above name kernel objects, so that what they print matches what the engine plans.
 export { destId, serviceId } from './identity.js';
+// The HA watcher's picture, for `show vrrp` and the role line.
+export type { HaSnapshot, VrrpInstanceState } from './ha/types.js';
 
 /**
  * The kernel service ids a configuration declares, with the configuration service that declares each (what

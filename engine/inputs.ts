@@ -1,7 +1,9 @@
 // What besides the running configuration decides the desired IPVS table: health verdicts, the operator's
-// runtime administrative state, and the node's VRRP role. Plain data, so compile() stays a pure function.
+// runtime administrative state, and each VRRP instance's state on this node. Plain data, so compile() stays a
+// pure function.
 import { familyOf } from '../netlink/addr.js';
 import { canonical, hostPort } from './identity.js';
+import type { VrrpStates } from './ha/programming.js';
 
 /** A backend's health as the checker sees it. `recovering` ramps the weight up (slow start). */
 export type HealthVerdict =
@@ -10,8 +12,6 @@ export type HealthVerdict =
   /** Passed its checks again; `fraction` (0..1] of the configured weight is programmed until it reaches 1. */
   | { state: 'recovering'; fraction: number };
 
-/** The VRRP role of this node; `unknown` when no HA source is configured or it has not reported yet. */
-export type HaRole = 'master' | 'backup' | 'fault' | 'unknown';
 
 /**
  * Runtime administrative state (not part of the configuration): an operator draining a backend before
@@ -28,10 +28,14 @@ export interface EngineInputs {
   /** Keyed by backendRef(); a backend with no verdict (health disabled, not checked yet) counts as up. */
   verdicts: ReadonlyMap<string, HealthVerdict>;
   admin: AdminState;
-  role: HaRole;
+  /**
+   * Each VRRP instance's state on this node, by `ha.instances[].name` (the HA watcher's picture). Only
+   * `ha.program: master-only` consults it, per service (engine/ha/programming.ts); an instance missing is unknown.
+   */
+  vrrp: VrrpStates;
 }
 
-export const NO_INPUTS: EngineInputs = { verdicts: new Map(), admin: {}, role: 'unknown' };
+export const NO_INPUTS: EngineInputs = { verdicts: new Map(), admin: {}, vrrp: new Map() };
 
 /**
  * How health checkers, admin commands and the engine name one backend of one service: `web/10.0.1.2:8080`.

@@ -5,7 +5,7 @@ import type { Config } from '../config/model.js';
 import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
-import type { HaSnapshot } from '../engine/ha/types.js';
+import type { HaSnapshot } from '../engine/host.js';
 
 export interface RevisionInfo {
   number: number;
@@ -30,8 +30,16 @@ export interface ShellBackend {
   readonly version: string;
   /** True when a daemon hosts the engine; false when the engine runs inside this shell process. */
   readonly daemonAttached: boolean;
-  /** The VRRP role when HA is configured and known. */
-  role(): 'master' | 'backup' | null;
+  /**
+   * The line above the prompt without braces (`master`, `backup`, `master,split-brain`, `unknown`), from the last
+   * HA picture this backend saw; null when there is none to show (source none, no watcher).
+   */
+  role(): string | null;
+  /**
+   * The HA watcher's picture (`show vrrp`, and the role line, polled while the shell waits for input): the
+   * daemon's, or the one this process runs; null when nothing watches here. Absent: this host has none to ask.
+   */
+  ha?(): Promise<HaSnapshot | null>;
   /** The system host name (the prompt when the configuration names no node). */
   systemHostname(): string;
   /** Revisions for `?` on revision numbers (issue 6 fills this in; may be empty). */
@@ -49,8 +57,6 @@ export interface ShellBackend {
   health?(service?: string): Promise<HealthReport | null>;
   /** Lab: set a backend's verdict by hand through the daemon; null when no daemon runs. */
   setHealth?(req: ManualHealthRequest): Promise<ManualHealthResult | null>;
-  /** The VRRP picture (EnginePort.ha); null when no HA watcher runs. Absent: this host has none to ask. */
-  ha?(): Promise<HaSnapshot | null>;
   /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
   commit?: CommitPort;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { serviceId, type EngineHello } from '../engine/host.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
 import { HEALTH_COMMANDS, HEALTH_HELP, destMarker, healthReport } from './show-health.js';
 import { healthMark, type HealthReport } from '../present/health.js';
+import { VRRP_COMMANDS, VRRP_HELP } from './show-vrrp.js';
 
 export const EXEC_HELP: Record<string, string> = {
   show: 'Show running system information',
@@ -29,6 +30,7 @@ export const EXEC_HELP: Record<string, string> = {
   quit: 'Leave the shell',
   help: 'How to use this shell',
   ...HEALTH_HELP,
+  ...VRRP_HELP,
   $service: 'Service name',
   $length: 'Lines per page; 0 turns the pager off',
   $width: 'Characters per line',
@@ -276,6 +278,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     }),
   },
   ...HEALTH_COMMANDS,
+  ...VRRP_COMMANDS,
   { decl: 'exit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
   { decl: 'quit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
   { decl: 'help', help: {}, pipes: 'text', run: () => ({ text: HELP_TEXT }) },

@@ -127,19 +127,30 @@ export function pollIn(fd: number, timeoutMs: number): CResult {
   return call('poll', [T().U8Array, T().U64, T().I32], [pollfd(fd), 1, timeoutMs]);
 }
 
-/** The same poll, run on a worker thread so the event loop keeps turning while the kernel is silent. */
+/**
+ * The same poll, run on a worker thread so the event loop keeps turning while the kernel is silent.
+ * The pollfd buffer must stay reachable until the worker is done with it. With the buffer created inline in the
+ * call (nothing of ours referencing it during the await), a steady stream of rtnetlink events killed the process
+ * with SIGSEGV within seconds (test/integration/netlink/rtnl-stress.test.ts: 3 crashes in 3 runs): ffi-rs does not
+ * appear to hold the buffer for the worker, so it can be collected while poll() writes revents into it. Reading
+ * revents after the await keeps it alive (no crash since, 20,000 events a run), and is the answer anyway.
+ */
 export async function pollInAsync(fd: number, timeoutMs: number): Promise<CResult> {
   const m = lib();
+  const pfd = pollfd(fd);
   const r = (await m.load({
     library: LIB,
     funcName: 'poll',
     retType: m.DataType.I32,
     paramsType: [m.DataType.U8Array, m.DataType.U64, m.DataType.I32],
-    paramsValue: [pollfd(fd), 1, timeoutMs],
+    paramsValue: [pfd, 1, timeoutMs],
     errno: true,
     runInNewThread: true,
   })) as unknown as { value: number; errnoCode: number };
-  return { value: Number(r.value), errno: r.value < 0 ? r.errnoCode : 0 };
+  const value = Number(r.value);
+  if (value < 0) return { value, errno: r.errnoCode };
+  // revents, struct pollfd's last short: nonzero when the fd is ready (or in error: recv will say which).
+  return { value: pfd.readInt16LE(6) !== 0 ? 1 : 0, errno: 0 };
 }
 
 // ---- AF_UNIX datagrams, peer credentials, the monotonic clock: for the daemon's systemd notify and control

@@ -18,6 +18,7 @@ export const RTM_GETADDR = 22;
 
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
+export const IFLA_LINK = 5;
 export const IFLA_MTU = 4;
 export const IFLA_OPERSTATE = 16;
 export const IFLA_PROTO_DOWN = 39;
@@ -48,6 +49,8 @@ export interface LinkInfo {
   protoDown: boolean;
   mtu?: number;
   flags: number;
+  /** IFLA_LINK: the lower link's ifindex (a macvlan's or VLAN's parent); absent for links without one. */
+  parent?: number;
 }
 
 export interface AddrInfo {
@@ -91,6 +94,8 @@ export function decodeLink(payload: Buffer): LinkInfo {
   const a = m.get(IFLA_ADDRESS);
   if (a && a.length) out.mac = mac(a);
   if (m.has(IFLA_MTU)) out.mtu = getU32(m.get(IFLA_MTU)!);
+  // A veth's IFLA_LINK names its peer (possibly in another namespace); the HA watcher reads it on macvlans only.
+  if (m.has(IFLA_LINK)) out.parent = getS32(m.get(IFLA_LINK)!);
   return out;
 }
 
@@ -161,6 +166,12 @@ export async function dumpAddrs(timeoutMs = 5000): Promise<AddrInfo[]> {
 export interface Subscription extends AsyncIterable<RtEvent> {
   /** Stop: the iterator ends within about half a second and the socket is closed. */
   close(): void;
+  /**
+   * The events the kernel has already delivered and the iterator has not yet yielded, without waiting. A reader
+   * that is about to act on another source of truth (a poll) drains first, so that it never acts on news older
+   * than an event already in the socket. The iterator does not yield drained events again.
+   */
+  drain(): RtEvent[];
 }
 
 const groupBit = (g: number) => 1 << (g - 1);
@@ -180,6 +191,23 @@ export async function subscribe(opts: { groups?: number[] } = {}): Promise<Subsc
     sock.close();
     throw e;
   }
+  /** Decode one datagram, keeping the ifindex → name map current and naming address events. */
+  function decodeAll(msgs: NlMessage[]): RtEvent[] {
+    const out: RtEvent[] = [];
+    for (const m of msgs) {
+      const ev = decodeEvent(m);
+      if (!ev) continue;
+      if (ev.kind === 'link') {
+        if (ev.action === 'new') names.set(ev.link.ifindex, ev.link.name);
+        else names.delete(ev.link.ifindex);
+      } else if (ev.kind === 'addr') {
+        ev.addr.ifname = names.get(ev.addr.ifindex) ?? ev.addr.ifname;
+      }
+      out.push(ev);
+    }
+    return out;
+  }
+  const overrun = (e: unknown) => e instanceof DataplaneError && e.errno === ENOBUFS;
   let stopping = false;
   let started = false;
   async function* events(): AsyncGenerator<RtEvent> {
@@ -190,24 +218,14 @@ export async function subscribe(opts: { groups?: number[] } = {}): Promise<Subsc
         try {
           msgs = await sock.next(500);
         } catch (e) {
-          if (e instanceof DataplaneError && e.errno === ENOBUFS) {
+          if (overrun(e)) {
             yield { kind: 'overrun' };
             continue;
           }
           throw e;
         }
         if (!msgs) continue;
-        for (const m of msgs) {
-          const ev = decodeEvent(m);
-          if (!ev) continue;
-          if (ev.kind === 'link') {
-            if (ev.action === 'new') names.set(ev.link.ifindex, ev.link.name);
-            else names.delete(ev.link.ifindex);
-          } else if (ev.kind === 'addr') {
-            ev.addr.ifname = names.get(ev.addr.ifindex) ?? ev.addr.ifname;
-          }
-          yield ev;
-        }
+        yield* decodeAll(msgs);
       }
     } finally {
       sock.close();
@@ -219,6 +237,21 @@ export async function subscribe(opts: { groups?: number[] } = {}): Promise<Subsc
     close() {
       stopping = true;
       if (!started) sock.close();
+    },
+    drain() {
+      const out: RtEvent[] = [];
+      for (;;) {
+        let msgs: NlMessage[] | null;
+        try {
+          msgs = sock.tryNext();
+        } catch (e) {
+          if (!overrun(e)) throw e;
+          out.push({ kind: 'overrun' });
+          continue;
+        }
+        if (!msgs) return out;
+        out.push(...decodeAll(msgs));
+      }
     },
   };
 }

@@ -218,6 +218,15 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * The next datagram's messages if one is queued now, else null, without waiting (a subscriber that must see
+   * every event already delivered before it acts on something else). Safe beside a pending `next`: each
+   * datagram is read once, and `next` goes back to waiting when another reader took it.
+   */
+  tryNext(): NlMessage[] | null {
+    return this.closed ? null : this.recvNow('netlink events');
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -249,10 +258,9 @@ export class NetlinkSocket {
     this.sends++;
   }
 
-  /** One datagram, waiting until `deadline` (ms since epoch). */
-  private async receive(deadline: number, describe: string): Promise<NlMessage[]> {
+  /** One datagram if one is queued, else null (EAGAIN); throws on a real error. */
+  private recvNow(describe: string): NlMessage[] | null {
     for (;;) {
-      if (this.closed) throw new Error('netlink socket is closed');
       const r = libc.recv(this.fd, this.rbuf, libc.MSG_DONTWAIT | libc.MSG_TRUNC);
       if (r.value >= 0) {
         if (r.value > this.rbuf.length)
@@ -262,7 +270,17 @@ export class NetlinkSocket {
       if (r.errno === EINTR) continue;
       if (r.errno === ENOBUFS)
         throw new DataplaneError(ENOBUFS, `${describe}: the kernel dropped answers (receive buffer overrun)`);
-      if (r.errno !== EAGAIN) throw new DataplaneError(r.errno, `recv ${describe}`);
+      if (r.errno === EAGAIN) return null;
+      throw new DataplaneError(r.errno, `recv ${describe}`);
+    }
+  }
+
+  /** One datagram, waiting until `deadline` (ms since epoch). */
+  private async receive(deadline: number, describe: string): Promise<NlMessage[]> {
+    for (;;) {
+      if (this.closed) throw new Error('netlink socket is closed');
+      const msgs = this.recvNow(describe);
+      if (msgs) return msgs;
       const left = deadline - Date.now();
       if (left <= 0) throw new NetlinkTimeoutError(describe, this.timeoutMs);
       // Nothing queued yet: wait on a worker thread so the event loop keeps running.

@@ -51,6 +51,8 @@ export interface ShellSession {
   prompt(): string;
   /** `{master}` / `{backup}` when the HA role is known, else null. */
   roleLine(): string | null;
+  /** Ask the HA watcher for the role again; true when roleLine() changed (absent: nothing to ask). */
+  pollRole?(): Promise<boolean>;
   /** Login banner: node name, version, running revision, daemon attached or in-process. */
   banner(): string;
   execute(line: string): Promise<ExecResult>;

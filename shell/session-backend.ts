@@ -22,6 +22,13 @@ import { ensureConfirmGuard } from '../engine/confirm-guard.js';
 import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
 import { CommitWorkflow } from './commit-workflow.js';
 import { daemonHealth, setDaemonHealth } from '../engine/daemon/health-client.js';
+import { daemonHa } from '../engine/daemon/ha-client.js';
+import { DaemonGoneError } from '../engine/daemon/client.js';
+import type { HaSnapshot } from '../engine/host.js';
+import type { HaWatcherLike } from '../engine/ha/types.js';
+import { HaWatcher } from '../engine/ha/watcher.js';
+import type { Ha } from '../config/model.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -31,8 +38,10 @@ export function createStaticBackend(opts: {
   revision?: number;
   dataplane?: Dataplane;
   hostname?: string;
-  role?: 'master' | 'backup' | null;
+  role?: string | null;
   daemonAttached?: boolean;
+  /** The HA picture `show vrrp` and the role line ask for (absent: this backend has none to ask). */
+  ha?: () => Promise<HaSnapshot | null>;
 }): ShellBackend & { setRunning(config: Config, revision?: number): void } {
   let running = opts.config ?? defaultConfig();
   let revision = opts.revision ?? 0;
@@ -54,6 +63,7 @@ export function createStaticBackend(opts: {
     version: safeVersion(),
     daemonAttached: opts.daemonAttached ?? false,
     role: () => opts.role ?? null,
+    ...(opts.ha ? { ha: opts.ha } : {}),
     systemHostname: () => opts.hostname ?? 'lbctl',
     setRunning(config, rev) {
       running = config;
@@ -74,6 +84,53 @@ export interface ContextBackendExtras {
   daemon?: boolean;
   /** Start the commit-confirmed guard (default ensureConfirmGuard). */
   ensureGuard?: () => void;
+  /** The watcher this shell runs for display when no daemon answers (default: the real one). */
+  haWatcher?: (ha: Ha) => HaWatcherLike;
+}
+
+/**
+ * A watcher of the shell's own, so `show vrrp` and the role line work without a daemon (display only: with no
+ * daemon nothing follows VRRP into IPVS, and `show vrrp` says what it sees). Started on first use, follows the
+ * running `ha` section, stopped when a daemon appears or the shell ends.
+ */
+class LocalHaWatcher {
+  private watcher: HaWatcherLike | null = null;
+  private ha: Ha | null = null;
+
+  /** One call at a time: the role poll and a `show vrrp` must not start two watchers. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly create: (ha: Ha) => HaWatcherLike) {}
+
+  snapshot(ha: Ha | undefined): Promise<HaSnapshot | null> {
+    const next = this.chain.then(() => this.snapshotNow(ha));
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async snapshotNow(ha: Ha | undefined): Promise<HaSnapshot | null> {
+    if (!ha || ha.source === 'none') {
+      await this.stop();
+      return ha ? { source: 'none', program: ha.program, instances: [], summary: 'none' } : null;
+    }
+    if (!this.watcher) {
+      const w = this.create(ha);
+      await w.start();
+      this.watcher = w;
+      this.ha = ha;
+    } else if (!isDeepStrictEqual(ha, this.ha)) {
+      this.ha = ha;
+      await this.watcher.update(ha);
+    }
+    return this.watcher.snapshot();
+  }
+
+  async stop(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = null;
+    this.ha = null;
+    await w?.stop().catch(() => {});
+  }
 }
 
 /** The backend for `lbctl shell` in this context (lab or system paths), with its commit workflow. */
@@ -124,6 +181,7 @@ export async function createContextBackend(
     ...(extras.daemon === false ? { daemon: false } : {}),
   });
   const startupNotices = store ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
+  const local = new LocalHaWatcher(extras.haWatcher ?? ((ha) => new HaWatcher(ha)));
   const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
@@ -133,6 +191,23 @@ export async function createContextBackend(
     version: safeVersion(),
     daemonAttached: engine.mode === 'daemon',
     role: () => null,
+    // The daemon's watcher (over the engine's connection, else a new one: a daemon started or restarted since);
+    // with no daemon, a watcher of this shell's own, for display only (it programs nothing).
+    ha: async () => {
+      if (engine.mode === 'daemon') {
+        try {
+          return await engine.ha();
+        } catch (e) {
+          if (!(e instanceof DaemonGoneError)) throw e;
+        }
+      }
+      const fromDaemon = await daemonHa(ctx.stateDir);
+      if (fromDaemon) {
+        await local.stop();
+        return fromDaemon;
+      }
+      return local.snapshot(running.ha);
+    },
     systemHostname: () => hostname().split('.')[0] || 'lbctl',
     startupNotices: () => startupNotices,
     refresh() {
@@ -157,8 +232,10 @@ export async function createContextBackend(
     // Health lives in the daemon only: each request asks it anew (one started after this shell is found).
     health: (service?: string) => daemonHealth(ctx.stateDir, service),
     setHealth: (req) => setDaemonHealth(ctx.stateDir, req),
-    ha: () => engine.ha(),
-    close: () => engine.close(),
+    close: async () => {
+      await local.stop();
+      await engine.close();
+    },
   };
   backend.commit = new CommitWorkflow({
     stateDir: ctx.stateDir,

@@ -17,6 +17,7 @@ import { applyPipes, pipeGrammar, toStage, type PipeStage } from './pipes.js';
 import type { OpenSessionOptions } from './open-session.js';
 import { DEFAULT_EXEC_TIMEOUT_S } from '../config/defaults.js';
 import { escapeControls } from '../present/visible.js';
+import { roleLine as roleLineOf } from '../present/vrrp.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -87,6 +88,8 @@ class Session implements ShellSession, ModeContext {
   private execTimeoutS: number | null = null;
   private widthSetByUser = false;
   private notices: string[] = [];
+  /** The role line from the last HA poll (undefined: never polled; the backend's own word stands). */
+  private haLine: string | null | undefined = undefined;
   private readonly deniedMessage: string;
 
   constructor(opts: SessionOptions) {
@@ -153,8 +156,27 @@ class Session implements ShellSession, ModeContext {
   }
 
   roleLine(): string | null {
+    if (this.haLine !== undefined) return this.haLine;
     const r = this.backend.role();
     return r ? `{${r}}` : null;
+  }
+
+  /**
+   * Ask the HA watcher again (the interactive UI does it about once a second while waiting for input); true when
+   * the role line changed. A failed ask shows `{unknown}`: the operator must not keep trusting an old `{master}`.
+   */
+  async pollRole(): Promise<boolean> {
+    const ask = this.backend.ha;
+    if (!ask) return false;
+    let line: string | null;
+    try {
+      line = roleLineOf(await ask());
+    } catch {
+      line = this.haLine ? '{unknown}' : null;
+    }
+    const changed = line !== this.roleLine();
+    this.haLine = line;
+    return changed;
   }
 
   banner(): string {

@@ -8,6 +8,7 @@ import { parseCommandArgs } from './validate.js';
 import { lbctlVersion } from '../../engine/version.js';
 import { loadConfig } from '../../config/load.js';
 import { probeDaemon } from '../../engine/daemon/client.js';
+import { daemonHa } from '../../engine/daemon/ha-client.js';
 import { exitCode, runDoctor } from '../doctor/checks.js';
 import { distDir, hostProbe } from '../doctor/probe.js';
 import { findingsJson, formatFindings } from '../doctor/format.js';
@@ -28,6 +29,11 @@ followed by the command that fixes it (fix: ...).
                   warning, commits then run in-process)
   ha              ha.source frr: vtysh installed and FRR's vrrpd running; keepalived: installed and running;
                   none: not used. Not running is an error with program: master-only, else a warning
+  vrrp-sysctl     each instance's interface: arp_ignore >= 1, arp_announce >= 2 (all or the interface's
+                  own value); error with frr (the VIP sits on both nodes), warning with keepalived
+  vrrp-source     frr: vtysh -c 'show vrrp json' answers and lists each (interface, vrid); keepalived:
+                  each instance's interface and which of its VIPs it holds (Master) or not (Backup)
+  vrrp-state      the daemon's watcher: split brain is an error; unknown an error with master-only
   state-dir       the state directory is writable, or can be created (commits write revisions there)
 With --lab the kernel checks (ipvs, schedulers, modules-load, capabilities, sysctl) do not apply and are
 skipped: the lab's IPVS is in memory and its state lives under ~/.lbctl-lab. See docs/doctor.md.
@@ -58,6 +64,7 @@ const doctor: CliCommand = {
       distDir: distDir(),
       loadConfig,
       probeDaemon: (dir) => probeDaemon(dir),
+      probeHa: (dir) => daemonHa(dir),
       version: lbctlVersion(),
     });
     io.stdout(values.json ? findingsJson(findings, { configPath: ctx.configPath, stateDir: ctx.stateDir, lab: ctx.lab }) : formatFindings(findings));

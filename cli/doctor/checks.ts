@@ -4,6 +4,8 @@
 import type { Config, Scheduler } from '../../config/model.js';
 import { errorSummary, formatConfigError, type LoadResult } from '../../config/load.js';
 import type { DaemonInfo } from '../../engine/daemon/protocol.js';
+import type { HaSnapshot } from '../../engine/ha/types.js';
+import { checkVrrpSource, checkVrrpState, checkVrrpSysctls } from './vrrp.js';
 
 export type FindingStatus = 'ok' | 'warning' | 'error';
 
@@ -55,6 +57,8 @@ export interface DoctorOptions {
   probeDaemon(stateDir: string): Promise<DaemonInfo | null>;
   /** This lbctl's version, compared with the daemon's. */
   version: string;
+  /** The daemon's HA picture (null: no daemon, or no watcher). */
+  probeHa?(stateDir: string): Promise<HaSnapshot | null>;
 }
 
 export const MODULES_LOAD_FILE = '/etc/modules-load.d/lbctl.conf';
@@ -91,6 +95,11 @@ export async function runDoctor(probe: HostProbe, opts: DoctorOptions): Promise<
   findings.push(checkConfig(loaded, opts));
   findings.push(await checkDaemon(opts));
   findings.push(await checkHa(probe, config, opts));
+  // VRRP (cli/doctor/vrrp.ts): the ARP sysctls are the host kernel's (not the lab's); the source and the
+  // daemon's picture are checked everywhere.
+  if (!opts.lab) findings.push(...(await checkVrrpSysctls(probe, config)));
+  findings.push(...(await checkVrrpSource(probe, config)));
+  findings.push(...checkVrrpState(config, opts.probeHa ? await opts.probeHa(opts.stateDir).catch(() => null) : null));
   findings.push(await checkStateDir(probe, opts));
   return findings;
 }
@@ -452,9 +461,11 @@ export async function checkHa(probe: HostProbe, config: Config | null, opts: Pic
   }
   const ha = config.ha;
   if (ha.source === 'none') return { check, status: 'ok', detail: 'HA not used (ha.source: none): this node always programs its services' };
-  // Without its VRRP source a master-only node never programs anything: that is an error; with `always` a warning.
+  // Without its VRRP source every instance is unknown: a master-only node then only keeps what is programmed and
+  // follows no failover (engine/ha/programming.ts): an error; with `always` a warning.
   const notRunning = ha.program === 'master-only' ? 'error' : 'warning';
-  const consequence = ha.program === 'master-only' ? 'with program: master-only this node programs nothing' : 'VRRP state unknown';
+  const consequence =
+    ha.program === 'master-only' ? 'VRRP state unknown: with program: master-only this node keeps its services as they are and follows no failover' : 'VRRP state unknown';
   if (ha.source === 'frr') {
     const vtysh = await probe.which('vtysh');
     if (!vtysh) {

@@ -13,6 +13,9 @@
 //   health  after the cold start, the health checks of the running configuration (health-runner.ts); their
 //           targets follow every commit, reload, confirm rollback and revision followed from the store (unchanged
 //           targets keep their state); a verdict goes to the engine's event path at once; stopped on shutdown
+//   vrrp    before the cold start, the HA watcher of the running `ha` section (ha-runner.ts), so the cold start
+//           already programs by role; a transition goes to the engine's event path at once (Engine.setVrrp), is
+//           logged and audited (action vrrp); a changed `ha` section is passed on; stopped on shutdown
 //
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
@@ -32,9 +35,12 @@ import { CommitRefusedError, commitTransactionLockPath } from '../commit-transac
 import { reapplyAfterExpiry } from '../confirm-rollback.js';
 import { openHostDataplane } from '../host-dataplane.js';
 import { EngineHost, type DescribeRefusal } from '../host.js';
-import { appendAudit, auditPath, auditRotation, kernelOfApply } from '../audit.js';
+import { appendAudit, auditPath, auditRotation, kernelOfApply, type AuditRecord } from '../audit.js';
+import type { ApplyResult } from '../engine.js';
 import type { SchedulerOptions } from '../health/index.js';
 import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner.js';
+import { HaRunner, type HaEvent, type HaWatcherFactory } from './ha-runner.js';
+import { defaultHaWatcher } from './ha-factory.js';
 import { healthRoutes } from './health-requests.js';
 import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
@@ -70,6 +76,8 @@ export interface DaemonOptions {
   /** The health scheduler's prober, timers, randomness (default: the real ones). */
   healthScheduler?: SchedulerOptions;
   healthRampTimers?: RampTimers;
+  /** Builds the HA watcher for an `ha` section (default: the real one). */
+  haWatcher?: HaWatcherFactory;
   openDataplane?: () => Promise<Dataplane>;
   identify?: IdentifyPeer;
   now?: () => Date;
@@ -81,6 +89,7 @@ export class Daemon {
   private host: EngineHost | null = null;
   private server: ControlServer | null = null;
   private health: HealthRunner | null = null;
+  private ha: HaRunner | null = null;
   /** The configuration whose targets the health checks run (compared by identity: configurations are never edited in place). */
   private healthConfig: Config | null = null;
   /** The configuration onRunningConfig was last told. */
@@ -120,6 +129,7 @@ export class Daemon {
         // The daemon is the one lbctl writer while it runs: its cache is kept current by what it applies and by
         // the periodic read, so a commit plans without a dump.
         readBeforeCommit: false,
+        ha: () => this.ha?.snapshot() ?? null,
         ...(this.opts.now ? { now: this.opts.now } : {}),
       });
       const revision = this.store.running();
@@ -137,6 +147,7 @@ export class Daemon {
       } catch {
         /* no binding: the lab still runs; SO_PEERCRED then refuses clients with the reason */
       }
+      await this.startHa();
       await this.coldStart();
       this.startHealth();
       const routes = healthRoutes(() => this.health);
@@ -194,9 +205,35 @@ export class Daemon {
     this.followHealth();
   }
 
+  /** The HA watcher; its first picture reaches the engine before the cold start programs anything. */
+  private async startHa(): Promise<void> {
+    const host = this.host!;
+    this.ha = new HaRunner({
+      create: this.opts.haWatcher ?? defaultHaWatcher,
+      setVrrp: async (states) => (await host.engine()).setVrrp(states),
+      log: this.opts.log,
+      onTransition: (e) => this.auditVrrp(e),
+    });
+    try {
+      await this.ha.start(this.running.config.ha);
+    } catch (e) {
+      // Without a picture every instance is unknown: what is programmed stays (engine/ha/programming.ts).
+      this.opts.log('error', `vrrp: the HA watcher did not start: ${(e as Error).message}; services of master-only instances are kept as they are`);
+    }
+  }
+
+  /** One audit record per VRRP transition (engine/audit.ts action `vrrp`). */
+  private auditVrrp(e: HaEvent): void {
+    const t = e.transition;
+    this.auditEvent('vrrp', e.message, e.result, {
+      vrrp: { instance: t.instance, from: t.from, to: t.to, source: t.source, summary: e.summary, ...(t.reason !== undefined ? { reason: t.reason } : {}) },
+    });
+  }
+
   /** Give the health checks the running configuration's targets if it changed (a commit, reload, rollback). */
   private followHealth(): void {
     const config = this.runningConfig();
+    this.ha?.follow(config);
     if (!this.health || !config || config === this.healthConfig) return;
     this.healthConfig = config;
     this.health.update(config).catch((e: Error) => this.opts.log('error', `health: the verdicts could not be given to the engine: ${e.message}`));
@@ -220,17 +257,24 @@ export class Daemon {
 
   /** One audit record per health transition (engine/audit.ts action `health`). */
   private auditHealth(e: HealthEvent): void {
+    this.auditEvent('health', e.message, e.result, {
+      health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
+    });
+  }
+
+  /** An event the daemon itself acted on (no operator behind it): recorded under the daemon's own identity. */
+  private auditEvent(action: 'health' | 'vrrp', message: string, result: ApplyResult | null, detail: Pick<AuditRecord, 'health' | 'vrrp'>): void {
     const who = osIdentity();
     appendAudit(auditPath({ stateDir: this.opts.stateDir, config: this.runningConfig(), lab: this.opts.lab }), {
       user: who.user,
       ...(who.uid !== undefined ? { uid: who.uid } : {}),
-      action: 'health',
-      result: e.result && !e.result.ok ? 'failed' : 'ok',
+      action,
+      result: result && !result.ok ? 'failed' : 'ok',
       revisionBefore: this.currentRevision(),
       revisionAfter: this.currentRevision(),
-      comment: e.message.replace(/^health: /, ''),
-      ...(e.result ? { kernel: kernelOfApply(e.result) } : {}),
-      health: { target: e.target, from: e.from, to: e.to, backends: e.backends, ...(e.reason !== undefined ? { reason: e.reason } : {}) },
+      comment: message.replace(new RegExp(`^${action}: `), ''),
+      ...(result ? { kernel: kernelOfApply(result) } : {}),
+      ...detail,
     }, auditRotation(this.runningConfig()));
   }
 
@@ -466,6 +510,8 @@ export class Daemon {
     this.timers.clear();
     await this.health?.stop().catch(() => {});
     this.health = null;
+    await this.ha?.stop().catch(() => {});
+    this.ha = null;
     await this.server?.close().catch(() => {});
     this.server = null;
     await this.host?.close().catch(() => {});

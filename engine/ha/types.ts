@@ -28,6 +28,11 @@ export interface VrrpInstanceState {
   reason?: string;
   /** This node programs the instance's services now (program: always, or master-only and Master). */
   programs: boolean;
+  /**
+   * Set with state `master` when this node's Master claim is not real: vrrpd says Master but the parent link is
+   * down, so the peer has become Master too (docs/ha.md, trap 1). The summary is then `master,split-brain`.
+   */
+  splitBrain?: boolean;
 }
 
 /** The whole picture, for `show vrrp`, the prompt line and the metrics. */
@@ -53,6 +58,8 @@ export interface VrrpTransition {
   reason?: string;
   /** The event and the poll disagreed; the poll won. */
   disagreement?: boolean;
+  /** The split-brain mark changed (set or cleared); `from` and `to` may then both be `master`. */
+  splitBrain?: boolean;
 }
 
 /**

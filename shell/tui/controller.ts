@@ -60,6 +60,11 @@ export interface ControllerOptions {
   reservedRows?: number;
   /** How often to look for notices while idle at the prompt (ms); 0 = only before each prompt. */
   noticePollMs?: number;
+  /**
+   * How often to ask for the HA role (ms) so the `{master}` line follows a failover while the operator types or
+   * just looks; 0 = never (the session's first answer stands).
+   */
+  rolePollMs?: number;
 }
 
 const MAX_ITEMS = 500;
@@ -82,6 +87,8 @@ export class ShellController {
   private readonly editorOptions: EditorOptions;
   private width: number;
   private noticeTimer: NodeJS.Timeout | null = null;
+  private roleTimer: NodeJS.Timeout | null = null;
+  private rolePolling = false;
   private idle: Promise<void> = Promise.resolve();
   private started = false;
   private lastInput = Date.now();
@@ -115,6 +122,29 @@ export class ShellController {
     if (poll > 0) {
       this.noticeTimer = setInterval(() => this.pollNotices(), poll);
       this.noticeTimer.unref();
+    }
+    const rolePoll = this.options.rolePollMs ?? 0;
+    if (rolePoll > 0 && this.session.pollRole) {
+      void this.pollRole();
+      this.roleTimer = setInterval(() => void this.pollRole(), rolePoll);
+      this.roleTimer.unref();
+    }
+  }
+
+  /**
+   * One HA poll (never two at once: a busy daemon may answer late). A changed line is redrawn at once when the
+   * prompt shows; the line being typed and the cursor stay as they are (only the live area is redrawn). While a
+   * command runs the next prompt picks the new line up.
+   */
+  async pollRole(): Promise<void> {
+    if (this.rolePolling || this.mode === 'exited' || !this.session.pollRole) return;
+    this.rolePolling = true;
+    try {
+      if ((await this.session.pollRole()) && (this.mode === 'edit' || this.mode === 'question')) this.changed();
+    } catch {
+      // a broken HA source must not break the prompt (the session shows {unknown} itself)
+    } finally {
+      this.rolePolling = false;
     }
   }
 
@@ -385,6 +415,7 @@ export class ShellController {
     this.monitor?.stop();
     this.monitor = null;
     if (this.noticeTimer) clearInterval(this.noticeTimer);
+    if (this.roleTimer) clearInterval(this.roleTimer);
     this.changed();
     try {
       await this.session.close();

@@ -28,6 +28,8 @@ export async function runTui(session: ShellSession, options: TuiOptions = {}): P
     height: stdout.rows || 24,
     onExit: () => resolveExit(),
     noticePollMs: 2000,
+    // The {master} line follows a failover within about a second, without a key pressed (Junos shows the RE role).
+    rolePollMs: 1000,
     reservedRows: 1,
   });
   const app = render(<ShellApp controller={controller} style={style} />, {

@@ -65,7 +65,7 @@ test('lab: ? after a partial word and after a space lists help and keeps the lin
   term.type('sh?');
   await term.waitFor(new RegExp(`${escape(PROMPT)}sh\\?\\n {2}show +Show .*\\n${escape(PROMPT)}sh$`));
   term.type('ow ?');
-  const screen = await term.waitFor(new RegExp(`${escape(PROMPT)}show \\?\\n[\\s\\S]*version +.*\\n${escape(PROMPT)}show$`));
+  const screen = await term.waitFor(new RegExp(`${escape(PROMPT)}show \\?\\n[\\s\\S]*version +.*\\n(?: {2}\\S.*\\n)*${escape(PROMPT)}show$`));
   assert.match(screen, /^ {2}running-config +\S/m);
   assert.match(screen, /^ {2}ipvs +\S/m);
   term.type('version');

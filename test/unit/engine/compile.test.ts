@@ -203,13 +203,16 @@ test('admin state: a disabled backend disappears, a drained one gets weight 0, a
   assert.match(adminOff.notProgrammed.get('web')!, /operator/);
 });
 
-test('HA: with program master-only a Backup programs nothing; with always it programs everything', () => {
-  const masterOnly = config({ ha: { source: 'keepalived', program: 'master-only' }, services: [web()] });
-  assert.equal(compile(masterOnly, { ...NO_INPUTS, role: 'backup' }).services.size, 0);
-  assert.equal(compile(masterOnly, { ...NO_INPUTS, role: 'backup' }).declared.size, 1);
-  assert.equal(compile(masterOnly, { ...NO_INPUTS, role: 'master' }).services.size, 1);
-  const always = config({ ha: { source: 'keepalived', program: 'always' }, services: [web()] });
-  assert.equal(compile(always, { ...NO_INPUTS, role: 'backup' }).services.size, 1);
+test('HA: with program master-only a Backup instance programs nothing of its VIPs; with always everything is programmed', () => {
+  const ha = { source: 'keepalived' as const, instances: [{ name: 'vi1', vrid: 10, interface: 'eth0', vips: ['10.0.0.10'] }] };
+  const masterOnly = config({ ha: { ...ha, program: 'master-only' }, services: [web()] });
+  const backup = { ...NO_INPUTS, vrrp: new Map([['vi1', 'backup' as const]]) };
+  assert.equal(compile(masterOnly, backup).services.size, 0);
+  assert.equal(compile(masterOnly, backup).declared.size, 1);
+  assert.match(compile(masterOnly, backup).notProgrammed.get('web')!, /ha backup: instance vi1 \(program: master-only\)/);
+  assert.equal(compile(masterOnly, { ...NO_INPUTS, vrrp: new Map([['vi1', 'master' as const]]) }).services.size, 1);
+  const always = config({ ha: { ...ha, program: 'always' }, services: [web()] });
+  assert.equal(compile(always, backup).services.size, 1);
 });
 
 test('mixed families: an IPv6 backend of an IPv4 tunnel service carries its own family', () => {

@@ -159,12 +159,13 @@ test('HA role change with program master-only: Backup removes the services, Mast
   const dp = await withForeign();
   const engine = new Engine({ dataplane: dp, stateDir: null });
   await engine.start();
-  await engine.commit(config({ ha: { source: 'keepalived', program: 'master-only' }, services: [web()] }));
+  await engine.setVrrp(new Map([['vi1', 'master']]));
+  await engine.commit(config({ ha: { source: 'keepalived', program: 'master-only', instances: [{ name: 'vi1', vrid: 10, interface: 'eth0', vips: ['10.0.0.10'] }] }, services: [web()] }));
   assert.equal((await dp.readAll()).length, 2);
-  await engine.setRole('backup');
+  await engine.setVrrp(new Map([['vi1', 'backup']]));
   assert.equal((await dp.readAll()).length, 1);
   await foreignIntact(dp);
-  await engine.setRole('master');
+  await engine.setVrrp(new Map([['vi1', 'master']]));
   assert.equal((await dp.readAll()).length, 2);
 });
 

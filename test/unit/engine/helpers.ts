@@ -5,6 +5,19 @@ import type { Config, Service } from '../../../config/model.js';
 import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { describeOp } from '../../../netlink/describe.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Runs `fn` with a fresh temporary state directory, removed afterwards. */
+export async function withStateDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lbctl-engine-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export function config(partial: DeepPartial<Config> = {}): Config {
   return applyDefaults(partial);

@@ -3,15 +3,14 @@
 // enough: a declared service whose identity is held by someone else's service is a clash, reported and left alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AF_INET, FWD_MASQ, IPPROTO_TCP, type IpvsService } from '../../../netlink/dataplane.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { Engine } from '../../../engine/engine.js';
 import { OWNERSHIP_FILE } from '../../../engine/ownership.js';
 import { formatPlan } from '../../../present/plan.js';
-import { config, service, snapshot, web } from './helpers.js';
+import { config, service, snapshot, web, withStateDir } from './helpers.js';
 
 /** A human's `ipvsadm -A -t 10.9.9.9:80 -s rr; ipvsadm -a -t 10.9.9.9:80 -r 10.9.9.10:80 -m`. */
 const humanSvc: IpvsService = { key: { af: AF_INET, protocol: IPPROTO_TCP, addr: '10.9.9.9', port: 80 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff };
@@ -40,14 +39,6 @@ async function recorded(stateDir: string): Promise<string[]> {
   return JSON.parse(text).services.map((s: { id: string }) => s.id);
 }
 
-async function withStateDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'lbctl-own-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 test('H1: a disabled declared service never deletes a foreign service with its identity (apply, disable, drift healing)', () =>
   withStateDir(async (stateDir) => {
@@ -95,19 +86,20 @@ test('H1: disable with a configuration that merely declares a foreign identity (
 
 test('H1: a Backup node with program master-only leaves the foreign service alone; as Master it reports the clash', async () => {
   const dp = await withHuman();
-  const engine = new Engine({ dataplane: dp, stateDir: null, inputs: { role: 'backup' } });
+  const engine = new Engine({ dataplane: dp, stateDir: null, inputs: { vrrp: new Map([['vi1', 'backup']]) } });
   await engine.start();
-  const cfg = config({ ha: { source: 'keepalived', program: 'master-only' }, services: [web(), later()] });
+  const instances = [{ name: 'vi1', vrid: 10, interface: 'eth0', vips: ['10.0.0.10', '10.9.9.9'] }];
+  const cfg = config({ ha: { source: 'keepalived', program: 'master-only', instances }, services: [web(), later()] });
   const result = await engine.commit(cfg);
   assert.equal(result.ok, true);
   assert.deepEqual(result.applied, [], 'a Backup programs nothing and deletes nothing');
   await humanIntact(dp, 'backup commit');
-  const master = await engine.setRole('master');
+  const master = await engine.setVrrp(new Map([['vi1', 'master']]));
   assert.equal(master?.ok, true, 'a role change does not fail over a clash: the rest is programmed');
   assert.deepEqual(master!.plan.clashes!.map((c) => `${c.id} ${c.programmed}`), [`${HUMAN} true`]);
   assert.equal((await dp.readAll()).length, 2, 'web programmed, the clash left alone');
   await humanIntact(dp, 'master sync');
-  await engine.setRole('backup');
+  await engine.setVrrp(new Map([['vi1', 'backup']]));
   assert.equal((await dp.readAll()).length, 1, 'web removed again');
   await humanIntact(dp, 'back to backup');
 });
