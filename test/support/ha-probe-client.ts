@@ -81,6 +81,16 @@ export class HaProbe {
     return { line: c, transition: c.transitions.find(pred)! };
   }
 
+  /**
+   * Do `action`, then wait for the transition it should cause. Lines from before the action do not count, and
+   * neither is a transition that lands while the action is still running missed (the mark is taken first).
+   */
+  async after(action: () => unknown, what: string, pred: (t: VrrpTransition) => boolean, timeoutMs = 15_000) {
+    const mark = this.lines.length;
+    await action();
+    return this.waitTransition(what, timeoutMs, pred, mark);
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise((r) => this.child.once('exit', r));
