@@ -40,8 +40,11 @@ export function parseShowVrrpJson(text: string): FrrRouter[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new FrrJsonError(`not JSON (${(e as Error).message})`);
+  } catch {
+    // Quote what vtysh said instead: e.g. "Warning: closing connection to vrrpd because of an I/O error!" (exit 0)
+    // when vrrpd dies while vtysh talks to it.
+    const said = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+    throw new FrrJsonError(said ? `not JSON: ${JSON.stringify(said.slice(0, 160))}` : 'empty');
   }
   if (!Array.isArray(doc)) throw new FrrJsonError('not a JSON array');
   return doc.map((r, i) => {

@@ -76,10 +76,12 @@ export class HaWatcher implements HaWatcherLike {
     if (this.running) return;
     this.running = true;
     const ctx = this.context();
-    this.driver = this.ha.source === 'frr' ? new FrrDriver(ctx) : this.ha.source === 'keepalived' ? new KeepalivedDriver(ctx) : new StaticDriver(ctx);
+    const driver = this.ha.source === 'frr' ? new FrrDriver(ctx) : this.ha.source === 'keepalived' ? new KeepalivedDriver(ctx) : new StaticDriver(ctx);
+    this.driver = driver;
     // Subscribe before the first read, so a transition between the read and the subscription is not lost.
     await this.subscribe();
-    await this.driver.read('start');
+    // A stop() during these awaits wins: its read is dropped (commit checks `running`), no timer is armed.
+    await driver.read('start');
     this.schedule();
   }
 
@@ -141,12 +143,17 @@ export class HaWatcher implements HaWatcherLike {
     const driver = this.driver;
     if (!driver || driver.groups.length === 0) return;
     const kernel = this.opts.kernel ?? rtnetlinkKernel;
+    const generation = this.generation;
     let sub: Subscription;
     try {
       sub = await kernel.subscribe(driver.groups);
     } catch (e) {
       // Events only make reactions fast; the poll still tells the truth.
       this.log('warn', `no rtnetlink events (${(e as Error).message}): following VRRP by polling only`);
+      return;
+    }
+    if (generation !== this.generation) {
+      sub.close(); // stopped while subscribing
       return;
     }
     this.sub = sub;

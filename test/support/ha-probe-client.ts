@@ -11,7 +11,8 @@ const PROBE = fileURLToPath(new URL('./ha-probe.js', import.meta.url));
 export type ProbeLine =
   | { t: 'ready'; snapshot: HaSnapshot }
   | { t: 'change'; ms: number; snapshot: HaSnapshot; transitions: VrrpTransition[] }
-  | { t: 'log'; level: string; message: string };
+  | { t: 'log'; level: string; message: string }
+  | { t: 'snapshot'; snapshot: HaSnapshot };
 
 export class HaProbe {
   readonly lines: ProbeLine[] = [];
@@ -45,7 +46,15 @@ export class HaProbe {
     return p;
   }
 
-  /** The latest snapshot (ready or change). */
+  /** Ask the watcher for its snapshot now (it may have changed without a transition: a reason, a priority). */
+  async fresh(timeoutMs = 5000): Promise<HaSnapshot> {
+    const mark = this.lines.length;
+    this.child.stdin.write('snapshot\n');
+    const l = await this.waitLine('a snapshot', timeoutMs, (x) => x.t === 'snapshot', mark);
+    return (l as Extract<ProbeLine, { t: 'snapshot' }>).snapshot;
+  }
+
+  /** The latest snapshot (ready, change, or asked for). */
   snapshot(): HaSnapshot {
     for (let i = this.lines.length - 1; i >= 0; i--) {
       const l = this.lines[i];
@@ -79,6 +88,16 @@ export class HaProbe {
     const l = await this.waitLine(what, timeoutMs, (x) => x.t === 'change' && x.transitions.some(pred), from);
     const c = l as Extract<ProbeLine, { t: 'change' }>;
     return { line: c, transition: c.transitions.find(pred)! };
+  }
+
+  /**
+   * Do `action`, then wait for the transition it should cause. Lines from before the action do not count, and
+   * neither is a transition that lands while the action is still running missed (the mark is taken first).
+   */
+  async after(action: () => unknown, what: string, pred: (t: VrrpTransition) => boolean, timeoutMs = 15_000) {
+    const mark = this.lines.length;
+    await action();
+    return this.waitTransition(what, timeoutMs, pred, mark);
   }
 
   async stop(): Promise<void> {

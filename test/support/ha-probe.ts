@@ -3,6 +3,8 @@
 //   {"t":"ready","snapshot":…}                      after start() (the start-up read is done)
 //   {"t":"change","ms":…,"snapshot":…,"transitions":[…]}   every onChange (ms: wall clock, sub-millisecond)
 //   {"t":"log","level":…,"message":…}              the watcher's log
+//   {"t":"snapshot","snapshot":…}                   when a line `snapshot` arrives on stdin (a reason or
+//                                                  priority changes without a transition, so without onChange)
 // It stops the watcher and exits when its stdin closes or on SIGTERM. Without an argument it does nothing, so a
 // test runner that loads every file under test/ is unaffected.
 import { performance } from 'node:perf_hooks';
@@ -28,7 +30,9 @@ async function main(ha: Ha): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.stdin.on('end', () => void stop());
-  process.stdin.resume();
+  process.stdin.setEncoding('utf8').on('data', (d: string) => {
+    for (const line of d.split('\n')) if (line.trim() === 'snapshot') emit({ t: 'snapshot', snapshot: w.snapshot() });
+  });
 }
 
 const arg = process.argv[2];

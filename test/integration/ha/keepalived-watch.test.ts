@@ -36,9 +36,7 @@ describe('HA watcher, ha.source keepalived (two real keepalived in namespaces)',
   });
 
   it('stopping our keepalived (SIGTERM) removes the VIP: Backup, from the address event; B takes the VIP', async () => {
-    const mark = probe!.lines.length;
-    await lab.stopNode('a');
-    const down = await probe!.waitTransition('master → backup', WAIT, (t) => t.to === 'backup', mark);
+    const down = await probe!.after(() => lab.stopNode('a'), 'master → backup', (t) => t.to === 'backup');
     console.log('own keepalived stopped:', JSON.stringify(down.transition));
     assert.equal(down.transition.from, 'master');
     assert.equal(down.transition.source, 'event', 'RTM_DELADDR, not the poll');
@@ -48,9 +46,7 @@ describe('HA watcher, ha.source keepalived (two real keepalived in namespaces)',
   });
 
   it('our keepalived back (priority 200 > 100) takes the VIP again: Master, from the address event', async () => {
-    const mark = probe!.lines.length;
-    await lab.startNode('a');
-    const up = await probe!.waitTransition('backup → master', WAIT, (t) => t.to === 'master', mark);
+    const up = await probe!.after(() => lab.startNode('a'), 'backup → master', (t) => t.to === 'master');
     console.log('own keepalived restarted:', JSON.stringify(up.transition));
     assert.equal(up.transition.source, 'event', 'RTM_NEWADDR');
     assert.ok(lab.net.hasAddress('a', VIP));
@@ -68,8 +64,7 @@ describe('HA watcher, ha.source keepalived (two real keepalived in namespaces)',
 
   it('the VIP removed behind keepalived\'s back: Backup at once, then Master again when keepalived restores it', async () => {
     const mark = probe!.lines.length;
-    lab.net.ip(lab.net.ns.a, 'addr', 'del', `${VIP}/24`, 'dev', 'vweth0');
-    const down = await probe!.waitTransition('backup', WAIT, (t) => t.to === 'backup', mark);
+    const down = await probe!.after(() => lab.net.ip(lab.net.ns.a, 'addr', 'del', `${VIP}/24`, 'dev', 'vweth0'), 'backup', (t) => t.to === 'backup');
     assert.equal(down.transition.source, 'event', 'RTM_DELADDR');
     // keepalived watches its VIPs and adds a deleted one back while it is Master.
     const up = await probe!.waitTransition('master again', WAIT, (t) => t.to === 'master', mark);

@@ -26,6 +26,11 @@ describe('show vrrp json', () => {
 
   it('refuses what is not that shape, saying what is wrong', () => {
     assert.throws(() => parseShowVrrpJson(''), FrrJsonError);
+    // What vtysh printed (exit 0) in the lab when vrrpd was SIGKILLed while it answered:
+    assert.throws(
+      () => parseShowVrrpJson('Warning: closing connection to vrrpd because of an I/O error!\n'),
+      { message: 'not JSON: "Warning: closing connection to vrrpd because of an I/O error!"' },
+    );
     assert.throws(() => parseShowVrrpJson('{}'), /not a JSON array/);
     assert.throws(() => parseShowVrrpJson('[{"vrid":10}]'), /no numeric vrid and interface/);
     const doc = JSON.parse(fixture('show-vrrp-master.json'));

@@ -329,3 +329,23 @@ describe('HaWatcher, ha.source none', () => {
     assert.deepEqual(empty.w.snapshot().instances, []);
   });
 });
+
+describe('HaWatcher lifecycle', () => {
+  it('stop() while start() is still subscribing: the late subscription is closed, nothing is read or armed', async () => {
+    const r = rig();
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const subscribe = r.kernel.subscribe.bind(r.kernel);
+    r.kernel.subscribe = async (groups) => {
+      await gate;
+      return subscribe(groups);
+    };
+    const started = r.w.start();
+    await r.w.stop();
+    release();
+    await started;
+    assert.equal(r.kernel.sub!.closed, true, 'the subscription that arrived after stop() is closed');
+    assert.equal(r.changes.length, 0, 'no onChange after stop()');
+    assert.equal(web(r).state, 'unknown');
+  });
+});
