@@ -260,9 +260,12 @@ export class Engine {
   }
 
   /** Read the whole table again into the cache (no apply): what `status` and a drift check start from. */
-  refresh(): Promise<void> {
+  refresh(opts: { ownership?: boolean } = {}): Promise<void> {
     return this.exclusive(async () => {
       this.requireStarted();
+      // Another process may have committed since this engine started (a one-shot command's host): re-read what
+      // it recorded as lbctl's, or its services would look foreign.
+      if (opts.ownership && this.stateDir) this.ownership = await OwnershipRecord.load(this.stateDir);
       await this.fullRead();
     });
   }

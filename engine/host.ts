@@ -30,6 +30,7 @@ export function declaredServiceNames(config: Config): Map<string, string> {
   }
 }
 import {
+  commitTransactionLockPath,
   runCommitTransaction,
   type AuditIdentity,
   type CommitTransactionJob,
@@ -42,6 +43,10 @@ import type { EngineMetrics } from './metrics.js';
 import type { Plan } from './plan.js';
 import type { StatusReport } from './status.js';
 import type { HaSnapshot } from './ha/types.js';
+import { acquireLock } from '../locks/lock.js';
+import { describeHolder } from '../locks/holder.js';
+import { appendAudit, auditPath, auditRotation, kernelOfApply } from './audit.js';
+import { osIdentity } from '../store/store.js';
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -239,11 +244,47 @@ export class EngineHost implements EnginePort {
     return engine.planDisable(config);
   }
 
-  async disable(config: Config | null): Promise<ApplyResult> {
-    const engine = await this.engine();
-    const result = await engine.disable(config);
-    this.lastInSync = null;
-    return result;
+  /**
+   * Remove every service lbctl owns. Like a commit it changes the kernel, so it goes through the same discipline:
+   * under the commit transaction lock (a commit racing it made lbctl's own services look foreign), planned from a
+   * fresh read of the table and of the ownership record, and audited (`disable`). `identity`: who asked (the
+   * daemon passes its peer); default this process's user.
+   */
+  async disable(config: Config | null, identity?: AuditIdentity): Promise<ApplyResult> {
+    const lock = await acquireLock({ name: 'disable', path: commitTransactionLockPath(this.opts.stateDir), holder: describeHolder(), waitMs: 60_000 });
+    try {
+      const engine = await this.engine();
+      if (this.opts.readBeforeCommit) await engine.refresh({ ownership: true });
+      const result = await engine.disable(config);
+      this.lastInSync = null;
+      this.auditDisable(result, config, identity);
+      return result;
+    } finally {
+      await lock.release().catch(() => {});
+    }
+  }
+
+  private auditDisable(result: ApplyResult, config: Config | null, identity: AuditIdentity | undefined): void {
+    const who = identity ?? (({ user, uid }) => ({ user, ...(uid !== undefined ? { uid } : {}) }))(osIdentity());
+    const revision = this.mode === 'daemon' ? this.revision() : this.readRevision();
+    try {
+      appendAudit(
+        auditPath({ stateDir: this.opts.stateDir, config, lab: this.opts.lab }),
+        {
+          user: who.user,
+          ...(who.uid !== undefined ? { uid: who.uid } : {}),
+          action: 'disable',
+          result: !result.ok ? 'failed' : result.applied.length ? 'ok' : 'no-changes',
+          revisionBefore: revision,
+          revisionAfter: revision,
+          comment: `removed ${result.ok ? result.applied.length : 0} service(s) lbctl owns`,
+          kernel: kernelOfApply(result),
+        },
+        auditRotation(config),
+      );
+    } catch {
+      /* the kernel change stands; an unwritable trail is said by the next commit, which must write it */
+    }
   }
 
   async status(config: Config | null): Promise<StatusReport> {

@@ -12,6 +12,7 @@ import { loadConfig } from '../../config/load.js';
 import { describeFailure } from '../../engine/explain.js';
 import type { Plan, PlanStep } from '../../engine/plan.js';
 import { formatPlan } from '../../present/plan.js';
+import { canConfigure, DEFAULT_ADMIN_GROUP, operatorIdentity } from '../../config/identity.js';
 
 const USAGE = `usage: lbctl disable [--yes] [--dry-run] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -58,6 +59,12 @@ export function disablePlanForDisplay(plan: Plan): Plan {
   return { ...plan, steps: [...groups.values()].flatMap((g) => g.sort((a, b) => portOf(a) - portOf(b))) };
 }
 
+/** A refusal can list thousands of services: the terminal gets its start and a count; the audit trail keeps it all. */
+export function summarize(text: string, max = 400): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters; 'show audit last 1 detail' has all of it)`;
+}
+
 async function ask(io: CliIO, question: string): Promise<string> {
   io.stdout(question);
   const rl = createInterface({ input: io.stdin, terminal: false });
@@ -76,6 +83,10 @@ const disable: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs('disable', argv, { yes: { type: 'boolean', short: 'y' }, 'dry-run': { type: 'boolean' } }, 0);
     const ctx = resolveContext(values, io.env);
+    // Said before anything is read or planned: a user who may not configure gets no kernel error to puzzle over.
+    const me = operatorIdentity();
+    if (!ctx.lab && !values['dry-run'] && !canConfigure(me))
+      throw new UserError(`disable: ${me.user} (uid ${me.uid}) may not change the kernel: only root and members of ${DEFAULT_ADMIN_GROUP} may (--dry-run shows what would go)`);
     await ensureLab(ctx);
     // The configuration only adds to what is owned; an unreadable one must not stop an operator from disabling.
     const loaded = loadConfig(ctx.configPath);
@@ -105,9 +116,11 @@ const disable: CliCommand = {
       }
       const result = await host.disable(desired);
       if (!result.ok) {
-        if (result.failed) io.stderr(`lbctl: the kernel refused: ${describeFailure(result.failed)}\n`);
-        if (result.dataplaneError) io.stderr(`lbctl: the dataplane failed: ${result.dataplaneError}\n`);
-        io.stderr(result.restored ? 'lbctl: nothing was removed: the kernel is as it was\n' : 'lbctl: WARNING: the kernel could not be fully restored\n');
+        if (result.failed) io.stderr(`lbctl: the kernel refused: ${summarize(describeFailure(result.failed))}\n`);
+        if (result.dataplaneError) io.stderr(`lbctl: the dataplane failed: ${summarize(result.dataplaneError)}\n`);
+        // Nothing applied means nothing to restore: "could not be fully restored" would frighten for no reason.
+        const unchanged = result.restored || result.applied.length === 0;
+        io.stderr(unchanged ? 'lbctl: nothing was removed: the kernel is as it was\n' : 'lbctl: WARNING: the kernel could not be fully restored\n');
         return 1;
       }
       io.stdout(`removed ${result.applied.length} service(s); foreign services untouched\n`);

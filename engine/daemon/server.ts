@@ -62,7 +62,7 @@ export class ControlServer {
       status: { write: false, run: (p) => host.status(config(p)) },
       plan: { write: false, run: async (p) => wirePlan(await host.plan(requireConfig(p), { adopt: p.adopt === true })) },
       planDisable: { write: false, run: async (p) => wirePlan(await host.planDisable(config(p))) },
-      disable: { write: true, run: async (p) => stripResult(await host.disable(config(p))) },
+      disable: { write: true, run: async (p, peer) => stripResult(await host.disable(config(p), { user: peer.user, uid: peer.uid })) },
       commit: { write: true, run: (p, peer) => this.commit(p, peer) },
       ha: { write: false, run: () => host.ha() },
     };

@@ -270,7 +270,7 @@ test('ssh -t: the interactive shell gives the prompt, TAB completion and ?', { s
   await term.waitForLastLine(`${PROMPT}configure`);
   term.keys('C-u');
   term.type('show ?');
-  const help = await term.waitFor(/lb1\[lab\]#show \?\n[\s\S]*version +.*\nlb1\[lab\]#show$/);
+  const help = await term.waitFor(/lb1\[lab\]#show \?\n[\s\S]*version +.*\n(?: {2}\S.*\n)*lb1\[lab\]#show$/);
   assert.match(help, /^ {2}ipvs +\S/m);
   term.type('version');
   term.keys('Enter');
