@@ -3,33 +3,18 @@
 // and a user who may not configure is told so before anything is read.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readAudit } from '../../../engine/audit.js';
 import { commitTransactionLockPath } from '../../../engine/commit-transaction.js';
 import { acquireLock } from '../../../locks/lock.js';
 import { describeHolder } from '../../../locks/holder.js';
-import { readableInstall } from '../../support/readable-install.js';
+import { readableInstall, readableLab } from '../../support/readable-install.js';
 
 const install = readableInstall();
 after(() => install.cleanup());
 
-function lab(t: { after(fn: () => void): void }) {
-  const root = mkdtempSync(join(tmpdir(), 'lbctl-disable-'));
-  chmodSync(root, 0o755);
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const config = join(root, 'config');
-  cpSync(join(install.dir, 'dist', 'examples'), config, { recursive: true });
-  const state = join(root, 'state');
-  mkdirSync(join(root, 'home'));
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(root, 'home') };
-  delete env.CI;
-  const args = (extra: string[], labMode = true) => [...extra, ...(labMode ? ['--lab'] : []), '--config', config, '--state-dir', state];
-  const run = (extra: string[]) => spawnSync(install.lbctl, args(extra), { encoding: 'utf8', env, input: '' });
-  return { state, env, args, run };
-}
+const lab = (t: { after(fn: () => void): void }) => readableLab(install, t);
 
 test('disable waits for a commit in flight, then removes what lbctl owns and audits it', async (t) => {
   const l = lab(t);
@@ -56,7 +41,7 @@ test('disable waits for a commit in flight, then removes what lbctl owns and aud
 
 test('a user who may not configure is told so, before any kernel error', (t) => {
   const l = lab(t);
-  const r = spawnSync('runuser', ['-u', 'nobody', '--', install.lbctl, ...l.args(['disable', '--yes'], false)], { encoding: 'utf8', env: l.env, input: '' });
+  const r = l.run(['disable', '--yes'], { user: 'nobody', labMode: false });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^lbctl: disable: nobody \(uid 65534\) may not change the kernel: only root and members of lbctl-admin may \(--dry-run shows what would go\)\n$/);
   assert.doesNotMatch(r.stderr, /could not be fully restored/);

@@ -3,11 +3,9 @@
 // trail the operator may not read.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readableInstall } from '../../support/readable-install.js';
+import { readableInstall, readableLab } from '../../support/readable-install.js';
 
 // A copy of this build that every user can read (the last test runs as nobody), made once.
 const install = readableInstall();
@@ -15,24 +13,11 @@ after(() => install.cleanup());
 
 /** A lab with four revisions. */
 function lab(t: { after(fn: () => void): void }) {
-  const root = mkdtempSync(join(tmpdir(), 'lbctl-errors-'));
-  chmodSync(root, 0o755);
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const config = join(root, 'config');
-  cpSync(join(install.dir, 'dist', 'examples'), config, { recursive: true });
-  const state = join(root, 'state');
-  const home = join(root, 'home');
-  mkdirSync(home);
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  delete env.CI;
-  const run = (args: string[], user?: string, stateDir = state) => {
-    const argv = [install.lbctl, ...args, '--lab', '--config', config, '--state-dir', stateDir];
-    const r = user ? spawnSync('runuser', ['-u', user, '--', ...argv], { encoding: 'utf8', env, input: '' }) : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, input: '' });
-    return r;
-  };
+  const l = readableLab(install, t);
+  const run = (args: string[], user?: string, stateDir?: string) => l.run(args, { ...(user ? { user } : {}), ...(stateDir ? { stateDir } : {}) });
   assert.equal(run(['apply']).status, 0);
   for (const d of ['one', 'two', 'three']) assert.equal(run(['shell', '-c', `configure; service web; description ${d}; commit`]).status, 0);
-  return { root, state, run, revision: (n: number) => join(state, 'revisions', String(n).padStart(10, '0') + '.json') };
+  return { root: l.root, state: l.state, run, revision: (n: number) => join(l.state, 'revisions', String(n).padStart(10, '0') + '.json') };
 }
 
 test('a damaged newest revision: one sentence naming the file, exit 1, no stack', (t) => {
