@@ -28,6 +28,7 @@ export function declaredServiceNames(config: Config): Map<string, string> {
   }
 }
 import {
+  CommitRefusedError,
   runCommitTransaction,
   type AuditIdentity,
   type CommitTransactionJob,
@@ -115,6 +116,8 @@ export interface EngineHostOptions {
   engine?: Partial<Omit<EngineOptions, 'dataplane' | 'stateDir'>>;
   /** The HA watcher's picture, when one runs beside this host (the daemon's, or an in-process shell's). */
   ha?: () => HaSnapshot | null;
+  /** Told the result of every commit transaction (the daemon's metrics). */
+  onCommit?: (result: 'committed' | 'no_changes' | 'check' | 'refused' | 'failed') => void;
   now?: () => Date;
 }
 
@@ -267,10 +270,17 @@ export class EngineHost implements EnginePort {
     const store = this.opts.store;
     if (!store) throw new Error('this engine host has no writable revision store');
     const { voice, baseConfig: _base, ...rest } = job;
-    const outcome = await runCommitTransaction(
-      { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
-      { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
-    );
+    let outcome: CommitTransactionOutcome;
+    try {
+      outcome = await runCommitTransaction(
+        { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
+        { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
+      );
+    } catch (e) {
+      this.opts.onCommit?.(e instanceof CommitRefusedError ? 'refused' : 'failed');
+      throw e;
+    }
+    this.opts.onCommit?.(outcome.kind === 'no-changes' ? 'no_changes' : outcome.kind);
     if (outcome.kind !== 'check' && outcome.result?.ok) this.lastInSync = true;
     if (outcome.kind === 'committed') this.knownRevision = outcome.after;
     return outcome;

@@ -16,6 +16,7 @@ import { healthyCount } from '../compile.js';
 import type { ApplyResult } from '../engine.js';
 import { backendRef, NO_INPUTS, type EngineInputs, type HealthVerdict } from '../inputs.js';
 import type { HealthReport, HealthRow, HealthServiceSummary, ManualHealthRequest, ManualHealthResult } from '../health/report.js';
+import type { ProbeResult } from '../health/types.js';
 import type { Log } from './log.js';
 
 export type { HealthReport, HealthRow, HealthServiceSummary, ManualHealthRequest, ManualHealthResult } from '../health/report.js';
@@ -50,6 +51,8 @@ export interface HealthRunnerOptions {
   onTransition?: (event: HealthEvent) => void;
   /** Tests inject the scheduler's prober, timers and randomness. */
   scheduler?: SchedulerOptions;
+  /** Told every probe result with its check type (the daemon's latency histogram). */
+  onProbe?: (type: string, result: ProbeResult) => void;
   /** Slow-start timers (default: the real ones). */
   rampTimers?: RampTimers;
   now?: () => number;
@@ -105,6 +108,8 @@ export class HealthRunner {
     this.timers = opts.rampTimers ?? realRampTimers;
     this.scheduler = new HealthScheduler({ probeAllowed: opts.lab ? loopbackOnly : anyAddress, ...opts.scheduler });
     this.scheduler.on('verdict', (key, verdict, transition) => this.onVerdict(key, verdict, transition));
+    const onProbe = opts.onProbe;
+    if (onProbe) this.scheduler.on('result', (key, result) => onProbe(this.targets.get(key)?.check.type ?? 'unknown', result));
   }
 
   /**
