@@ -151,11 +151,14 @@ function servicePorts(svc: Config['services'][number] | undefined): number[] {
   return ports.length ? ports : [0];
 }
 
-/** `lbctl_vrrp_state{instance}`: 1 Master, 0 Backup, -1 unknown. No watcher (null): no series. */
+/**
+ * `lbctl_vrrp_state{vrrp_instance}`: 1 Master, 0 Backup, -1 unknown. No watcher (null): no series. The label is
+ * not `instance`: Prometheus gives every target an `instance` label and would rename ours `exported_instance`.
+ */
 export function haSeries(ha: HaSnapshot | null, out: SeriesSet): void {
   const list: Sample[] = [];
   out.set('lbctl_vrrp_state', list);
-  for (const i of ha?.instances ?? []) list.push({ labels: { instance: i.name }, value: i.state === 'master' ? 1 : i.state === 'backup' ? 0 : -1 });
+  for (const i of ha?.instances ?? []) list.push({ labels: { vrrp_instance: i.name }, value: i.state === 'master' ? 1 : i.state === 'backup' ? 0 : -1 });
 }
 
 export interface EngineState {

@@ -149,9 +149,9 @@ describe('haSeries and engineSeries', () => {
     const out: SeriesSet = new Map();
     haSeries(snap, out);
     assert.deepEqual(out.get('lbctl_vrrp_state'), [
-      { labels: { instance: 'a' }, value: 1 },
-      { labels: { instance: 'b' }, value: 0 },
-      { labels: { instance: 'c' }, value: -1 },
+      { labels: { vrrp_instance: 'a' }, value: 1 },
+      { labels: { vrrp_instance: 'b' }, value: 0 },
+      { labels: { vrrp_instance: 'c' }, value: -1 },
     ]);
     const none: SeriesSet = new Map();
     haSeries(null, none);
