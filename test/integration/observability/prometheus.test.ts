@@ -7,7 +7,7 @@
 // Skipped, saying so, where Prometheus is not installed (`sudo npm run deps` installs it).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ import { HOOKED_LBCTL } from '../../support/hooks.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const ALERTS = join(REPO, 'dist/prometheus/lbctl-alerts.yml');
+const DASHBOARD = join(REPO, 'dist/grafana/lbctl-dashboard.json');
+const SCRAPE_EXAMPLE = join(REPO, 'dist/prometheus/scrape-config.example.yml');
 
 const has = (cmd: string) => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
 const HAVE_PROMETHEUS = has('prometheus');
@@ -206,6 +208,30 @@ scrape_configs:
     const r = spawnSync('promtool', ['check', 'rules', ALERTS], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, `promtool check rules: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+  });
+
+  it('every query of the Grafana dashboard runs in Prometheus and names metrics the exporter serves', async () => {
+    interface Panel { title: string; targets?: Array<{ expr: string }> }
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: Array<{ definition?: string }> } };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
+    assert.ok(exprs.length >= 20, `only ${exprs.length} queries`);
+    const served = new Set([...(await httpGet(metricsPort, '/metrics')).body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
+      type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+    ));
+    const variables = (e: string) => e.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '1m').replaceAll('$instance', '.*').replaceAll('$service', '.*');
+    for (const { title, expr } of exprs) {
+      for (const [name] of expr.matchAll(/\blbctl_[a-z_]+/g)) assert.ok(served.has(name), `${title}: ${name} is not served`);
+      const r = await httpGet(promPort, `/api/v1/query?query=${encodeURIComponent(variables(expr))}`);
+      assert.equal((JSON.parse(r.body) as { status: string }).status, 'success', `${title}: ${expr}: ${r.body}`);
+    }
+    for (const v of dashboard.templating.list) for (const [name] of (v.definition ?? '').matchAll(/\blbctl_[a-z_]+/g)) assert.ok(served.has(name), name);
+  });
+
+  it('promtool check config accepts the example scrape configuration (with the shipped rules)', () => {
+    const file = join(home, 'scrape-example.yml');
+    writeFileSync(file, readFileSync(SCRAPE_EXAMPLE, 'utf8').replace('/etc/prometheus/rules/lbctl-alerts.yml', ALERTS));
+    const r = spawnSync('promtool', ['check', 'config', file], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, `promtool check config: ${r.stdout}${r.stderr}`);
   });
 
   it('a reload that moves the port re-binds; a port in use is a logged error, not a crash', async () => {
