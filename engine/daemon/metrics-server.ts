@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Log } from './log.js';
 
 export interface MetricsSource {
-  metrics(): Promise<string>;
+  metrics(): Promise<Buffer | string>;
   readonly contentType: string;
 }
 
@@ -86,7 +86,7 @@ export class MetricsServer {
     }
     this.opts.source.metrics().then(
       (text) => {
-        const body = Buffer.from(text);
+        const body = typeof text === 'string' ? Buffer.from(text) : text;
         res.writeHead(200, { 'Content-Type': this.opts.source.contentType, 'Content-Length': body.length });
         res.end(req.method === 'HEAD' ? undefined : body);
       },

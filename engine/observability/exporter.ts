@@ -1,7 +1,8 @@
-// The Prometheus exporter: prom-client's registry holding (1) the series built at scrape time from the kernel's
-// table, the running configuration, the health report, the HA snapshot and the engine's state (series.ts), and
-// (2) the event metrics the daemon observes as they happen (reconcile durations, kernel operations, commits,
-// probe latencies), plus the process's default metrics.
+// The Prometheus exporter. One scrape is (1) the series built at scrape time from the kernel's table, the running
+// configuration, the health report, the HA snapshot and the engine's state (series.ts), written by render.ts, and
+// (2) prom-client's registry: the event metrics the daemon observes as they happen (reconcile durations, kernel
+// operations, commits, probe latencies) and the process's default metrics. (1) is not given to prom-client: its
+// generic formatter held the event loop for seconds at 10,000 services (render.ts says why).
 //
 // The kernel is read at most once per `minIntervalMs` (1 s): scrapes within it, and scrapes that arrive while a
 // read is under way, share that read and its series. The read is the dataplane's own dump (EngineHost.table()),
@@ -15,7 +16,8 @@ import type { HaSnapshot } from '../ha/types.js';
 import type { HealthReport } from '../health/report.js';
 import type { ProbeResult } from '../health/types.js';
 import { declaredServiceNames } from '../host.js';
-import { engineSeries, haSeries, healthSeries, ipvsSeries, type BuildOptions, type EngineState, type Sample, type SeriesSet } from './series.js';
+import { renderFamilies, type FamilyMeta, type RenderOptions } from './render.js';
+import { engineSeries, haSeries, healthSeries, ipvsSeries, type BuildOptions, type EngineState, type SeriesSet } from './series.js';
 
 /** Where the scrape-time series come from (the daemon passes its host, store and runners). */
 export interface ExporterSources {
@@ -37,13 +39,13 @@ export interface ExporterOptions {
   /** The process's default metrics (CPU, memory, event loop, GC): on by default. */
   defaultMetrics?: boolean;
   build?: BuildOptions;
+  render?: RenderOptions;
   /** Told when the table cannot be read (the scrape still serves everything else). */
   onReadError?: (e: Error) => void;
 }
 
-type Kind = 'counter' | 'gauge';
 /** Help text and type of every scrape-time family (series.ts builds their samples). */
-const FAMILIES: Array<[string, Kind, string]> = [
+const FAMILIES: FamilyMeta[] = ([
   ['lbctl_ipvs_connections_total', 'counter', 'Connections IPVS scheduled (STATS64 conns). backend="" is the service row.'],
   ['lbctl_ipvs_packets_in_total', 'counter', 'Packets in, client to backend (STATS64 inpkts). backend="" is the service row.'],
   ['lbctl_ipvs_packets_out_total', 'counter', 'Packets out, backend to client (STATS64 outpkts; 0 with DR or tunnel). backend="" is the service row.'],
@@ -61,7 +63,7 @@ const FAMILIES: Array<[string, Kind, string]> = [
   ['lbctl_config_in_sync', 'gauge', '1 when the last check found the kernel equal to the running configuration, 0 when not.'],
   ['lbctl_drift_repairs_total', 'counter', 'Kernel operations the periodic drift check sent to repair drift.'],
   ['lbctl_ipvs_read_ok', 'gauge', '1 when the exporter\'s last read of the IPVS table succeeded, 0 when it failed.'],
-];
+] as const).map(([name, type, help]) => ({ name, type, help }));
 
 const OP_KIND: Record<IpvsOp['op'], string> = {
   newService: 'new_service',
@@ -78,7 +80,7 @@ export class Exporter {
   tableReads = 0;
   private readonly now: () => number;
   private readonly minIntervalMs: number;
-  private current: { at: number; series: Promise<SeriesSet> } | null = null;
+  private current: { at: number; text: Promise<Buffer> } | null = null;
   private namesOf: { config: Config; names: Map<string, string> } | null = null;
   private readonly reconcile: Histogram<'result'>;
   private readonly probeLatency: Histogram<'type'>;
@@ -115,7 +117,6 @@ export class Exporter {
       labelNames: ['kind', 'result'],
       registers,
     });
-    for (const [name, type, help] of FAMILIES) this.registry.registerMetric(this.family(name, type, help) as never);
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
       // prom-client names three gauges `_total` (promtool rejects a gauge so named); each is the sum of its
@@ -128,9 +129,10 @@ export class Exporter {
     return this.registry.contentType;
   }
 
-  /** The exposition text of one scrape. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text of one scrape (bytes: at 10,000 services it is tens of MB, never made a string). */
+  async metrics(): Promise<Buffer> {
+    const [own, events] = await Promise.all([this.scrapeText(), this.registry.metrics()]);
+    return Buffer.concat([own, Buffer.from(events)]);
   }
 
   observeReconcile(seconds: number, ok: boolean): void {
@@ -152,17 +154,17 @@ export class Exporter {
     for (const u of r.undoFailures) this.kernelOps.inc({ kind: OP_KIND[u.op.op], result: 'failed' });
   }
 
-  /** The scrape-time series: built at most once per interval; concurrent callers share one build. */
-  series(): Promise<SeriesSet> {
+  /** The scrape-time families as text: built at most once per interval; concurrent callers share one build. */
+  private scrapeText(): Promise<Buffer> {
     const now = this.now();
-    if (this.current && now - this.current.at < this.minIntervalMs) return this.current.series;
-    const series = this.build();
-    this.current = { at: now, series };
+    if (this.current && now - this.current.at < this.minIntervalMs) return this.current.text;
+    const text = this.build().then((series) => renderFamilies(FAMILIES, series, this.opts.render));
+    this.current = { at: now, text };
     // A build that fails is not kept: the next scrape tries again.
-    series.catch(() => {
-      if (this.current?.series === series) this.current = null;
+    text.catch(() => {
+      if (this.current?.text === text) this.current = null;
     });
-    return series;
+    return text;
   }
 
   private async build(): Promise<SeriesSet> {
@@ -194,20 +196,5 @@ export class Exporter {
     if (!config) return new Map();
     if (this.namesOf?.config !== config) this.namesOf = { config, names: declaredServiceNames(config) };
     return this.namesOf.names;
-  }
-
-  /** A prom-client metric whose samples come from the shared scrape-time build. */
-  private family(name: string, type: Kind, help: string) {
-    return {
-      name,
-      help,
-      type,
-      aggregator: 'sum',
-      get: async () => {
-        const values: Sample[] = (await this.series()).get(name) ?? [];
-        return { name, help, type, aggregator: 'sum', values };
-      },
-      reset: () => {},
-    };
   }
 }
