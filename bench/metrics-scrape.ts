@@ -50,7 +50,8 @@ function scrape(port: number): Promise<Scrape> {
   return new Promise((resolveScrape, reject) => {
     const t0 = performance.now();
     let firstByteMs = 0;
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', timeout: 20 * 60_000 }, (res) => {
+    // agent: false: a fresh connection each time, as Prometheus's own timing would not include a reused socket's race.
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', timeout: 20 * 60_000, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => {
         if (!firstByteMs) firstByteMs = performance.now() - t0;

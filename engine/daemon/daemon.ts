@@ -112,7 +112,7 @@ export class Daemon {
       sources: {
         table: () => (this.host ? this.host.table() : Promise.resolve([])),
         config: () => this.runningConfig(),
-        health: () => this.health?.report() ?? null,
+        health: () => this.health?.states() ?? null,
         ha: () => this.host?.ha() ?? Promise.resolve(null),
         engine: () => ({ runningRevision: this.currentRevision(), inSync: this.inSyncNow(), driftRepairs: this.host?.counters()?.driftRepairs ?? null }),
       },

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Log } from './log.js';
 
 export interface MetricsSource {
-  metrics(): Promise<Buffer | string>;
+  /** The body, as one string or in chunks. */
+  metrics(): Promise<string | Buffer[]>;
   readonly contentType: string;
 }
 
@@ -86,9 +87,11 @@ export class MetricsServer {
     }
     this.opts.source.metrics().then(
       (text) => {
-        const body = typeof text === 'string' ? Buffer.from(text) : text;
-        res.writeHead(200, { 'Content-Type': this.opts.source.contentType, 'Content-Length': body.length });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        const chunks = typeof text === 'string' ? [Buffer.from(text)] : text;
+        const length = chunks.reduce((n, c) => n + c.length, 0);
+        res.writeHead(200, { 'Content-Type': this.opts.source.contentType, 'Content-Length': length });
+        if (req.method !== 'HEAD') for (const c of chunks) res.write(c);
+        res.end();
       },
       (e: Error) => {
         this.opts.log('error', `prometheus exporter: a scrape failed: ${e.message}`);

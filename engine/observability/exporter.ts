@@ -13,11 +13,10 @@ import type { Config } from '../../config/model.js';
 import type { IpvsOp, IpvsTableEntry } from '../../netlink/dataplane.js';
 import type { ApplyResult } from '../engine.js';
 import type { HaSnapshot } from '../ha/types.js';
-import type { HealthReport } from '../health/report.js';
 import type { ProbeResult } from '../health/types.js';
 import { declaredServiceNames } from '../host.js';
 import { renderFamilies, type FamilyMeta, type RenderOptions } from './render.js';
-import { engineSeries, haSeries, healthSeries, ipvsSeries, type BuildOptions, type EngineState, type SeriesSet } from './series.js';
+import { engineSeries, haSeries, healthSeries, ipvsSeries, type BuildOptions, type EngineState, type HealthStates, type SeriesSet } from './series.js';
 
 /** Where the scrape-time series come from (the daemon passes its host, store and runners). */
 export interface ExporterSources {
@@ -25,7 +24,7 @@ export interface ExporterSources {
   table(): Promise<IpvsTableEntry[]>;
   /** The running configuration (names the kernel's services). */
   config(): Config | null;
-  health(): HealthReport | null;
+  health(): HealthStates | null;
   ha(): Promise<HaSnapshot | null>;
   engine(): EngineState;
 }
@@ -80,7 +79,8 @@ export class Exporter {
   tableReads = 0;
   private readonly now: () => number;
   private readonly minIntervalMs: number;
-  private current: { at: number; text: Promise<Buffer> } | null = null;
+  /** The last build; `at` is null while it runs. */
+  private current: { at: number | null; text: Promise<Buffer[]> } | null = null;
   private namesOf: { config: Config; names: Map<string, string> } | null = null;
   private readonly reconcile: Histogram<'result'>;
   private readonly probeLatency: Histogram<'type'>;
@@ -129,10 +129,10 @@ export class Exporter {
     return this.registry.contentType;
   }
 
-  /** The exposition text of one scrape (bytes: at 10,000 services it is tens of MB, never made a string). */
-  async metrics(): Promise<Buffer> {
+  /** The exposition text of one scrape, in chunks (at 10,000 services it is ~50 MB: never one string or buffer). */
+  async metrics(): Promise<Buffer[]> {
     const [own, events] = await Promise.all([this.scrapeText(), this.registry.metrics()]);
-    return Buffer.concat([own, Buffer.from(events)]);
+    return [...own, Buffer.from(events)];
   }
 
   observeReconcile(seconds: number, ok: boolean): void {
@@ -154,17 +154,29 @@ export class Exporter {
     for (const u of r.undoFailures) this.kernelOps.inc({ kind: OP_KIND[u.op.op], result: 'failed' });
   }
 
-  /** The scrape-time families as text: built at most once per interval; concurrent callers share one build. */
-  private scrapeText(): Promise<Buffer> {
+  /**
+   * The scrape-time families as text: at most one build per interval, counted from the end of the last build (a
+   * scrape that waited for a long build gets that build, not another); concurrent callers share one build.
+   */
+  private scrapeText(): Promise<Buffer[]> {
     const now = this.now();
-    if (this.current && now - this.current.at < this.minIntervalMs) return this.current.text;
-    const text = this.build().then((series) => renderFamilies(FAMILIES, series, this.opts.render));
-    this.current = { at: now, text };
-    // A build that fails is not kept: the next scrape tries again.
-    text.catch(() => {
-      if (this.current?.text === text) this.current = null;
-    });
-    return text;
+    if (this.current && (this.current.at === null || now - this.current.at < this.minIntervalMs)) return this.current.text;
+    const current: { at: number | null; text: Promise<Buffer[]> } = { at: null, text: Promise.resolve([]) };
+    current.text = this.build()
+      .then((series) => renderFamilies(FAMILIES, series, this.opts.render))
+      .then(
+        (text) => {
+          current.at = this.now();
+          return text;
+        },
+        (e: unknown) => {
+          // A build that fails is not kept: the next scrape tries again.
+          if (this.current === current) this.current = null;
+          throw e;
+        },
+      );
+    this.current = current;
+    return current.text;
   }
 
   private async build(): Promise<SeriesSet> {

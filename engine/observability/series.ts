@@ -10,9 +10,8 @@ import type { Config } from '../../config/model.js';
 import type { IpvsStats, IpvsTableEntry, ServiceKey } from '../../netlink/dataplane.js';
 import { AF_INET6 } from '../../netlink/dataplane.js';
 import { protocolName } from '../../netlink/describe.js';
-import { canonical, hostPort, serviceId } from '../identity.js';
+import { canonical, familyOfCached, hostPort, serviceId } from '../identity.js';
 import type { HaSnapshot } from '../ha/types.js';
-import type { HealthReport } from '../health/report.js';
 
 export type Labels = Record<string, string>;
 export interface Sample {
@@ -107,13 +106,19 @@ export async function ipvsSeries(table: readonly IpvsTableEntry[], names: Readon
   }
 }
 
+/** What the health runner tells the metrics (engine/daemon/health-runner.ts states()). */
+export interface HealthStates {
+  backends: ReadonlyArray<{ service: string; address: string; port: number; state: 'up' | 'down' | 'unknown'; transitions: number }>;
+  services: ReadonlyArray<{ service: string; healthy: number; quorum: number }>;
+}
+
 /**
  * Health, per backend of the running configuration (`backend` spelled as in the IPVS series: the backend's
  * port, or the service's ports when it has none, one series each) and per service (healthy count and quorum).
  * `up` is what the engine acts on: a backend whose check has not answered yet (unknown) or that has no check
  * counts as up, as it does for the weights.
  */
-export function healthSeries(report: HealthReport | null, config: Config | null, out: SeriesSet): void {
+export function healthSeries(health: HealthStates | null, config: Config | null, out: SeriesSet): void {
   const up: Sample[] = [];
   const transitions: Sample[] = [];
   const healthy: Sample[] = [];
@@ -122,21 +127,22 @@ export function healthSeries(report: HealthReport | null, config: Config | null,
   out.set('lbctl_health_transitions_total', transitions);
   out.set('lbctl_service_backends_healthy', healthy);
   out.set('lbctl_service_quorum', quorum);
-  if (!report) return;
+  if (!health) return;
   const services = new Map((config?.services ?? []).map((s) => [s.name, s]));
-  for (const row of report.rows) {
-    const svc = services.get(row.service);
-    const ports = row.port ? [row.port] : servicePorts(svc);
-    const af = row.address.includes(':') ? AF_INET6 : 2;
+  for (const b of health.backends) {
+    const ports = b.port ? [b.port] : servicePorts(services.get(b.service));
+    const af = familyOfCached(b.address) ?? (b.address.includes(':') ? AF_INET6 : 2);
+    const address = canonical(af, b.address);
     for (const port of ports) {
-      const labels = { service: row.service, backend: hostPort(af, row.address, port) };
-      up.push({ labels, value: row.state === 'down' ? 0 : 1 });
-      transitions.push({ labels, value: row.transitions });
+      const labels = { service: b.service, backend: hostPort(af, address, port) };
+      up.push({ labels, value: b.state === 'down' ? 0 : 1 });
+      transitions.push({ labels, value: b.transitions });
     }
   }
-  for (const s of report.services) {
-    healthy.push({ labels: { service: s.service }, value: s.healthy });
-    quorum.push({ labels: { service: s.service }, value: s.quorum });
+  for (const s of health.services) {
+    const labels = { service: s.service };
+    healthy.push({ labels, value: s.healthy });
+    quorum.push({ labels, value: s.quorum });
   }
 }
 

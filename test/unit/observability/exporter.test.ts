@@ -41,7 +41,7 @@ describe('Exporter', () => {
     let clock = 0;
     const src = sources();
     const ex = new Exporter({ sources: src, now: () => clock, defaultMetrics: false });
-    const texts = (await Promise.all([ex.metrics(), ex.metrics(), ex.metrics()])).map(String);
+    const texts = (await Promise.all([ex.metrics(), ex.metrics(), ex.metrics()])).map((c) => Buffer.concat(c).toString());
     assert.equal(src.reads, 1);
     assert.equal(new Set(texts).size, 1);
     clock = 999;
@@ -69,13 +69,13 @@ describe('Exporter', () => {
       },
     });
     const ex = new Exporter({ sources: src, now: () => 0, defaultMetrics: false, onReadError: (e) => errors.push(e.message) });
-    const text = String(await ex.metrics());
+    const text = Buffer.concat(await ex.metrics()).toString();
     assert.match(text, /^lbctl_ipvs_read_ok 0$/m);
     assert.match(text, /^lbctl_running_revision 3$/m);
     assert.deepEqual(errors, ['EPERM']);
     // A read that failed is served for its second like any other (no retry storm under a failing kernel).
     fail = false;
-    assert.match(String(await ex.metrics()), /^lbctl_ipvs_read_ok 0$/m);
+    assert.match(Buffer.concat(await ex.metrics()).toString(), /^lbctl_ipvs_read_ok 0$/m);
   });
 
   it('event metrics: commits, kernel operations by kind and result, reconcile and probe histograms', async () => {
@@ -92,7 +92,7 @@ describe('Exporter', () => {
     ex.observeReconcile(0.2, true);
     ex.observeReconcile(3, false);
     ex.observeProbe('http', { ok: true, latencyMs: 12.5 });
-    const text = String(await ex.metrics());
+    const text = Buffer.concat(await ex.metrics()).toString();
     assert.match(text, /^lbctl_commits_total\{result="committed"\} 2$/m);
     assert.match(text, /^lbctl_commits_total\{result="refused"\} 1$/m);
     assert.match(text, /^lbctl_kernel_operations_total\{kind="new_service",result="ok"\} 1$/m);

@@ -6,8 +6,7 @@ import { describe, it } from 'node:test';
 import type { IpvsStats, IpvsTableEntry } from '../../../netlink/dataplane.js';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP } from '../../../netlink/dataplane.js';
 import { declaredServiceNames } from '../../../engine/host.js';
-import { counterValue, engineSeries, haSeries, healthSeries, ipvsSeries, type SeriesSet } from '../../../engine/observability/series.js';
-import type { HealthReport, HealthRow } from '../../../engine/health/report.js';
+import { counterValue, engineSeries, haSeries, healthSeries, ipvsSeries, type HealthStates, type SeriesSet } from '../../../engine/observability/series.js';
 import type { HaSnapshot, VrrpInstanceState } from '../../../engine/ha/types.js';
 import { config, service, web } from '../engine/helpers.js';
 
@@ -106,21 +105,16 @@ describe('counterValue', () => {
 });
 
 describe('healthSeries', () => {
-  const row = (over: Partial<HealthRow>): HealthRow => ({
-    service: 'web', backend: '10.0.1.1:8080', address: '10.0.1.1', port: 8080, weight: 100, check: 'tcp :8080', state: 'up', since: null, last: null, latencyMs: null, transitions: 0, probes: 0, ...over,
-  });
-  const report: HealthReport = {
-    lab: false,
-    generatedAt: new Date(0).toISOString(),
-    rows: [
-      row({ state: 'up', transitions: 2 }),
-      row({ backend: '10.0.1.2:8080', address: '10.0.1.2', state: 'down', transitions: 3 }),
-      row({ service: 'dns', backend: '2001:db8::1', address: '2001:db8::1', port: 0, state: 'unknown' }),
+  const report: HealthStates = {
+    backends: [
+      { service: 'web', address: '10.0.1.1', port: 8080, state: 'up', transitions: 2 },
+      { service: 'web', address: '10.0.1.2', port: 8080, state: 'down', transitions: 3 },
+      { service: 'dns', address: '2001:0db8::1', port: 0, state: 'unknown', transitions: 0 },
     ],
-    services: [{ service: 'web', backends: 2, healthy: 1, quorum: 2 }],
+    services: [{ service: 'web', healthy: 1, quorum: 2 }],
   };
 
-  it('up is 1 unless the check says down; a port-0 backend is named with its service port', () => {
+  it('up is 1 unless the check says down; a port-0 backend is named with its service port, addresses canonical', () => {
     const out: SeriesSet = new Map();
     healthSeries(report, cfg, out);
     assert.equal(value(out, 'lbctl_backend_up', { service: 'web', backend: '10.0.1.1:8080' }), 1);
