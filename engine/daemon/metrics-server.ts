@@ -1,8 +1,10 @@
 // The exporter's HTTP edge: `GET /metrics` (and HEAD) on observability.prometheus.bind:port, nothing else (404
 // for any other path, 405 for any other method). A port that cannot be bound is a logged error, never a crash:
 // the balancer keeps balancing without its metrics. `listen` again with another address re-binds (a commit
-// changed bind or port).
+// changed bind or port). A client that accepts gzip (Prometheus does) gets the body compressed: at 10,000
+// services it is ~50 MB plain and ~2 MB compressed, and zlib compresses on libuv's thread pool, off the event loop.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createGzip } from 'node:zlib';
 import type { Log } from './log.js';
 
 export interface MetricsSource {
@@ -88,6 +90,17 @@ export class MetricsServer {
     this.opts.source.metrics().then(
       (text) => {
         const chunks = typeof text === 'string' ? [Buffer.from(text)] : text;
+        if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+          res.writeHead(200, { 'Content-Type': this.opts.source.contentType, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+          if (req.method === 'HEAD') return void res.end();
+          // Level 1: most of the gain (the text repeats its labels) for a fraction of the CPU of the default.
+          const z = createGzip({ level: 1 });
+          z.on('error', () => res.destroy());
+          z.pipe(res);
+          for (const c of chunks) z.write(c);
+          z.end();
+          return;
+        }
         const length = chunks.reduce((n, c) => n + c.length, 0);
         res.writeHead(200, { 'Content-Type': this.opts.source.contentType, 'Content-Length': length });
         if (req.method !== 'HEAD') for (const c of chunks) res.write(c);

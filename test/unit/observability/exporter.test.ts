@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { Exporter, type ExporterSources } from '../../../engine/observability/exporter.js';
 import { MetricsServer } from '../../../engine/daemon/metrics-server.js';
 import { AF_INET, IPPROTO_TCP, type IpvsTableEntry } from '../../../netlink/dataplane.js';
@@ -105,12 +106,17 @@ describe('Exporter', () => {
   });
 });
 
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string; type?: string }> {
+function get(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; body: string; type?: string; encoding?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const encoding = res.headers['content-encoding'];
+        const body = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString();
+        resolve({ status: res.statusCode!, body, type: res.headers['content-type'], ...(encoding ? { encoding } : {}) });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -140,6 +146,14 @@ describe('MetricsServer', () => {
     assert.equal((await get(port, '/')).status, 404);
     assert.equal((await get(port, '/metrics/x')).status, 404);
     assert.equal((await get(port, '/metrics', 'POST')).status, 405);
+  });
+
+  it('compresses for a client that accepts gzip, as Prometheus does', async () => {
+    const port = server.address()!.port;
+    const gz = await get(port, '/metrics', 'GET', { 'Accept-Encoding': 'gzip, deflate' });
+    assert.equal(gz.encoding, 'gzip');
+    assert.equal(gz.body, 'lbctl_x 1\n');
+    assert.equal((await get(port, '/metrics')).encoding, undefined);
   });
 
   it('a port in use is a logged error, and the old address is let go; another port binds', async () => {
