@@ -14,12 +14,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonConnection } from '../engine/daemon/client.js';
 import { BACKENDS, writeBigConfig } from './big-config.js';
+import { freePort } from '../test/integration/health/servers.js';
 
 export const needsKernel = false;
 
@@ -29,14 +29,6 @@ const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LAUNCHER = join(BUILD_DIR, 'test', 'support', 'hooked-lbctl.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Scrape {
   ms: number;

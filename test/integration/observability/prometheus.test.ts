@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { probeDaemon } from '../../../engine/daemon/client.js';
 import { HOOKED_LBCTL } from '../../support/hooks.js';
+import { freePort } from '../health/servers.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const ALERTS = join(REPO, 'dist/prometheus/lbctl-alerts.yml');
@@ -28,14 +29,6 @@ const HAVE_PROMTOOL = has('promtool');
 const SKIP = HAVE_PROMETHEUS && HAVE_PROMTOOL ? false : 'prometheus/promtool not installed (Debian package prometheus; sudo npm run deps)';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

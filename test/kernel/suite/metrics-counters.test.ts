@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DaemonProcess, ipvsadm, pollUntil, sleep, writeLauncher } from './daemon-helpers.js';
 import { parseListing } from '../../unit/netlink/ipvsadm-format.js';
+import { echoClientScript } from './echo-client.js';
 
 const VIP = '10.11.9.1';
 const BACKENDS = ['10.11.2.2', '10.11.3.2'];
@@ -112,18 +113,8 @@ ${BACKENDS.map((a, i) => `      - {address: ${a}, port: 8080, weight: ${3 + i}}`
     assert.ok(await daemon.waitHello(180_000), `the daemon did not answer: ${daemon.tail()}`);
     assert.ok(await pollUntil(() => scrape().then(() => true, () => null), 60_000), `the exporter does not answer: ${daemon.tail()}`);
 
-    // A bounded client in its own namespace: CONNECTIONS echo exchanges of 1000 bytes each, to the VIP only.
-    const client = `
-      const net = require('net'); let left = ${CONNECTIONS};
-      (function next() {
-        if (!left--) return process.exit(0);
-        const s = net.connect(80, '${VIP}'); let got = 0;
-        s.setTimeout(10000, () => { console.error('timeout'); process.exit(2); });
-        s.on('connect', () => s.write(Buffer.alloc(1000, 120)));
-        s.on('data', (d) => { got += d.length; if (got >= 1000) s.end(); });
-        s.on('error', (e) => { console.error(e.message); process.exit(1); });
-        s.on('close', next);
-      })();`;
+    // A bounded client in its own namespace, to the VIP only (echo-client.ts).
+    const client = echoClientScript(VIP, 80, CONNECTIONS);
     const r = spawnSync('ip', ['netns', 'exec', 'lbmc', process.execPath, '-e', client], { encoding: 'utf8', timeout: 180_000 });
     assert.equal(r.status, 0, r.stderr);
   });
@@ -135,7 +126,7 @@ ${BACKENDS.map((a, i) => `      - {address: ${a}, port: 8080, weight: ${3 + i}}`
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('per backend and per service: connections, packets, bytes, active/inactive connections and weight equal ipvsadm', async () => {
+  it('per backend and per service: connections, packets, bytes, active/inactive connections and weight equal ipvsadm', async (t) => {
     // The kernel publishes counters from its estimator (every 2 s): wait (bounded) until every connection shows,
     // then one more period for the last FIN/ACKs, and until two ipvsadm reads 2.5 s apart agree.
     const total = () => parseListing(ipvsadm('-Ln', '--stats', '--exact')).get(SERVICE_ID)?.rest[0];
@@ -179,6 +170,7 @@ ${BACKENDS.map((a, i) => `      - {address: ${a}, port: 8080, weight: ${3 + i}}`
       assert.equal(active.get(b), act);
       assert.equal(inactive.get(b), inact);
       sum += Number(act) + Number(inact);
+      t.diagnostic(`${b}: exporter ${names.map((n, k) => `${n.replace('lbctl_ipvs_', '')}=${exported[k].get(b)}`).join(' ')} active=${active.get(b)} inactive=${inactive.get(b)} weight=${weight.get(b)}; ipvsadm ${row.join(' ')} / ${conns.dests.get(b)!.join(' ')}`);
     }
     assert.equal(active.get('') !== undefined && inactive.get('') !== undefined, true);
     assert.equal(Number(active.get('')) + Number(inactive.get('')), sum, 'the service row sums its backends');
