@@ -239,11 +239,6 @@ export class Daemon {
     else await this.metricsServer.close();
   }
 
-  /** Where the exporter serves now (null: not serving). */
-  metricsAddress(): { address: string; port: number } | null {
-    return this.metricsServer?.address() ?? null;
-  }
-
   /** One audit record per health transition (engine/audit.ts action `health`). */
   private auditHealth(e: HealthEvent): void {
     const who = osIdentity();
