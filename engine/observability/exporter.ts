@@ -75,8 +75,6 @@ const OP_KIND: Record<IpvsOp['op'], string> = {
 
 export class Exporter {
   readonly registry = new Registry();
-  /** How many times the table was read (the once-a-second cache is tested through it). */
-  tableReads = 0;
   private readonly now: () => number;
   private readonly minIntervalMs: number;
   /** The last build; `at` is null while it runs. */
@@ -182,10 +180,8 @@ export class Exporter {
   private async build(): Promise<SeriesSet> {
     const { sources } = this.opts;
     const out: SeriesSet = new Map();
-    this.tableReads++;
-    let table: IpvsTableEntry[] = [];
     let readOk = true;
-    const [tableResult, ha] = await Promise.all([
+    const [table, ha] = await Promise.all([
       sources.table().catch((e: Error) => {
         readOk = false;
         this.opts.onReadError?.(e);
@@ -193,7 +189,6 @@ export class Exporter {
       }),
       sources.ha().catch(() => null),
     ]);
-    table = tableResult;
     const config = sources.config();
     await ipvsSeries(table, this.names(config), out, this.opts.build);
     healthSeries(sources.health(), config, out);
