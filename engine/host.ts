@@ -36,6 +36,7 @@ import {
   type Refusal,
 } from './commit-transaction.js';
 import { compile } from './compile.js';
+import { readTableYielding } from './table-read.js';
 import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
 import type { EngineMetrics } from './metrics.js';
 import type { Plan } from './plan.js';
@@ -221,7 +222,8 @@ export class EngineHost implements EnginePort {
 
   async table(): Promise<IpvsTableEntry[]> {
     await this.engine();
-    return this.dataplane!.readAll();
+    // Not readAll(): at 10,000 services its dump held the event loop throughout (table-read.ts).
+    return readTableYielding(this.dataplane!);
   }
 
   async dataplaneInfo(): Promise<DataplaneSummary> {

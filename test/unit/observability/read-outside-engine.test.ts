@@ -9,20 +9,20 @@ import { test } from 'node:test';
 import { EngineHost } from '../../../engine/host.js';
 import { Exporter } from '../../../engine/observability/exporter.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
-import type { IpvsTableEntry } from '../../../netlink/dataplane.js';
+import type { IpvsService } from '../../../netlink/dataplane.js';
 import { config, web } from '../engine/helpers.js';
 
-/** The in-memory IPVS whose readAll waits for `release()` once `hold` is set. */
+/** The in-memory IPVS whose service dump (the start of every table read) waits for `release()` once `hold` is set. */
 class HeldReads extends MemoryDataplane {
   hold = false;
   waiting = 0;
   private gate: Array<() => void> = [];
-  override async readAll(): Promise<IpvsTableEntry[]> {
+  override async listServices(): Promise<IpvsService[]> {
     if (this.hold) {
       this.waiting++;
       await new Promise<void>((r) => this.gate.push(r));
     }
-    return super.readAll();
+    return super.listServices();
   }
   release(): void {
     this.hold = false;
@@ -42,7 +42,8 @@ test('a scrape stuck in the table read does not hold a commit or a verdict', { t
   });
   dp.hold = true;
   const scrape = exporter.metrics();
-  while (dp.waiting === 0) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 1000 && dp.waiting === 0; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(dp.waiting, 1, 'the scrape is reading the table');
   // The read is in the dataplane now. A commit (weights change) and a verdict (a backend down) go through.
   const changed = config({ services: [web({ backends: [{ address: '10.0.1.1', port: 8080, weight: 7 }, { address: '10.0.1.2', port: 8080, weight: 100 }] })] });
   const commit = await host.applyRunning(changed);
