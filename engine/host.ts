@@ -31,6 +31,7 @@ export function declaredServiceNames(config: Config): Map<string, string> {
 }
 import {
   commitTransactionLockPath,
+  CommitRefusedError,
   runCommitTransaction,
   type AuditIdentity,
   type CommitTransactionJob,
@@ -38,6 +39,7 @@ import {
   type Refusal,
 } from './commit-transaction.js';
 import { compile } from './compile.js';
+import { readTableYielding } from './table-read.js';
 import { Engine, type ApplyResult, type EngineOptions } from './engine.js';
 import type { EngineMetrics } from './metrics.js';
 import type { Plan } from './plan.js';
@@ -122,6 +124,8 @@ export interface EngineHostOptions {
   engine?: Partial<Omit<EngineOptions, 'dataplane' | 'stateDir'>>;
   /** The HA watcher's picture, when one runs beside this host (the daemon's, or an in-process shell's). */
   ha?: () => HaSnapshot | null;
+  /** Told the result of every commit transaction (the daemon's metrics). */
+  onCommit?: (result: 'committed' | 'no_changes' | 'check' | 'refused' | 'failed') => void;
   now?: () => Date;
 }
 
@@ -225,7 +229,8 @@ export class EngineHost implements EnginePort {
 
   async table(): Promise<IpvsTableEntry[]> {
     await this.engine();
-    return this.dataplane!.readAll();
+    // Not readAll(): at 10,000 services its dump held the event loop throughout (table-read.ts).
+    return readTableYielding(this.dataplane!);
   }
 
   async dataplaneInfo(): Promise<DataplaneSummary> {
@@ -310,10 +315,17 @@ export class EngineHost implements EnginePort {
     const store = this.opts.store;
     if (!store) throw new Error('this engine host has no writable revision store');
     const { voice, baseConfig: _base, ...rest } = job;
-    const outcome = await runCommitTransaction(
-      { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
-      { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
-    );
+    let outcome: CommitTransactionOutcome;
+    try {
+      outcome = await runCommitTransaction(
+        { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
+        { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
+      );
+    } catch (e) {
+      this.opts.onCommit?.(e instanceof CommitRefusedError ? 'refused' : 'failed');
+      throw e;
+    }
+    this.opts.onCommit?.(outcome.kind === 'no-changes' ? 'no_changes' : outcome.kind);
     if (outcome.kind !== 'check' && outcome.result?.ok) this.lastInSync = true;
     if (outcome.kind === 'committed') this.knownRevision = outcome.after;
     return outcome;

@@ -16,6 +16,8 @@
 //   vrrp    before the cold start, the HA watcher of the running `ha` section (ha-runner.ts), so the cold start
 //           already programs by role; a transition goes to the engine's event path at once (Engine.setVrrp), is
 //           logged and audited (action vrrp); a changed `ha` section is passed on; stopped on shutdown
+//   metrics after the cold start, the Prometheus exporter on observability.prometheus.bind:port (metrics-server.ts,
+//           engine/observability/); re-bound when a commit changes the address; stopped on shutdown
 //
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
@@ -48,6 +50,8 @@ import type { IdentifyPeer } from './peer.js';
 import { socketPath, type DaemonInfo } from './protocol.js';
 import { ControlServer } from './server.js';
 import { loadLibc } from '../../netlink/libc.js';
+import { Exporter } from '../observability/exporter.js';
+import { MetricsServer } from './metrics-server.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -94,6 +98,11 @@ export class Daemon {
   private healthConfig: Config | null = null;
   /** The configuration onRunningConfig was last told. */
   private toldConfig: Config | null = null;
+  /** Scrape-time series and event metrics; built before the host so that the engine's applies are counted. */
+  private readonly exporter: Exporter;
+  private metricsServer: MetricsServer | null = null;
+  /** The configuration whose observability.prometheus the exporter serves on (compared by identity). */
+  private metricsConfig: Config | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly backoff: Backoff;
   private readonly startedAt: Date;
@@ -112,6 +121,16 @@ export class Daemon {
     this.startedAt = this.now();
     this.backoff = new Backoff(opts.backoff ?? { baseMs: 500, maxMs: 60_000 });
     this.stopped = new Promise((r) => (this.resolveStopped = r));
+    this.exporter = new Exporter({
+      sources: {
+        table: () => (this.host ? this.host.table() : Promise.resolve([])),
+        config: () => this.runningConfig(),
+        health: () => this.health?.states() ?? null,
+        ha: () => this.host?.ha() ?? Promise.resolve(null),
+        engine: () => ({ runningRevision: this.currentRevision(), inSync: this.inSyncNow(), driftRepairs: this.host?.counters()?.driftRepairs ?? null }),
+      },
+      onReadError: (e) => opts.log('error', `prometheus exporter: the IPVS table could not be read: ${e.message}`),
+    });
   }
 
   async start(): Promise<void> {
@@ -130,6 +149,8 @@ export class Daemon {
         // the periodic read, so a commit plans without a dump.
         readBeforeCommit: false,
         ha: () => this.ha?.snapshot() ?? null,
+        engine: { onApply: (r) => this.exporter.observeApply(r) },
+        onCommit: (result) => this.exporter.observeCommit(result),
         ...(this.opts.now ? { now: this.opts.now } : {}),
       });
       const revision = this.store.running();
@@ -150,6 +171,8 @@ export class Daemon {
       await this.startHa();
       await this.coldStart();
       this.startHealth();
+      this.metricsServer = new MetricsServer({ source: this.exporter, log });
+      await this.followMetrics();
       const routes = healthRoutes(() => this.health);
       const serverOptions = {
         path: socketPath(stateDir),
@@ -199,6 +222,7 @@ export class Daemon {
       setVerdicts: async (verdicts) => (await host.engine()).setVerdicts(verdicts),
       log: this.opts.log,
       onTransition: (e) => this.auditHealth(e),
+      onProbe: (type, result) => this.exporter.observeProbe(type, result),
       ...(this.opts.healthScheduler ? { scheduler: this.opts.healthScheduler } : {}),
       ...(this.opts.healthRampTimers ? { rampTimers: this.opts.healthRampTimers } : {}),
     });
@@ -251,8 +275,19 @@ export class Daemon {
     this.schedule(() => {
       this.followHealth();
       this.tellConfig();
+      void this.followMetrics();
       this.scheduleHealthFollow();
     }, this.opts.healthFollowMs ?? 200);
+  }
+
+  /** Serve the exporter where the running configuration says (a commit may have moved it, or turned it off). */
+  private async followMetrics(): Promise<void> {
+    const config = this.runningConfig();
+    if (!this.metricsServer || !config || config === this.metricsConfig) return;
+    this.metricsConfig = config;
+    const p = config.observability.prometheus;
+    if (p.enabled) await this.metricsServer.listen(p.bind, p.port);
+    else await this.metricsServer.close();
   }
 
   /** One audit record per health transition (engine/audit.ts action `health`). */
@@ -358,10 +393,14 @@ export class Daemon {
       this.opts.log('error', `drift check: the transaction lock cannot be taken: ${(e as Error).message}; next try in ${delay} ms`);
       return delay;
     }
+    const t0 = performance.now();
+    let observed = false;
     try {
       const engine = await host.engine();
       this.followStore(engine);
       const result = await engine.reconcile();
+      this.exporter.observeReconcile((performance.now() - t0) / 1000, !result || result.ok);
+      observed = true;
       if (result && !result.ok) throw new Error(result.refused ?? result.failed?.message ?? result.dataplaneError ?? 'apply failed');
       if (result && result.applied.length) this.opts.log('warning', `drift repaired: ${result.applied.length} kernel operation(s) (${result.applied.map((o) => o.op).join(', ')})`);
       host.noteInSync(true);
@@ -369,6 +408,7 @@ export class Daemon {
       this.backoff.succeed();
       return this.interval();
     } catch (e) {
+      if (!observed) this.exporter.observeReconcile((performance.now() - t0) / 1000, false);
       host.noteInSync(false);
       const delay = this.backoff.fail();
       this.opts.log('error', `drift check failed (attempt ${this.backoff.attempts}): ${(e as Error).message}; next try in ${delay} ms`);
@@ -512,6 +552,8 @@ export class Daemon {
     this.health = null;
     await this.ha?.stop().catch(() => {});
     this.ha = null;
+    await this.metricsServer?.close().catch(() => {});
+    this.metricsServer = null;
     await this.server?.close().catch(() => {});
     this.server = null;
     await this.host?.close().catch(() => {});

@@ -31,6 +31,7 @@ import {
 import { openDataplane } from '../../../netlink/open.js';
 import { NetlinkDataplane } from '../../../netlink/ipvs.js';
 import { canonicalRules, listedDestId, listedServiceId, parseListing, saveRules } from '../../unit/netlink/ipvsadm-format.js';
+import { echoClientScript } from './echo-client.js';
 
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
 const sh = (script: string) => execFileSync('sh', ['-ec', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -273,18 +274,8 @@ describe('IPVS: lbctl netlink dataplane against ipvsadm on the same kernel', () 
         if (spawnSync('ip', ['netns', 'exec', 'lbtb', 'sh', '-c', 'grep -q ":1F90 " /proc/net/tcp']).status === 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      // A bounded client: CONNECTIONS echo exchanges of 1000 bytes each, to the VIP only.
-      const client = `
-        const net = require('net'); let left = ${CONNECTIONS};
-        (function next() {
-          if (!left--) return process.exit(0);
-          const s = net.connect(80, '${VIP}'); let got = 0;
-          s.setTimeout(10000, () => { console.error('timeout'); process.exit(2); });
-          s.on('connect', () => s.write(Buffer.alloc(1000, 120)));
-          s.on('data', (d) => { got += d.length; if (got >= 1000) s.end(); });
-          s.on('error', (e) => { console.error(e.message); process.exit(1); });
-          s.on('close', next);
-        })();`;
+      // A bounded client: CONNECTIONS echo exchanges of 1000 bytes each, to the VIP only (echo-client.ts).
+      const client = echoClientScript(VIP, 80, CONNECTIONS);
       const r = spawnSync('ip', ['netns', 'exec', 'lbtc', process.execPath, '-e', client], { encoding: 'utf8', timeout: 180_000 });
       assert.equal(r.status, 0, r.stderr);
     });
