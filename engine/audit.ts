@@ -31,6 +31,8 @@ export type AuditAction =
   | 'load'
   /** A health-check verdict changed (the daemon), or was set by hand in the lab. */
   | 'health'
+  /** A start found a change interrupted between the kernel and the store, and made the kernel run the store's revision. */
+  | 'recover'
   /** A VRRP instance changed state on this node (the daemon): one record per transition. */
   | 'vrrp';
 

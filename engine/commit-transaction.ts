@@ -29,6 +29,7 @@ import { locksDir } from '../locks/paths.js';
 import { appendAudit, auditPath, auditRotation, kernelOfApply, type AuditAction, type AuditKernel, type AuditRecord } from './audit.js';
 import type { Engine, ApplyResult } from './engine.js';
 import type { Plan } from './plan.js';
+import { clearKernelPending, markKernelPending } from '../store/kernel-pending.js';
 
 /** The lock every kernel-changing commit of a state directory takes (the shell named it first). */
 export const COMMIT_TRANSACTION_LOCK = 'shell-commit.lock';
@@ -256,15 +257,37 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
     // renderCompare is empty exactly when the semantic diff is (configsEqual's test): one diff, not two.
     const unchanged = diff === '';
     let result: ApplyResult | null = null;
+    // Durable before the kernel is touched, removed once kernel and store agree again (store/kernel-pending.ts):
+    // a kill in between leaves it for the next start to finish (engine/recover.ts).
+    let pending = false;
+    const settled = () => {
+      if (pending) clearKernelPending(opts.stateDir);
+      pending = false;
+    };
     if (!unchanged || job.applyWhenUnchanged) {
+      markKernelPending(opts.stateDir, {
+        why: 'commit',
+        pid: process.pid,
+        user: opts.identity.user,
+        since: new Date().toISOString(),
+        base: before,
+        ...(job.comment !== undefined ? { comment: job.comment } : {}),
+        ...(job.record.how === 'commit' && job.record.meta.confirmMinutes ? { confirmMinutes: job.record.meta.confirmMinutes } : {}),
+      });
+      pending = true;
       // One compile and one plan: the engine's commit plans against its cache and applies that plan.
       try {
         result = await engine.commit(cand, { adopt: job.adopt === true });
       } catch (e) {
         if (!isCompileError(e)) throw e;
+        settled(); // nothing was sent
         refuse({ kind: 'compile', error: e as Error });
       }
-      if (!result.ok) refuse({ kind: 'kernel', result }, { diff, kernel: kernelOfApply(result) }, 'failed');
+      // A refused apply is undone by the engine itself; one that could not be restored stays pending.
+      if (!result.ok) {
+        if (result.applied.length === 0 || result.restored) settled();
+        refuse({ kind: 'kernel', result }, { diff, kernel: kernelOfApply(result) }, 'failed');
+      }
     }
     const kernel = result ? kernelOfApply(result) : undefined;
     const changedKernel = !!result && result.applied.length > 0;
@@ -274,14 +297,19 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       await letOthersRun();
       outcome = await recordInStore(store, job, cand);
     } catch (e) {
-      if (!changedKernel) refuse({ kind: 'store', error: e });
+      if (!changedKernel) {
+        settled();
+        refuse({ kind: 'store', error: e });
+      }
       // The store refused after the kernel changed: put the kernel back to what the store says is running.
       // revert (not a plain commit) so services this commit adopted go back to their owner as they were.
       const now = store.running();
       const undo = await engine.revert(result!, now.config).catch((err: Error) => ({ ok: false, error: err.message }));
+      if ('ok' in undo && undo.ok) settled();
       refuse({ kind: 'store', error: e, undone: 'ok' in undo && undo.ok, result: result! }, { kernel, diff });
     }
 
+    // Cleared after the audit record: a kill before it leaves the record, and recovery tells the audit the story.
     if (outcome.kind === 'no-changes') {
       const auditError = audit({
         action: job.action,
@@ -292,6 +320,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
         ...(outcome.confirm ? { confirmMinutes: outcome.confirm.minutes, deadline: outcome.confirm.deadline } : {}),
         ...(changedKernel ? { kernel } : {}),
       });
+      settled();
       return { kind: 'no-changes', before, diff, result, confirm: outcome.confirm, confirmed: outcome.confirmed, auditError };
     }
     const after = outcome.revision;
@@ -306,6 +335,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       diff,
       kernel: committedKernel,
     });
+    settled();
     return { kind: 'committed', before, after, diff, result, kernel: committedKernel, confirm: outcome.confirm, confirmed: outcome.confirmed, auditError };
   }
 }

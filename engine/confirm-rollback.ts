@@ -6,6 +6,7 @@ import { renderCompare } from '../config/diff.js';
 import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../store/store.js';
 import { openHostDataplane } from './host-dataplane.js';
 import { EngineHost } from './host.js';
+import { clearKernelPending } from '../store/kernel-pending.js';
 import { appendAudit, auditPath, auditRotation, kernelOfApply, type AuditKernel } from './audit.js';
 import type { ApplyResult } from './engine.js';
 
@@ -81,5 +82,8 @@ export async function reapplyAfterExpiry(expiry: ConfirmExpiry, opts: ReapplyOpt
     ...(kernel ? { kernel } : {}),
     ...(error ? { error } : {}),
   }, auditRotation(target));
+  // The store recorded the rollback with a kernel-pending record (store/kernel-pending.ts): the kernel now
+  // follows, so it goes. A kernel that refused keeps it, for the next start to try again.
+  if (!restored || kernel?.ok) clearKernelPending(opts.stateDir);
   return kernel;
 }

@@ -49,6 +49,7 @@ import { acquireLock } from '../locks/lock.js';
 import { describeHolder } from '../locks/holder.js';
 import { appendAudit, auditPath, auditRotation, kernelOfApply } from './audit.js';
 import { osIdentity } from '../store/store.js';
+import { recoverInterrupted, type Recovery } from './recover.js';
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -136,6 +137,9 @@ export class EngineHost implements EnginePort {
   private opening: Promise<Engine> | null = null;
   private readonly startedAt: Date;
   private lastInSync: boolean | null = null;
+  /** What the first open finished for a killed process (engine/recover.ts), for whoever wants to say so. */
+  recovered: Recovery | null = null;
+  recoveryError: string | null = null;
   /** The running revision as this host last knew it (reading the store's revision file costs ms at scale). */
   private knownRevision: number | null = null;
 
@@ -162,6 +166,13 @@ export class EngineHost implements EnginePort {
       }
       this.dataplane = dp;
       this.engineInstance = engine;
+      // A change a killed process left between the kernel and the store is finished before anything else.
+      try {
+        const recovered = await recoverInterrupted({ stateDir: this.opts.stateDir, lab: this.opts.lab, store: this.opts.store, engine });
+        if (recovered) this.recovered = recovered;
+      } catch (e) {
+        this.recoveryError = (e as Error).message;
+      }
       return engine;
     })().finally(() => {
       this.opening = null;

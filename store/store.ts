@@ -13,6 +13,7 @@ import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { sudoInvoker } from '../config/identity.js';
 import { assertTrustedPath } from './dir-safety.js';
+import { markKernelPending } from './kernel-pending.js';
 import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
 import {
   fingerprintFiles,
@@ -719,6 +720,9 @@ class RevisionStore implements Store {
     const comment =
       `automatic rollback: commit ${pending.revision} by ${pending.user} was not confirmed by ` +
       `${formatClock(pending.deadline, now)}; restoring revision ${previous.number}`;
+    // The kernel follows in a second step (engine/confirm-rollback.ts), which clears this record once done: a
+    // kill between the two leaves it for the next start (engine/recover.ts) to set the kernel back.
+    markKernelPending(this.stateDir, { why: 'confirm-rollback', pid: process.pid, user: pending.user, since: now.toISOString(), base: running.number, comment });
     // The rollback overrides `configure exclusive` and hand edits: it exists to rescue a locked-out operator.
     const outcome = this.commitLocked(previous.config, { origin: 'confirm-timeout', comment }, { files: 'render', mustCommit: true });
     if (outcome.kind === 'no-changes') {

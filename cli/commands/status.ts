@@ -10,6 +10,22 @@ import { parseCommandArgs } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
 import type { StatusReport } from '../../engine/status.js';
 import { formatStatus } from '../../present/status.js';
+import { readKernelPending } from '../../store/kernel-pending.js';
+import { openStore, type PendingConfirm } from '../../store/store.js';
+import { canConfigure, operatorIdentity } from '../../config/identity.js';
+import { readIfExists } from '../../store/atomic.js';
+import { join } from 'node:path';
+
+/** The store's pending `commit confirmed`, when its deadline has passed (read without opening the store). */
+function overdueConfirm(stateDir: string): PendingConfirm | null {
+  try {
+    const text = readIfExists(join(stateDir, 'confirm.json'));
+    const p = text ? (JSON.parse(text) as PendingConfirm) : null;
+    return p && new Date(p.deadline).getTime() <= Date.now() ? p : null;
+  } catch {
+    return null;
+  }
+}
 
 const USAGE = `usage: lbctl status [--json] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -42,7 +58,11 @@ const status: CliCommand = {
     if (note) io.stderr(note + '\n');
     const config = loadConfigOrReport(ctx, io);
     if (!config) return 1;
-    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
+    // A change a killed process left between the kernel and the store: status finishes it like any start when
+    // this user may configure (the host's first open runs engine/recover.ts with a writable store).
+    const pending = readKernelPending(ctx.stateDir);
+    const store = pending && (ctx.lab || canConfigure(operatorIdentity())) ? await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath }).catch(() => null) : null;
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
     try {
       let report: StatusReport;
       try {
@@ -51,8 +71,16 @@ const status: CliCommand = {
         if (e instanceof CompileError || (e as Error).name === 'CompileError') throw new UserError(`cannot program this configuration: ${(e as Error).message}`);
         throw e;
       }
-      io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
-      return report.inSync ? 0 : 3;
+      // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync.
+      const overdue = overdueConfirm(ctx.stateDir);
+      const stillPending = readKernelPending(ctx.stateDir);
+      const warnings = [
+        ...(overdue ? [`NOT in sync: the commit confirmed of revision ${overdue.revision} by ${overdue.user} passed its deadline (${overdue.deadline}) and is not rolled back yet`] : []),
+        ...(stillPending ? [`NOT in sync: a ${stillPending.why} by ${stillPending.user} (pid ${stillPending.pid}) was interrupted between the kernel and the store; 'lbctl apply' (as root) finishes it`] : []),
+      ];
+      const inSync = report.inSync && warnings.length === 0;
+      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report) + warnings.map((w) => w + '\n').join(''));
+      return inSync ? 0 : 3;
     } finally {
       await host.close();
     }

@@ -170,6 +170,8 @@ export class Daemon {
       }
       await this.startHa();
       await this.coldStart();
+      const recovered = this.host.recovered;
+      if (recovered) log(recovered.result.ok ? 'warning' : 'error', `recovered an interrupted ${recovered.record.why} (pid ${recovered.record.pid}): the kernel runs revision ${recovered.revision}${recovered.result.ok ? '' : `, but the kernel refused: ${recovered.result.failed?.message ?? recovered.result.dataplaneError ?? 'unknown error'}`}`);
       this.startHealth();
       this.metricsServer = new MetricsServer({ source: this.exporter, log });
       await this.followMetrics();
