@@ -85,7 +85,7 @@ describe('commits killed at random points on the kernel', () => {
     const seed = Number(process.env.LBCTL_COMMIT_CRASH_SEED ?? Date.now() % 2147483647);
     const rand = prng(seed);
     // Calibration: how many durable steps a commit and a deadline-passed shell take, and how long a commit runs.
-    const cal = await lbctl(['shell', '-c', 'configure; service web; backend 198.51.100.11 port 8080 weight 6; commit comment calibrate'], { traceSteps: true });
+    const cal = await lbctl(['shell', '-c', 'configure private; service web; backend 198.51.100.11 port 8080 weight 6; commit comment calibrate'], { traceSteps: true });
     assert.equal(cal.code, 0, why(cal));
     const commitSteps = stepsOf(cal);
     t.diagnostic(`seed ${seed} (LBCTL_COMMIT_CRASH_SEED=${seed} replays it); a commit: ${commitSteps} durable steps, ${cal.ms} ms`);
@@ -94,7 +94,7 @@ describe('commits killed at random points on the kernel', () => {
     for (let i = 0; i < TRIALS; i++) {
       const kind = (['step', 'time', 'rollback'] as const)[i % 3];
       const weight = 10 + i;
-      const change = `configure; service web; backend 198.51.100.12 port 8080 weight ${weight}`;
+      const change = `configure private; service web; backend 198.51.100.12 port 8080 weight ${weight}`;
       const auditBefore = readAudit(join(state, 'audit.jsonl')).records.length;
       let killed: RunResult;
       let where: string;
