@@ -17,6 +17,14 @@ export function vipOf(i: number): { vip: string; port: number } {
 /** Backend j of service i: 198.51.100.x:8080+j, weight 1+j. */
 export const backendOf = (i: number, j: number) => ({ address: `198.51.100.${1 + ((i * BACKENDS + j) % 250)}`, port: 8080 + j, weight: 1 + j });
 
+/**
+ * Service i of the in-memory benchmarks (engine plan, health): `svc<i>` on a unique 10.x.y.z:80, wrr, with the
+ * backends given (the health bench points them at its loopback targets).
+ */
+export function memoryService<B>(i: number, backends: B[]) {
+  return { name: `svc${i}`, vip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, protocol: 'tcp' as const, ports: [80], scheduler: 'wrr' as const, backends };
+}
+
 /** config.yaml (reconcile interval, limits, audit into the state directory) and config.d/NNNN.yaml. */
 export function writeBigConfig(dir: string, stateDir: string, services: number, reconcileIntervalMs: number): void {
   mkdirSync(join(dir, 'config.d'), { recursive: true });

@@ -12,6 +12,7 @@ import { compile } from '../engine/compile.js';
 import { Engine } from '../engine/engine.js';
 import { backendRef, NO_INPUTS } from '../engine/inputs.js';
 import { plan } from '../engine/plan.js';
+import { memoryService } from './big-config.js';
 
 const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
 const BACKENDS = 4;
@@ -20,14 +21,7 @@ const ROUNDS = 7;
 function bigConfig(n: number): Config {
   const services = [];
   for (let i = 0; i < n; i++)
-    services.push({
-      name: `svc${i}`,
-      vip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-      protocol: 'tcp',
-      ports: [80],
-      scheduler: 'wrr',
-      backends: Array.from({ length: BACKENDS }, (_, b) => ({ address: `172.16.0.${b + 1}`, port: 8080, weight: 10 })),
-    });
+    services.push(memoryService(i, Array.from({ length: BACKENDS }, (_, b) => ({ address: `172.16.0.${b + 1}`, port: 8080, weight: 10 }))));
   return applyDefaults({ daemon: { limits: { max_services: n } }, services });
 }
 

@@ -25,6 +25,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { memoryService } from './big-config.js';
 
 const thisFile = fileURLToPath(import.meta.url);
 const ADDRESSES = 100;
@@ -165,13 +166,8 @@ function servicesFor(targets: Target[], kind: Kind) {
   const services = [];
   for (let i = 0; i < SERVICES; i++)
     services.push({
-      name: `svc${i}`,
-      vip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-      protocol: 'tcp',
-      ports: [80],
-      scheduler: 'wrr',
+      ...memoryService(i, targets.slice(i * BACKENDS, (i + 1) * BACKENDS).map((t) => ({ address: t.address, port: t.port, weight: 10 }))),
       health: healthSection(kind),
-      backends: targets.slice(i * BACKENDS, (i + 1) * BACKENDS).map((t) => ({ address: t.address, port: t.port, weight: 10 })),
     });
   return services;
 }

@@ -6,9 +6,8 @@
 import type { Store } from '../store/store.js';
 import { osIdentity } from '../store/store.js';
 import { clearKernelPending, readKernelPending, type KernelPending } from '../store/kernel-pending.js';
-import { processAlive } from '../store/atomic.js';
 import { acquireLock, LockHeldError } from '../locks/lock.js';
-import { describeHolder } from '../locks/holder.js';
+import { describeHolder, pidAlive } from '../locks/holder.js';
 import { appendAudit, auditPath, auditRotation, kernelOfApply } from './audit.js';
 import { commitTransactionLockPath } from './commit-transaction.js';
 import type { ApplyResult, Engine } from './engine.js';
@@ -74,5 +73,5 @@ export async function recoverInterrupted(opts: { stateDir: string; lab: boolean;
 
 /** The writer may still finish it: alive, and not this process (whose own unfinished step is not in flight). */
 function stillRunning(r: KernelPending): boolean {
-  return r.pid > 0 && r.pid !== process.pid && processAlive(r.pid);
+  return r.pid > 0 && r.pid !== process.pid && pidAlive(r.pid);
 }

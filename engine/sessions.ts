@@ -5,12 +5,12 @@
 // Entries are not trusted to be removed: a shell killed with SIGKILL or a dropped SSH connection leaves its file
 // behind, so every read checks the owner process (pid alive, same start time, same boot) and prunes the dead.
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { processAlive, writeNewFile } from '../store/atomic.js';
+import { writeNewFile } from '../store/atomic.js';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sudoInvoker } from '../config/identity.js';
-import { currentBootId, currentTty, holderLiveness, processStartTime } from '../locks/holder.js';
+import { currentBootId, currentTty, holderLiveness, pidAlive, processStartTime } from '../locks/holder.js';
 
 export type SessionKind = 'shared' | 'private' | 'exclusive';
 
@@ -164,7 +164,7 @@ export function listSessions(stateDir: string, opts: { prune?: boolean } = {}): 
     // A writer killed between its temp file and the rename leaves `.ID.PID.RAND.tmp`: swept once PID is gone.
     const tmp = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
     if (tmp) {
-      if (opts.prune !== false && !processAlive(Number(tmp[1]))) {
+      if (opts.prune !== false && !pidAlive(Number(tmp[1]))) {
         try {
           unlinkSync(join(dir, name));
         } catch {

@@ -117,6 +117,19 @@ export function describeHolder(overrides: HolderOverrides = {}): LockHolder {
 export type Liveness = 'alive' | 'dead' | 'unknown';
 
 /**
+ * Whether a process of this host with this pid can still be working: it exists (EPERM: it does, someone else's)
+ * and is not a zombie (a SIGKILLed child its parent has not reaped yet keeps its pid).
+ */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+/**
  * Whether the holder can still be running. 'unknown' when it ran on another host (shared state directory):
  * then only proper-lockfile's mtime staleness can free the lock.
  */

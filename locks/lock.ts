@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { formatHolder, holderLiveness, type LockHolder } from './holder.js';
+import { formatHolder, holderLiveness, pidAlive, type LockHolder } from './holder.js';
 
 const HOLDER_FILE = 'holder.json';
 const DEFAULT_STALE_MS = 10_000;
@@ -215,13 +215,8 @@ function sweepAside(lockPath: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
-    if (!pid || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue; // its owner is still working on it
-    } catch {
-      fs.rmSync(join(dirname(lockPath), name), { recursive: true, force: true });
-    }
+    if (!pid || pid === process.pid || pidAlive(pid)) continue; // its owner is still working on it
+    fs.rmSync(join(dirname(lockPath), name), { recursive: true, force: true });
   }
 }
 

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { pidAlive } from '../locks/holder.js';
 
 /** Temp files carry this marker so start-up can sweep leftovers of a killed writer (names never end in .yaml). */
 export const TMP_MARKER = '.lbctl-tmp-';
@@ -212,19 +213,10 @@ export function sweepTempFiles(dir: string): string[] {
     // Another live process's file in flight (a shell saving the shared candidate holds no commit lock): not
     // ours to remove. Only a dead writer's leftovers go.
     const pid = Number(/^(\d+)-/.exec(name.slice(at + TMP_MARKER.length))?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
     rmSync(join(dir, name), { force: true, recursive: true });
     removed.push(name);
   }
   return removed;
 }
 
-/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

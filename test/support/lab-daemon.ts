@@ -53,12 +53,12 @@ export interface RunningDaemon {
   log: () => string;
 }
 
-/** `env` is added to the daemon's environment; JOURNAL_STREAM is removed unless given there. */
-export async function startDaemon(lab: Lab, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
+/** `env` is added to the daemon's environment; JOURNAL_STREAM is removed unless given there. `extra`: more daemon options. */
+export async function startDaemon(lab: Lab, env: NodeJS.ProcessEnv = {}, extra: string[] = []): Promise<RunningDaemon> {
   const full: NodeJS.ProcessEnv = { ...process.env, HOME: lab.home };
   delete full.JOURNAL_STREAM;
   Object.assign(full, env);
-  const child = spawn(process.execPath, [LBCTL, 'daemon', '--lab', '--config', lab.config, '--state-dir', lab.state], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LBCTL, 'daemon', '--lab', '--config', lab.config, '--state-dir', lab.state, ...extra], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
@@ -71,10 +71,10 @@ export async function startDaemon(lab: Lab, env: NodeJS.ProcessEnv = {}): Promis
   throw new Error(`daemon did not answer: ${text}`);
 }
 
-/** SIGTERM, and its exit code once it has exited. */
-export async function stopDaemon(d: RunningDaemon): Promise<number | null> {
+/** SIGTERM (or `signal`), and its exit code once it has exited. */
+export async function stopDaemon(d: RunningDaemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (d.child.exitCode !== null || d.child.signalCode !== null) return d.child.exitCode;
   const done = new Promise<number | null>((r) => d.child.once('exit', (code) => r(code)));
-  d.child.kill('SIGTERM');
+  d.child.kill(signal);
   return done;
 }

@@ -21,6 +21,7 @@ import { auditPath } from '../../../engine/audit.js';
 import { createContextBackend } from '../../../shell/session-backend.js';
 import { createSession } from '../../../shell/session.js';
 import { openStore } from '../../../store/store.js';
+import { startDaemon as startLabDaemon, stopDaemon, type RunningDaemon } from '../../support/lab-daemon.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 
@@ -66,31 +67,8 @@ function lbctl(lab: Lab, args: string[], input?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-interface Daemon {
-  child: ChildProcess;
-  log: () => string;
-}
-
-async function startDaemon(lab: Lab, extra: string[] = []): Promise<Daemon> {
-  const child = spawn(process.execPath, [LBCTL, 'daemon', '--lab', '--config', lab.config, '--state-dir', lab.state, ...extra], { env: lab.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  for (let i = 0; i < 200; i++) {
-    if (await probeDaemon(lab.state, 500)) return { child, log: () => text };
-    if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${text}`);
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`daemon did not answer: ${text}`);
-}
-
-async function stopDaemon(d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (d.child.exitCode !== null || d.child.signalCode !== null) return d.child.exitCode;
-  const done = new Promise<number | null>((r) => d.child.once('exit', (code) => r(code)));
-  d.child.kill(signal);
-  return done;
-}
+type Daemon = RunningDaemon;
+const startDaemon = (lab: Lab, extra: string[] = []): Promise<Daemon> => startLabDaemon(lab, {}, extra);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

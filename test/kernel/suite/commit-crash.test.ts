@@ -16,12 +16,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Config } from '../../../config/model.js';
 import { openStore, type Revision } from '../../../store/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { KERNEL_PENDING_FILE } from '../../../store/kernel-pending.js';
 import { HOOKED_LBCTL, hookArgs, type TestHooks } from '../../support/hooks.js';
-import { ipvsadm, prng, runCli, savedLines, sleep, type RunResult } from './daemon-helpers.js';
+import { expectedSaved, ipvsadm, prng, runCli, savedLines, sleep, type RunResult } from './daemon-helpers.js';
 
 const TRIALS = Number(process.env.LBCTL_COMMIT_CRASH_TRIALS ?? 12);
 const LATER = 120_000; // the store's clock for rollback trials: past a `commit confirmed 1` deadline
@@ -40,17 +39,6 @@ services:
       - {address: 198.51.100.11, port: 8080, weight: 5}
       - {address: 198.51.100.12, port: 8080, weight: 5}
 `;
-
-/** What `ipvsadm -Sn` must show, written independently of lbctl's compiler for this file's shapes. */
-function expectedSaved(c: Config): string[] {
-  const lines: string[] = [];
-  for (const s of c.services) {
-    const id = `${s.vip}:${s.ports[0]}`;
-    lines.push(`-A -t ${id} -s ${s.scheduler}`);
-    for (const b of s.backends) lines.push(`-a -t ${id} -r ${b.address}:${b.port} -m -w ${b.weight}`);
-  }
-  return lines.sort();
-}
 
 describe('commits killed at random points on the kernel', () => {
   let root: string;

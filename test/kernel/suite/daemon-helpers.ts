@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { probeDaemon } from '../../../engine/daemon/client.js';
 import type { DaemonInfo } from '../../../engine/daemon/protocol.js';
+import assert from 'node:assert/strict';
+import type { Config, PortSpec } from '../../../config/model.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // <build>/test/kernel/suite
 export const buildDir = resolve(here, '..', '..', '..');
@@ -206,4 +208,38 @@ export function processesMatching(needle: string): string[] {
     }
   }
   return out;
+}
+
+const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+
+function portsOf(specs: PortSpec[]): number[] {
+  const out: number[] = [];
+  for (const p of specs) {
+    if (typeof p === 'number') out.push(p);
+    else for (let n = p.from; n <= p.to; n++) out.push(n);
+  }
+  return out;
+}
+
+/**
+ * What `ipvsadm -Sn` must show for a configuration, written here independently of lbctl's compiler, for the
+ * shapes the kernel suite's daemon and crash tests use (vip + ports, tcp/udp, NAT, no persistence, no thresholds, every backend up).
+ */
+export function expectedSaved(c: Config): string[] {
+  const lines: string[] = [];
+  for (const s of c.services) {
+    if (s.enabled === false) continue;
+    const proto = s.protocol === 'udp' ? '-u' : '-t';
+    const vip = s.vip ?? c.vip;
+    assert.ok(vip, `service ${s.name} has a vip`);
+    for (const port of portsOf([...(s.ports ?? []), ...(s.port_ranges ?? [])])) {
+      const id = hostPort(vip!, port);
+      lines.push(`-A ${proto} ${id} -s ${s.scheduler ?? 'wlc'}`);
+      for (const b of s.backends ?? []) {
+        if (b.enabled === false) continue;
+        lines.push(`-a ${proto} ${id} -r ${hostPort(b.address, b.port || port)} -m -w ${b.weight ?? 1}`);
+      }
+    }
+  }
+  return lines.sort();
 }

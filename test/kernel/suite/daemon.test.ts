@@ -26,11 +26,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configsEqual } from '../../../config/equal.js';
 import { loadConfig } from '../../../config/load.js';
-import type { Config, PortSpec } from '../../../config/model.js';
+import type { Config } from '../../../config/model.js';
 import { openStore, type Revision } from '../../../store/store.js';
 import { auditPath, readAudit } from '../../../engine/audit.js';
 import { confirmGuardLogPath, runningConfirmGuard } from '../../../engine/confirm-guard.js';
-import { DaemonProcess, ipvsadm, kernelWeight, nowMs, pollUntil, processesMatching, prng, runCli, savedLines, sleep, writeLauncher, type RunResult } from './daemon-helpers.js';
+import { DaemonProcess, expectedSaved, ipvsadm, kernelWeight, nowMs, pollUntil, processesMatching, prng, runCli, savedLines, sleep, writeLauncher, type RunResult } from './daemon-helpers.js';
 
 const INTERVAL_MS = 1000;
 /** Drift must be healed within this (the interval plus generous slack for emulation). */
@@ -89,40 +89,6 @@ const MORE_YAML = `services:
     backends:
       - {address: 2001:db8:1::1, port: 443, weight: 2}
 `;
-
-const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
-
-function portsOf(specs: PortSpec[]): number[] {
-  const out: number[] = [];
-  for (const p of specs) {
-    if (typeof p === 'number') out.push(p);
-    else for (let n = p.from; n <= p.to; n++) out.push(n);
-  }
-  return out;
-}
-
-/**
- * What `ipvsadm -Sn` must show for a configuration, written here independently of lbctl's compiler, for the
- * shapes this file uses (vip + ports, tcp/udp, NAT, no persistence, no thresholds, every backend up).
- */
-function expectedSaved(c: Config): string[] {
-  const lines: string[] = [];
-  for (const s of c.services) {
-    if (s.enabled === false) continue;
-    const proto = s.protocol === 'udp' ? '-u' : '-t';
-    const vip = s.vip ?? c.vip;
-    assert.ok(vip, `service ${s.name} has a vip`);
-    for (const port of portsOf([...(s.ports ?? []), ...(s.port_ranges ?? [])])) {
-      const id = hostPort(vip!, port);
-      lines.push(`-A ${proto} ${id} -s ${s.scheduler ?? 'wlc'}`);
-      for (const b of s.backends ?? []) {
-        if (b.enabled === false) continue;
-        lines.push(`-a ${proto} ${id} -r ${hostPort(b.address, b.port || port)} -m -w ${b.weight ?? 1}`);
-      }
-    }
-  }
-  return lines.sort();
-}
 
 const backendWeight = (c: Config, service: string, address: string): number | null =>
   c.services.find((s) => s.name === service)?.backends.find((b) => b.address === address)?.weight ?? null;
