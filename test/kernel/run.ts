@@ -3,6 +3,8 @@
 //
 //   node build/test/kernel/run.js              the whole suite
 //   node build/test/kernel/run.js ipvs-dump    only suite files whose name contains one of the words
+//   node build/test/kernel/run.js --minutes 90 commit-crash
+//                                              a longer cap (whole run and each test) for evidence runs
 //
 // Works from any build folder (build/, build-<name>/): paths derive from this file's own location.
 import { spawn } from 'node:child_process';
@@ -12,8 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { describeGuest, forwardedEnv, GuestError, hostHasIpvs, prepareGuest, runInGuest, VmDependencyError } from './vm.js';
 import { shQuote } from './vm/guest-scripts.js';
 
-const HARD_CAP_MS = 25 * 60_000;
-const PER_TEST_TIMEOUT_MS = 10 * 60_000;
+// The caps: 25 minutes for the run, 10 for one test; `--minutes N` raises both to N (a 200-trial crash run).
+const minutesArg = process.argv.indexOf('--minutes');
+const LONG_MINUTES = minutesArg >= 0 ? Number(process.argv.splice(minutesArg, 2)[1]) : NaN;
+if (minutesArg >= 0 && !(LONG_MINUTES > 0)) throw new Error('--minutes: a positive number of minutes is required');
+const HARD_CAP_MS = (LONG_MINUTES > 0 ? LONG_MINUTES : 25) * 60_000;
+const PER_TEST_TIMEOUT_MS = (LONG_MINUTES > 0 ? LONG_MINUTES : 10) * 60_000;
 
 const here = dirname(fileURLToPath(import.meta.url)); // <build>/test/kernel
 const buildDir = resolve(here, '..', '..');
