@@ -119,6 +119,13 @@ export interface CommitTransactionJob {
   handOver?: boolean;
   /** The caller's words for a refusal (the same text is thrown and audited, without a leading `% `). */
   describe: (r: Refusal) => string;
+  /**
+   * Called once the kernel-pending record is durable, before the kernel is touched (in-process hosts only; a
+   * daemon enforces deadlines itself). A `commit confirmed` starts its guard here: a kill at any later step then
+   * leaves a live guard that finishes the change or rolls it back (engine/confirm-guard.ts), not a deadline that
+   * waits for the next lbctl to open.
+   */
+  onKernelPending?: () => void;
 }
 
 interface Common {
@@ -275,6 +282,11 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
         ...(job.record.how === 'commit' && job.record.meta.confirmMinutes ? { confirmMinutes: job.record.meta.confirmMinutes } : {}),
       });
       pending = true;
+      try {
+        job.onKernelPending?.();
+      } catch {
+        /* best effort: every later start finds the record too */
+      }
       // One compile and one plan: the engine's commit plans against its cache and applies that plan.
       try {
         result = await engine.commit(cand, { adopt: job.adopt === true });

@@ -26,11 +26,13 @@ import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openStore, type ConfirmExpiry, type PendingConfirm } from '../store/store.js';
+import { openStore, storeClockNow, type ConfirmExpiry, type PendingConfirm } from '../store/store.js';
 import { acquireLock, LockHeldError, lockStatus, type HeldLock } from '../locks/lock.js';
 import { describeHolder, type LockHolder } from '../locks/holder.js';
 import { locksDir } from '../locks/paths.js';
 import { runningDaemon } from '../locks/daemon-lock.js';
+import { pidAlive } from '../locks/holder.js';
+import { readKernelPending, type KernelPending } from '../store/kernel-pending.js';
 
 /** The guard's single-instance lock (beside the store's locks; see locks/paths.ts). */
 export function confirmGuardLockPath(stateDir: string): string {
@@ -124,6 +126,11 @@ export interface GuardOptions {
   configPath: string;
   /** What to do after the store recorded the rollback: re-apply the restored configuration to the kernel. */
   rollback: (expiry: ConfirmExpiry) => Promise<void>;
+  /**
+   * What to do about a kernel-pending record whose writer died (a `commit confirmed` killed between the kernel and
+   * the store): make the kernel run the running revision (engine/recover.ts). Returns words for the log.
+   */
+  recover?: () => Promise<string>;
   pollMs?: number;
   log?: (message: string) => void;
   /** Injectable for tests; default: the daemon lock's live holder. */
@@ -153,10 +160,11 @@ async function tryLock(stateDir: string): Promise<HeldLock | null> {
 export async function runGuard(opts: GuardOptions): Promise<GuardExit> {
   const log = opts.log ?? (() => {});
   const pollMs = opts.pollMs ?? DEFAULT_GUARD_POLL_MS;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? storeClockNow; // the clock the store judges the deadline by
   const sleep = opts.sleep ?? realSleep;
   const daemonRunning = opts.daemonRunning ?? (() => runningDaemon(opts.stateDir) !== null);
   let outcome: GuardExit = 'no-pending';
+  let recoveries = 0;
   let lock = await tryLock(opts.stateDir);
   if (!lock) return 'another-guard';
   log(`guard started for ${opts.stateDir}`);
@@ -165,6 +173,24 @@ export async function runGuard(opts: GuardOptions): Promise<GuardExit> {
       if (daemonRunning()) {
         log('a daemon runs for this state directory: it enforces the deadline; guard exits');
         return 'daemon';
+      }
+      // A commit confirmed starts its guard before it touches the kernel (engine/commit-transaction.ts
+      // onKernelPending): while its writer lives the record says "wait, a deadline may be on its way"; a dead
+      // writer's record is finished here, so that the kill needs no later lbctl start to be set right.
+      const unfinished = readKernelPending(opts.stateDir);
+      if (unfinished && writerAlive(unfinished)) {
+        await sleep(pollMs);
+        continue;
+      }
+      if (unfinished && opts.recover && recoveries < MAX_RECOVERIES) {
+        recoveries++;
+        try {
+          log(`the change of pid ${unfinished.pid} (${unfinished.why}) was left between the kernel and the store: ${await opts.recover()}`);
+        } catch (err) {
+          log(`recovery attempt ${recoveries}/${MAX_RECOVERIES} failed: ${(err as Error).message}`);
+          await sleep(pollMs);
+        }
+        continue;
       }
       let pending: PendingConfirm | null;
       try {
@@ -175,11 +201,15 @@ export async function runGuard(opts: GuardOptions): Promise<GuardExit> {
         continue;
       }
       if (!pending) {
-        // Release first, then look again: a `commit confirmed` that saw our lock held has already written its
-        // record, so either we see it now or its committer sees no guard and starts one.
+        // Release first, then look again: a `commit confirmed` that saw our lock held had already written its
+        // kernel-pending record, and writes its deadline before removing that record; reading the record first
+        // and the deadline second, we see one of the two, or its committer sees no guard and starts one.
         await lock.release();
         lock = null;
-        if ((await readPendingConfirm(opts.stateDir, opts.configPath).catch(() => null)) === null) {
+        const left = readKernelPending(opts.stateDir);
+        const inFlight = left !== null && writerAlive(left); // a dead writer's record is past this guard's help
+        if (left && !inFlight) log(`giving up on the record of pid ${left.pid} after ${recoveries} recovery attempt(s): the next lbctl start tries again`);
+        if (!inFlight && (await readPendingConfirm(opts.stateDir, opts.configPath).catch(() => null)) === null) {
           log(`no pending confirmation: guard exits (${outcome})`);
           return outcome;
         }
@@ -214,6 +244,14 @@ export async function runGuard(opts: GuardOptions): Promise<GuardExit> {
   } finally {
     await lock?.release().catch(() => {});
   }
+}
+
+/** Recovery attempts one guard makes before it leaves a stubborn record to the next lbctl start. */
+const MAX_RECOVERIES = 5;
+
+/** The record's writer may still finish it: alive and not this guard (whose own failed step is not in flight). */
+function writerAlive(r: KernelPending): boolean {
+  return r.pid > 0 && r.pid !== process.pid && pidAlive(r.pid);
 }
 
 /** A logger appending timestamped lines to the guard's log file (best effort: logging never stops the guard). */
@@ -262,7 +300,7 @@ export async function confirmGuardMain(argv: string[], opts: ConfirmGuardMainOpt
   const poll = opts.pollMs;
   try {
     // Loaded here: the engine and the dataplane are needed only by the guard process, not by its starters.
-    const { reapplyAfterExpiry } = await import('./confirm-rollback.js');
+    const { reapplyAfterExpiry, recoverLeftChange } = await import('./confirm-rollback.js');
     const exit = await runGuard({
       stateDir,
       configPath,
@@ -272,6 +310,7 @@ export async function confirmGuardMain(argv: string[], opts: ConfirmGuardMainOpt
         const kernel = await reapplyAfterExpiry(expiry, { stateDir, lab, log });
         log(kernel ? `kernel: ${kernel.ok ? `${kernel.applied.length} operation(s) in effect` : `FAILED: ${kernel.failed}`}` : 'kernel: nothing to re-apply');
       },
+      recover: () => recoverLeftChange({ stateDir, configPath, lab }),
     });
     log(`exit: ${exit}`);
     return 0;

@@ -3,7 +3,7 @@
 // (action confirm-timeout) with the diff and the kernel's answer. The store alone never touches the kernel.
 import type { Config } from '../config/model.js';
 import { renderCompare } from '../config/diff.js';
-import { osIdentity, readRevisionConfig, type ConfirmExpiry } from '../store/store.js';
+import { openStore, osIdentity, readRevisionConfig, type ConfirmExpiry } from '../store/store.js';
 import { openHostDataplane } from './host-dataplane.js';
 import { EngineHost } from './host.js';
 import { clearKernelPending } from '../store/kernel-pending.js';
@@ -37,6 +37,34 @@ async function applyThroughEngine(stateDir: string, lab: boolean, config: Config
   });
   try {
     return await host.applyRunning(config);
+  } finally {
+    await host.close();
+  }
+}
+
+/**
+ * The guard's answer to a kernel-pending record whose writer died: a host with the writable store opens the
+ * dataplane, which finishes the change as every start does (engine/recover.ts: the kernel runs the running
+ * revision, audited as recover). Returns what happened, in words for the guard's log.
+ */
+export async function recoverLeftChange(opts: { stateDir: string; configPath: string; lab: boolean }): Promise<string> {
+  const store = await openStore({ stateDir: opts.stateDir, configPath: opts.configPath });
+  const host = new EngineHost({
+    mode: 'in-process',
+    stateDir: opts.stateDir,
+    lab: opts.lab,
+    openDataplane: () => openHostDataplane({ stateDir: opts.stateDir, lab: opts.lab }),
+    store,
+    describe: () => '',
+    readBeforeCommit: false,
+  });
+  try {
+    await host.engine();
+    if (host.recoveryError) throw new Error(host.recoveryError);
+    const r = host.recovered;
+    if (!r) return 'nothing left to do (another process finished it)';
+    if (!r.result.ok) throw new Error(`the kernel refused revision ${r.revision}: ${kernelOfApply(r.result).failed ?? 'unknown error'}`);
+    return `the kernel now runs revision ${r.revision} (${r.result.applied.length} operation(s))`;
   } finally {
     await host.close();
   }

@@ -152,6 +152,11 @@ export function setStoreClock(now: (() => Date) | null): void {
   injectedClock = now;
 }
 
+/** Now, by the clock the stores of this process use (the real one unless a test set another): ms since 1970. */
+export function storeClockNow(): number {
+  return injectedClock ? injectedClock().getTime() : Date.now();
+}
+
 /** The identity of this process: the OS user; a verified sudo invoker is noted separately, never substituted. */
 export function osIdentity(): Identity {
   let user: string;

@@ -69,7 +69,8 @@ export class DaemonPort implements EnginePort {
   }
 
   async commit(job: HostCommitJob, identity: AuditIdentity): Promise<CommitTransactionOutcome> {
-    const { baseConfig, ...whole } = job;
+    // onKernelPending is the in-process caller's: the daemon enforces confirm deadlines itself.
+    const { baseConfig, onKernelPending: _local, ...whole } = job;
     // The difference from the base revision, when the caller has it: a one-weight change at 10,000 services is a
     // few hundred bytes instead of 10 MB to encode, send and decode. The daemon rebuilds the same candidate.
     const delta = baseConfig ? configDelta(baseConfig, job.candidate) : null;

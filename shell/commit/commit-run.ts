@@ -46,6 +46,9 @@ export class CommitRunner {
           ...(job.comment !== undefined ? { comment: job.comment } : {}),
           ...(job.check ? { check: true } : {}),
           record: { how: 'commit', meta: this.meta(job) },
+          // A confirmed commit's guard starts before the kernel changes: if this shell dies anywhere after, the
+          // guard is already there to roll the change back at the deadline (or finish what the kill left).
+          ...(job.confirmMinutes !== undefined && !job.check ? { onKernelPending: () => this.startGuard() } : {}),
           voice: 'shell',
           ...this.baseConfig(job.base),
         },

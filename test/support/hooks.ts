@@ -19,6 +19,11 @@ export interface TestHooks {
   traceSteps?: boolean;
   /** The clock of every revision store the process opens runs this far from the real one (negative: behind). */
   clockOffsetMs?: number;
+  /**
+   * Like clockOffsetMs, but the offset (ms) is read from this file at every look at the clock, so a test can move
+   * the time of a process that is already running (a detached confirm guard) by rewriting the file.
+   */
+  clockFile?: string;
   /** A pretend operator (only ever reduces privileges; commits still record the real user). */
   identity?: { user: string; uid?: number; groups?: string[] };
   /** The confirm guard's poll interval; for hooked-lbctl: the guard its commits start runs hooked-guard.js with it. */
@@ -36,6 +41,7 @@ export function hookArgs(hooks: TestHooks): string[] {
   if (hooks.stepDelayMs) a.push('--step-delay-ms', String(hooks.stepDelayMs));
   if (hooks.traceSteps) a.push('--trace-steps');
   if (hooks.clockOffsetMs !== undefined) a.push('--clock-offset-ms', String(hooks.clockOffsetMs));
+  if (hooks.clockFile) a.push('--clock-file', hooks.clockFile);
   if (hooks.identity) a.push('--identity', JSON.stringify(hooks.identity));
   if (hooks.guardPollMs) a.push('--guard-poll-ms', String(hooks.guardPollMs));
   a.push('--');
@@ -59,6 +65,7 @@ export function parseHookArgs(argv: string[]): { hooks: TestHooks; rest: string[
     else if (a === '--step-delay-ms') hooks.stepDelayMs = num(a, argv[++i]);
     else if (a === '--trace-steps') hooks.traceSteps = true;
     else if (a === '--clock-offset-ms') hooks.clockOffsetMs = num(a, argv[++i]);
+    else if (a === '--clock-file') hooks.clockFile = argv[++i];
     else if (a === '--identity') hooks.identity = JSON.parse(argv[++i] ?? '') as TestHooks['identity'];
     else if (a === '--guard-poll-ms') hooks.guardPollMs = num(a, argv[++i]);
     else break;
@@ -86,6 +93,12 @@ export async function installHooks(hooks: TestHooks): Promise<void> {
     const offset = hooks.clockOffsetMs;
     const { setStoreClock } = await import('../../store/store.js');
     setStoreClock(() => new Date(Date.now() + offset));
+  }
+  if (hooks.clockFile) {
+    const file = hooks.clockFile;
+    const { readFileSync } = await import('node:fs');
+    const { setStoreClock } = await import('../../store/store.js');
+    setStoreClock(() => new Date(Date.now() + Number(readFileSync(file, 'utf8').trim() || 0)));
   }
   if (hooks.identity) {
     const { parsePretendIdentity, setPretendIdentity } = await import('../../config/identity.js');

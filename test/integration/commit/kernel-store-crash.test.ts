@@ -1,14 +1,18 @@
-// Issue 15 point 1 (on the lab dataplane; the kernel VM trials are still to come): a process killed between the
-// kernel and the store leaves a kernel-pending record (store/kernel-pending.ts), and the next start finishes it
-// (engine/recover.ts): the kernel runs the store's running revision and the audit trail tells the story.
+// Issue 15 point 1 on the lab dataplane (the kernel VM trials: test/kernel/suite/commit-crash.test.ts): a process
+// killed between the kernel and the store leaves a kernel-pending record (store/kernel-pending.ts), and the next
+// start finishes it (engine/recover.ts): the kernel runs the store's running revision and the audit trail tells the
+// story. A `commit confirmed` killed anywhere after it touched the kernel needs no next start: its guard was started
+// before the kernel changed, and finishes or rolls back by itself.
 // The kill is placed by the test hook on the step's label (store/atomic.ts), found in a traced dry run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAudit } from '../../../engine/audit.js';
 import { KERNEL_PENDING_FILE } from '../../../store/kernel-pending.js';
+import { confirmGuardLogPath, runningConfirmGuard } from '../../../engine/confirm-guard.js';
+import { openStore } from '../../../store/store.js';
 import { HOOKED_LBCTL, hookArgs, type TestHooks } from '../../support/hooks.js';
 import { makeLab, type Lab } from '../../support/lab-daemon.js';
 
@@ -18,9 +22,17 @@ function lbctl(lab: Lab, args: string[], hooks: TestHooks = {}) {
   return spawnSync(process.execPath, [HOOKED_LBCTL, ...hookArgs(hooks), ...args, '--lab', '--config', lab.config, '--state-dir', lab.state], { env, encoding: 'utf8', input: '', timeout: 60_000 });
 }
 
+/** Stops the lab's confirm guard, even one still starting (a test that wants no guard, and every test's end). */
+function stopGuard(lab: Lab): void {
+  spawnSync('pkill', ['-KILL', '-f', `guard.*--state-dir ${lab.state}`]);
+}
+
 function fresh(t: { after(fn: () => void): void }): Lab {
   const lab = makeLab('');
-  t.after(() => rmSync(lab.home, { recursive: true, force: true }));
+  t.after(() => {
+    stopGuard(lab);
+    rmSync(lab.home, { recursive: true, force: true });
+  });
   assert.equal(lbctl(lab, ['apply']).status, 0);
   return lab;
 }
@@ -95,6 +107,7 @@ test('a confirm rollback recorded but killed before the kernel: the next start c
   // That traced run carried the rollback out: start again from the same point on a fresh lab.
   const lab2 = fresh(t);
   assert.equal(lbctl(lab2, ['shell', '-c', 'configure; service web; backend 198.51.100.11 port 80 weight 7; commit confirmed 1']).status, 0);
+  stopGuard(lab2); // the guard died too (a reboot): only the next start is left to act
   const killed = lbctl(lab2, ['shell', '-c', 'show version'], { ...later, crashAtStep: Number(/^step (\d+)/.exec(written)![1]) + 1 });
   assert.equal(killed.signal, 'SIGKILL');
   assert.equal(kernelWeight(lab2), 7, 'the rollback revision was recorded, the kernel not set back yet');
@@ -104,4 +117,45 @@ test('a confirm rollback recorded but killed before the kernel: the next start c
   assert.equal(kernelWeight(lab2), 100);
   assert.equal(existsSync(join(lab2.state, KERNEL_PENDING_FILE)), false);
   assert.ok(records(lab2).some((r) => r.action === 'recover' && /rollback of an unconfirmed commit/.test(r.comment ?? '')), JSON.stringify(records(lab2).slice(-3)));
+});
+
+test('a commit confirmed killed at any step after it touched the kernel: its guard alone sets the kernel right', async (t) => {
+  const CONFIRMED = ['shell', '-c', 'configure; service web; backend 198.51.100.11 port 80 weight 7; commit confirmed 1 comment guarded'];
+  const probe = fresh(t);
+  const traced = lbctl(probe, CONFIRMED, { traceSteps: true, guardPollMs: 100 });
+  const steps = traced.stderr.split('\n').filter((l) => /^step \d+ /.test(l));
+  // The guard is started once the kernel-pending record is durable (its fsync-dir), before the kernel is touched.
+  const marked = steps.findIndex((l) => /fsync-dir/.test(l) && steps.slice(0, steps.indexOf(l)).some((k) => /rename .*kernel-pending\.json/.test(k))) + 1;
+  assert.ok(marked > 0 && steps.length > marked, traced.stderr);
+  // The step right after the record, then the end of each later durable change (its fsync-dir): each is a different
+  // state of kernel + store (kernel only; + intent; + revision; + deadline; + files; intent gone; record gone).
+  // The kernel VM trials kill at random steps.
+  const points = [marked + 1, ...steps.map((l, i) => (i + 1 > marked + 1 && /fsync-dir/.test(l) ? i + 1 : 0)).filter((n) => n > 0)];
+  const seen: string[] = [];
+  for (const at of points) {
+    const lab = fresh(t);
+    const clock = join(lab.home, 'clock');
+    writeFileSync(clock, '0');
+    const killed = lbctl(lab, CONFIRMED, { crashAtStep: at, guardPollMs: 100, clockFile: clock });
+    assert.equal(killed.signal, 'SIGKILL', `step ${at}: ${killed.stderr}`);
+    // (The kernel had the change when the shell died; the guard may already have set it back by now.)
+    // Two minutes on, by the clock the guard reads. No lbctl is started: only the guard may act.
+    writeFileSync(clock, '120000');
+    const settled = async () => {
+      for (let i = 0; i < 200; i++) {
+        const store = await openStore({ stateDir: lab.state, configPath: lab.config, readOnly: true });
+        if (!existsSync(join(lab.state, KERNEL_PENDING_FILE)) && !store.pendingConfirm() && !runningConfirmGuard(lab.state)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    const guardLog = () => (existsSync(confirmGuardLogPath(lab.state)) ? readFileSync(confirmGuardLogPath(lab.state), 'utf8') : '(no guard log)');
+    assert.ok(await settled(), `step ${at} (${steps[at - 1]}): the guard left something pending:\n${guardLog()}`);
+    assert.equal(kernelWeight(lab), 100, `step ${at}: the kernel runs revision 1's weight again\n${guardLog()}`);
+    const story = records(lab).filter((r) => r.action === 'recover' || r.action === 'confirm-timeout');
+    assert.ok(story.length > 0, `step ${at}: the audit says what set the kernel right: ${JSON.stringify(records(lab).slice(-2))}`);
+    assert.match(guardLog(), /left between the kernel and the store|rolled back/, `step ${at}`);
+    seen.push(`${at}:${story.map((r) => r.action).join('+')}`);
+  }
+  t.diagnostic(`killed at steps ${points.join(', ')} of ${steps.length}: ${seen.join(' ')}`);
 });

@@ -4,8 +4,12 @@
 //   step     `commit` killed right after a random one of its durable steps (the test hook of store/atomic.ts):
 //            before the kernel-pending record, between kernel and store, inside the store, before the audit;
 //   time     `commit` killed a random time after it started (anywhere, the kernel apply included);
-//   rollback a `commit confirmed 1`, then a shell opened after its deadline (the store's clock hook) killed after a
-//            random one of its steps: inside the rollback revision, or between it and the kernel.
+//   rollback a `commit confirmed 1` (its guard then stopped, as by a reboot), then a shell opened after its deadline
+//            (the store's clock hook) killed after a random one of its steps: inside the rollback revision, or
+//            between it and the kernel.
+//   guard    `commit confirmed 1` killed after a random one of its durable steps; then no lbctl is started at all:
+//            the clock moves past the deadline, and the guard the commit started before it touched the kernel must
+//            alone make `ipvsadm -Sn` equal the running revision (finishing the change, then rolling it back).
 // After each kill the next start is a plain shell (same clock): then `ipvsadm -Sn` must equal what the running
 // revision compiles to, no kernel-pending or intent record may be left, no passed deadline may still be pending,
 // `lbctl status` must say in sync, and when the kernel disagreed with that revision at the kill, the audit trail must
@@ -45,8 +49,27 @@ describe('commits killed at random points on the kernel', () => {
   let cfg: string;
   let state: string;
 
-  const lbctl = (args: string[], hooks: TestHooks = {}, timeoutMs = 120_000): Promise<RunResult> =>
-    runCli(HOOKED_LBCTL, [...hookArgs(hooks), ...args, '--config', cfg, '--state-dir', state], { timeoutMs });
+  let clockFile: string;
+  /** Every lbctl process (and the guard a commit confirmed starts) reads the store's clock offset from clockFile. */
+  const lbctl = (args: string[], clockOffsetMs: number, hooks: TestHooks = {}, timeoutMs = 120_000): Promise<RunResult> => {
+    writeFileSync(clockFile, String(clockOffsetMs));
+    return runCli(HOOKED_LBCTL, [...hookArgs({ ...hooks, clockFile, guardPollMs: 500 }), ...args, '--config', cfg, '--state-dir', state], { timeoutMs });
+  };
+  const guardPids = (): string[] => {
+    try {
+      return execFileSync('pgrep', ['-f', `guard.*--state-dir ${state}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch {
+      return []; // pgrep exits 1 when none
+    }
+  };
+  /** Waits (bounded) until no guard runs and no deadline is pending: what is left then is the guard's result. */
+  const guardDone = async (clockOffsetMs: number, limitMs = 150_000): Promise<boolean> => {
+    for (const end = Date.now() + limitMs; Date.now() < end; await sleep(500)) {
+      const store = await openStore({ stateDir: state, configPath: cfg, readOnly: true, now: () => new Date(Date.now() + clockOffsetMs) });
+      if (guardPids().length === 0 && !store.pendingConfirm()) return true;
+    }
+    return false;
+  };
   const running = async (clockOffsetMs = 0): Promise<Revision> =>
     (await openStore({ stateDir: state, configPath: cfg, readOnly: true, now: () => new Date(Date.now() + clockOffsetMs) })).running();
   const why = (r: RunResult) => `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\nstdout: ${r.stdout.slice(-1500)}\nstderr: ${r.stderr.slice(-1500)}`;
@@ -58,48 +81,65 @@ describe('commits killed at random points on the kernel', () => {
     root = mkdtempSync(join(tmpdir(), 'lbctl-kcrash-'));
     cfg = join(root, 'config');
     state = join(root, 'state');
+    clockFile = join(root, 'clock');
     mkdirSync(cfg);
     mkdirSync(state);
     writeFileSync(join(cfg, 'config.yaml'), CONFIG_YAML(state));
   });
   after(() => {
+    for (const pid of guardPids()) process.kill(Number(pid), 'SIGKILL');
     ipvsadm('-C');
     rmSync(root, { recursive: true, force: true });
   });
 
   it(`${TRIALS} trials: kernel, store and audit agree after every kill`, async (t) => {
-    const applied = await lbctl(['apply']);
+    const applied = await lbctl(['apply'], 0);
     assert.equal(applied.code, 0, why(applied));
     const seed = Number(process.env.LBCTL_COMMIT_CRASH_SEED ?? Date.now() % 2147483647);
     const rand = prng(seed);
     // Calibration: how many durable steps a commit and a deadline-passed shell take, and how long a commit runs.
-    const cal = await lbctl(['shell', '-c', 'configure private; service web; backend 198.51.100.11 port 8080 weight 6; commit comment calibrate'], { traceSteps: true });
+    const cal = await lbctl(['shell', '-c', 'configure private; service web; backend 198.51.100.11 port 8080 weight 6; commit comment calibrate'], 0, { traceSteps: true });
     assert.equal(cal.code, 0, why(cal));
     const commitSteps = stepsOf(cal);
     t.diagnostic(`seed ${seed} (LBCTL_COMMIT_CRASH_SEED=${seed} replays it); a commit: ${commitSteps} durable steps, ${cal.ms} ms`);
     const tally: Record<string, number> = {};
     let clock = 0; // the store clock offset the next start must use (a rollback trial moves it on)
     for (let i = 0; i < TRIALS; i++) {
-      const kind = (['step', 'time', 'rollback'] as const)[i % 3];
+      const kind = (['step', 'time', 'rollback', 'guard'] as const)[i % 4];
       const weight = 10 + i;
       const change = `configure private; service web; backend 198.51.100.12 port 8080 weight ${weight}`;
       const auditBefore = readAudit(join(state, 'audit.jsonl')).records.length;
       let killed: RunResult;
       let where: string;
+      let seenAtKill: string[] | null = null; // the guard kind reads the kernel right after its kill
       if (kind === 'rollback') {
-        const c = await lbctl(['shell', '-c', `${change}; commit confirmed 1 comment trial-${i}`], { clockOffsetMs: clock });
+        const c = await lbctl(['shell', '-c', `${change}; commit confirmed 1 comment trial-${i}`], clock);
         assert.equal(c.code, 0, `trial ${i}: the confirmed commit: ${why(c)}`);
+        // The guard goes too (a reboot): the rollback is left to the next start, which is killed in it.
+        for (const pid of guardPids()) process.kill(Number(pid), 'SIGKILL');
         clock += LATER;
         const at = 1 + Math.floor(rand() * 12);
-        killed = await lbctl(['shell', '-c', 'show version'], { clockOffsetMs: clock, crashAtStep: at });
+        killed = await lbctl(['shell', '-c', 'show version'], clock, { crashAtStep: at });
         where = `the shell after the deadline killed at its step ${at}`;
+      } else if (kind === 'guard') {
+        // A confirmed commit writes its deadline too: a few more steps than a plain one.
+        const at = 1 + Math.floor(rand() * (commitSteps + 7));
+        killed = await lbctl(['shell', '-c', `${change}; commit confirmed 1 comment trial-${i}`], clock, { crashAtStep: at });
+        where = `commit confirmed killed at its step ${at}/${commitSteps + 5}`;
+        const early = savedLines();
+        seenAtKill = early;
+        clock += LATER;
+        writeFileSync(clockFile, String(clock)); // past the deadline; no lbctl start, only the guard may act
+        assert.ok(await guardDone(clock), `trial ${i} (${where}): the guard did not finish: guards ${guardPids().join(',')}`);
+        const now = await running(clock);
+        assert.deepEqual(savedLines(), expectedSaved(now.config), `trial ${i} (${where}): before any lbctl start, the guard made the kernel run revision ${now.number} (at the kill: ${early.join(' | ')})`);
       } else if (kind === 'step') {
         const at = 1 + Math.floor(rand() * (commitSteps + 2));
-        killed = await lbctl(['shell', '-c', `${change}; commit comment trial-${i}`], { clockOffsetMs: clock, crashAtStep: at });
+        killed = await lbctl(['shell', '-c', `${change}; commit comment trial-${i}`], clock, { crashAtStep: at });
         where = `commit killed at its step ${at}/${commitSteps}`;
       } else {
         const delay = Math.floor(rand() * cal.ms * 1.2);
-        const run = lbctl(['shell', '-c', `${change}; commit comment trial-${i}`], { clockOffsetMs: clock });
+        const run = lbctl(['shell', '-c', `${change}; commit comment trial-${i}`], clock);
         await sleep(delay);
         try {
           execFileSync('pkill', ['-KILL', '-f', `hooked-lbctl.js.*trial-${i}`], { stdio: 'ignore' });
@@ -109,10 +149,10 @@ describe('commits killed at random points on the kernel', () => {
         killed = await run;
         where = `commit killed ${delay} ms after it started`;
       }
-      const kernelAtKill = savedLines();
+      const kernelAtKill = seenAtKill ?? savedLines();
       const pendingAtKill = existsSync(join(state, KERNEL_PENDING_FILE));
 
-      const next = await lbctl(['shell', '-c', 'show version'], { clockOffsetMs: clock });
+      const next = await lbctl(['shell', '-c', 'show version'], clock);
       assert.equal(next.code, 0, `trial ${i}: the next start: ${why(next)}`);
       const now = await running(clock);
       const expected = expectedSaved(now.config);
@@ -122,7 +162,7 @@ describe('commits killed at random points on the kernel', () => {
       const store = await openStore({ stateDir: state, configPath: cfg, readOnly: true, now: () => new Date(Date.now() + clock) });
       const pending = store.pendingConfirm();
       assert.ok(!pending || new Date(pending.deadline).getTime() > Date.now() + clock, `trial ${i}: no passed deadline is still pending`);
-      const st = await lbctl(['status'], { clockOffsetMs: clock });
+      const st = await lbctl(['status'], clock);
       assert.equal(st.code, 0, `trial ${i}: lbctl status in sync: ${why(st)}`);
       const story = readAudit(join(state, 'audit.jsonl')).records.slice(auditBefore);
       const differed = kernelAtKill.join('\n') !== expected.join('\n');
