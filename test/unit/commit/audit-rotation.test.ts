@@ -2,11 +2,13 @@
 // `show audit last N` reads from the end of the file, not all of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { appendAudit, parseAudit, readAudit } from '../../../engine/audit.js';
+import { confirmGuardLogPath, guardFileLogger } from '../../../engine/confirm-guard.js';
+import { DEFAULT_AUDIT_MAX_BYTES } from '../../../config/defaults.js';
 
 function scratch(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-audit-rot-'));
@@ -62,4 +64,18 @@ test('last N on a small trail: the same records and skipped lines as reading it 
   const tail = readAudit(path, { last: 2 });
   assert.deepEqual(tail.records.map((r) => r.revisionBefore), [4, 5]);
   assert.deepEqual(tail.skipped.map((s) => s.line), [6]);
+});
+
+// The guard log has no configuration of its own: it rotates at the audit trail's default size (it grew unbounded).
+test('the confirm guard\'s log rotates at the default max_bytes; the next line starts a new file', (t) => {
+  const dir = scratch(t);
+  const path = confirmGuardLogPath(dir);
+  writeFileSync(path, 'an old line\n');
+  truncateSync(path, DEFAULT_AUDIT_MAX_BYTES); // sparse: a full log without writing 64 MiB
+  guardFileLogger(dir)('rolled back');
+  assert.deepEqual(readdirSync(dir).sort(), ['confirm-guard.log.1']);
+  assert.ok(statSync(`${path}.1`).size > DEFAULT_AUDIT_MAX_BYTES, 'the full log, with its last line, is the previous segment');
+  guardFileLogger(dir)('exit: confirmed');
+  assert.deepEqual(readdirSync(dir).sort(), ['confirm-guard.log', 'confirm-guard.log.1']);
+  assert.match(readFileSync(path, 'utf8'), /^\S+ \[\d+\] exit: confirmed\n$/);
 });
