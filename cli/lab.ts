@@ -3,7 +3,7 @@
 import type { Dataplane } from '../netlink/dataplane.js';
 import { HostDataplaneError, openHostDataplane } from '../engine/host-dataplane.js';
 import { UserError } from './command.js';
-import type { Context } from '../config/context.js';
+import { missingConfiguration, type Context } from '../config/context.js';
 import type { Config } from '../config/model.js';
 import { loadConfig } from '../config/load.js';
 import type { CliIO } from './command.js';
@@ -23,7 +23,15 @@ export async function openContextDataplane(ctx: Context): Promise<Dataplane> {
 }
 
 /** The configuration at ctx.configPath, or null after printing every located error. */
+/** Says plainly that the context has no configuration (and how to create one); true when it has none. */
+export function reportMissingConfiguration(ctx: Context, io: CliIO): boolean {
+  const missing = missingConfiguration(ctx);
+  if (missing) io.stderr(`lbctl: ${missing.why}.\n${missing.hint.charAt(0).toUpperCase()}${missing.hint.slice(1)}.\n`);
+  return missing !== null;
+}
+
 export function loadConfigOrReport(ctx: Context, io: CliIO): Config | null {
+  if (reportMissingConfiguration(ctx, io)) return null;
   const result = loadConfig(ctx.configPath);
   if (!result.config || result.errors.length) {
     reportErrors(result, ctx.configPath, io);

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, Loader> = {
   shell: () => import('./commands/shell.js'),
   daemon: () => import('./commands/daemon.js'),
   validate: () => import('./commands/validate.js'),
+  init: () => import('./commands/init.js'),
   show: () => import('./commands/show.js'),
   apply: () => import('./commands/apply.js'),
   status: () => import('./commands/status.js'),

@@ -2,7 +2,7 @@
 // this process: the running configuration from the revision store (or the files when the store cannot be
 // opened, e.g. a non-root user on /var/lib/lbctl), and the dataplane: the lab's persisted in-memory IPVS under
 // --lab, else the kernel, opened on first use so a shell starts even where IPVS is missing.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/model.js';
@@ -12,7 +12,7 @@ import { openStore, type Store } from '../store/store.js';
 import type { Dataplane } from '../engine/host.js';
 import { emptyMemoryDataplane } from '../engine/host-dataplane.js';
 import { lbctlVersion } from '../engine/version.js';
-import type { Context } from '../config/context.js';
+import { missingConfiguration, type Context } from '../config/context.js';
 import { ensureLab } from '../config/lab.js';
 import { connectEngine } from '../engine/connect.js';
 import { describeInVoice } from '../present/refusals.js';
@@ -144,16 +144,21 @@ export async function createContextBackend(
   let storeError: string | undefined;
   let running: Config = defaultConfig();
   let revision = 0;
+  // No configuration directory: say so, and write nothing (not even a first revision of the defaults). Creating
+  // one is an operator's decision: `lbctl init`.
+  const missing = missingConfiguration(ctx);
   try {
+    if (missing) throw new MissingConfigurationError(missing.why);
     store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, });
     const r = store.running();
     running = r.config;
     revision = r.number;
   } catch (e) {
-    storeError = `the revision store cannot be opened: ${(e as Error).message.split('\n')[0]}`;
+    storeError = e instanceof MissingConfigurationError ? e.message : `the revision store cannot be opened: ${(e as Error).message.split('\n')[0]}`;
     store = null;
     // A user who may read but not write the state directory (read-only operators) still sees the history.
     try {
+      if (!hasRevisions(ctx.stateDir)) throw new Error('no revisions'); // a read-only open of nothing: defaults
       store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true });
       const r = store.running();
       running = r.config;
@@ -180,7 +185,8 @@ export async function createContextBackend(
     ...(extras.openDataplane ? { openDataplane: extras.openDataplane } : {}),
     ...(extras.daemon === false ? { daemon: false } : {}),
   });
-  const startupNotices = store ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
+  const startupNotices = store && !missing ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
+  if (missing) startupNotices.unshift(`% ${capitalised(missing.why)}: showing the defaults. ${capitalised(missing.hint)}.`);
   const local = new LocalHaWatcher(extras.haWatcher ?? ((ha) => new HaWatcher(ha)));
   const backend: ShellBackend = {
     running: () => running,
@@ -243,6 +249,7 @@ export async function createContextBackend(
     lab: ctx.lab,
     store,
     ...(storeError ? { storeError } : {}),
+    ...(missing ? { noConfiguration: `${missing.why}. ${capitalised(missing.hint)}` } : {}),
     backend,
     identity: extras.identity ?? operatorIdentity({ env }),
     engine,
@@ -301,3 +308,16 @@ function safeVersion(): string {
   }
 }
 export { createContextBackend as createLabBackend };
+
+class MissingConfigurationError extends Error {}
+
+/** Whether the store has recorded anything yet (a read-only open of an empty state directory shows nothing). */
+function hasRevisions(stateDir: string): boolean {
+  try {
+    return readdirSync(join(stateDir, 'revisions')).some((f) => f.endsWith('.json'));
+  } catch {
+    return false;
+  }
+}
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { CliCommand, CliIO } from '../command.js';
 import { UserError } from '../command.js';
 import { resolveContext, type Context } from '../../config/context.js';
-import { ensureLab, openContextDataplane } from '../lab.js';
+import { ensureLab, openContextDataplane, reportMissingConfiguration } from '../lab.js';
 import { recordedUser, operatorIdentity } from '../../config/identity.js';
 import { parseCommandArgs, reportErrors } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
@@ -87,6 +87,7 @@ export interface ApplyHooks {
 
 /** The apply itself (exported so that tests can run it in-process with hooks). */
 export async function runApply(ctx: Context, io: CliIO, opts: { dryRun?: boolean; adopt?: boolean } & ApplyHooks = {}): Promise<number> {
+  if (reportMissingConfiguration(ctx, io)) return 1;
   let loaded = loadFilesSnapshot(ctx.configPath, io);
   if (!loaded) return 1;
   const openDataplane = opts.openDataplane ?? (() => openContextDataplane(ctx));

@@ -37,6 +37,8 @@ export class ConfigureSession {
   async enter(ctx: ModeContext, kind: CandidateKind): Promise<CommandOutput> {
     const { stateDir, store, storeError, identity } = this.wf.opts;
     const sessionId = this.wf.sessionId;
+    // Editing would write a shared candidate and session records for a configuration that does not exist.
+    if (this.wf.opts.noConfiguration) throw new CommandError(`% Cannot configure: ${this.wf.opts.noConfiguration}.`);
     if (kind === 'exclusive') {
       try {
         this.exclusive = await acquireExclusiveLock(stateDir, describeHolder({ session: sessionId }));

@@ -16,6 +16,8 @@ export interface WorkflowOptions {
   /** The opened store (null: none; with storeError set: opened read-only, no commits), and why not writable. */
   store: Store | null;
   storeError?: string;
+  /** Set when the configuration path does not exist: configure is refused with these words (nothing is written). */
+  noConfiguration?: string;
   backend: ShellBackend;
   identity: OperatorIdentity;
   /** The engine commits go to: the daemon's, or this process's host. */

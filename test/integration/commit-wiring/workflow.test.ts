@@ -361,11 +361,11 @@ test('commit confirmed: arms the deadline and the guard; re-issue resets it; com
     await run(s, 'configure private', ...WEB);
     const armed = await run(s, 'commit confirmed 5');
     assert.match(armed.output, /% Commit confirmed: revision 2 will be rolled back to revision 1 in 5 minute\(s\)/);
-    assert.equal(guards, 1);
+    assert.equal(guards, 2, 'a guard started before the kernel changed, and ensured again after the commit');
     assert.match(s.takeNotices().join('\n'), /revision 2 will be rolled back to revision 1 at .*\(in (5m 00s|4m 5\ds)\)/);
     const again = await run(s, 'commit confirmed');
     assert.match(again.output, /% Resetting confirmed-commit timeout to 10 minute\(s\)\./);
-    assert.equal(guards, 2);
+    assert.equal(guards, 3, 'no kernel change: ensured once, after');
     assert.match(await out(s, 'do show commit list'), /\b2\s+1000000002 .*pending/);
     assert.equal(s.takeNotices().length, 2, 'one notice after each command while pending');
     const check = await run(s, 'commit check');
