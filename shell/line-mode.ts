@@ -1,6 +1,7 @@
 // The plain face: commands from `-c` or from standard input, run in order through the same ShellSession as
 // the terminal UI. Output goes to stdout; each error goes to stderr labelled with the command's number and
 // the command as the session saw it, the caret lined up under it. No pager, no colour.
+import { escapeControls } from '../present/visible.js';
 import { createInterface } from 'node:readline';
 import type { ExecResult, ShellSession } from './session-api.js';
 import { alignCaret } from './display.js';
@@ -66,7 +67,8 @@ class LineRunner {
   private fail(echo: string, error: string): void {
     this.failures++;
     const label = `% command ${this.number}: `;
-    this.io.stderr(`${label}${echo}\n${withNewline(alignCaret(error.replace(/\n$/, ''), label.length))}`);
+    // The echo is the script's own line, which may carry control characters: shown escaped like everything else.
+    this.io.stderr(`${label}${escapeControls(echo)}\n${withNewline(alignCaret(error.replace(/\n$/, ''), label.length))}`);
   }
 
   printNotices(): void {

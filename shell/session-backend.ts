@@ -9,6 +9,9 @@ import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { openStore, type Store } from '../store/store.js';
+import { InvalidConfigFilesError } from '../store/store-types.js';
+import { formatConfigError } from '../config/errors.js';
+import { escapeControls } from '../present/visible.js';
 import type { Dataplane } from '../engine/host.js';
 import { emptyMemoryDataplane } from '../engine/host-dataplane.js';
 import { lbctlVersion } from '../engine/version.js';
@@ -154,7 +157,7 @@ export async function createContextBackend(
     running = r.config;
     revision = r.number;
   } catch (e) {
-    storeError = e instanceof MissingConfigurationError ? e.message : `the revision store cannot be opened: ${(e as Error).message.split('\n')[0]}`;
+    storeError = storeOpenError(e);
     store = null;
     // A user who may read but not write the state directory (read-only operators) still sees the history.
     try {
@@ -186,6 +189,8 @@ export async function createContextBackend(
     ...(extras.daemon === false ? { daemon: false } : {}),
   });
   const startupNotices = store && !missing ? await enforceConfirmAtStart(store, ctx, extras.ensureGuard) : [];
+  // No store at all and no configuration that loads: what the shell shows are the defaults, which must be said.
+  if (!store && !missing && storeError) startupNotices.unshift(`% Showing the defaults: ${storeError}.`);
   if (missing) startupNotices.unshift(`% ${capitalised(missing.why)}: showing the defaults. ${capitalised(missing.hint)}.`);
   const local = new LocalHaWatcher(extras.haWatcher ?? ((ha) => new HaWatcher(ha)));
   const backend: ShellBackend = {
@@ -310,6 +315,16 @@ function safeVersion(): string {
 export { createContextBackend as createLabBackend };
 
 class MissingConfigurationError extends Error {}
+
+/** Why the store could not be opened writable, in one line (shown when configuring and at start-up). */
+function storeOpenError(e: unknown): string {
+  if (e instanceof MissingConfigurationError) return e.message;
+  if (e instanceof InvalidConfigFilesError && e.errors.length > 0) {
+    const more = e.errors.length > 1 ? ` (and ${e.errors.length - 1} more)` : '';
+    return `the configuration does not load: ${escapeControls(formatConfigError(e.errors[0]))}${more}; 'lbctl validate' lists every error`;
+  }
+  return `the revision store cannot be opened: ${escapeControls((e as Error).message.split('\n')[0])}`;
+}
 
 /** Whether the store has recorded anything yet (a read-only open of an empty state directory shows nothing). */
 function hasRevisions(stateDir: string): boolean {

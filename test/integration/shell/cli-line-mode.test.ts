@@ -98,4 +98,15 @@ test('stored strings with terminal escapes are printed escaped, in the shell and
   const yaml = run(['show', 'config']);
   assert.equal(yaml.status, 0, yaml.stderr);
   assert.doesNotMatch(yaml.stdout, /[\u001b\u0007]/, 'a raw escape reached the terminal');
+  // An audit field (a commit comment) and a refused line echoed in an error: escaped too.
+  const audited = run(['shell', '-c', 'configure; service evil; description calm; commit comment "a\u001b[2Jb"; do show audit last 1; nosuch\u001bx']);
+  assert.doesNotMatch(audited.stdout + audited.stderr, /[\u001b\u0007]/, 'a raw escape reached the terminal');
+  assert.match(audited.stdout, /comment: a\\x1b\[2Jb/);
+  assert.match(audited.stderr, /#nosuch\\x1bx\n/);
+  // A key in a validation error.
+  writeFileSync(join(lab.config, 'config.d', 'zz-key.yaml'), 'services:\n  - name: k\n    vip: 203.0.113.201\n    ports: [80]\n    "bad\\e[2Jkey": 1\n');
+  const invalid = run(['validate']);
+  assert.equal(invalid.status, 1);
+  assert.doesNotMatch(invalid.stdout + invalid.stderr, /[\u001b\u0007]/, 'a raw escape reached the terminal');
+  assert.match(invalid.stdout + invalid.stderr, /unknown key "bad\\x1b\[2Jkey"/);
 });

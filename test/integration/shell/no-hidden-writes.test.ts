@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +78,14 @@ test('lbctl init writes a commented configuration that validates, with no servic
   assert.equal(again.status, 1);
   assert.equal(again.stderr, `lbctl: ${p.config} already holds a configuration (config.d, config.yaml): nothing written\n`);
   assert.equal(existsSync(join(p.config, 'config.yaml')), true);
+});
+
+test('a configuration that does not load: the shell says it shows the defaults, and why, in one line', (t) => {
+  const p = place(t);
+  mkdirSync(p.config);
+  writeFileSync(join(p.config, 'config.yaml'), 'services:\n  - name: web\n    vip: 192.0.2.1\n    ports: [80]\n    wieght: 1\n');
+  const r = p.run(['shell', '-c', 'show services']);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, 'No services configured.\n');
+  assert.equal(r.stderr, `% Showing the defaults: the configuration does not load: config.yaml:5:5: services[0].wieght: unknown key "wieght"; 'lbctl validate' lists every error.\n`);
 });
