@@ -41,7 +41,8 @@ function foldRanges(services: ServiceStatus[]): Array<ServiceStatus & { count: n
   return out;
 }
 
-export function formatStatus(report: StatusReport): string {
+/** `applyCommand`: how the fix is spelled for this context (`lbctl apply --lab` in the lab). */
+export function formatStatus(report: StatusReport, applyCommand = 'lbctl apply'): string {
   const folded = foldRanges(report.services);
   const rows = folded.map((s) => [
     s.name ?? '-',
@@ -69,16 +70,16 @@ export function formatStatus(report: StatusReport): string {
   const n = report.services.length;
   out.push(
     `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
-      (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report)})`) +
+      (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report, applyCommand)})`) +
       `; ${report.foreign.length} foreign`,
   );
   return out.join('\n') + '\n';
 }
 
 /** What will bring the kernel in line: a clash with a foreign service is not fixed by a plain apply. */
-function notInSyncHint(report: StatusReport): string {
+function notInSyncHint(report: StatusReport, applyCommand: string): string {
   const ops = `${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending`;
   const clashes = (report.clashes ?? []).filter((c) => c.programmed).length;
-  if (clashes === 0) return `${ops}; 'lbctl apply' fixes it`;
-  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with 'lbctl apply --adopt'`;
+  if (clashes === 0) return `${ops}; '${applyCommand}' fixes it`;
+  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with '${applyCommand} --adopt'`;
 }

@@ -79,7 +79,7 @@ const status: CliCommand = {
         ...(stillPending ? [`NOT in sync: a ${stillPending.why} by ${stillPending.user} (pid ${stillPending.pid}) was interrupted between the kernel and the store; 'lbctl apply' (as root) finishes it`] : []),
       ];
       const inSync = report.inSync && warnings.length === 0;
-      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report) + warnings.map((w) => w + '\n').join(''));
+      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report, ctx.lab ? 'lbctl apply --lab' : 'lbctl apply') + warnings.map((w) => w + '\n').join(''));
       return inSync ? 0 : 3;
     } finally {
       await host.close();

@@ -51,6 +51,9 @@ test('apply --dry-run --lab prints a readable plan of the dist examples and chan
 test('apply --lab, then status --lab: everything in sync; the revision is recorded; a second apply has nothing to do', () => {
   const home = tempHome();
   try {
+    const before = lbctl(['status', '--lab'], { HOME: home });
+    assert.equal(before.code, 3);
+    assert.match(before.stdout, /^278 IPVS services: 0 in sync, 278 not \(564 operations pending; 'lbctl apply --lab' fixes it\); 0 foreign$/m, 'the lab names the lab\'s apply');
     const applied = lbctl(['apply', '--lab'], { HOME: home });
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /^applied 564 operations in [\d.]+ ms \(564 netlink messages\)$/m);
@@ -152,8 +155,8 @@ test('a foreign service at an identity the configuration declares: disabled → 
     assert.deepEqual(human(), { total: 279, svc: 'foreign rr 10.9.9.10' }, 'nothing taken over');
     const notInSync = lbctl(['status', '--lab'], env);
     assert.equal(notInSync.code, 3, 'not in sync: the declared service cannot be programmed');
-    assert.match(notInSync.stdout, /1 declared service clashes with a foreign one: .*'lbctl apply --adopt'/, 'status names the way out');
-    assert.doesNotMatch(notInSync.stdout, /'lbctl apply' fixes it/, 'a plain apply would not fix a clash');
+    assert.match(notInSync.stdout, /1 declared service clashes with a foreign one: .*'lbctl apply --lab --adopt'/, 'status names the way out, in the lab as the lab spells it');
+    assert.doesNotMatch(notInSync.stdout, /fixes it/, 'a plain apply would not fix a clash');
 
     const disabled = lbctl(['disable', '--yes', '--lab'], env);
     assert.equal(disabled.code, 0, disabled.stderr);
