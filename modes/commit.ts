@@ -29,7 +29,7 @@ export const EXEC_COMMIT_HELP: Record<string, string> = {
   commit: 'Revision history',
   list: 'Revisions: number, id, time, user, origin, comment, pending confirmation',
   system: 'System information (Junos spelling)',
-  configuration: 'Configuration history and sessions',
+  configuration: 'The running configuration (Junos spelling of running-config), its history and sessions',
   changes: 'What one revision changed',
   sessions: 'Who is editing the configuration',
   audit: 'The audit trail of commits, checks, rollbacks and aborts',

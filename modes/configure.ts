@@ -41,13 +41,15 @@ export const CONFIGURE_HELP: Record<string, string> = {
   end: 'Back to exec mode',
   top: 'Back to the top configuration level',
   do: 'Run an exec command',
+  run: 'Run an exec command (the Junos spelling of do)',
   $hostname: 'Host name',
   $vip: 'IPv4 or IPv6 address',
   $service: 'Service name',
   $do: 'The exec command',
+  $run: 'The exec command',
 };
 
-/** exit, end, top, do: present at every configuration level. */
+/** exit, end, top, do, run: present at every configuration level. */
 export const LEVEL_COMMANDS: CommandDef[] = [
   {
     decl: 'exit',
@@ -58,6 +60,7 @@ export const LEVEL_COMMANDS: CommandDef[] = [
   { decl: 'top', help: CONFIGURE_HELP, run: (_a, ctx) => ctx.top() },
   // Routed by the session before matching (the rest of the line is an exec command); declared for `?` and docs.
   { decl: 'do LINE', help: CONFIGURE_HELP, run: () => undefined },
+  { decl: 'run LINE', help: CONFIGURE_HELP, run: () => undefined },
 ];
 
 export const CONFIGURE_COMMANDS: CommandDef[] = [

@@ -174,6 +174,13 @@ export const EXEC_COMMANDS: CommandDef[] = [
     run: (a, ctx) => configOutput(ctx.backend.running(), a.service as string | undefined),
   },
   {
+    // Junos spells it `show configuration`: the same running configuration.
+    decl: 'show configuration [service RSERVICE]',
+    help: {},
+    pipes: 'config',
+    run: (a, ctx) => configOutput(ctx.backend.running(), a.service as string | undefined),
+  },
+  {
     decl: 'show version',
     help: {},
     pipes: 'text',

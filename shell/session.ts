@@ -287,7 +287,7 @@ class Session implements ShellSession, ModeContext {
     return this.grammars[frame.kind];
   }
 
-  /** `do CMD` in a configuration mode hands the rest of the line to the exec grammar. */
+  /** `do CMD` (or `run CMD`) in a configuration mode hands the rest of the line to the exec grammar. */
   private route(line: string, cursor: boolean): Route {
     const frame = this.frames[this.frames.length - 1];
     const grammar = this.grammarOf(frame);
@@ -307,7 +307,9 @@ class Session implements ShellSession, ModeContext {
     const h = grammar.help(word, this);
     if (!h.ok) return false;
     const kws = h.entries.map((e) => e.token);
-    return kws.includes('do') && (word.toLowerCase() === 'do' || kws.length === 1);
+    // `do` (IOS) and `run` (Junos) both hand the rest of the line to exec mode.
+    const w = word.toLowerCase();
+    return (kws.includes('do') || kws.includes('run')) && (w === 'do' || w === 'run' || kws.length === 1);
   }
 
   /** For TAB and `?`: the grammar and text of the part the cursor is in (the last pipe stage, if any). */
