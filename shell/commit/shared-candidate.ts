@@ -47,6 +47,9 @@ export class SharedCandidate {
   private loadedConfig: Config | null = null;
   private loadedBase = 0;
   private record: EditRecord = {};
+  /** The items this session had changed when its last command ended, and the running revision then. */
+  private mine: string[] = [];
+  private seenRevision = -1;
 
   constructor(
     private readonly stateDir: string,
@@ -111,6 +114,22 @@ export class SharedCandidate {
     this.loadedBase = shared?.base ?? 0;
     this.record =
       !shared ? {} : shared.edits ?? reconcileRecord({}, shared.config, this.revision(shared.base) ?? ctx.backend.running(), UNKNOWN_EDITOR);
+    this.noticeLost(ctx);
+  }
+
+  /** Tells this session when changes it had made left the candidate by another session's doing. */
+  private noticeLost(ctx: ModeContext): void {
+    const now = new Set(this.ownItems());
+    const lost = this.mine.filter((k) => !now.has(k));
+    const revision = ctx.backend.runningRevision();
+    if (lost.length)
+      ctx.notify(
+        revision !== this.seenRevision
+          ? `% Your uncommitted changes to ${lost.join(', ')} are no longer in the shared candidate: another session committed (revision ${revision}, "show commit list") or took them out.`
+          : `% Your uncommitted changes to ${lost.join(', ')} were taken out of the shared candidate by another session.`,
+      );
+    this.mine = [...now];
+    this.seenRevision = revision;
   }
 
   private read(): SharedCandidateFile | null {
@@ -175,6 +194,7 @@ export class SharedCandidate {
     const lock = this.lock;
     this.lock = null;
     this.loadedConfig = null;
+    if (lock) this.mine = this.ownItems();
     this.record = {};
     if (lock) await lock.release().catch(() => {});
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { openStore } from '../../../store/store.js';
 import { runCommandString } from '../../../shell/line-mode.js';
+import type { ShellSession } from '../../../shell/session-api.js';
 import { cliEntry, makeLab, openLabSession, out, run, type Lab } from './helpers.js';
 
 const CONFIG = 'vip: 192.0.2.10\nservices:\n  - name: web\n    ports: [80]\n    backends:\n      - address: 10.0.0.1\n';
@@ -37,38 +38,48 @@ async function script(lab: Lab, text: string): Promise<{ code: number; stdout: s
   return { code, stdout, stderr };
 }
 
-async function runningRevision(lab: Lab): Promise<number> {
-  return (await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath })).running().number;
-}
-
-test('leaving: a session without changes leaves without a question and B keeps its edit', async () => {
+/**
+ * A lab with two interactive sessions: B has changed `bLines` (default: web's description) in the shared
+ * candidate, A has not touched it yet. Closes both and removes the lab afterwards.
+ */
+async function withB(
+  body: (s: { lab: Lab; a: ShellSession; b: ShellSession; bId: string }) => Promise<void>,
+  bLines = ['service web', 'description from-b', 'top'],
+): Promise<void> {
   const lab = makeLab(CONFIG);
   try {
     const b = await openLabSession(lab, { interactive: true });
     const a = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'description from-b', 'top');
+    await run(b, 'configure', ...bLines);
     const [bId] = editorsOf(lab, 'service web');
+    try {
+      await body({ lab, a, b, bId });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  } finally {
+    lab.cleanup();
+  }
+}
+
+async function runningRevision(lab: Lab): Promise<number> {
+  return (await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath })).running().number;
+}
+
+test('leaving: a session without changes leaves without a question and B keeps its edit', () =>
+  withB(async ({ lab, a, b, bId }) => {
     await run(a, 'configure');
     const end = await a.execute('end');
     assert.equal(end.question, undefined, 'A made no changes: nothing to ask');
     assert.equal(end.output, `% The shared candidate keeps these uncommitted changes:\n  service web: ${ME} (session ${bId}, editing now)\n`);
     assert.match((await run(b, 'show | compare')).output, /\+ {3}description: from-b/);
     assert.equal(sharedFile(lab)?.config.services[0].description, 'from-b');
-    await a.close();
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }));
 
-test('leaving with "no": only this session\'s changes go; another session\'s stay, named', async () => {
-  const lab = makeLab(CONFIG);
-  try {
-    const b = await openLabSession(lab, { interactive: true });
-    const a = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'description from-b', 'top');
+test('leaving with "no": only this session\'s changes go; another session\'s stay, named', () =>
+  withB(async ({ lab, a, b, bId }) => {
     await run(a, 'configure', 'service api', 'port 81', 'backend 10.0.0.2', 'top', 'vip 192.0.2.11');
-    const [bId] = editorsOf(lab, 'service web');
     const q = await a.execute('end');
     assert.equal(q.question?.prompt, 'Uncommitted changes found, commit them before exiting? [yes/no/cancel]');
     const no = await q.question!.answer('no');
@@ -86,22 +97,13 @@ test('leaving with "no": only this session\'s changes go; another session\'s sta
     assert.match(compare, /\+ {3}description: from-b/, "B's edit is still there");
     assert.doesNotMatch(compare, /api|192\.0\.2\.11/, "A's edits are gone");
     assert.deepEqual(Object.keys(sharedFile(lab)?.edits ?? {}), ['service web']);
-    await a.close();
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }));
 
-test('a script that stops on an error leaves the shared candidate exactly as it found it', async () => {
-  const lab = makeLab(CONFIG);
-  try {
-    const b = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'description from-b', 'top');
+test('a script that stops on an error leaves the shared candidate exactly as it found it', () =>
+  withB(async ({ lab, a, b, bId }) => {
     const before = sharedFile(lab);
     const r = await script(lab, 'configure; service broken; vip 192.0.2.99; commit');
     assert.equal(r.code, 1);
-    const [bId] = editorsOf(lab, 'service web');
     assert.equal(
       r.stderr,
       [
@@ -121,18 +123,10 @@ test('a script that stops on an error leaves the shared candidate exactly as it 
     assert.match(r2.stderr, /^% The run stopped: its uncommitted changes were taken out of the shared candidate \(service broken2\)\.$/m);
     assert.deepEqual(sharedFile(lab), before);
     assert.equal(await runningRevision(lab), 1, 'nothing was committed');
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }));
 
-test("a script's commit refuses to carry another session's change; `commit and-others` carries it and says whose", async () => {
-  const lab = makeLab(CONFIG);
-  try {
-    const b = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'backend 10.0.0.1 weight 7', 'top');
-    const [bId] = editorsOf(lab, 'service web');
+test("a script's commit refuses to carry another session's change; `commit and-others` carries it and says whose", () =>
+  withB(async ({ lab, a, b, bId }) => {
     const refused = await script(lab, 'configure; service api; port 81; backend 10.0.0.2; top; commit');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`^  service web: ${ME} \\(session ${bId}, editing now\\)$`, 'm'));
@@ -146,29 +140,15 @@ test("a script's commit refuses to carry another session's change; `commit and-o
     const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
     assert.equal(store.running().config.services.find((s) => s.name === 'web')?.backends[0].weight, 7);
     assert.equal(sharedFile(lab), null, 'the shared candidate was committed whole');
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }, ['service web', 'backend 10.0.0.1 weight 7', 'top']));
 
-test('an interactive commit that carries another session\'s change lists it', async () => {
-  const lab = makeLab(CONFIG);
-  try {
-    const b = await openLabSession(lab, { interactive: true });
-    const a = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'description from-b', 'top');
-    const [bId] = editorsOf(lab, 'service web');
+test('an interactive commit that carries another session\'s change lists it', () =>
+  withB(async ({ lab, a, b, bId }) => {
     await run(a, 'configure', 'vip 192.0.2.11');
     const r = await run(a, 'commit');
     assert.match(r.output, new RegExp(`^% This commit also carries uncommitted changes of other sessions:\\n  service web: ${ME} \\(session ${bId}, editing now\\)$`, 'm'));
     assert.match(r.output, /committed successfully \(revision 2\)/);
-    await a.close();
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }));
 
 test('15.7b: a half-built service of a gone session is named with who left it; rollback session takes it out', async () => {
   const lab = makeLab(CONFIG);
@@ -227,19 +207,28 @@ test('an old shared candidate file (no record of who edits) reads as changes of 
   }
 });
 
-test('configure private is unchanged: its commit carries only its own candidate, the shared one stays', async () => {
-  const lab = makeLab(CONFIG);
-  try {
-    const b = await openLabSession(lab, { interactive: true });
-    await run(b, 'configure', 'service web', 'description from-b', 'top');
+test('configure private is unchanged: its commit carries only its own candidate, the shared one stays', () =>
+  withB(async ({ lab, a, b, bId }) => {
     const r = await script(lab, 'configure private; vip 192.0.2.11; commit');
     assert.equal(r.code, 0, r.stderr);
     const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
     assert.equal(store.running().config.vip, '192.0.2.11');
     assert.equal(store.running().config.services[0].description, undefined);
     assert.equal(sharedFile(lab)?.config.services[0].description, 'from-b');
-    await b.close();
-  } finally {
-    lab.cleanup();
-  }
-});
+  }));
+
+test('B is told when its uncommitted changes leave the shared candidate by another session\'s doing', () =>
+  withB(async ({ lab, a, b, bId }) => {
+    b.takeNotices();
+    await run(a, 'configure', `rollback session ${bId}`);
+    await run(b, 'show | compare');
+    assert.deepEqual(b.takeNotices(), ['% Your uncommitted changes to service web were taken out of the shared candidate by another session.']);
+    await run(b, 'service web', 'description again', 'top');
+    await run(a, 'commit');
+    assert.equal((await run(b, 'show | compare')).output, '');
+    assert.deepEqual(b.takeNotices(), [
+      '% Your uncommitted changes to service web are no longer in the shared candidate: another session committed (revision 2, "show commit list") or took them out.',
+    ]);
+    await run(b, 'show | compare');
+    assert.deepEqual(b.takeNotices(), [], 'told once');
+  }));
