@@ -74,9 +74,9 @@ export class SharedCandidate {
     return this.read()?.edits ?? {};
   }
 
-  /** The items this session changed. */
+  /** The items this session changed (between commands: as the last command left them). */
   ownItems(): string[] {
-    return ownItems(this.record, this.sessionId);
+    return this.lock ? ownItems(this.record, this.sessionId) : this.mine;
   }
 
   /** The items other sessions changed (a commit of this session would carry them). */
@@ -194,7 +194,7 @@ export class SharedCandidate {
     const lock = this.lock;
     this.lock = null;
     this.loadedConfig = null;
-    if (lock) this.mine = this.ownItems();
+    if (lock) this.mine = ownItems(this.record, this.sessionId);
     this.record = {};
     if (lock) await lock.release().catch(() => {});
   }

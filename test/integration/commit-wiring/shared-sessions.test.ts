@@ -70,6 +70,8 @@ async function runningRevision(lab: Lab): Promise<number> {
 test('leaving: a session without changes leaves without a question and B keeps its edit', () =>
   withB(async ({ lab, a, b, bId }) => {
     await run(a, 'configure');
+    // The registry marks B (only B) as having uncommitted changes.
+    assert.equal((await run(a, 'status')).output.match(/, uncommitted changes$/gm)?.length, 1);
     const end = await a.execute('end');
     assert.equal(end.question, undefined, 'A made no changes: nothing to ask');
     assert.equal(end.output, `% The shared candidate keeps these uncommitted changes:\n  service web: ${ME} (session ${bId}, editing now)\n`);
