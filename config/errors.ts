@@ -11,6 +11,11 @@ export interface ConfigError {
   /** Model path as written in that file (`services[0].backends[2].weight`); '' for file-level errors. */
   path: string;
   message: string;
+  /**
+   * The name of the service the path is in (`services[6]…`), so an error without a file position (a shell
+   * candidate, a daemon commit) names the service and not only its index, which means nothing to an operator.
+   */
+  service?: string;
 }
 
 /** A path into the model: keys and array indices. */
@@ -45,6 +50,15 @@ export function formatConfigError(e: ConfigError): string {
   const where = e.file === '' ? '' : e.line > 0 ? `${e.file}:${e.line}:${e.column}: ` : `${e.file}: `;
   const path = e.path === '' ? '' : `${e.path}: `;
   return `${where}${path}${e.message}`;
+}
+
+/**
+ * For an operator editing in the shell (no file positions): `service "web" (services[6].ports): message`, the
+ * service named and the model path kept; any other error as formatConfigError writes it.
+ */
+export function describeConfigError(e: ConfigError): string {
+  if (e.file === '' && e.service !== undefined) return `service ${JSON.stringify(e.service)} (${e.path}): ${e.message}`;
+  return formatConfigError(e);
 }
 
 /** `N errors` / `1 error` */

@@ -26,6 +26,8 @@ export function describeValue(v: unknown): string {
 class Reporter {
   readonly errors: ConfigError[] = [];
   constructor(
+    /** The model validated (to name the service an unlocated error is in). */
+    private readonly config: unknown,
     private readonly locate?: Locator,
     /** A service whose own checks are known to pass (see `cleanServices`): they are not run again. */
     readonly skipService: (s: unknown, index: number) => boolean = () => false,
@@ -33,9 +35,12 @@ class Reporter {
 
   error(path: Path, message: string, target: 'key' | 'value' = 'value'): void {
     const loc = this.locate?.(path, target);
-    this.errors.push(
-      loc ? { file: loc.file, line: loc.line, column: loc.column, path: loc.path, message } : { file: '', line: 0, column: 0, path: formatPath(path), message },
-    );
+    if (loc) {
+      this.errors.push({ file: loc.file, line: loc.line, column: loc.column, path: loc.path, message });
+      return;
+    }
+    const service = serviceNameAt(this.config, path);
+    this.errors.push({ file: '', line: 0, column: 0, path: formatPath(path), message, ...(service !== undefined ? { service } : {}) });
   }
 
   /** ` (config.d/web.yaml:4:13)` for a reference to another node in a message; ` (services[0])` without files. */
@@ -54,11 +59,18 @@ export function validateConfig(config: Config, locate?: Locator): ConfigError[] 
   // Remembering applies to errors without file positions only (the daemon's commits): a located error's text
   // depends on the files, which the memory knows nothing of.
   const vip = isObj(config) ? (config as unknown as Obj).vip : undefined;
-  const r = new Reporter(locate, locate ? undefined : (s, i) => isClean(s, i, vip));
+  const r = new Reporter(config, locate, locate ? undefined : (s, i) => isClean(s, i, vip));
   checkSchema(config, CONFIG_SCHEMA, [], r);
   if (isObj(config)) checkCrossField(config as unknown as Obj, r);
   if (!locate && isObj(config) && Array.isArray(config.services)) rememberClean(config.services, r.errors, vip);
   return r.errors;
+}
+
+/** The name of the service `path` lies in (`services[6]…`), when it has a string one. */
+function serviceNameAt(config: unknown, path: Path): string | undefined {
+  if (path[0] !== 'services' || typeof path[1] !== 'number' || !isObj(config) || !Array.isArray(config.services)) return undefined;
+  const s: unknown = config.services[path[1]];
+  return isObj(s) && isStr(s.name) && s.name !== '' ? s.name : undefined;
 }
 
 /**

@@ -70,6 +70,8 @@ export interface CommitRequest {
   /** `commit confirmed [N]`. */
   confirmMinutes?: number;
   andQuit?: boolean;
+  /** `commit and-others`: a script commits other sessions' changes of the shared candidate too. */
+  andOthers?: boolean;
 }
 
 /**
@@ -80,11 +82,20 @@ export interface CommitPort {
   /** Around every command: load the shared candidate before, save it (and tell the registry) after. */
   beforeCommand(ctx: ModeContext): Promise<void>;
   afterCommand(ctx: ModeContext): Promise<void>;
-  /** The candidate differs from running. */
+  /** This session has uncommitted changes (in the shared candidate: items this session changed). */
   dirty(ctx: ModeContext): boolean;
   enterConfigure(ctx: ModeContext, kind: CandidateKind): Promise<CommandOutput>;
-  /** Leaves configuration mode (releases the exclusive lock, unregisters the session). */
-  leaveConfigure(ctx: ModeContext): Promise<void>;
+  /**
+   * Leaves configuration mode (releases the exclusive lock, unregisters the session); a shared candidate stays,
+   * and the returned note lists the uncommitted changes it keeps.
+   */
+  leaveConfigure(ctx: ModeContext): Promise<string | void>;
+  /** A script stopped on an error: take this session's changes out of the shared candidate; lines to print. */
+  abandon(ctx: ModeContext): Promise<string[]>;
+  /** `rollback session ID`: take one session's changes out of the shared candidate. */
+  rollbackSession(ctx: ModeContext, session: string): CommandOutput;
+  /** Sessions with changes in the shared candidate (completion of `rollback session`). */
+  sharedEditors(): { value: string; help: string }[];
   commit(ctx: ModeContext, req: CommitRequest): Promise<CommandOutput>;
   /** `abort`: discard the candidate (audited) and leave configuration mode. */
   abort(ctx: ModeContext): Promise<CommandOutput>;

@@ -11,7 +11,10 @@ export const COMMIT_HELP: Record<string, string> = {
   comment: 'A comment stored with the revision',
   confirmed: 'Roll back automatically unless confirmed by another commit within N minutes (default 10)',
   'and-quit': 'Commit, then leave configuration mode',
-  rollback: 'Load revision current-N into the candidate (0 or nothing: discard the changes)',
+  'and-others': "Also commit other sessions' uncommitted changes in the shared candidate (a script must say so)",
+  session: "Take one session's uncommitted changes out of the shared candidate (theirs go back, the rest stays)",
+  $session: 'Session id (see "status")',
+  rollback: 'Load revision current-N into the candidate (0 or nothing: discard your changes)',
   update: 'Rebase the candidate onto the newest running revision (merge; conflicts are reported)',
   abort: 'Discard the changes and leave configuration mode',
   status: 'Who is editing the configuration',
@@ -50,7 +53,7 @@ export function commitPort(ctx: ModeContext): CommitPort {
 /** Present at every configuration level (Junos allows commit anywhere in the hierarchy). */
 export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
   {
-    decl: 'commit [check] [comment TEXT] [confirmed [<1-65535>]$minutes] [and-quit]',
+    decl: 'commit [check] [comment TEXT] [confirmed [<1-65535>]$minutes] [and-others] [and-quit]',
     help: COMMIT_HELP,
     edits: true,
     noDo: true,
@@ -60,7 +63,14 @@ export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
         ...(a.comment !== undefined ? { comment: a.comment as string } : {}),
         ...(kw.includes('confirmed') ? { confirmMinutes: (a.minutes as number | undefined) ?? 10 } : {}),
         andQuit: kw.includes('and-quit'),
+        andOthers: kw.includes('and-others'),
       }),
+  },
+  {
+    decl: 'rollback session EDITOR$session',
+    help: COMMIT_HELP,
+    edits: true,
+    run: (a, ctx) => commitPort(ctx).rollbackSession(ctx, a.session as string),
   },
   {
     decl: 'rollback [<0-49>]',

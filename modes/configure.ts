@@ -9,14 +9,17 @@ export const UNCOMMITTED_QUESTION = 'Uncommitted changes found, commit them befo
 
 /**
  * Leaving configuration mode (`exit` at the top level, `end`): with uncommitted changes, ask first (IOS-XR):
- * yes commits and leaves, no discards and leaves, anything else stays.
+ * yes commits and leaves, no discards and leaves, anything else stays. In the shared candidate only this session's
+ * changes count: another session's are neither asked about nor discarded (Junos keeps the shared candidate).
  */
 async function leaveConfiguration(ctx: ModeContext, go: () => void): Promise<CommandOutput | void> {
   const port = ctx.backend.commit;
   if (!port) return go();
   if (!port.dirty(ctx)) {
-    await port.leaveConfigure(ctx);
-    return go();
+    // Nothing of this session's to lose; other sessions' changes stay in the shared candidate (the note says so).
+    const note = await port.leaveConfigure(ctx);
+    go();
+    return note ? { text: note } : undefined;
   }
   return {
     question: {

@@ -152,6 +152,15 @@ export const REVISION: ValueType<ModeContext> = dynamicType<ModeContext>({
   convert: (w) => Number(w),
 });
 
+/** A session with uncommitted changes in the shared candidate (`rollback session ID`); any id is accepted. */
+export const EDITOR: ValueType<ModeContext> = dynamicType<ModeContext>({
+  display: 'SESSION',
+  help: 'a session with changes in the shared candidate',
+  noun: 'session',
+  values: (ctx) => ctx.backend.commit?.sharedEditors() ?? [],
+  accept: (w) => /^[A-Za-z0-9-]{1,64}$/.test(w),
+});
+
 export const MODE_TYPES: Record<string, ValueType<ModeContext>> = {
   NAME: SERVICE_NAME,
   SERVICE,
@@ -163,5 +172,6 @@ export const MODE_TYPES: Record<string, ValueType<ModeContext>> = {
   TEXT,
   CODES: LIST_OF_CODES,
   REVISION,
+  EDITOR,
   LINE: LINE as ValueType<ModeContext>,
 };

@@ -1,7 +1,7 @@
 // The operator's words for a refused commit, in the two voices lbctl speaks: the shell's `% …` sentences and
 // `lbctl apply`'s `lbctl: …` lines. One module, because the daemon must say exactly what an in-process commit
 // says: it is handed `describeInVoice` and tells each refusal in the voice the client asked for.
-import { formatConfigError } from '../config/errors.js';
+import { describeConfigError, formatConfigError } from '../config/errors.js';
 import { staleBaseMessage } from '../store/store-format.js';
 import type { Store } from '../store/store.js';
 import { kernelOfApply } from '../engine/audit.js';
@@ -23,7 +23,7 @@ export function describeShellRefusal(r: Refusal, store: Store): string {
     case 'invalid': {
       const n = r.errors.length;
       const head = `% Validation failed: ${n} problem${n === 1 ? '' : 's'}; nothing was committed.`;
-      return [head, ...r.errors.map((e) => '  ' + formatConfigError(e))].join('\n');
+      return [head, ...r.errors.map((e) => '  ' + describeConfigError(e))].join('\n');
     }
     case 'exclusive':
       return `% ${exclusiveLockMessage(r.holder)}; commit refused.`;
@@ -82,7 +82,7 @@ export function describeApplyRefusal(r: Refusal): string {
     case 'lock':
       return `another commit is in progress: ${r.error.message}; ${untouched}`;
     case 'invalid':
-      return [`the configuration does not validate; ${untouched}`, ...r.errors.map((e) => formatConfigError(e))].join('\n');
+      return [`the configuration does not validate; ${untouched}`, ...r.errors.map((e) => describeConfigError(e))].join('\n');
     case 'exclusive':
       return `${exclusiveLockMessage(r.holder)}; apply refused, ${untouched}`;
     case 'stale':

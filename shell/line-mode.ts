@@ -71,6 +71,11 @@ class LineRunner {
     this.io.stderr(`${label}${escapeControls(echo)}\n${withNewline(alignCaret(error.replace(/\n$/, ''), label.length))}`);
   }
 
+  /** The run stops on an error: the shared candidate goes back to what the run found (its changes out). */
+  async abandon(): Promise<void> {
+    for (const line of (await this.session.abandon?.()) ?? []) this.io.stderr(withNewline(line));
+  }
+
   printNotices(): void {
     let notices: string[] = [];
     try {
@@ -95,7 +100,10 @@ export async function runCommandString(
     for (const command of splitCommands(script)) {
       const outcome = await runner.run(command.text);
       if (outcome === 'exit') break;
-      if (outcome === 'failed' && !options.keepGoing) return 1;
+      if (outcome === 'failed' && !options.keepGoing) {
+        await runner.abandon();
+        return 1;
+      }
     }
     return runner.failures > 0 ? 1 : 0;
   } finally {
@@ -123,7 +131,10 @@ export async function runStream(
       for (const command of splitCommands(line)) {
         const outcome = await runner.run(command.text);
         if (outcome === 'exit') return runner.failures > 0 ? 1 : 0;
-        if (outcome === 'failed' && !options.keepGoing) return 1;
+        if (outcome === 'failed' && !options.keepGoing) {
+          await runner.abandon();
+          return 1;
+        }
       }
     }
     return runner.failures > 0 ? 1 : 0;

@@ -5,7 +5,7 @@
 import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
 import { renderCompare } from '../config/diff.js';
-import { formatConfigError } from '../config/errors.js';
+import { describeConfigError } from '../config/errors.js';
 import { validateConfig } from '../config/validate.js';
 import { Grammar } from '../completion/grammar.js';
 import { displaySet } from '../modes/display-set.js';
@@ -138,7 +138,7 @@ function validationNote(candidate: Config): string {
   const errors = validateConfig(candidate);
   if (errors.length === 0) return '';
   const head = `Validation: ${errors.length} problem${errors.length === 1 ? '' : 's'} (a commit would refuse this candidate):`;
-  return '\n\n' + [head, ...errors.map((e) => '  ' + formatConfigError(e))].join('\n');
+  return '\n\n' + [head, ...errors.map((e) => '  ' + describeConfigError(e))].join('\n');
 }
 
 function onlyService(c: Config, name: string): Config {

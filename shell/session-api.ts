@@ -72,6 +72,11 @@ export interface ShellSession {
    * committing and without discarding (a shared candidate stays for the next session), before close().
    */
   hangUp?(): Promise<void>;
+  /**
+   * A script stopped on an error: take the changes this session made out of the shared candidate, so the run
+   * leaves it as it found it. Returns the lines to tell (nothing when there was nothing to take out).
+   */
+  abandon?(): Promise<string[]>;
   /** A pending message for the operator (e.g. a confirmed commit is about to expire), then cleared. */
   takeNotices(): string[];
   close(): Promise<void>;

@@ -87,6 +87,8 @@ export interface ContextBackendExtras {
   daemon?: boolean;
   /** Start the commit-confirmed guard (default ensureConfirmGuard). */
   ensureGuard?: () => void;
+  /** The terminal face (true) or line mode (false, the default): see WorkflowOptions.interactive. */
+  interactive?: boolean;
   /** The watcher this shell runs for display when no daemon answers (default: the real one). */
   haWatcher?: (ha: Ha) => HaWatcherLike;
 }
@@ -259,6 +261,7 @@ export async function createContextBackend(
     identity: extras.identity ?? operatorIdentity({ env }),
     engine,
     ...(extras.ensureGuard ? { ensureGuard: extras.ensureGuard } : {}),
+    interactive: extras.interactive === true,
   });
   return backend;
 }

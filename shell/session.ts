@@ -44,7 +44,7 @@ export function createSession(opts: SessionOptions | OpenSessionOptions): ShellS
     const { operatorIdentity, canConfigure, displayUser, permissionDeniedMessage } = await import('../config/identity.js');
     // Who may configure comes from the operating system (root or the admin group), never from typed input.
     const identity = operatorIdentity({ env: opts.env });
-    const backend = await createContextBackend(opts.context, opts.env, { identity });
+    const backend = await createContextBackend(opts.context, opts.env, { identity, interactive: opts.interactive });
     const columns = opts.interactive ? process.stdout.columns : undefined;
     const rows = opts.interactive ? process.stdout.rows : undefined;
     const readOnly = !canConfigure(identity);
@@ -267,6 +267,16 @@ class Session implements ShellSession, ModeContext {
       await this.backend.commit?.leaveConfigure(this);
     } finally {
       this.end();
+    }
+  }
+
+  async abandon(): Promise<string[]> {
+    const port = this.backend.commit;
+    if (!port || this.frames.length <= 1) return [];
+    try {
+      return await this.around(() => port.abandon(this));
+    } catch (e) {
+      return [`% The shared candidate could not be restored: ${(e as Error).message}`];
     }
   }
 

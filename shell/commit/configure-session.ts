@@ -2,6 +2,7 @@
 // exclusive` lock, and this session's entry in the sessions registry (Junos `status`), kept current after each
 // command and removed on leaving.
 import { configsEqual } from '../../config/equal.js';
+import type { Config } from '../../config/model.js';
 import { listSessions, registerSession, type SessionHandle } from '../../engine/sessions.js';
 import { recordedUser } from '../../config/identity.js';
 import { acquireExclusiveLock, exclusiveLockHolder } from '../../locks/exclusive-lock.js';
@@ -12,6 +13,7 @@ import { CommandError, type CommandOutput, type ModeContext } from '../../modes/
 import { formatSessions } from '../../present/sessions.js';
 import type { WorkflowContext } from './context.js';
 import type { SharedCandidate } from './shared-candidate.js';
+import { itemLines, sharedEditsListing } from '../../present/shared-edits.js';
 
 /** The candidate differs from running (uncommitted changes). */
 export function candidateDirty(ctx: ModeContext): boolean {
@@ -51,8 +53,10 @@ export class ConfigureSession {
     if (kind === 'shared') {
       await this.shared.load(ctx);
       this.candidateKind = kind;
-      if (this.shared.loaded && !configsEqual(this.shared.loaded, ctx.backend.running()))
-        lines.push('The shared candidate has uncommitted changes ("show | compare" shows them).');
+      if (this.shared.loaded && !configsEqual(this.shared.loaded, ctx.backend.running())) {
+        lines.push('The shared candidate has uncommitted changes ("show | compare" shows them):');
+        lines.push(...itemLines(Object.entries(this.shared.edits()), this.liveSessions()));
+      }
     } else {
       this.candidateKind = kind;
       ctx.resetCandidate();
@@ -75,10 +79,37 @@ export class ConfigureSession {
     return { text: lines.join('\n') };
   }
 
-  async leave(ctx: ModeContext): Promise<void> {
+  /**
+   * Leaves configuration mode. A shared candidate stays as it is (Junos): other sessions' changes, and this
+   * session's own unless it discarded them first; the returned note says what stays.
+   */
+  async leave(ctx: ModeContext): Promise<string | void> {
+    const note = this.candidateKind === 'shared' ? this.leftBehind() : undefined;
     this.candidateKind = null;
     ctx.resetCandidate();
     await this.releaseLocks();
+    return note;
+  }
+
+  private leftBehind(): string | undefined {
+    const entries = Object.entries(this.shared.edits());
+    if (!entries.length) return undefined;
+    return ['% The shared candidate keeps these uncommitted changes:', ...itemLines(entries, this.liveSessions())].join('\n');
+  }
+
+  /** Session ids in configuration mode now (the registry prunes dead ones). */
+  liveSessions(): Set<string> {
+    try {
+      return new Set(listSessions(this.wf.opts.stateDir).map((e) => e.id));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Uncommitted changes of this session: for a shared candidate, only the items this session changed. */
+  dirty(ctx: ModeContext): boolean {
+    if (this.candidateKind === 'shared') return this.shared.ownItems().length > 0;
+    return candidateDirty(ctx);
   }
 
   /** After every command: where the session is and whether it has uncommitted changes. */
@@ -86,7 +117,7 @@ export class ConfigureSession {
     if (!this.registry) return;
     try {
       const f = ctx.frames[ctx.frames.length - 1];
-      this.registry.update({ dirty: candidateDirty(ctx), path: f.kind === 'service' ? ['services', f.name] : [] });
+      this.registry.update({ dirty: this.dirty(ctx), path: f.kind === 'service' ? ['services', f.name] : [] });
     } catch {
       /* the registry is informative: never fail a command for it */
     }
@@ -103,11 +134,26 @@ export class ConfigureSession {
     }
   }
 
-  /** `abort`: the candidate is thrown away and configuration mode left. */
-  async discard(ctx: ModeContext): Promise<void> {
-    if (this.candidateKind === 'shared') this.shared.drop();
-    await this.leave(ctx);
+  /**
+   * `abort` (and "no" to the question on leaving): this session's changes are thrown away and configuration mode
+   * left. In the shared candidate only the items this session changed go back; other sessions' stay (listed).
+   */
+  async discard(ctx: ModeContext): Promise<{ undone: string[]; kept: string[]; after?: Config; note?: string }> {
+    const r = this.candidateKind === 'shared' ? this.shared.revert(ctx) : { undone: [], kept: [] };
+    const after = r.undone.length ? ctx.candidate() : undefined;
+    const note = await this.leave(ctx);
     ctx.end();
+    return { ...r, ...(after ? { after } : {}), ...(note ? { note } : {}) };
+  }
+
+  /** Configure-mode `rollback 0` in the shared candidate: this session's changes go, other sessions' stay. */
+  discardOwn(ctx: ModeContext): CommandOutput {
+    const r = this.shared.revert(ctx);
+    const lines = [r.undone.length ? `% Your uncommitted changes were discarded (${r.undone.join(', ')}).` : '% You made no uncommitted changes; nothing discarded.'];
+    if (r.kept.length) lines.push(`% Kept, because another session changed them after you: ${r.kept.join(', ')}.`);
+    const others = this.shared.othersItems();
+    if (others.length) lines.push('% Other sessions\' uncommitted changes stay:', ...itemLines(others, this.liveSessions()));
+    return { text: lines.join('\n') };
   }
 
   /** `update` moved the candidate onto another running revision. */
@@ -118,11 +164,13 @@ export class ConfigureSession {
   /** `status`: every session editing the configuration, this one marked. */
   sessions(): CommandOutput {
     const stateDir = this.wf.opts.stateDir;
-    const text = formatSessions(listSessions(stateDir), {
+    const live = listSessions(stateDir);
+    const text = formatSessions(live, {
       ...(this.registry ? { self: this.registry.id } : {}),
       exclusiveSession: exclusiveLockHolder(stateDir)?.session,
     });
-    return { text: text.trimEnd() };
+    const edits = sharedEditsListing(this.shared.editsForListing(), new Set(live.map((e) => e.id)));
+    return { text: [text.trimEnd(), ...edits].join('\n') };
   }
 
   private async releaseLocks(): Promise<void> {

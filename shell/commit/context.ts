@@ -22,6 +22,11 @@ export interface WorkflowOptions {
   identity: OperatorIdentity;
   /** The engine commits go to: the daemon's, or this process's host. */
   engine: EnginePort;
+  /**
+   * The terminal face (true) or line mode (false: `-c`, a pipe, an SSH command). A script's commit refuses to
+   * carry other sessions' changes of the shared candidate unless it says `commit and-others`.
+   */
+  interactive?: boolean;
   /** Start the commit-confirmed guard (default ensureConfirmGuard; tests point it at the build). */
   ensureGuard?: () => void;
 }

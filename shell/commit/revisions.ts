@@ -21,16 +21,25 @@ export class RevisionCommands {
 
   async abort(ctx: ModeContext): Promise<CommandOutput> {
     const running = ctx.backend.running();
-    const diff = ctx.hasCandidate() ? renderCompare(running, ctx.candidate()) : '';
+    const shared = this.configure.kind === 'shared';
+    const before = ctx.hasCandidate() ? ctx.candidate() : running;
+    const r = await this.configure.discard(ctx);
+    // What was thrown away: the whole candidate, or (shared) this session's items, whose values went back.
+    const after = shared && r.undone.length ? (r.after ?? running) : running;
     const warn = this.wf.writeAudit({
       action: 'abort',
       result: 'ok',
       revisionBefore: ctx.backend.runningRevision(),
       revisionAfter: ctx.backend.runningRevision(),
-      diff,
+      diff: shared && !r.undone.length ? '' : renderCompare(after, before),
     });
-    await this.configure.discard(ctx);
-    return { text: ['% Uncommitted changes discarded.', ...(warn ? [warn] : [])].join('\n') };
+    const head = !shared
+      ? '% Uncommitted changes discarded.'
+      : r.undone.length
+        ? `% Your uncommitted changes were discarded (${r.undone.join(', ')}).`
+        : '% You made no uncommitted changes; nothing discarded.';
+    const kept = r.kept.length ? [`% Kept, because another session changed them after you: ${r.kept.join(', ')}.`] : [];
+    return { text: [head, ...kept, ...(r.note ? [r.note] : []), ...(warn ? [warn] : [])].join('\n') };
   }
 
   private relative(n: number) {
@@ -42,6 +51,8 @@ export class RevisionCommands {
 
   async loadRollback(ctx: ModeContext, n: number): Promise<CommandOutput> {
     if (n === 0) {
+      // The shared candidate holds other sessions' work too: only this session's changes go.
+      if (this.configure.kind === 'shared') return this.configure.discardOwn(ctx);
       ctx.resetCandidate();
       return { text: '% Candidate reset to the running configuration.' };
     }

@@ -255,7 +255,9 @@ test('shared configure: two sessions see one candidate, persisted in the state d
     assert.match(entered.output, /shared candidate has uncommitted changes/);
     assert.match((await run(b, 'show | compare')).output, /\+ +- name: web/);
     assert.match(readFileSync(join(lab.ctx.stateDir, 'candidate-shared.json'), 'utf8'), /"web"/);
-    assert.match((await run(b, 'commit')).output, /committed successfully/);
+    // b (line mode) made none of these changes: a plain commit refuses to carry a's, `commit and-others` takes them.
+    assert.match((await b.execute('commit')).error ?? '', /^% Commit refused: the shared candidate holds uncommitted changes of other sessions:\n  service web: /);
+    assert.match((await run(b, 'commit and-others')).output, /committed successfully/);
     assert.equal((await run(a, 'show | compare')).output, '', 'a sees the committed shared candidate as clean');
     await a.close();
     await b.close();

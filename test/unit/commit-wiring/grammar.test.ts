@@ -41,6 +41,9 @@ function withPort(opts: { dirty?: boolean } = {}) {
     sessions: () => ({ text: 'sessions' }),
     audit: (last, detail) => ({ text: `audit ${last ?? 'all'} ${detail ? 'detail' : ''}`.trim() }),
     close: async () => {},
+    abandon: async () => [],
+    rollbackSession: (_c, id) => ({ text: `rollback session ${id}` }),
+    sharedEditors: () => [{ value: '4242-a1b2c3', help: 'alice, gone: service broken' }],
   };
   const running = applyDefaults({ vip: '192.0.2.1', services: [{ name: 'web', ports: [80] }] });
   const old = applyDefaults({ vip: '192.0.2.1', services: [{ name: 'old', ports: [81] }] });
@@ -55,18 +58,24 @@ function withPort(opts: { dirty?: boolean } = {}) {
 test('commit spellings make the documented requests', async () => {
   const { session, requests } = withPort();
   await session.execute('configure private');
-  for (const line of ['commit', 'commit check', 'commit comment "two words" confirmed 5', 'commit confirmed', 'com che and-quit']) {
+  for (const line of ['commit', 'commit check', 'commit comment "two words" confirmed 5', 'commit confirmed', 'commit and-others', 'com che and-quit']) {
     const r = await session.execute(line);
     assert.equal(r.error, undefined, `${line}: ${r.error}`);
   }
   assert.deepEqual(requests, [
-    { check: false, andQuit: false },
-    { check: true, andQuit: false },
-    { check: false, comment: 'two words', confirmMinutes: 5, andQuit: false },
-    { check: false, confirmMinutes: 10, andQuit: false },
-    { check: true, andQuit: true },
+    { check: false, andQuit: false, andOthers: false },
+    { check: true, andQuit: false, andOthers: false },
+    { check: false, comment: 'two words', confirmMinutes: 5, andQuit: false, andOthers: false },
+    { check: false, confirmMinutes: 10, andQuit: false, andOthers: false },
+    { check: false, andQuit: false, andOthers: true },
+    { check: true, andQuit: true, andOthers: false },
   ]);
   assert.equal(session.prompt(), 'lb1#');
+  await session.execute('configure');
+  assert.equal((await session.execute('rollback session 4242-a1b2c3')).output, 'rollback session 4242-a1b2c3\n');
+  // TAB offers the sessions that have changes in the shared candidate.
+  assert.equal(session.complete('rollback session 42').line, 'rollback session 4242-a1b2c3 ');
+  await session.execute('end');
   const bad = await session.execute('configure');
   assert.equal(bad.error, undefined);
   assert.match((await session.execute('commit confirmed 0')).error ?? '', /Invalid input/);

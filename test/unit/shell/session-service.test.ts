@@ -157,7 +157,7 @@ test('show | compare in a service shows the candidate against running, as the hi
   assert.doesNotMatch(diff, /Validation/);
   // Problems a commit would refuse are listed under the difference.
   await f.run('health udp-echo');
-  assert.match(await f.out('show | compare'), /^Validation: 1 problem \(a commit would refuse this candidate\):\n  services\[0\]\.health\.type: .*udp_echo/m);
+  assert.match(await f.out('show | compare'), /^Validation: 1 problem \(a commit would refuse this candidate\):\n  service "web" \(services\[0\]\.health\.type\): .*udp_echo/m);
   await f.run('no health');
   // running is untouched until commit (issue 6)
   assert.doesNotMatch(await f.out('do show running-config'), /443/);
