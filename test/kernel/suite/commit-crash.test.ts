@@ -173,10 +173,11 @@ describe('commits killed at random points on the kernel', () => {
         );
       const outcome = `${kind}:${killed.signal === 'SIGKILL' ? 'killed' : 'finished'}:${differed ? (pendingAtKill ? 'repaired' : 'rolled-back') : 'agreed'}`;
       tally[outcome] = (tally[outcome] ?? 0) + 1;
-      t.diagnostic(
+      const line =
         `trial ${i}: ${where}; ${killed.signal === 'SIGKILL' ? 'killed' : `finished (exit ${killed.code})`}; at the kill the kernel ${differed ? 'differed from' : 'equalled'} revision ${now.number}` +
-          `${pendingAtKill ? ', kernel-pending record present' : ''}; audit: ${story.map((r) => r.action).join(', ') || 'none'}; consistent`,
-      );
+        `${pendingAtKill ? ', kernel-pending record present' : ''}; audit: ${story.map((r) => r.action).join(', ') || 'none'}; consistent`;
+      t.diagnostic(line);
+      process.stderr.write(`# ${line}\n`); // at once: a long run is watched live (diagnostics print at the end)
     }
     t.diagnostic(`summary: ${JSON.stringify(tally)} (seed ${seed})`);
   });
