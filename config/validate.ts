@@ -559,8 +559,8 @@ function checkForwarding(s: Obj, base: Path, r: Reporter): void {
   if (t.type === 'gue' && t.port === undefined) r.error([...path, 'tunnel', 'port'], 'is required for gue tunnels (the UDP port the backends decapsulate on)');
   if (t.type !== 'gue' && t.port !== undefined) r.error([...path, 'tunnel', 'port'], `only gue tunnels have a port, not ${describeValue(t.type)}`);
   if (t.type === 'ipip' && t.csum !== undefined) r.error([...path, 'tunnel', 'csum'], 'only gue and gre tunnels have a checksum mode');
-  // The kernel stores remcsum on a gre destination but its GRE encapsulation reads only the csum bit, so the
-  // packets would leave without any checksum; ipvsadm refuses the pair ("Illegal 'tun-remcsum' option").
+  // The kernel's GRE encapsulation reads only the csum bit (ip_vs_xmit.c), so remcsum would mean no checksum at
+  // all; ipvsadm refuses the pair ("Illegal 'tun-remcsum' option with the 'gre' tunnel type").
   if (t.type === 'gre' && t.csum === 'remcsum') r.error([...path, 'tunnel', 'csum'], 'remcsum (remote checksum offload) is a gue option: a gre tunnel takes nocsum or csum');
 }
 

@@ -12,19 +12,9 @@
 //
 // randomInvalidConfig takes a valid one and breaks exactly one rule; it returns the path the error must name.
 
-export type Rand = () => number;
+import { prng, type Rand } from './prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed with the printed seed. */
-export function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng, type Rand };
 type Obj = Record<string, unknown>;
 
 export const ALL_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;

@@ -40,8 +40,8 @@ export async function pollUntil<T>(probe: () => T | null | Promise<T | null>, ti
   }
 }
 
-/** mulberry32, seeded (test/support/random-config.ts): a failing trial can be replayed with the printed seed. */
-export { prng } from '../../support/random-config.js';
+/** mulberry32, seeded: a failing trial can be replayed with the printed seed. */
+export { prng } from '../../support/prng.js';
 
 export const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 

@@ -379,7 +379,7 @@ test('gelf.protocol: udp (the default) or tcp, anything else refused with the ch
 });
 
 test('several service ports: a port-0 backend is the same destination as its address on one of those ports', () => {
-  // Found by the kernel property test: compile programs port 0 once per service port, so 198.51.100.7:81 twice.
+  // compile programs port 0 once per service port, so 198.51.100.7:81 twice: it refused what validate accepted.
   const b = (port: number) => ({ address: '198.51.100.7', port });
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [80, 81], backends: [b(0), b(81)] })] }), [
     'services[0].backends[1].address: 198.51.100.7:81 is already listed: that backend\'s port 0 sends to every service port, 81 included (services[0].backends[0].address)',

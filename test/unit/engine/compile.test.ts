@@ -161,7 +161,7 @@ test('fwmark services are keyed by mark and family', () => {
   assert.equal(s.id, 'fwmark 7 inet6');
   assert.deepEqual(s.service.key, { af: AF_INET6, fwmark: 7 });
   // The top-level vip is not the fwmark service's: its family still comes from the first backend (found by the
-  // property test: an IPv4 top-level vip made it IPv4, and its IPv6 netmask 128 and backend unprogrammable).
+  // random configurations: an IPv4 top-level vip made it IPv4, and its IPv6 netmask 128 and backend unprogrammable).
   const withVip = only(compile(config({ vip: '192.0.2.1', services: [service('fw', { fwmark: 7, ports: [], persistence: { timeout: 60, netmask: 128 }, backends: [{ address: '2001:db8::5', port: 0, weight: 1 }] })] })));
   assert.deepEqual(withVip.service.key, { af: AF_INET6, fwmark: 7 });
   assert.equal(withVip.service.netmask, 128);
