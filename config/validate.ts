@@ -370,8 +370,10 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
   // The family the service works in: its VIP's; a fwmark service without vip takes its first backend's.
   // A VIP refused on its own (zone id, mapped, multicast...) sets no family: its backends would only earn echo errors.
   const vipRefused = isStr(vip) && isIP(vip) !== 0 && (zoneId(vip) !== undefined || ipvsAddressProblem(vip, 'vip') !== undefined);
+  // Without backends it is IPv4, as the compiler makes it (engine/compile.ts serviceFamily): an IPv6 sorry server
+  // under nat there was refused by the kernel (EINVAL) after validate let it through.
   let family = vipRefused ? 0 : ipFamily(vip);
-  if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0));
+  if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0)) || 4;
 
   // Backends: no duplicates, families consistent, DR/tunnel keep the port, thresholds ordered.
   const seen = new Map<string, number>();
@@ -566,15 +568,13 @@ function checkForwarding(s: Obj, base: Path, r: Reporter): void {
 
 /**
  * An IPv4 service takes a dotted mask or a prefix length 1..32 (compiled to the dotted mask, engine/compile.ts
- * netmaskValue); an IPv6 one a prefix length 1..128. A fwmark service without vip or backends is IPv4 to the
- * compiler, so it is checked as one.
+ * netmaskValue); an IPv6 one a prefix length 1..128. (A fwmark service without backends has family 4 here.)
  */
 function checkPersistence(s: Obj, base: Path, family: number, r: Reporter): void {
   if (!isObj(s.persistence)) return;
   const m = s.persistence.netmask;
   const path: Path = [...base, 'persistence', 'netmask'];
-  const v4 = family === 4 || (family === 0 && s.fwmark !== undefined);
-  if (v4 && isInt(m) && m > 32) r.error(path, `an IPv4 service takes a prefix length 1..32 or a dotted mask (255.255.255.0), got ${m}`);
+  if (family === 4 && isInt(m) && m > 32) r.error(path, `an IPv4 service takes a prefix length 1..32 or a dotted mask (255.255.255.0), got ${m}`);
   if (family === 6 && isStr(m)) r.error(path, `an IPv6 service takes a prefix length 1..128, not a dotted mask`);
 }
 

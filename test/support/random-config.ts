@@ -264,8 +264,9 @@ export function randomValidConfig(r: Rand, auditPath: string, opts: GenOptions =
     // Sorry server and quorum.
     const enabledBackends = backends.filter((b) => b.enabled !== false).length;
     if (chance(r, 0.3)) {
-      // A fwmark service works in its first backend's family (any, without backends).
-      const fam: 4 | 6 = !isFwmark ? family : backends.length > 0 ? familyOf(backends[0].address as string) : pick(r, [4, 6] as const);
+      // A fwmark service works in its first backend's family (IPv4 without backends); tunnel may mix families.
+      const own: 4 | 6 = !isFwmark ? family : backends.length > 0 ? familyOf(backends[0].address as string) : 4;
+      const fam: 4 | 6 = method === 'tunnel' && chance(r, 0.3) ? (own === 4 ? 6 : 4) : own;
       const address = addrs.take(fam, 'sorry');
       const port = method === 'dr' || method === 'tunnel' ? 0 : chance(r, 0.5) ? edgy(r, 1, 65535) : 0;
       s.sorry = port === 0 ? address : fam === 6 ? `[${address}]:${port}` : `${address}:${port}`;

@@ -394,3 +394,13 @@ test('several service ports: a port-0 backend is the same destination as its add
     'services[0].sorry: the sorry backend is also backends[0] (198.51.100.7:80 is already listed: that backend\'s port 0 sends to every service port, 80 included): use another server',
   ]);
 });
+
+test('a fwmark service without backends is IPv4: its sorry server too, unless tunnel', () => {
+  // Found by the kernel property test: validate let an IPv6 sorry server through, the kernel refused it (EINVAL).
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, sorry: '2001:db8:5::eb' }] }), [
+    'services[0].sorry: IPv6 sorry backend behind an IPv4 service: mixing families needs forwarding method tunnel',
+  ]);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, sorry: '192.0.2.9' }] }), []);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, forwarding: { method: 'tunnel' }, sorry: '2001:db8:5::eb' }] }), []);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, backends: [{ address: '2001:db8::5' }], sorry: '2001:db8:5::eb' }] }), []);
+});
