@@ -34,7 +34,7 @@ export function describeSchema(s: Schema): string {
     case 'port-spec':
       return 'port 1..65535 or range FROM-TO';
     case 'netmask':
-      return 'IPv4 mask or IPv6 prefix length 1..128';
+      return 'IPv4 mask, or prefix length 1..32 (IPv4) / 1..128 (IPv6)';
     case 'array':
       return `list of ${s.items.kind === 'object' ? 'mappings' : describeSchema(s.items)}`;
     case 'object':

@@ -47,7 +47,7 @@ export type Schema =
   | { kind: 'ip'; ipvs?: 'vip' | 'backend' }
   /** A port (1..65535) or an inclusive range { from, to }, written `80` or `7543-7814`. */
   | { kind: 'port-spec' }
-  /** IPv4 dotted mask or IPv6 prefix length 1..128. */
+  /** IPv4 dotted mask, or a prefix length 1..128 (validate.ts checkPersistence: 1..32 for an IPv4 service). */
   | { kind: 'netmask' };
 
 export interface Field {
@@ -127,7 +127,7 @@ export const SERVICE_SCHEMA = obj({
   persistence: {
     schema: obj({
       timeout: { schema: int(1, PERSISTENCE_MAX), doc: 'seconds a client sticks to its backend' },
-      netmask: { schema: { kind: 'netmask' }, doc: 'group clients: IPv4 mask 255.255.255.0 or IPv6 prefix length' },
+      netmask: { schema: { kind: 'netmask' }, doc: 'group clients: IPv4 mask 255.255.255.0 or prefix length (24; IPv6: 64)' },
     }),
     doc: 'client persistence (ipvsadm -p)',
   },
@@ -138,7 +138,7 @@ export const SERVICE_SCHEMA = obj({
         schema: obj({
           type: { schema: enumOf(TUNNEL_TYPES), doc: 'ipip, gue or gre' },
           port: { schema: int(1, 65535), doc: 'gue: UDP destination port (required for gue)' },
-          csum: { schema: enumOf(['nocsum', 'csum', 'remcsum']), doc: 'gue/gre checksum mode' },
+          csum: { schema: enumOf(['nocsum', 'csum', 'remcsum']), doc: 'gue/gre checksum mode (remcsum: gue only)' },
         }),
         doc: 'tunnel options (method tunnel only)',
       },

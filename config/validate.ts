@@ -161,10 +161,11 @@ function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
     case 'port-spec':
       return checkPortSpec(v, path, r);
     case 'netmask':
+      // The family decides the range of a prefix length (1..32 or 1..128): checkPersistence knows it.
       if (isInt(v)) {
-        if (v < 1 || v > 128) r.error(path, `must be an IPv6 prefix length 1..128 or an IPv4 mask, got ${v}`);
+        if (v < 1 || v > 128) r.error(path, `must be a prefix length (1..32 for IPv4, 1..128 for IPv6) or an IPv4 mask, got ${v}`);
       } else if (!isStr(v) || !isIpv4Mask(v)) {
-        r.error(path, `must be an IPv4 mask (255.255.255.0) or an IPv6 prefix length 1..128, got ${describeValue(v)}`);
+        r.error(path, `must be an IPv4 mask (255.255.255.0) or a prefix length (1..32 for IPv4, 1..128 for IPv6), got ${describeValue(v)}`);
       }
       return;
   }
@@ -381,11 +382,14 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
   // The family the service works in: its VIP's; a fwmark service without vip takes its first backend's.
   // A VIP refused on its own (zone id, mapped, multicast...) sets no family: its backends would only earn echo errors.
   const vipRefused = isStr(vip) && isIP(vip) !== 0 && (zoneId(vip) !== undefined || ipvsAddressProblem(vip, 'vip') !== undefined);
+  // Without backends it is IPv4, as the compiler makes it (engine/compile.ts serviceFamily): an IPv6 sorry server
+  // under nat there was refused by the kernel (EINVAL) after validate let it through.
   let family = vipRefused ? 0 : ipFamily(vip);
-  if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0));
+  if (family === 0 && hasFwmark) family = ipFamily(backends.map((b) => (isObj(b) ? b.address : undefined)).find((a) => ipFamily(a) !== 0)) || 4;
 
   // Backends: no duplicates, families consistent, DR/tunnel keep the port, thresholds ordered.
   const seen = new Map<string, number>();
+  const multiPort = !hasFwmark && singlePort === undefined && specs.length > 0 ? new PortZeroClashes(specs.map((x) => x.spec)) : undefined;
   backends.forEach((b, j) => {
     if (!isObj(b) || !isStr(b.address) || isIP(b.address) === 0) return;
     const bPath: Path = [...base, 'backends', j];
@@ -394,7 +398,11 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
     const key = backendKey({ address: b.address, port: effectivePort });
     const first = seen.get(key);
     if (first !== undefined) r.error([...bPath, 'address'], `duplicate backend ${key}: already listed${r.where([...base, 'backends', first, 'address'])}`);
-    else seen.set(key, j);
+    else {
+      seen.set(key, j);
+      const clash = multiPort?.clash(b.address, port, j);
+      if (clash) r.error([...bPath, 'address'], `${clash.message}${r.where([...base, 'backends', clash.with, 'address'])}`);
+    }
 
     const bFamily = ipFamily(b.address);
     if (family !== 0 && bFamily !== family && method !== 'tunnel') {
@@ -412,7 +420,43 @@ function checkService(config: Obj, s: Obj, base: Path, r: Reporter): void {
   checkForwarding(s, base, r);
   checkPersistence(s, base, family, r);
   checkHealth(s, base, r);
-  checkSorry(s, base, { family, method, hasFwmark, singlePort, backends: seen }, r);
+  checkSorry(s, base, { family, method, hasFwmark, singlePort, backends: seen, multiPort }, r);
+}
+
+/**
+ * In a service with several ports, a backend with port 0 is programmed once per service port (engine/compile.ts),
+ * so the same address with an explicit port that is one of them is the same IPVS destination twice: the kernel
+ * would get it twice (compile refuses). `seen` keys port 0 as 0, which cannot catch it; this does.
+ */
+class PortZeroClashes {
+  private readonly ports = new Set<number>();
+  /** By canonical address: the backend (index) with port 0, and those with an explicit service port. */
+  private readonly zero = new Map<string, number>();
+  private readonly explicit = new Map<string, { index: number; port: number }>();
+
+  constructor(specs: (number | { from: number; to: number })[]) {
+    for (const spec of specs) {
+      const [from, to] = portBounds(spec);
+      for (let p = from; p <= to; p++) this.ports.add(p);
+    }
+  }
+
+  /** Records backend `index`; a clash with an earlier one is returned (`index` -1 is the sorry backend: not recorded). */
+  clash(address: string, port: number, index: number): { with: number; message: string } | undefined {
+    const a = canonicalAddress(address);
+    const shown = (p: number) => backendKey({ address: a, port: p });
+    if (port === 0) {
+      const other = this.explicit.get(a);
+      if (index >= 0 && !this.zero.has(a)) this.zero.set(a, index);
+      if (other) return { with: other.index, message: `port 0 sends to ${address} on every service port, ${other.port} included: ${shown(other.port)} is already listed` };
+      return undefined;
+    }
+    if (!this.ports.has(port)) return undefined;
+    const other = this.zero.get(a);
+    if (index >= 0 && !this.explicit.has(a)) this.explicit.set(a, { index, port });
+    if (other !== undefined) return { with: other, message: `${shown(port)} is already listed: that backend's port 0 sends to every service port, ${port} included` };
+    return undefined;
+  }
 }
 
 /**
@@ -443,7 +487,7 @@ export function parseSorry(text: string): { address: string; port: number } | nu
 function checkSorry(
   s: Obj,
   base: Path,
-  svc: { family: number; method: unknown; hasFwmark: boolean; singlePort: number | undefined; backends: Map<string, number> },
+  svc: { family: number; method: unknown; hasFwmark: boolean; singlePort: number | undefined; backends: Map<string, number>; multiPort: PortZeroClashes | undefined },
   r: Reporter,
 ): void {
   const backends = Array.isArray(s.backends) ? s.backends.filter((b) => isObj(b) && b.enabled !== false).length : 0;
@@ -469,6 +513,10 @@ function checkSorry(
   const effective = sorry.port === 0 && svc.singlePort !== undefined ? svc.singlePort : sorry.port;
   const first = svc.backends.get(backendKey({ address: sorry.address, port: effective }));
   if (first !== undefined) r.error(path, `the sorry backend ${backendKey({ address: sorry.address, port: effective })} is also backends[${first}]: use another server`);
+  else {
+    const clash = svc.multiPort?.clash(sorry.address, sorry.port, -1);
+    if (clash) r.error(path, `the sorry backend is also backends[${clash.with}] (${clash.message}): use another server`);
+  }
 }
 
 /** One object's own thresholds; true when an error was reported. */
@@ -525,13 +573,20 @@ function checkForwarding(s: Obj, base: Path, r: Reporter): void {
   if (t.type === 'gue' && t.port === undefined) r.error([...path, 'tunnel', 'port'], 'is required for gue tunnels (the UDP port the backends decapsulate on)');
   if (t.type !== 'gue' && t.port !== undefined) r.error([...path, 'tunnel', 'port'], `only gue tunnels have a port, not ${describeValue(t.type)}`);
   if (t.type === 'ipip' && t.csum !== undefined) r.error([...path, 'tunnel', 'csum'], 'only gue and gre tunnels have a checksum mode');
+  // The kernel's GRE encapsulation reads only the csum bit (ip_vs_xmit.c), so remcsum would mean no checksum at
+  // all; ipvsadm refuses the pair ("Illegal 'tun-remcsum' option with the 'gre' tunnel type").
+  if (t.type === 'gre' && t.csum === 'remcsum') r.error([...path, 'tunnel', 'csum'], 'remcsum (remote checksum offload) is a gue option: a gre tunnel takes nocsum or csum');
 }
 
+/**
+ * An IPv4 service takes a dotted mask or a prefix length 1..32 (compiled to the dotted mask, engine/compile.ts
+ * netmaskValue); an IPv6 one a prefix length 1..128. (A fwmark service without backends has family 4 here.)
+ */
 function checkPersistence(s: Obj, base: Path, family: number, r: Reporter): void {
   if (!isObj(s.persistence)) return;
   const m = s.persistence.netmask;
   const path: Path = [...base, 'persistence', 'netmask'];
-  if (family === 4 && isInt(m)) r.error(path, `an IPv4 service takes a dotted mask (255.255.255.0), not a prefix length`);
+  if (family === 4 && isInt(m) && m > 32) r.error(path, `an IPv4 service takes a prefix length 1..32 or a dotted mask (255.255.255.0), got ${m}`);
   if (family === 6 && isStr(m)) r.error(path, `an IPv6 service takes a prefix length 1..128, not a dotted mask`);
 }
 

@@ -23,6 +23,7 @@ import {
 } from '../netlink/dataplane.js';
 import type { Backend, Config, PortSpec, Service } from '../config/model.js';
 import { parseSorry } from '../config/validate.js';
+import { effectiveVip } from '../config/derive.js';
 import { defaultNetmask } from './compare.js';
 import { canonical, destId, familyOfCached as familyOf, serviceId } from './identity.js';
 import { backendRef, NO_INPUTS, type EngineInputs, type HealthVerdict } from './inputs.js';
@@ -170,7 +171,9 @@ function serviceFamily(svc: Service, vip: string | undefined): AddressFamily {
 
 /** The IPVS keys one configured service expands to (several with port ranges, one for fwmark). */
 function serviceKeys(config: Config, svc: Service, maxPerRange: number, problems: string[]): ServiceKey[] {
-  const vip = svc.vip ?? config.vip;
+  // effectiveVip: a fwmark service never takes the top-level vip (that would give it the vip's family, where
+  // docs/config.md and validate give it its first backend's: an IPv6 one became IPv4 and the kernel refused it).
+  const vip = effectiveVip(config, svc);
   const af = serviceFamily(svc, vip);
   if (svc.fwmark !== undefined && svc.fwmark !== null) {
     if (!Number.isInteger(svc.fwmark) || svc.fwmark < 1 || svc.fwmark > 0xffffffff) {

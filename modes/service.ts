@@ -66,7 +66,7 @@ export const SERVICE_HELP: Record<string, string> = {
   'mh-port': 'mh: hash the source port too',
   'mh-fallback': 'mh: fall back to another backend when the chosen one is unavailable',
   persistence: 'Client persistence (sticky sessions)',
-  netmask: 'Group clients by network: IPv4 mask or IPv6 prefix length',
+  netmask: 'Group clients by network: IPv4 mask or prefix length (24; IPv6: 64)',
   forwarding: 'How packets reach the backends',
   nat: 'Masquerading (NAT)',
   dr: 'Direct routing',
@@ -226,7 +226,7 @@ export const SERVICE_COMMANDS: CommandDef[] = [
   },
   {
     decl: 'persistence <1-2678400> [netmask A.B.C.D|<1-128>]',
-    help: { $persistence: 'Seconds a client sticks to its backend', $netmask: 'IPv4 mask or IPv6 prefix length' },
+    help: { $persistence: 'Seconds a client sticks to its backend', $netmask: 'IPv4 mask or prefix length (24; IPv6: 64)' },
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {

@@ -40,17 +40,8 @@ export async function pollUntil<T>(probe: () => T | null | Promise<T | null>, ti
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a failing trial can be replayed with the printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded: a failing trial can be replayed with the printed seed. */
+export { prng } from '../../support/prng.js';
 
 export const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 
@@ -210,36 +201,146 @@ export function processesMatching(needle: string): string[] {
   return out;
 }
 
-const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+const hostPort = (addr: string, port: number) => (addr.includes(':') ? `[${addr.toLowerCase()}]:${port}` : `${addr}:${port}`);
 
-function portsOf(specs: PortSpec[]): number[] {
+/** The ports of `ports`/`port_ranges` entries: 80, `7543-7814` (as written in a file) or {from, to}. */
+function portsOf(specs: (PortSpec | string)[]): number[] {
   const out: number[] = [];
   for (const p of specs) {
-    if (typeof p === 'number') out.push(p);
-    else for (let n = p.from; n <= p.to; n++) out.push(n);
+    const [from, to] = typeof p === 'number' ? [p, p] : typeof p === 'string' ? p.split('-').map(Number) : [p.from, p.to];
+    for (let n = from; n <= (to ?? from); n++) if (!out.includes(n)) out.push(n);
   }
   return out;
 }
 
+/** `24` → `255.255.255.0`. */
+function dottedMask(len: number): string {
+  const n = (0xffffffff << (32 - len)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+}
+
+/** One IPVS service a configured service becomes: its `ipvsadm -S` identity, its port (0: fwmark), its family. */
+interface ExpectedService {
+  id: string;
+  port: number;
+  v6: boolean;
+}
+
 /**
- * What `ipvsadm -Sn` must show for a configuration, written here independently of lbctl's compiler, for the
- * shapes the kernel suite's daemon and crash tests use (vip + ports, tcp/udp, NAT, no persistence, no thresholds, every backend up).
+ * The IPVS services of one configured service, as ipvsadm names them: `-t|-u|--sctp-service ADDR:PORT` per port,
+ * or `-f MARK` (`-6` for IPv6; the mark printed as a signed int, so 4294967295 is -1). A fwmark service's family is
+ * its first backend's (IPv4 without backends), as docs/config.md says.
+ */
+function expectedServices(c: Config, s: Config['services'][number]): ExpectedService[] {
+  if (s.fwmark !== undefined && s.fwmark !== null) {
+    const first = (s.backends ?? [])[0]?.address;
+    const v6 = first !== undefined && first.includes(':');
+    return [{ id: `-f ${s.fwmark | 0}${v6 ? ' -6' : ''}`, port: 0, v6 }];
+  }
+  const vip = s.vip ?? c.vip;
+  assert.ok(vip, `service ${s.name} has a vip`);
+  const flag = s.protocol === 'udp' ? '-u' : s.protocol === 'sctp' ? '--sctp-service' : '-t';
+  return portsOf([...(s.ports ?? []), ...(s.port_ranges ?? [])]).map((port) => ({ id: `${flag} ${hostPort(vip!, port)}`, port, v6: vip!.includes(':') }));
+}
+
+interface ExpectedDest {
+  addr: string;
+  port: number;
+  weight: number;
+  u: number;
+  l: number;
+}
+
+/**
+ * The destinations of one IPVS service: every enabled backend (port 0 = the service port), with the weight it
+ * has when no check has spoken (its own); a service with a sorry server below its quorum (healthy = enabled with
+ * weight > 0, quorum 1 when absent) gives every backend weight 0 and adds the sorry server with weight 1.
+ * Thresholds: the backend's own, else the service's, else 0 (the sorry server has only the service's).
+ */
+function expectedDests(s: Config['services'][number], port: number): ExpectedDest[] {
+  const live = (s.backends ?? []).filter((b) => b.enabled !== false);
+  const sorry = s.sorry === undefined ? null : parseSorryText(s.sorry);
+  const healthy = live.filter((b) => (b.weight ?? 1) > 0).length;
+  const lost = sorry !== null && healthy < (s.quorum ?? 1);
+  const out: ExpectedDest[] = live.map((b) => ({
+    addr: b.address,
+    port: b.port || port,
+    weight: lost ? 0 : (b.weight ?? 1),
+    u: b.u_threshold ?? s.u_threshold ?? 0,
+    l: b.l_threshold ?? s.l_threshold ?? 0,
+  }));
+  if (lost) out.push({ addr: sorry!.address, port: sorry!.port || port, weight: 1, u: s.u_threshold ?? 0, l: s.l_threshold ?? 0 });
+  return out;
+}
+
+function parseSorryText(t: string): { address: string; port: number } {
+  const v6 = /^\[(.+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { address: v6[1], port: Number(v6[2] ?? 0) };
+  const v4 = /^([\d.]+)(?::(\d+))?$/.exec(t);
+  if (v4) return { address: v4[1], port: Number(v4[2] ?? 0) };
+  return { address: t, port: 0 };
+}
+
+/**
+ * What `ipvsadm -Sn` must show for a configuration, written here independently of lbctl's compiler from
+ * docs/config.md and ipvsadm's save format (ipvsadm.c print_service_entry): `-A ID -s SCHED [-p T [-M MASK]]
+ * [-b FLAGS]` (the mask only when not /32 or /128; flags fallback before port), then `-a ID -r DEST -m|-g|-i -w W`
+ * (tunnels add `--tun-type ipip`, `--tun-type gue --tun-port P --tun-CSUM` or `--tun-type gre --tun-CSUM`).
+ * Thresholds are not in the save format: see expectedThresholds. No check has spoken (a fresh apply).
  */
 export function expectedSaved(c: Config): string[] {
   const lines: string[] = [];
   for (const s of c.services) {
     if (s.enabled === false) continue;
-    const proto = s.protocol === 'udp' ? '-u' : '-t';
-    const vip = s.vip ?? c.vip;
-    assert.ok(vip, `service ${s.name} has a vip`);
-    for (const port of portsOf([...(s.ports ?? []), ...(s.port_ranges ?? [])])) {
-      const id = hostPort(vip!, port);
-      lines.push(`-A ${proto} ${id} -s ${s.scheduler ?? 'wlc'}`);
-      for (const b of s.backends ?? []) {
-        if (b.enabled === false) continue;
-        lines.push(`-a ${proto} ${id} -r ${hostPort(b.address, b.port || port)} -m -w ${b.weight ?? 1}`);
-      }
+    const fwd = { dr: '-g', tunnel: '-i' }[s.forwarding?.method as string] ?? '-m';
+    let tunnel = '';
+    if (fwd === '-i') {
+      const t = s.forwarding.tunnel;
+      const csum = ` --tun-${t?.csum ?? 'nocsum'}`;
+      tunnel = t?.type === 'gue' ? ` --tun-type gue --tun-port ${t.port}${csum}` : t?.type === 'gre' ? ` --tun-type gre${csum}` : ' --tun-type ipip';
     }
+    const sched = s.scheduler ?? 'wlc';
+    for (const svc of expectedServices(c, s)) {
+      let head = `-A ${svc.id} -s ${sched}`;
+      if (s.persistence) {
+        head += ` -p ${s.persistence.timeout ?? 300}`;
+        const m = s.persistence.netmask;
+        if (svc.v6 && m !== undefined && m !== 128) head += ` -M ${m}`;
+        if (!svc.v6 && m !== undefined) {
+          const dotted = typeof m === 'number' ? dottedMask(m) : m;
+          if (dotted !== '255.255.255.255') head += ` -M ${dotted}`;
+        }
+      }
+      const flags = [`${sched}-fallback`, `${sched}-port`].filter((f) => (s.scheduler_flags as string[] | undefined)?.includes(f));
+      if (flags.length > 0) head += ` -b ${flags.join(',')}`;
+      lines.push(head);
+      for (const d of expectedDests(s, svc.port)) lines.push(`-a ${svc.id} -r ${hostPort(d.addr, d.port)} ${fwd} -w ${d.weight}${tunnel}`);
+    }
+  }
+  return lines.sort();
+}
+
+/** Per destination `ID -r DEST u=U l=L`, for comparing with thresholdLines() (`ipvsadm -Ln --thresholds`). */
+export function expectedThresholds(c: Config): string[] {
+  const lines: string[] = [];
+  for (const s of c.services) {
+    if (s.enabled === false) continue;
+    for (const svc of expectedServices(c, s)) for (const d of expectedDests(s, svc.port)) lines.push(`${svc.id} -r ${hostPort(d.addr, d.port)} u=${d.u} l=${d.l}`);
+  }
+  return lines.sort();
+}
+
+/** `ipvsadm -Ln --thresholds` as expectedThresholds writes it (the service named as in `ipvsadm -S`). */
+export function thresholdLines(): string[] {
+  const lines: string[] = [];
+  let service = '';
+  for (const l of ipvsadm('-Ln', '--thresholds').split('\n')) {
+    const svc = /^(TCP|UDP|SCTP) +(\S+)/.exec(l);
+    const fwm = /^FWM +(-?\d+)( IPv6)?/.exec(l);
+    if (svc) service = `${{ TCP: '-t', UDP: '-u', SCTP: '--sctp-service' }[svc[1]]} ${svc[2]}`;
+    else if (fwm) service = `-f ${fwm[1]}${fwm[2] ? ' -6' : ''}`;
+    const dest = /^ {2}-> (\S+) +(\d+) +(\d+)/.exec(l);
+    if (dest) lines.push(`${service} -r ${dest[1]} u=${dest[2]} l=${dest[3]}`);
   }
   return lines.sort();
 }

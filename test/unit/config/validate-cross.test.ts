@@ -312,6 +312,11 @@ test('tunnel options only with tunnel forwarding; gue needs a port, ipip takes n
     'services[0].forwarding.tunnel.csum: only gue and gre tunnels have a checksum mode',
   ]);
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ forwarding: { method: 'tunnel', tunnel: { type: 'gue', port: 6080, csum: 'remcsum' } } })] }), []);
+  // GRE encapsulation reads only the csum bit: remcsum would be stored and silently mean no checksum.
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ forwarding: { method: 'tunnel', tunnel: { type: 'gre', csum: 'remcsum' } } })] }), [
+    'services[0].forwarding.tunnel.csum: remcsum (remote checksum offload) is a gue option: a gre tunnel takes nocsum or csum',
+  ]);
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ forwarding: { method: 'tunnel', tunnel: { type: 'gre', csum: 'csum' } } })] }), []);
 });
 
 test('direct routing and tunnels cannot change the destination port', () => {
@@ -321,10 +326,16 @@ test('direct routing and tunnels cannot change the destination port', () => {
   assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ forwarding: { method: 'dr' }, backends: [{ address: '192.0.2.10', port: 80 }] })] }), []);
 });
 
-test('the persistence netmask fits the service family', () => {
-  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ persistence: { netmask: 24 } })] }), [
-    'services[0].persistence.netmask: an IPv4 service takes a dotted mask (255.255.255.0), not a prefix length',
+test('the persistence netmask fits the service family; an IPv4 service takes a prefix length 1..32 too', () => {
+  for (const netmask of [1, 24, 32, '255.255.255.0']) assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ persistence: { netmask } })] }), [], String(netmask));
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ persistence: { netmask: 33 } })] }), [
+    'services[0].persistence.netmask: an IPv4 service takes a prefix length 1..32 or a dotted mask (255.255.255.0), got 33',
   ]);
+  // A fwmark service without backends is IPv4 to the compiler (it refused 64 while validate let it through).
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, persistence: { netmask: 64 } }] }), [
+    'services[0].persistence.netmask: an IPv4 service takes a prefix length 1..32 or a dotted mask (255.255.255.0), got 64',
+  ]);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, backends: [{ address: '2001:db8::5' }], persistence: { netmask: 64 } }] }), []);
   assert.deepEqual(check({ services: [svc({ vip: '2001:db8::1', backends: [], persistence: { netmask: '255.255.255.0' } })] }), [
     'services[0].persistence.netmask: an IPv6 service takes a prefix length 1..128, not a dotted mask',
   ]);
@@ -365,4 +376,31 @@ test('gelf.protocol: udp (the default) or tcp, anything else refused with the ch
     'observability.gelf.protocol: must be one of udp, tcp, got "http"',
   ]);
   assert.deepEqual(check({ observability: { gelf: { protocol: 7 } } }).length, 1);
+});
+
+test('several service ports: a port-0 backend is the same destination as its address on one of those ports', () => {
+  // compile programs port 0 once per service port, so 198.51.100.7:81 twice: it refused what validate accepted.
+  const b = (port: number) => ({ address: '198.51.100.7', port });
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [80, 81], backends: [b(0), b(81)] })] }), [
+    'services[0].backends[1].address: 198.51.100.7:81 is already listed: that backend\'s port 0 sends to every service port, 81 included (services[0].backends[0].address)',
+  ]);
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [{ from: 80, to: 82 }], backends: [b(81), b(0)] })] }), [
+    'services[0].backends[1].address: port 0 sends to 198.51.100.7 on every service port, 81 included: 198.51.100.7:81 is already listed (services[0].backends[0].address)',
+  ]);
+  // A port outside the service's ports is another destination; so is the same address on a single-port service's port.
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [80, 81], backends: [b(0), b(8080)] })] }), []);
+  // The sorry backend likewise.
+  assert.deepEqual(check({ vip: '192.0.2.1', services: [svc({ ports: [80, 81], backends: [b(0)], sorry: '198.51.100.7:80' })] }), [
+    'services[0].sorry: the sorry backend is also backends[0] (198.51.100.7:80 is already listed: that backend\'s port 0 sends to every service port, 80 included): use another server',
+  ]);
+});
+
+test('a fwmark service without backends is IPv4: its sorry server too, unless tunnel', () => {
+  // Found by the kernel property test: validate let an IPv6 sorry server through, the kernel refused it (EINVAL).
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, sorry: '2001:db8:5::eb' }] }), [
+    'services[0].sorry: IPv6 sorry backend behind an IPv4 service: mixing families needs forwarding method tunnel',
+  ]);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, sorry: '192.0.2.9' }] }), []);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, forwarding: { method: 'tunnel' }, sorry: '2001:db8:5::eb' }] }), []);
+  assert.deepEqual(check({ services: [{ name: 'm', fwmark: 7, backends: [{ address: '2001:db8::5' }], sorry: '2001:db8:5::eb' }] }), []);
 });

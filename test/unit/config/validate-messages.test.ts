@@ -97,14 +97,14 @@ test('missing required keys point at the mapping that lacks them', () => {
   ]);
 });
 
-test('netmask: an IPv4 mask must be contiguous; a prefix length 1..128', () => {
+test('netmask: an IPv4 mask must be contiguous; a prefix length 1..128 (1..32 for IPv4: validate-cross)', () => {
   assert.deepEqual(
     errorsAfter((c) => {
       c.services[0].persistence = { timeout: 0, netmask: '255.0.255.0' };
     }),
     [
       'services[0].persistence.timeout: must be 1..2678400, got 0',
-      'services[0].persistence.netmask: must be an IPv4 mask (255.255.255.0) or an IPv6 prefix length 1..128, got "255.0.255.0"',
+      'services[0].persistence.netmask: must be an IPv4 mask (255.255.255.0) or a prefix length (1..32 for IPv4, 1..128 for IPv6), got "255.0.255.0"',
     ],
   );
   assert.deepEqual(errorsAfter((c) => void (c.services[0].persistence = { timeout: 60, netmask: '255.255.255.0' })), []);

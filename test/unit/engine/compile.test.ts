@@ -160,6 +160,16 @@ test('fwmark services are keyed by mark and family', () => {
   const s = only(c);
   assert.equal(s.id, 'fwmark 7 inet6');
   assert.deepEqual(s.service.key, { af: AF_INET6, fwmark: 7 });
+  // The top-level vip is not the fwmark service's: its family still comes from the first backend (found by the
+  // random configurations: an IPv4 top-level vip made it IPv4, and its IPv6 netmask 128 and backend unprogrammable).
+  const withVip = only(compile(config({ vip: '192.0.2.1', services: [service('fw', { fwmark: 7, ports: [], persistence: { timeout: 60, netmask: 128 }, backends: [{ address: '2001:db8::5', port: 0, weight: 1 }] })] })));
+  assert.deepEqual(withVip.service.key, { af: AF_INET6, fwmark: 7 });
+  assert.equal(withVip.service.netmask, 128);
+});
+
+test('an IPv4 persistence netmask written as a prefix length is programmed as the dotted mask', () => {
+  const s = only(compile(config({ vip: '192.0.2.1', services: [service('p', { backends: [], persistence: { timeout: 60, netmask: 24 } })] })));
+  assert.equal(s.service.netmask, 0xffffff00);
 });
 
 test('health: down → weight 0 with on_down inhibit (default), absent with on_down remove', () => {

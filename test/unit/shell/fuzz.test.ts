@@ -5,18 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDocumentedError } from '../../../completion/errors.js';
 import { fixture, RICH_CONFIG } from './session-fixture.js';
-
-/** mulberry32: small, fast, and reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng.js';
 
 const SEEDS = [
   'show ipvs', 'show ipvs service web stats', 'sh ipv ser web rate', 'show services', 'show service web', 'show running-config',
