@@ -3,13 +3,13 @@ import { editConfig, ensureService, removeService } from './edit.js';
 import { configOutput, findService } from './exec.js';
 import { derivedCommands } from './schema-commands.js';
 import { serviceName } from './service.js';
-import { type CommandDef, type CommandOutput, type ModeContext } from './types.js';
+import { choiceQuestion, type CommandDef, type CommandOutput, type ModeContext } from './types.js';
 
 export const UNCOMMITTED_QUESTION = 'Uncommitted changes found, commit them before exiting? [yes/no/cancel]';
 
 /**
  * Leaving configuration mode (`exit` at the top level, `end`): with uncommitted changes, ask first (IOS-XR):
- * yes commits and leaves, no discards and leaves, anything else stays. In the shared candidate only this session's
+ * yes commits and leaves, no discards and leaves, cancel stays; anything else is asked again. In the shared candidate only this session's
  * changes count: another session's are neither asked about nor discarded (Junos keeps the shared candidate).
  */
 async function leaveConfiguration(ctx: ModeContext, go: () => void): Promise<CommandOutput | void> {
@@ -22,15 +22,11 @@ async function leaveConfiguration(ctx: ModeContext, go: () => void): Promise<Com
     return note ? { text: note } : undefined;
   }
   return {
-    question: {
-      prompt: UNCOMMITTED_QUESTION,
-      answer: async (reply) => {
-        const r = reply.trim().toLowerCase();
-        if (r === 'yes' || r === 'y') return port.commit(ctx, { andQuit: true });
-        if (r === 'no' || r === 'n') return port.abort(ctx);
-        return { text: '% Exit cancelled; the changes are kept.' };
-      },
-    },
+    question: choiceQuestion(UNCOMMITTED_QUESTION, [
+      { words: ['yes', 'y'], run: () => port.commit(ctx, { andQuit: true }) },
+      { words: ['no', 'n'], run: () => port.abort(ctx) },
+      { words: ['cancel', 'c'], run: () => ({ text: '% Exit cancelled; the changes are kept.' }) },
+    ]),
   };
 }
 

@@ -109,3 +109,27 @@ export class CommandError extends Error {
     super(message.startsWith('% ') ? message : `% ${message}`);
   }
 }
+
+/** One way to answer a question: the words that mean it (lower case, e.g. ['yes', 'y']) and what it does. */
+export interface Choice {
+  words: string[];
+  run: (ctx: ModeContext) => Promise<CommandOutput | void> | CommandOutput | void;
+}
+
+/**
+ * A question that takes only the answers it lists and asks again, naming them, on anything else (IOS): a typo
+ * never counts as "no" or "cancel" by accident.
+ */
+export function choiceQuestion(prompt: string, choices: Choice[]): CommandQuestion {
+  const question: CommandQuestion = {
+    prompt,
+    answer: async (reply, ctx) => {
+      const word = reply.trim().toLowerCase();
+      const chosen = choices.find((c) => c.words.includes(word));
+      if (chosen) return chosen.run(ctx);
+      const names = choices.map((c) => `'${c.words[0]}'`);
+      return { text: `% Please answer ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}.`, question };
+    },
+  };
+  return question;
+}

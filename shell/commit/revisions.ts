@@ -7,7 +7,7 @@ import { formatConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { TOP_LEVEL_KEYS } from '../../config/schema.js';
 import { formatConflict, loadMergeResult, loadOverride, mergeConfigs } from '../../config/merge.js';
-import { CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
+import { choiceQuestion, CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
 import type { CommitRunner } from './commit-run.js';
 import type { ConfigureSession } from './configure-session.js';
 import type { WorkflowContext } from './context.js';
@@ -68,20 +68,20 @@ export class RevisionCommands {
     if (configsEqual(running.config, rev.config)) return { text: `% Revision ${rev.number} equals the running configuration; nothing to roll back.` };
     return {
       text: `Rolling back to revision ${rev.number} (rollback ${n}) changes the running configuration:\n${diff}`,
-      question: {
-        prompt: `Commit revision ${rev.number} now? [yes/no]`,
-        answer: async (reply, c) => {
-          const r = reply.trim().toLowerCase();
-          if (r !== 'yes' && r !== 'y') return { text: '% Rollback cancelled.' };
-          return this.runner.run(c, {
-            candidate: structuredClone(rev.config),
-            base: running.number,
-            origin: 'rollback',
-            action: 'rollback',
-            comment: `rollback ${n} to revision ${rev.number}`,
-          });
+      question: choiceQuestion(`Commit revision ${rev.number} now? [yes/no]`, [
+        {
+          words: ['yes', 'y'],
+          run: (c) =>
+            this.runner.run(c, {
+              candidate: structuredClone(rev.config),
+              base: running.number,
+              origin: 'rollback',
+              action: 'rollback',
+              comment: `rollback ${n} to revision ${rev.number}`,
+            }),
         },
-      },
+        { words: ['no', 'n'], run: () => ({ text: '% Rollback cancelled.' }) },
+      ]),
     };
   }
 

@@ -201,7 +201,9 @@ test('rollback 1 + commit, and exec rollback 1 + yes, restore show running-confi
     assert.match(q.output, /\+ +- name: web/);
     assert.ok(q.question, 'asks before committing');
     assert.match(q.question.prompt, /\[yes\/no\]/);
-    const done = await q.question.answer('yes');
+    const again = await q.question.answer('ok');
+    assert.equal(again.output, "% Please answer 'yes' or 'no'.\n");
+    const done = await again.question!.answer('yes');
     assert.equal(done.error, undefined, done.error);
     assert.match(done.output, /committed successfully \(revision 4\)/);
     assert.equal((await run(s, 'show running-config')).output, r2);
@@ -225,7 +227,12 @@ test('leaving configuration mode with changes asks yes/no/cancel; abort discards
     await run(s, 'configure private', ...WEB);
     const q = await run(s, 'end');
     assert.equal(q.question?.prompt, 'Uncommitted changes found, commit them before exiting? [yes/no/cancel]');
-    const cancel = await q.question!.answer('cancel');
+    // An answer it does not understand is asked again, never taken as no or cancel (IOS).
+    const typo = await q.question!.answer('yse');
+    assert.equal(typo.output, "% Please answer 'yes', 'no' or 'cancel'.\n");
+    assert.equal(typo.question?.prompt, q.question!.prompt);
+    assert.match(s.prompt(), /\(config.*\)#$/, 'still in configuration mode, nothing discarded');
+    const cancel = await typo.question!.answer('cancel');
     assert.match(cancel.output, /cancelled/);
     assert.match(s.prompt(), /\(config\)#$/);
     const q2 = await run(s, 'exit');
