@@ -49,7 +49,7 @@ export function renderCommandsDoc(): string {
     '| mode | prompt | entered with | left with |',
     '|---|---|---|---|',
     '| exec | `HOST#` (`HOST>` for a read-only user) | login | `exit`, `quit` |',
-    '| configuration | `HOST(config)#` | `configure` | `exit` (up one level), `end` or Ctrl-Z (to exec) |',
+    '| configuration | `HOST(config)#` | `configure` | `exit` (up one level), `end` or Ctrl-Z (to exec; a command on the line runs first) |',
     '| service | `HOST(config-svc-NAME)#` | `service NAME` | `exit` (to configuration), `top`, `end` |',
     '',
     'HOST is the node name of the running configuration (the system host name when unset); under `--lab` it reads',

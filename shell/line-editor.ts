@@ -40,7 +40,7 @@ export type EditorEffect =
   | { kind: 'interrupt'; line: string }
   /** Ctrl-D on an empty line. */
   | { kind: 'eof' }
-  /** Ctrl-Z: the line was dropped; go back to exec. */
+  /** Ctrl-Z: go back to exec; the controller runs `line` first when it holds a command (IOS). */
   | { kind: 'suspend'; line: string };
 
 export interface EditorOptions {

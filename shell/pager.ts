@@ -1,5 +1,6 @@
 // The `--More--` pager as pure steps: which lines to show now, and what remains. Space shows the next page,
-// Enter the next line, q (or Ctrl-C) drops the rest.
+// Enter the next line; any other key drops the rest (IOS). The caller gives a key other than q or Ctrl-C/Z to
+// the prompt that follows, so text typed ahead is not lost.
 
 export interface PagerState {
   lines: readonly string[];
@@ -42,9 +43,8 @@ export function pagerKey(state: PagerState, key: PagerKey): PagerStep {
     case 'line':
       return advance(state, 1);
     case 'quit':
-      return { show: [], pager: null };
     case 'other':
-      return { show: [], pager: state };
+      return { show: [], pager: null };
   }
 }
 

@@ -27,8 +27,8 @@ Keys on a terminal:
   Ctrl-A/E, Home/End  start/end of line          Ctrl-B/F, Left/Right  a character back/forward
   Alt-B/F             a word back/forward        Ctrl-K/U/W, Alt-D     cut to end/start/word back/word forward
   Ctrl-Y              paste what was cut         Ctrl-C                drop the line
-  Ctrl-Z              back to exec mode (end)    Ctrl-D                leave (on an empty exec prompt)
-  At --More--: space for the next page, Enter for the next line, q to stop.
+  Ctrl-Z              run the line, then end     Ctrl-D                leave (on an empty exec prompt)
+  At --More--: space for the next page, Enter for the next line; any other key stops (what you type is kept).
 
 Over SSH with sshd's ForceCommand (docs/ssh.md), a command given to ssh (SSH_ORIGINAL_COMMAND, e.g.
 'ssh lb1 "show ipvs"') runs as with -c; without one, the interactive shell starts.

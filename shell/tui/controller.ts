@@ -259,12 +259,20 @@ export class ShellController {
           this.editor = before;
           return this.changed();
         }
+        if (effect.line.trim() !== '') {
+          // IOS: Ctrl-Z with a command on the line runs it, then ends (unless it asked or left by itself).
+          await this.run(effect.line, this.echo(effect.line) + '^Z');
+          if (this.mode !== 'edit' || this.atExec()) return;
+          this.mode = 'busy';
+          return this.showResult(await guard(() => this.session.execute('end')));
+        }
         return this.run('end', this.echo(effect.line) + '^Z');
     }
   }
 
   private async handlePagerKey(key: Key): Promise<void> {
-    const step = pagerKey(this.pager!, pagerKeyOf(key));
+    const kind = pagerKeyOf(key);
+    const step = pagerKey(this.pager!, kind);
     if (step.show.length > 0) this.print(step.show.join('\n'));
     this.pager = step.pager;
     if (step.pager) return this.changed();
@@ -272,6 +280,8 @@ export class ShellController {
     this.afterPager = null;
     this.mode = 'busy';
     await next?.();
+    // Any other key ended the output (IOS) and is the start of what the operator types next: not eaten.
+    if (kind === 'other' && (this.mode as ControllerMode) === 'edit') await this.handleKey(key);
   }
 
   private handleMonitorKey(key: Key): void {

@@ -102,6 +102,18 @@ test('long output pages with --More--: Enter one line, space a page, q quits', a
   assert.equal(controller.getSnapshot().live.mode, 'edit');
 });
 
+test('at --More-- any key but space and Enter ends the output, and what is typed ahead is kept (IOS)', async () => {
+  const { controller, type, session } = setup({ longLines: 100 }, 10);
+  await type('show long\r');
+  assert.equal(controller.getSnapshot().live.mode, 'more');
+  await type('show ver');
+  assert.equal(controller.getSnapshot().live.mode, 'edit', 'the s ended the paging');
+  assert.equal(controller.getSnapshot().live.line, 'show ver', 'and no typed character was eaten');
+  assert.doesNotMatch(controller.scrollback(), /line 10\b/);
+  await type('sion\r');
+  assert.deepEqual(session.executed, ['show long', 'show version']);
+});
+
 test('keys typed while paging or running wait their turn', async () => {
   const { controller, type, session } = setup({ longLines: 30 }, 10);
   await type('show long\rqshow version\r');
@@ -119,6 +131,7 @@ test('exit / end / Ctrl-Z walk the modes; a question takes the next line as its 
   assert.equal(controller.getSnapshot().live.prompt, 'lab(config)#');
   await type('service web\rport 80\x1a');
   assert.match(controller.scrollback(), /lab\(config-svc-web\)#port 80\^Z$/m);
+  assert.deepEqual(session.executed.slice(-2), ['port 80', 'end'], 'Ctrl-Z with a command on the line runs it, then ends (IOS)');
   assert.equal(controller.getSnapshot().live.mode, 'question');
   assert.match(controller.getSnapshot().live.prompt, /^Uncommitted changes found.*\[yes\/no\/cancel\] $/);
   await type('yes\r');
