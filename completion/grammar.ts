@@ -184,7 +184,7 @@ export class Grammar<C, R> {
     for (const k of [...keywords.keys()].sort()) entries.push({ token: k, help: keywords.get(k)! });
     for (const [k, h] of values) entries.push({ token: k, help: h });
     for (const k of [...dynamic.keys()].sort(naturalOrder)) entries.push({ token: k, help: dynamic.get(k)! });
-    if (dynamicMore > 0) entries.push({ token: '...', help: `${dynamicMore} more; type more of the name` });
+    if (dynamicMore > 0) entries.push({ token: '...', help: `${dynamicMore} more: type more of the name` });
     if (cr) entries.push({ token: '<cr>', help: '' });
     if (entries.length === 0) return partial ? { ok: false, error: 'unrecognized' } : { ok: false, error: { kind: 'incomplete' } };
     return { ok: true, entries };
@@ -307,15 +307,23 @@ export class Grammar<C, R> {
   }
 
   private helpOf(spec: CommandSpec<R>, n: TokenNode): string {
-    if (n.t === 'kw') return spec.help?.[n.word] ?? this.opts.help?.[n.word] ?? '';
-    return (
+    if (n.t === 'kw') return sentence(spec.help?.[n.word] ?? this.opts.help?.[n.word] ?? '');
+    return sentence(
       spec.help?.['$' + n.bind] ??
-      spec.help?.[n.token] ??
-      this.opts.help?.['$' + n.bind] ??
-      this.opts.help?.[n.token] ??
-      n.type.help
+        spec.help?.[n.token] ??
+        this.opts.help?.['$' + n.bind] ??
+        this.opts.help?.[n.token] ??
+        n.type.help,
     );
   }
+}
+
+/**
+ * Help reads as a sentence whatever its source (hand-written, the schema's text, a value type's): a capital
+ * first letter. Values offered by name (a service's description) are the operator's text and stay as written.
+ */
+function sentence(help: string): string {
+  return help.charAt(0).toUpperCase() + help.slice(1);
 }
 
 function restOfLine(line: string, words: Word[], i: number): string {

@@ -131,7 +131,7 @@ test('?: partial word, next tokens with help, <cr>, and errors', () => {
   });
   const entries = (h('backend 10.0.0.1 ') as { entries: { token: string }[] }).entries.map((e) => e.token);
   assert.deepEqual(entries, ['disable', 'enable', 'port', 'weight', '<cr>']);
-  assert.deepEqual((h('backend 10.0.0.1 port ') as { entries: unknown[] }).entries, [{ token: '<0-65535>', help: 'a number from 0 to 65535' }]);
+  assert.deepEqual((h('backend 10.0.0.1 port ') as { entries: unknown[] }).entries, [{ token: '<0-65535>', help: 'A number from 0 to 65535' }]);
   assert.deepEqual((h('show service ') as { entries: { token: string }[] }).entries.map((e) => e.token), ['NAME', 'api', 'web', 'web2']);
   assert.deepEqual((h('port 8') as { entries: { token: string }[] }).entries.map((e) => e.token), ['<1-65535>', '<1-65535>-<1-65535>']);
   assert.deepEqual(h('zz'), { ok: false, error: 'unrecognized' });

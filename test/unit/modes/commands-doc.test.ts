@@ -24,6 +24,14 @@ test('every token of every command has help text', () => {
   assert.deepEqual(missing, []);
 });
 
+test('every help text reads as a sentence: a capital first letter', () => {
+  const lower: string[] = [];
+  for (const [mode, g] of Object.entries(modeGrammars())) {
+    for (const spec of g.specs()) for (const t of g.describe(spec)) if (/^[a-z]/.test(t.help)) lower.push(`${mode}: ${spec.decl}: ${t.token}: ${t.help}`);
+  }
+  assert.deepEqual(lower, []);
+});
+
 test('the reference lists the fixed command names of the issue', () => {
   const doc = renderCommandsDoc();
   for (const c of [

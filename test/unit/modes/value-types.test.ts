@@ -30,7 +30,7 @@ test('revision numbers: offered in numeric order with date, user and comment; co
   assert.deepEqual(h, {
     ok: true,
     entries: [
-      { token: '<0-2147483647>', help: 'a revision number' },
+      { token: '<0-2147483647>', help: 'A revision number' },
       { token: '2', help: '2026-11-24 09:00  bob' },
       { token: '10', help: '2026-11-25 16:00  ana  web port' },
     ],
