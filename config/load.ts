@@ -5,7 +5,7 @@
 // a service's path uses its index inside its own file, the way the operator sees it.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, parseDocument, YAMLParseError } from 'yaml';
 import type { Config } from './model.js';
 import { applyDefaults } from './defaults.js';
 import { parsePortText } from './derive.js';
@@ -207,15 +207,21 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
   const raws: unknown[] = [];
   const broken = new Set<string>();
   for (const t of texts) {
-    const lines = new LineCounter();
-    const doc = parseConfigDocument(t.text, lines);
-    files.push({ path: t.path, text: t.text, doc });
+    const doc = parseConfigDocument(t.text);
+    const file: LoadedFile = { path: t.path, text: t.text, doc };
+    files.push(file);
     if (doc.errors.length > 0) {
+      const said = new Set<string>();
       for (const e of doc.errors) {
-        const { line, col } = lines.linePos(e.pos[0]);
+        // Positions from the text itself, not from yaml's LineCounter: a parse cut short by nesting too deep
+        // stops counting lines, and every later error landed on the last line counted, columns past its end.
+        const { line, column } = offsetPosition(file, e.pos[0]);
         const key = e.code === 'DUPLICATE_KEY' ? /^[^\s:#]+/.exec(t.text.slice(e.pos[0]))?.[0] : undefined;
         const message = key !== undefined ? `duplicate key "${key}": each key may appear once in a mapping` : yamlMessage(e.message);
-        errors.push({ file: t.path, line, column: col, path: '', message });
+        // One error per place and message: 20,000 unclosed `[` made 20,000 copies of one sentence.
+        if (said.has(`${line}:${column}:${message}`)) continue;
+        said.add(`${line}:${column}:${message}`);
+        errors.push({ file: t.path, line, column, path: '', message });
       }
       broken.add(t.path);
     }
@@ -248,14 +254,43 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
 }
 
 /** One file's YAML document, parsed as every load parses it (the store parses only the files a commit rewrites). */
-export function parseConfigDocument(text: string, lineCounter?: LineCounter): Document {
-  // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
-  return parseDocument(text, { ...(lineCounter ? { lineCounter } : {}), prettyErrors: false, uniqueKeys: true, merge: true });
+export function parseConfigDocument(text: string): Document {
+  try {
+    // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
+    return parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
+    // logLevel error: yaml's warnings (a collection as a key) would go to stderr as `(node:PID) Warning: ...`.
+  } catch (err) {
+    // Thousands of levels of block nesting (each line indented one more) overflow the parser's own stack; the
+    // file is then a document with that one error, like any other file that does not parse (found by the fuzz run).
+    if (!(err instanceof RangeError)) throw err;
+    const at = deepestLine(text);
+    const doc = new Document(null);
+    doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
+    return doc;
+  }
+}
+
+/** The offset of the first character of the most indented line: where a block nested too deeply goes deepest. */
+function deepestLine(text: string): number {
+  let best = 0;
+  let bestIndent = -1;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    let i = start;
+    while (text[i] === ' ') i++;
+    if (i - start > bestIndent) {
+      bestIndent = i - start;
+      best = i;
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return best;
 }
 
 /** What an operator is told when a value nests deeper than the parser's stack (it said "Maximum call stack size exceeded"). */
 export const TOO_DEEP_MESSAGE =
-  'nested too deeply to read: the value opens thousands of levels of [ ] or { } (an lbctl configuration nests fewer than 10)';
+  'nested too deeply to read: the value opens thousands of levels of [ ], { } or indentation (an lbctl configuration nests fewer than 10)';
 
 /** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */
 function yamlMessage(message: string): string {
@@ -382,7 +417,11 @@ const lineCounters = new WeakMap<LoadedFile, number[]>();
 
 /** 1-based line and column of a node's first character in its file (1:1 for an empty document). */
 function position(f: LoadedFile, node: Node | null | undefined): Omit<Location, 'path'> {
-  const offset = node?.range?.[0] ?? 0;
+  return offsetPosition(f, node?.range?.[0] ?? 0);
+}
+
+/** 1-based line and column of a character offset in a file. */
+function offsetPosition(f: LoadedFile, offset: number): Omit<Location, 'path'> {
   let starts = lineCounters.get(f);
   if (!starts) {
     starts = [0];
