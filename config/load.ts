@@ -215,9 +215,11 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
       for (const e of doc.errors) {
         // Positions from the text itself, not from yaml's LineCounter: a parse cut short by nesting too deep
         // stops counting lines, and every later error landed on the last line counted, columns past its end.
-        const { line, column } = offsetPosition(file, e.pos[0]);
         const key = e.code === 'DUPLICATE_KEY' ? /^[^\s:#]+/.exec(t.text.slice(e.pos[0]))?.[0] : undefined;
         const message = key !== undefined ? `duplicate key "${key}": each key may appear once in a mapping` : yamlMessage(e.message);
+        // Where the parser's stack ran out depends on how much stack the caller left it (lbctl validate and a
+        // library call differed by 136 columns): such an error stands where the nesting gets too deep instead.
+        const { line, column } = offsetPosition(file, message === TOO_DEEP_MESSAGE ? tooDeepOffset(t.text) : e.pos[0]);
         // One error per place and message: 20,000 unclosed `[` made 20,000 copies of one sentence.
         if (said.has(`${line}:${column}:${message}`)) continue;
         said.add(`${line}:${column}:${message}`);
@@ -263,11 +265,30 @@ export function parseConfigDocument(text: string): Document {
     // Thousands of levels of block nesting (each line indented one more) overflow the parser's own stack; the
     // file is then a document with that one error, like any other file that does not parse (found by the fuzz run).
     if (!(err instanceof RangeError)) throw err;
-    const at = deepestLine(text);
+    const at = tooDeepOffset(text);
     const doc = new Document(null);
     doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
     return doc;
   }
+}
+
+/** Flow nesting deeper than this is where a value "nests too deeply" (an lbctl configuration nests fewer than 10). */
+const TOO_DEEP_FLOW = 1000;
+
+/**
+ * Where a file nests too deeply, the same whatever the stack: the first `[` or `{` opening level TOO_DEEP_FLOW
+ * (quotes and comments are not told apart: this only places an error the parser already found), else the most
+ * indented line (block nesting).
+ */
+export function tooDeepOffset(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth >= TOO_DEEP_FLOW) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return deepestLine(text);
 }
 
 /** The offset of the first character of the most indented line: where a block nested too deeply goes deepest. */

@@ -112,3 +112,15 @@ test('an error quoting a line break from the file stays one line as printed', (t
   assert.ok(!printed[0].includes('\n'), printed[0]);
   assert.match(printed[0], /^newline\.yaml:5:15: services\[0\]\.protocol: .*tcp\\nudp/);
 });
+
+// Found by the fuzz run: the position of a too-deep error was where the parser's stack ran out, so the library
+// called from a deep stack and `lbctl validate` placed the same error 136 columns apart.
+test('a too-deep error stands at the same place whatever stack the caller leaves the parser', (t) => {
+  const f = join(scratch(t), 'deep-place.yaml');
+  writeFileSync(f, 'services:\n  - name: a\n    description: x\n    backends: ' + '['.repeat(20_000) + ']'.repeat(20_000) + '\n');
+  const shallow = messages(f);
+  const burn = (n: number): string[] => (n === 0 ? messages(f) : burn(n - 1));
+  const deep = burn(2000);
+  assert.deepEqual(deep, shallow);
+  assert.ok(shallow.some((m) => m.startsWith(`deep-place.yaml:4:${'    backends: '.length + 1000}: ${TOO_DEEP_MESSAGE}`)), shallow.join('\n'));
+});
