@@ -39,8 +39,10 @@ export interface FuzzOptions {
   cliShare: number;
   /** Lines per `lbctl shell` process. */
   batch: number;
-  /** Progress lines (stderr in the CLI). */
+  /** Progress lines and each finding as it is found (stderr in the CLI). */
   progress?: (line: string) => void;
+  /** Stops the run after the current line or case; the report then covers what was done. */
+  signal?: AbortSignal;
 }
 
 const tally = () => new Map<string, number>();
@@ -52,6 +54,8 @@ export interface FuzzReport {
   yaml: { cases: number; accepted: number; rejected: number; forms: Map<string, number>; mutations: Map<string, number>; cliRuns: number; cliAccepted: number; slowestMs: number; slowest: string };
   findings: string[];
   ms: { shell: number; yaml: number };
+  /** True when the signal stopped the run before the counts asked for. */
+  stopped: boolean;
 }
 
 /** A line must settle well within this; longer is reported as a hang (and the run stops). */
@@ -65,16 +69,19 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     yaml: { cases: 0, accepted: 0, rejected: 0, forms: tally(), mutations: tally(), cliRuns: 0, cliAccepted: 0, slowestMs: 0, slowest: '' },
     findings: [],
     ms: { shell: 0, yaml: 0 },
+    stopped: false,
   };
   const find = (what: string) => {
+    opts.progress?.(`FINDING ${what}`);
     if (report.findings.length < MAX_FINDINGS) report.findings.push(what);
   };
   let t = Date.now();
   if (opts.lines > 0) await fuzzShell(opts, report, find);
   report.ms.shell = Date.now() - t;
   t = Date.now();
-  if (opts.yaml > 0) fuzzYaml(opts, report, find);
+  if (opts.yaml > 0) await fuzzYaml(opts, report, find);
   report.ms.yaml = Date.now() - t;
+  report.stopped = Boolean(opts.signal?.aborted);
   return report;
 }
 
@@ -112,7 +119,7 @@ async function fuzzShell(opts: FuzzOptions, report: FuzzReport, find: (s: string
       if (form === null || leak(r.error)) find(`shell: undocumented rejection of ${JSON.stringify(line)}: ${JSON.stringify(r.error).slice(0, 400)}`);
       bump(s.rejected, form ?? 'UNDOCUMENTED');
     };
-    for (let i = 0; i < opts.lines; i++) {
+    for (let i = 0; i < opts.lines && !opts.signal?.aborted; i++) {
       const line = lines.next().value as string;
       s.lines++;
       const cut = line.slice(0, Math.floor(rnd() * (line.length + 1)));
@@ -168,7 +175,7 @@ function fuzzShellBinary(opts: FuzzOptions, report: FuzzReport, find: (s: string
   const env: NodeJS.ProcessEnv = { ...process.env, ...launch, HOME: lab.home };
   delete env.CI;
   const s = report.shell;
-  for (let sent = 0; sent < total; ) {
+  for (let sent = 0; sent < total && !opts.signal?.aborted; ) {
     const n = Math.min(opts.batch, total - sent);
     // `exit` or `quit` at the exec prompt ends the process and the rest of the batch with it: such lines are
     // left to the in-process session, which goes on after them.
@@ -221,14 +228,16 @@ function loadOrder(files: FuzzFile[]): FuzzFile[] {
   return [...files].sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function fuzzYaml(opts: FuzzOptions, report: FuzzReport, find: (s: string) => void): void {
+async function fuzzYaml(opts: FuzzOptions, report: FuzzReport, find: (s: string) => void): Promise<void> {
   const rnd = prng(opts.seed ^ 0x9e3779b9);
   const base = exampleFiles(join(REPO_ROOT, 'dist', 'examples'));
   const y = report.yaml;
   const work = mkdtempSync(join(tmpdir(), 'lbctl-fuzz-yaml-'));
   const { exe, pre, env } = lbctlSpawn();
   try {
-    for (let i = 0; i < opts.yaml; i++) {
+    for (let i = 0; i < opts.yaml && !opts.signal?.aborted; i++) {
+      // Loading is synchronous: let a signal in now and then.
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
       const c = yamlCase(base, rnd);
       const files = loadOrder(c.files);
       for (const m of c.mutations) bump(y.mutations, m.replace(/^.*:/, ''));
@@ -291,7 +300,7 @@ export function summary(r: FuzzReport): string {
   const y = r.yaml;
   const rejected = [...s.rejected.values()].reduce((a, b) => a + b, 0);
   return [
-    `lbctl fuzz run, seed ${r.seed}`,
+    `lbctl fuzz run, seed ${r.seed}${r.stopped ? ' (STOPPED EARLY by a signal: the counts below are what was done)' : ''}`,
     `shell, in-process session (lab store): ${s.lines} lines in ${(r.ms.shell / 1000).toFixed(1)} s (binary included); results: ${s.accepted} accepted (${s.committed} commits), ${rejected} rejected; ${s.questions} questions answered; ${s.completions} TAB and ? probes`,
     `  rejections by form: ${list(s.rejected)}`,
     `shell, lbctl binary: ${s.cliBatches} processes, ${s.cliLines} lines on stdin, ${s.cliErrors} numbered errors; exit codes: ${list(s.cliExit)}`,
@@ -318,7 +327,11 @@ async function cli(): Promise<number> {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${k}: not a number: ${values[k]}`);
     return n;
   };
+  // SIGINT or SIGTERM: stop after the current line or case and print what was done.
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   const report = await runFuzz({
+    signal: stop.signal,
     lines: num('lines'),
     yaml: num('yaml'),
     seed: num('seed'),
@@ -327,6 +340,7 @@ async function cli(): Promise<number> {
     progress: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
   });
   for (const f of report.findings) process.stdout.write(`FINDING ${f}\n\n`);
+  if (report.stopped) process.stdout.write('(stopped early)\n');
   process.stdout.write(summary(report) + '\n');
   return report.findings.length === 0 ? 0 : 1;
 }
