@@ -7,7 +7,7 @@
 // Shell: the lines go one by one through an in-process session on a lab configuration and state directory (the
 // real store: edits, commits, rollbacks), with TAB and `?` on each line and a prefix of it; a share of them (F,
 // default 2%) goes through the real `lbctl shell --lab --keep-going` binary in batches of B lines on standard
-// input, so the process boundary is covered too: the exit code is 0 or 1, stdout and stderr show no stack frame
+// input, one batch every B/F lines, so the process boundary is covered too: the exit code is 0 or 1, stdout and stderr show no stack frame
 // and no internal error, and every error on stderr is `% command N: ...` followed by a documented form.
 // YAML: each case is loaded with the library (loadConfigTexts, what `validate` and `commit` run) and every error
 // checked for its form and its position inside the file; a share F goes through `lbctl validate --config DIR`
@@ -107,6 +107,8 @@ async function fuzzShell(opts: FuzzOptions, report: FuzzReport, find: (s: string
   const lab = makeLab();
   const s = report.shell;
   let session = await labSession(lab);
+  const every = opts.cliShare > 0 ? Math.max(1, Math.round(opts.batch / opts.cliShare)) : 0;
+  const binaryBatch = shellBinary(opts, report, find, lab);
   try {
     const check = (line: string, r: ExecResult) => {
       if (leak(r.output, true)) find(`shell: ${leak(r.output, true)} in the output of ${JSON.stringify(line)}: ${r.output.slice(0, 300)}`);
@@ -147,10 +149,12 @@ async function fuzzShell(opts: FuzzOptions, report: FuzzReport, find: (s: string
         session = await labSession(lab);
       }
       if (rnd() < 0.02) await session.execute('end');
-      if (opts.progress && (i + 1) % 10_000 === 0) opts.progress(`shell: ${i + 1} lines`);
+      // A batch through the binary every batch/share lines, on the same directories while this session is open
+      // (its candidate goes stale, its exclusive lock stands in the way: refusals in documented forms too).
+      if (every > 0 && (i + 1) % every === 0) binaryBatch();
+      if (opts.progress && (i + 1) % 10_000 === 0) opts.progress(`shell: ${i + 1} lines, ${s.cliBatches} lbctl shell processes`);
     }
     await session.close();
-    fuzzShellBinary(opts, report, find, lab);
   } finally {
     lab.cleanup();
   }
@@ -165,18 +169,16 @@ function lbctlSpawn(): { exe: string; pre: string[]; env: NodeJS.ProcessEnv } {
   return { exe: rest[0], pre: rest.slice(1), env: { LBCTL_LAUNCH: '1' } };
 }
 
-/** `lbctl shell --lab --keep-going` on the lab directories, lines on standard input, in batches. */
-function fuzzShellBinary(opts: FuzzOptions, report: FuzzReport, find: (s: string) => void, lab: ReturnType<typeof makeLab>): void {
-  const total = Math.ceil(opts.lines * opts.cliShare);
-  if (total === 0) return;
+/** Runs one `lbctl shell --lab --keep-going` on the lab directories per call, B lines on standard input. */
+function shellBinary(opts: FuzzOptions, report: FuzzReport, find: (s: string) => void, lab: ReturnType<typeof makeLab>): () => void {
   const rnd = prng(opts.seed ^ 0x5bd1e995);
   const lines = shellLines(rnd);
   const { exe, pre, env: launch } = lbctlSpawn();
   const env: NodeJS.ProcessEnv = { ...process.env, ...launch, HOME: lab.home };
   delete env.CI;
   const s = report.shell;
-  for (let sent = 0; sent < total && !opts.signal?.aborted; ) {
-    const n = Math.min(opts.batch, total - sent);
+  return () => {
+    const n = opts.batch;
     // `exit` or `quit` at the exec prompt ends the process and the rest of the batch with it: such lines are
     // left to the in-process session, which goes on after them.
     const batch: string[] = [];
@@ -184,7 +186,6 @@ function fuzzShellBinary(opts: FuzzOptions, report: FuzzReport, find: (s: string
       const l = lines.next().value as string;
       if (!LEAVES.test(l)) batch.push(l);
     }
-    sent += n;
     const r = spawnSync(exe, [...pre, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '--keep-going'], {
       input: batch.join('\n') + '\n',
       encoding: 'utf8',
@@ -203,7 +204,7 @@ function fuzzShellBinary(opts: FuzzOptions, report: FuzzReport, find: (s: string
     const checked = checkShellStderr(r.stderr);
     s.cliErrors += checked.errors;
     for (const p of checked.problems) find(`${where}: ${p}`);
-  }
+  };
 }
 
 const LEAVES = /^\s*(?:ex|exi|exit|q|qu|qui|quit)(?:\s|$)/;

@@ -11,7 +11,7 @@ test('fuzz runner, small counts: no finding, both outcomes seen, the lbctl binar
   assert.equal(s.lines, 300);
   assert.ok(s.accepted > 50 && [...s.rejected.values()].reduce((a, b) => a + b, 0) > 50, summary(report));
   assert.ok(s.committed > 0, 'no commit went through');
-  assert.equal(s.cliBatches, 1);
+  assert.equal(s.cliBatches, 1); // every batch/share = 300 lines
   assert.ok(s.cliErrors > 0, 'the binary run saw no error to check');
   const y = report.yaml;
   assert.equal(y.cases, 50);
