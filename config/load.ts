@@ -212,7 +212,10 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
     files.push(file);
     if (doc.errors.length > 0) {
       const said = new Set<string>();
-      for (const e of doc.errors) {
+      // A file nested too deeply has that one error: what the parser said after its stack ran out depends on
+      // where it ran out, which depends on the caller's stack (lbctl validate and a library call differed).
+      const tooDeep = doc.errors.filter((e) => yamlMessage(e.message) === TOO_DEEP_MESSAGE);
+      for (const e of tooDeep.length > 0 ? tooDeep.slice(0, 1) : doc.errors) {
         // Positions from the text itself, not from yaml's LineCounter: a parse cut short by nesting too deep
         // stops counting lines, and every later error landed on the last line counted, columns past its end.
         const key = e.code === 'DUPLICATE_KEY' ? /^[^\s:#]+/.exec(t.text.slice(e.pos[0]))?.[0] : undefined;
