@@ -207,7 +207,8 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
   const raws: unknown[] = [];
   const broken = new Set<string>();
   for (const t of texts) {
-    const doc = parseConfigDocument(t.text);
+    const deep = tooDeepAt(t.text);
+    const doc = deep === null ? parseConfigDocument(t.text) : tooDeepDocument(deep);
     const file: LoadedFile = { path: t.path, text: t.text, doc };
     files.push(file);
     if (doc.errors.length > 0) {
@@ -268,30 +269,88 @@ export function parseConfigDocument(text: string): Document {
     // Thousands of levels of block nesting (each line indented one more) overflow the parser's own stack; the
     // file is then a document with that one error, like any other file that does not parse (found by the fuzz run).
     if (!(err instanceof RangeError)) throw err;
-    const at = tooDeepOffset(text);
-    const doc = new Document(null);
-    doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
-    return doc;
+    return tooDeepDocument(tooDeepOffset(text));
   }
 }
 
-/** Flow nesting deeper than this is where a value "nests too deeply" (an lbctl configuration nests fewer than 10). */
-const TOO_DEEP_FLOW = 1000;
+/** A document holding only the too-deep error, at `offset`. */
+function tooDeepDocument(offset: number): Document {
+  const doc = new Document(null);
+  doc.errors.push(new YAMLParseError([offset, offset + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
+  return doc;
+}
+
+/** Deeper than this, flow or block, is "nested too deeply", whatever the parser's stack would have managed. */
+const MAX_NESTING = 256; // TOO_DEEP_MESSAGE says it
 
 /**
- * Where a file nests too deeply, the same whatever the stack: the first `[` or `{` opening level TOO_DEEP_FLOW
- * (quotes and comments are not told apart: this only places an error the parser already found), else the most
- * indented line (block nesting).
+ * Where a text nests deeper than MAX_NESTING, or null. Whether yaml's recursive parser overflows at 1,000 levels
+ * depends on the stack its caller left it, so `lbctl validate` refused a file the library read (found by the fuzz
+ * runner); a fixed limit, checked before parsing, gives every caller the same answer. Flow levels are `[` and `{`
+ * that open a value (after `:`, `-`, `,`, `?`, another opener, or at a line start; not inside quotes or a
+ * comment); block levels are the indentations open at a line. An approximation on purpose: no configuration of
+ * lbctl comes near either limit.
  */
-export function tooDeepOffset(text: string): number {
-  let depth = 0;
+export function tooDeepAt(text: string): number | null {
+  let flow = 0;
+  const indents: number[] = [];
+  let lineStart = true;
+  let indent = 0;
+  let prev = '\n'; // last non-blank character
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '[' || c === '{') {
-      if (++depth >= TOO_DEEP_FLOW) return i;
-    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      prev = '\n';
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      lineStart = false;
+      if (c !== '#' && flow === 0) {
+        while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+        indents.push(indent);
+        if (indents.length > MAX_NESTING) return i;
+      }
+    }
+    if (c === '#' && (prev === '\n' || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && ':-,?[{\n'.includes(prev)) {
+      // A quoted scalar: skip to its end ('' is a quote in single quotes, \" in double ones).
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (c === '"' && text[j] === '\\') j++;
+        else if (text[j] === c) {
+          if (c === "'" && text[j + 1] === "'") j++;
+          else break;
+        }
+      }
+      i = j;
+      prev = c;
+      continue;
+    }
+    if ((c === '[' || c === '{') && ':-,?[{\n'.includes(prev)) {
+      if (++flow > MAX_NESTING) return i;
+    } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    if (c !== ' ' && c !== '\t') prev = c;
   }
-  return deepestLine(text);
+  return null;
+}
+
+/**
+ * Where a file nests too deeply, the same whatever the stack: past MAX_NESTING levels (tooDeepAt), else (the
+ * parser ran out of stack on something the scan does not count) the most indented line.
+ */
+export function tooDeepOffset(text: string): number {
+  return tooDeepAt(text) ?? deepestLine(text);
 }
 
 /** The offset of the first character of the most indented line: where a block nested too deeply goes deepest. */
@@ -314,7 +373,7 @@ function deepestLine(text: string): number {
 
 /** What an operator is told when a value nests deeper than the parser's stack (it said "Maximum call stack size exceeded"). */
 export const TOO_DEEP_MESSAGE =
-  'nested too deeply to read: the value opens thousands of levels of [ ], { } or indentation (an lbctl configuration nests fewer than 10)';
+  'nested too deeply to read: the value opens more than 256 levels of [ ], { } or indentation (an lbctl configuration nests fewer than 10)';
 
 /** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */
 function yamlMessage(message: string): string {
