@@ -38,13 +38,16 @@ export function formatParseError(err: ParseError, input: string, indent: number)
 }
 
 /**
- * Whether a rejection is one of the documented forms: the three parse errors above, or a command's refusal (one
- * line starting with "% "). An internal error (a bug) is not one of them.
+ * Whether a rejection is one of the documented forms (docs/errors.md): the three parse errors above, or a
+ * command's refusal: a line starting with "% ", then possibly more "% " lines and the configuration errors behind
+ * it, each indented by two spaces (a commit that does not validate, a `load` of a broken file). An internal error
+ * (a bug) is not one of them.
  */
 export function isDocumentedError(text: string): boolean {
   const lines = text.split('\n');
   if (/^ *\^$/.test(lines[0])) return lines[1] === INVALID_INPUT && lines.length <= 3 && lines.slice(2).every((l) => l.startsWith('% Unknown '));
   if (lines[0].startsWith('% Ambiguous command:  "')) return lines.length > 2 && lines.slice(1).every((l) => /^  \S+$/.test(l));
-  if (lines.length !== 1) return false;
-  return lines[0] === INCOMPLETE || lines[0] === UNRECOGNIZED || (lines[0].startsWith('% ') && !lines[0].startsWith('% Internal error'));
+  if (lines.some((l) => l.startsWith('% Internal error'))) return false;
+  if (lines.length === 1 && (lines[0] === INCOMPLETE || lines[0] === UNRECOGNIZED)) return true;
+  return lines[0].startsWith('% ') && lines.slice(1).every((l) => l.startsWith('% ') || /^  \S/.test(l));
 }

@@ -46,10 +46,15 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
+/**
+ * One error, one line: a line break inside a message or a path (a key or value quoted from the file: `protocol:
+ * "tcp\nx"`) is shown as `\n`, so that a script reading one error per line never gets half of one (found by the
+ * fuzz run). Other control characters are escaped where lbctl prints (present/visible.ts).
+ */
 export function formatConfigError(e: ConfigError): string {
   const where = e.file === '' ? '' : e.line > 0 ? `${e.file}:${e.line}:${e.column}: ` : `${e.file}: `;
   const path = e.path === '' ? '' : `${e.path}: `;
-  return `${where}${path}${e.message}`;
+  return `${where}${path}${e.message}`.replace(/\n/g, '\\n');
 }
 
 /**

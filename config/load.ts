@@ -5,7 +5,7 @@
 // a service's path uses its index inside its own file, the way the operator sees it.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, parseDocument, YAMLParseError } from 'yaml';
 import type { Config } from './model.js';
 import { applyDefaults } from './defaults.js';
 import { parsePortText } from './derive.js';
@@ -207,15 +207,27 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
   const raws: unknown[] = [];
   const broken = new Set<string>();
   for (const t of texts) {
-    const lines = new LineCounter();
-    const doc = parseConfigDocument(t.text, lines);
-    files.push({ path: t.path, text: t.text, doc });
+    const deep = tooDeepAt(t.text);
+    const doc = deep === null ? parseConfigDocument(t.text) : tooDeepDocument(deep);
+    const file: LoadedFile = { path: t.path, text: t.text, doc };
+    files.push(file);
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const { line, col } = lines.linePos(e.pos[0]);
+      const said = new Set<string>();
+      // A file nested too deeply has that one error: what the parser said after its stack ran out depends on
+      // where it ran out, which depends on the caller's stack (lbctl validate and a library call differed).
+      const tooDeep = doc.errors.filter((e) => yamlMessage(e.message) === TOO_DEEP_MESSAGE);
+      for (const e of tooDeep.length > 0 ? tooDeep.slice(0, 1) : doc.errors) {
+        // Positions from the text itself, not from yaml's LineCounter: a parse cut short by nesting too deep
+        // stops counting lines, and every later error landed on the last line counted, columns past its end.
         const key = e.code === 'DUPLICATE_KEY' ? /^[^\s:#]+/.exec(t.text.slice(e.pos[0]))?.[0] : undefined;
         const message = key !== undefined ? `duplicate key "${key}": each key may appear once in a mapping` : yamlMessage(e.message);
-        errors.push({ file: t.path, line, column: col, path: '', message });
+        // Where the parser's stack ran out depends on how much stack the caller left it (lbctl validate and a
+        // library call differed by 136 columns): such an error stands where the nesting gets too deep instead.
+        const { line, column } = offsetPosition(file, message === TOO_DEEP_MESSAGE ? tooDeepOffset(t.text) : e.pos[0]);
+        // One error per place and message: 20,000 unclosed `[` made 20,000 copies of one sentence.
+        if (said.has(`${line}:${column}:${message}`)) continue;
+        said.add(`${line}:${column}:${message}`);
+        errors.push({ file: t.path, line, column, path: '', message });
       }
       broken.add(t.path);
     }
@@ -248,14 +260,120 @@ export function locatedLoad(texts: ConfigText[], layout: 'directory' | 'file'): 
 }
 
 /** One file's YAML document, parsed as every load parses it (the store parses only the files a commit rewrites). */
-export function parseConfigDocument(text: string, lineCounter?: LineCounter): Document {
-  // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
-  return parseDocument(text, { ...(lineCounter ? { lineCounter } : {}), prettyErrors: false, uniqueKeys: true, merge: true });
+export function parseConfigDocument(text: string): Document {
+  try {
+    // merge: YAML 1.1 merge keys (`<<: *common`), which the original Go tooling accepted.
+    return parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
+    // logLevel error: yaml's warnings (a collection as a key) would go to stderr as `(node:PID) Warning: ...`.
+  } catch (err) {
+    // Thousands of levels of block nesting (each line indented one more) overflow the parser's own stack; the
+    // file is then a document with that one error, like any other file that does not parse (found by the fuzz run).
+    if (!(err instanceof RangeError)) throw err;
+    return tooDeepDocument(tooDeepOffset(text));
+  }
+}
+
+/** A document holding only the too-deep error, at `offset`. */
+function tooDeepDocument(offset: number): Document {
+  const doc = new Document(null);
+  doc.errors.push(new YAMLParseError([offset, offset + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
+  return doc;
+}
+
+/** Deeper than this, flow or block, is "nested too deeply", whatever the parser's stack would have managed. */
+const MAX_NESTING = 256; // TOO_DEEP_MESSAGE says it
+
+/**
+ * Where a text nests deeper than MAX_NESTING, or null. Whether yaml's recursive parser overflows at 1,000 levels
+ * depends on the stack its caller left it, so `lbctl validate` refused a file the library read (found by the fuzz
+ * runner); a fixed limit, checked before parsing, gives every caller the same answer. Flow levels are `[` and `{`
+ * that open a value (after `:`, `-`, `,`, `?`, another opener, or at a line start; not inside quotes or a
+ * comment); block levels are the indentations open at a line. An approximation on purpose: no configuration of
+ * lbctl comes near either limit.
+ */
+export function tooDeepAt(text: string): number | null {
+  let flow = 0;
+  const indents: number[] = [];
+  let lineStart = true;
+  let indent = 0;
+  let prev = '\n'; // last non-blank character
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      prev = '\n';
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      lineStart = false;
+      if (c !== '#' && flow === 0) {
+        while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+        indents.push(indent);
+        if (indents.length > MAX_NESTING) return i;
+      }
+    }
+    if (c === '#' && (prev === '\n' || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && ':-,?[{\n'.includes(prev)) {
+      // A quoted scalar: skip to its end ('' is a quote in single quotes, \" in double ones).
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (c === '"' && text[j] === '\\') j++;
+        else if (text[j] === c) {
+          if (c === "'" && text[j + 1] === "'") j++;
+          else break;
+        }
+      }
+      i = j;
+      prev = c;
+      continue;
+    }
+    if ((c === '[' || c === '{') && ':-,?[{\n'.includes(prev)) {
+      if (++flow > MAX_NESTING) return i;
+    } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    if (c !== ' ' && c !== '\t') prev = c;
+  }
+  return null;
+}
+
+/**
+ * Where a file nests too deeply, the same whatever the stack: past MAX_NESTING levels (tooDeepAt), else (the
+ * parser ran out of stack on something the scan does not count) the most indented line.
+ */
+export function tooDeepOffset(text: string): number {
+  return tooDeepAt(text) ?? deepestLine(text);
+}
+
+/** The offset of the first character of the most indented line: where a block nested too deeply goes deepest. */
+function deepestLine(text: string): number {
+  let best = 0;
+  let bestIndent = -1;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    let i = start;
+    while (text[i] === ' ') i++;
+    if (i - start > bestIndent) {
+      bestIndent = i - start;
+      best = i;
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return best;
 }
 
 /** What an operator is told when a value nests deeper than the parser's stack (it said "Maximum call stack size exceeded"). */
 export const TOO_DEEP_MESSAGE =
-  'nested too deeply to read: the value opens thousands of levels of [ ] or { } (an lbctl configuration nests fewer than 10)';
+  'nested too deeply to read: the value opens more than 256 levels of [ ], { } or indentation (an lbctl configuration nests fewer than 10)';
 
 /** yaml's messages end with " at line N, column M" in some versions: the location is ours to print. */
 function yamlMessage(message: string): string {
@@ -382,7 +500,11 @@ const lineCounters = new WeakMap<LoadedFile, number[]>();
 
 /** 1-based line and column of a node's first character in its file (1:1 for an empty document). */
 function position(f: LoadedFile, node: Node | null | undefined): Omit<Location, 'path'> {
-  const offset = node?.range?.[0] ?? 0;
+  return offsetPosition(f, node?.range?.[0] ?? 0);
+}
+
+/** 1-based line and column of a character offset in a file. */
+function offsetPosition(f: LoadedFile, offset: number): Omit<Location, 'path'> {
   let starts = lineCounters.get(f);
   if (!starts) {
     starts = [0];

@@ -9,9 +9,12 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const lower = word.toLowerCase();
   const exactCase = candidates.find((c) => c.toLowerCase() === lower);
   if (exactCase !== undefined) return exactCase;
+  const budget = Math.max(1, Math.floor(word.length / 3));
+  // A word longer than every candidate by more than the edit budget is no typo of one; both searches would only
+  // cost time, and a lot of it: a 60,000-character value in an enum field took seconds (found by the fuzz run).
+  if (word.length - Math.max(...candidates.map((c) => c.length)) > budget) return undefined;
   const fuzzy = fuzzysort.go(word, candidates, { threshold: 0.3, limit: 1 });
   if (fuzzy.length > 0) return fuzzy[0].target;
-  const budget = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

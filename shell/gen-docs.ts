@@ -76,7 +76,9 @@ export function renderCommandsDoc(): string {
     `The caret stands under the first character that matches nothing. An unknown existing-name value adds a line`,
     '`% Unknown service "wbe": did you mean "web"?`. `?` after a word that starts no keyword prints',
     `\`${UNRECOGNIZED}\`. A command that is understood but refused prints one line starting with \`% \``,
-    '(for example `% Service "web" does not exist.`).',
+    '(for example `% Service "web" does not exist.`); a refused commit or `load` adds the configuration errors',
+    'behind it, one per line indented by two spaces (`  services[5].ports: needs at least one port ...`). All the',
+    'forms, and those of `lbctl validate`, are listed in [errors.md](errors.md).',
     '',
   ];
   for (const kind of ['exec', 'configure', 'service'] as ModeKind[]) lines.push(...section(MODE_TITLES[kind], g[kind]));

@@ -148,4 +148,9 @@ test('isDocumentedError recognises exactly the documented forms', () => {
   assert.ok(!isDocumentedError('TypeError: x is undefined'));
   assert.ok(!isDocumentedError("   ^\nsomething else"));
   assert.ok(!isDocumentedError('% Internal error: boom'));
+  // A refusal with the configuration errors behind it (a commit that does not validate).
+  assert.ok(isDocumentedError('% Validation failed: 1 problem; nothing was committed.\n  services[5].ports: needs at least one port'));
+  assert.ok(!isDocumentedError('% Validation failed: 1 problem.\nservices[5].ports: not indented'));
+  assert.ok(!isDocumentedError('% Commit refused: x\n% Internal error: boom'));
+  assert.ok(!isDocumentedError('% Commit refused: x\n    at Object.<anonymous> (/x.js:1:1)'));
 });

@@ -78,3 +78,64 @@ test('deep nesting is said in words at its place, not "Maximum call stack size e
   assert.equal(only.message, TOO_DEEP_MESSAGE);
   assert.equal(only.line, 3);
 });
+
+// Found by the fuzz run (test/fuzz/run.ts): block nesting, one more space per line, overflowed the parser's
+// stack before any document existed, and `lbctl validate` died with a stack trace.
+test('deep block nesting (each line indented one more) is said in words at its deepest line, not thrown', (t) => {
+  const f = join(scratch(t), 'deep-block.yaml');
+  // The overflow came when the parser climbed back out of the nesting to the next, less indented, line.
+  const levels = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 6)}k${i}:`);
+  writeFileSync(f, 'services:\n  - name: a\n    description:\n' + levels.join('\n') + ' 1\n  - name: b\n');
+  const errors = loadConfig(f).errors;
+  assert.ok(errors.length >= 1, 'no error');
+  for (const e of errors) assert.equal(e.message, TOO_DEEP_MESSAGE);
+  assert.ok(errors.every((e) => e.line > 3 && e.line <= 3 + 3000), JSON.stringify(errors.map((e) => [e.line, e.column])));
+});
+
+test('a collection used as a key is an error, and yaml prints no process warning for it', async (t) => {
+  const f = join(scratch(t), 'collection-key.yaml');
+  writeFileSync(f, 'services:\n  - name: a\n    ? [x, y]\n    : 1\n');
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  assert.ok(loadConfig(f).errors.length > 0);
+  await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+  assert.deepEqual(warnings, []);
+});
+
+test('an error quoting a line break from the file stays one line as printed', (t) => {
+  const f = join(scratch(t), 'newline.yaml');
+  writeFileSync(f, 'services:\n  - name: a\n    vip: 192.0.2.1\n    ports: [80]\n    protocol: "tcp\\nudp"\n');
+  const printed = messages(f);
+  assert.equal(printed.length, 1, printed.join('\n'));
+  assert.ok(!printed[0].includes('\n'), printed[0]);
+  assert.match(printed[0], /^newline\.yaml:5:15: services\[0\]\.protocol: .*tcp\\nudp/);
+});
+
+// Found by the fuzz run: the position of a too-deep error was where the parser's stack ran out, so the library
+// called from a deep stack and `lbctl validate` placed the same error 136 columns apart.
+test('a too-deep error stands at the same place whatever stack the caller leaves the parser', (t) => {
+  const f = join(scratch(t), 'deep-place.yaml');
+  // Unclosed, and followed by more lines: the parser's other complaints depended on where it gave up.
+  writeFileSync(f, 'services:\n  - name: a\n    description: x\n    backends: ' + '['.repeat(20_000) + '\n    ports: [80]\n    x: y: z\n');
+  const shallow = messages(f);
+  const burn = (n: number): string[] => (n === 0 ? messages(f) : burn(n - 1));
+  for (const depth of [500, 2000, 4000]) assert.deepEqual(burn(depth), shallow, `with ${depth} frames on the stack`);
+  assert.deepEqual(shallow, [`deep-place.yaml:4:${'    backends: '.length + 257}: ${TOO_DEEP_MESSAGE}`]);
+});
+
+// Found by the fuzz run: 1,000 levels overflowed yaml's parser in lbctl validate but not in a library call with
+// more stack left, so one refused what the other read. A fixed limit (256 levels) answers the same everywhere.
+test('nesting past 256 levels is refused before parsing, the same from any stack; brackets in quotes do not count', (t) => {
+  const dir = scratch(t);
+  const f = join(dir, 'deep-1000.yaml');
+  writeFileSync(f, 'services:\n  - name: a\n    fail: {a: ' + '{a: '.repeat(999) + '1' + '}'.repeat(1000) + '\n');
+  const burn = (n: number): string[] => (n === 0 ? messages(f) : burn(n - 1));
+  const shallow = messages(f);
+  assert.deepEqual(shallow, [`deep-1000.yaml:3:${'    fail: '.length + 1 + 256 * '{a: '.length}: ${TOO_DEEP_MESSAGE}`]); // the 257th {
+  for (const depth of [1000, 5000]) assert.deepEqual(burn(depth), shallow, `with ${depth} frames on the stack`);
+  const ok = join(dir, 'quoted.yaml');
+  writeFileSync(ok, `services:\n  - name: a\n    description: "${'['.repeat(1000)}"\n    vip: 192.0.2.1 # ${'{'.repeat(1000)}\n    ports: [80]\n    backends: [{address: 192.0.2.2}]\n`);
+  assert.deepEqual(messages(ok), []);
+});

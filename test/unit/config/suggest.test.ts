@@ -23,3 +23,8 @@ test('edit distance counts a transposition as one edit', () => {
   assert.equal(editDistance('kitten', 'sitting'), 3);
   assert.equal(editDistance('', 'abc'), 3);
 });
+
+test('did you mean: nothing for a word far longer than every candidate (a 60,000-character value took seconds)', () => {
+  assert.equal(didYouMean('r'.repeat(60_000), ['rr', 'wrr', 'lc']), undefined);
+  assert.equal(didYouMean('wrrr', ['rr', 'wrr', 'lc']), 'wrr'); // one edit longer is still a typo
+});

@@ -6,55 +6,8 @@ import assert from 'node:assert/strict';
 import { isDocumentedError } from '../../../completion/errors.js';
 import { fixture, RICH_CONFIG } from './session-fixture.js';
 import { prng } from '../../support/prng.js';
+import { SEEDS, mutate } from '../../fuzz/shell-corpus.js';
 
-const SEEDS = [
-  'show ipvs', 'show ipvs service web stats', 'sh ipv ser web rate', 'show services', 'show service web', 'show running-config',
-  'show running-config service web | display set', 'show running-config | include name | count', 'show version | json',
-  'configure', 'conf t', 'configure private', 'configure exclusive', 'terminal length 0', 'terminal width 100', 'help',
-  'hostname edge2', 'no hostname', 'vip 192.0.2.99', 'service web', 'service fuzz-1', 'no service fuzz-1', 'show | compare',
-  'show | display set | include port', 'daemon reconcile-interval-ms 1000', 'no daemon limits max-services',
-  'ha instance v1 vrid 5', 'ha instance v1 vip 10.0.0.1', 'observability gelf host "a b"', 'observability prometheus enabled false',
-  'vip 10.0.0.10', 'fwmark 42', 'no fwmark', 'protocol udp', 'port 80', 'port 7000-7010', 'no port 80', 'port-range 9000-9001',
-  'scheduler sh sh-port sh-fallback', 'persistence 300 netmask 255.255.255.0', 'forwarding tunnel gue port 6080 csum remcsum',
-  'forwarding dr', 'backend 10.0.0.1 port 8080 weight 5', 'backend 2001:db8::1 disable', 'no backend 10.0.0.1',
-  'health http path /hz interval 2000 expect-status 200,204', 'health udp-echo payload "PING" expect PONG', 'health disable',
-  'no health', 'description some "text" | with pipe', 'shutdown', 'no shutdown', 'on-down remove', 'u-threshold 5',
-  'do show services | include web', 'do show ipvs', 'exit', 'end', 'top', 'quit',
-];
-const VOCAB = [...new Set(SEEDS.flatMap((s) => s.split(' ')))];
-const CHARS = [...'abcdefghijklmnopqrstuvwxyz0123456789 -_./:|"\\?$[]()<>*^%\t'];
-
-function mutate(line: string, rnd: () => number): string {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-  const words = line.split(' ');
-  switch (Math.floor(rnd() * 9)) {
-    case 0: {
-      const i = Math.floor(rnd() * (line.length + 1));
-      return line.slice(0, i) + pick(CHARS) + line.slice(i);
-    }
-    case 1: {
-      const i = Math.floor(rnd() * line.length);
-      return line.slice(0, i) + line.slice(i + 1);
-    }
-    case 2:
-      return line.slice(0, Math.floor(rnd() * line.length));
-    case 3:
-      words[Math.floor(rnd() * words.length)] = pick(VOCAB);
-      return words.join(' ');
-    case 4:
-      return words.map((w) => (rnd() < 0.5 && w.length > 1 ? w.slice(0, 1 + Math.floor(rnd() * (w.length - 1))) : w)).join(' ');
-    case 5:
-      return `${line} | ${pick(['include', 'exclude', 'begin', 'section', 'count', 'json', 'no-more', 'display set', 'compare', 'inc ('])} ${pick(VOCAB)}`;
-    case 6: {
-      const n = 1 + Math.floor(rnd() * 6);
-      return Array.from({ length: n }, () => pick(VOCAB)).join(' ');
-    }
-    case 7:
-      return Array.from({ length: Math.floor(rnd() * 40) }, () => pick(CHARS)).join('');
-    default:
-      return `${pick(['', 'no ', 'do ', 'do show '])}${line}${pick(['', ' ', '  x', ' 99999999999', ' "', ' |'])}`;
-  }
-}
 
 test('12,000 random and mutated lines: no throw, no hang, every rejection a documented form', { timeout: 300_000 }, async () => {
   const rnd = prng(0x5eed);
