@@ -75,13 +75,24 @@ export function findBackend(s: Service, address: string, port: number | undefine
   return same.find((b) => b.port === 0);
 }
 
-export function upsertBackend(s: Service, address: string, port: number | undefined): Backend {
+/**
+ * The backend at `address` (and `port`, when given), created when there is none. `note` says so when the new one
+ * sits beside another backend at the same address: `backend A port P` on an existing address adds, it does not
+ * edit, and the operator must not have to guess which.
+ */
+export function upsertBackend(s: Service, address: string, port: number | undefined): { backend: Backend; note?: string } {
   const found = findBackend(s, address, port);
-  if (found) return found;
+  if (found) return { backend: found };
   const b = defaultBackend(address);
   b.port = port ?? 0;
+  const beside = s.backends.filter((x) => x.address === address);
   s.backends.push(b);
-  return b;
+  if (beside.length === 0) return { backend: b };
+  const ports = beside.map((x) => `port ${x.port}`).join(', ');
+  return {
+    backend: b,
+    note: `Backend ${address} port ${b.port} added beside ${address} ${ports}, which stays ('backend ${address} port ${beside[0].port} …' edits that one; 'no backend ${address} port ${beside[0].port}' removes it).`,
+  };
 }
 
 export function isDeepEqual(a: unknown, b: unknown): boolean {

@@ -46,6 +46,14 @@ function edit(ctx: ModeContext, fn: (s: Service) => string | void): { text?: str
   return note !== undefined ? { text: note } : undefined;
 }
 
+/** `port P` adds to the service's ports (it never replaces them): said when there were ports already. */
+function portAdded(s: Service, port: PortSpec): string | void {
+  const had = s.ports.length;
+  s.ports = addPort(s.ports, port);
+  if (had === 0 || s.ports.length === had) return;
+  return `Port ${portText(port)} added: the service's ports are now ${s.ports.map(portText).join(', ')} ('no port ${portText(port)}' takes it out).`;
+}
+
 const num = (a: Args, k: string) => a[k] as number | undefined;
 const str = (a: Args, k: string) => a[k] as string | undefined;
 
@@ -58,8 +66,8 @@ export const SERVICE_HELP: Record<string, string> = {
   tcp: 'TCP',
   udp: 'UDP',
   sctp: 'SCTP',
-  port: 'Port',
-  'port-range': "A range in the original format's port_ranges list",
+  port: "Add a port (or range) to the service's ports; 'no port N' removes one",
+  'port-range': "Add a range to the original format's port_ranges list",
   scheduler: 'IPVS scheduler',
   'sh-port': 'sh: hash the source port too',
   'sh-fallback': 'sh: fall back to another backend when the chosen one is unavailable',
@@ -77,7 +85,7 @@ export const SERVICE_HELP: Record<string, string> = {
   csum: 'GUE/GRE checksum mode',
   nocsum: 'No checksum',
   remcsum: 'Remote checksum offload',
-  backend: 'A real server (added, or updated when it exists)',
+  backend: 'A real server: ADDRESS port P edits the backend with that address and port, or adds it when there is none',
   weight: 'Scheduler weight; 0 quiesces',
   'u-threshold': 'Upper connection threshold; 0 = no limit',
   'l-threshold': 'Lower connection threshold (resume below it)',
@@ -116,7 +124,7 @@ export const SERVICE_HELP: Record<string, string> = {
   ...Object.fromEntries(RECORD_TYPES.map((r) => [r, `${r.toUpperCase()} record`])),
   $vip: 'IPv4 or IPv6 address',
   $fwmark: 'Firewall mark',
-  $port: 'Port number',
+  $port: 'Port number (added to those the service has)',
   $weight: 'Weight',
   $description: 'Description text',
 };
@@ -172,13 +180,13 @@ export const SERVICE_COMMANDS: CommandDef[] = [
     decl: 'port <1-65535>',
     help: {},
     edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.ports = addPort(s.ports, num(a, 'port')!))),
+    run: (a, ctx) => edit(ctx, (s) => portAdded(s, num(a, 'port')!)),
   },
   {
     decl: 'port <1-65535>-<1-65535>',
-    help: { '$port': 'Port range FROM-TO' },
+    help: { '$port': 'Port range FROM-TO (added to the ports the service has)' },
     edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.ports = addPort(s.ports, a.port as PortSpec))),
+    run: (a, ctx) => edit(ctx, (s) => portAdded(s, a.port as PortSpec)),
   },
   {
     decl: 'no port [<1-65535>|<1-65535>-<1-65535>]',
@@ -262,10 +270,11 @@ export const SERVICE_COMMANDS: CommandDef[] = [
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
-        const b = upsertBackend(s, str(a, 'backend')!, num(a, 'port'));
+        const { backend: b, note } = upsertBackend(s, str(a, 'backend')!, num(a, 'port'));
         if (a.weight !== undefined) b.weight = num(a, 'weight')!;
         if (a['u-threshold'] !== undefined) b.u_threshold = num(a, 'u-threshold');
         if (a['l-threshold'] !== undefined) b.l_threshold = num(a, 'l-threshold');
+        return note;
       }),
   },
   {
@@ -274,8 +283,9 @@ export const SERVICE_COMMANDS: CommandDef[] = [
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
-        const b = upsertBackend(s, str(a, 'backend')!, num(a, 'port'));
+        const { backend: b, note } = upsertBackend(s, str(a, 'backend')!, num(a, 'port'));
         b.enabled = a.state === 'enable';
+        return note;
       }),
   },
   {

@@ -56,6 +56,18 @@ test('protocol, ports, port ranges and their no forms', async () => {
   assert.match(await f.err('port 90-80'), /Invalid input/);
 });
 
+test('port adds to the ports and says so; a backend at an address that has one is added beside it, and says so', async () => {
+  const f = await inService({ services: [{ name: 'web', vip: '192.0.2.10', ports: [80], backends: [{ address: '10.0.0.1' }] }] });
+  assert.equal(await f.out('port 81'), "Port 81 added: the service's ports are now 80, 81 ('no port 81' takes it out).\n");
+  assert.equal(await f.out('port 81'), '', 'already there: nothing added, nothing said');
+  assert.equal(
+    await f.out('backend 10.0.0.1 port 8080 weight 3'),
+    "Backend 10.0.0.1 port 8080 added beside 10.0.0.1 port 0, which stays ('backend 10.0.0.1 port 0 …' edits that one; 'no backend 10.0.0.1 port 0' removes it).\n",
+  );
+  assert.equal(await f.out('backend 10.0.0.1 port 0 weight 7'), '', 'an edit of the one that exists: nothing to warn about');
+  assert.deepEqual((await lines(f)).filter((l) => l.startsWith('backend')), ['backend 10.0.0.1 port 0 weight 7', 'backend 10.0.0.1 port 8080 weight 3']);
+});
+
 test('changing the protocol keeps a defaulted health check fitting it', async () => {
   const f = await inService();
   await f.run('protocol udp');
