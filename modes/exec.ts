@@ -114,7 +114,9 @@ export function serviceDetail(config: Config, s: Service, health: HealthReport |
       ...(health ? [{ title: 'Health' }] : []),
     ],
     rows: s.backends.map((b) => {
-      const row = [b.address, String(b.port), String(b.weight), b.enabled ? 'enabled' : 'disabled'];
+      // Port 0 means "the port the client used": show the ports that gives, as the kernel is programmed.
+      const port = b.port === 0 && s.fwmark === undefined && (s.ports.length || s.port_ranges.length) ? `${portsText(s)} (0)` : String(b.port);
+      const row = [b.address, port, String(b.weight), b.enabled ? 'enabled' : 'disabled'];
       if (health) {
         const h = b.enabled ? healthOf(b.address, b.port) : undefined;
         row.push(h ? healthMark(h) || h.state : '-');

@@ -171,7 +171,7 @@ test('show services, show service, show running-config, show version', async () 
   const detail = await f.out('show service dns6');
   assert.match(detail, /^Service dns6, enabled$/m);
   assert.match(detail, /Health: dns, every 1000 ms/);
-  assert.match(detail, /^2001:db8::1 +0 +1 +enabled$/m);
+  assert.match(detail, /^2001:db8::1 +53 \(0\) +1 +enabled$/m);
   const yaml = await f.out('show running-config');
   assert.match(yaml, /^node:\n  name: edge1$/m);
   assert.match(yaml, /^  - name: web$/m);
