@@ -147,22 +147,25 @@ function walk(a: unknown, b: unknown, aShort: unknown, bShort: unknown, path: st
  * what comes, as YAML. Items of keyed lists appear as list entries (`- name: api`). Empty string when equal.
  */
 export function renderCompare(a: Config, b: Config): string {
-  const changes = diffConfig(a, b);
-  const lines: string[] = [];
-  let header = '';
-  for (const c of changes) {
+  // One header per edited place: changes under the same parent are printed together, in first-seen order, so a
+  // header is never repeated further down (Junos).
+  const groups = new Map<string, { leaf: string; change: ReturnType<typeof diffConfig>[number] }[]>();
+  for (const c of diffConfig(a, b)) {
     const parent = c.path.slice(0, -1);
-    const leaf = c.path[c.path.length - 1];
-    // An added or removed list item is shown under its list, as a list entry.
-    const isItem = c.item;
     const h = `[edit${parent.length > 0 ? ' ' + parent.join(' ') : ''}]`;
-    if (h !== header) {
-      lines.push(h);
-      header = h;
+    const group = groups.get(h) ?? [];
+    group.push({ leaf: c.path[c.path.length - 1], change: c });
+    groups.set(h, group);
+  }
+  const lines: string[] = [];
+  for (const [h, group] of groups) {
+    lines.push(h);
+    for (const { leaf, change: c } of group) {
+      // An added or removed list item is shown under its list, as a list entry.
+      const body = (v: unknown) => (c.item ? renderFragment([v]) : renderFragment({ [leaf]: v }));
+      if (c.kind !== 'add') for (const l of body(c.old).trimEnd().split('\n')) lines.push(`-   ${l}`);
+      if (c.kind !== 'remove') for (const l of body(c.new).trimEnd().split('\n')) lines.push(`+   ${l}`);
     }
-    const body = (v: unknown) => (isItem ? renderFragment([v]) : renderFragment({ [leaf]: v }));
-    if (c.kind !== 'add') for (const l of body(c.old).trimEnd().split('\n')) lines.push(`-   ${l}`);
-    if (c.kind !== 'remove') for (const l of body(c.new).trimEnd().split('\n')) lines.push(`+   ${l}`);
   }
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }

@@ -250,7 +250,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
     if (job.check) {
       let plan: Plan;
       try {
-        plan = engine.plan(cand, undefined, { adopt: job.adopt === true });
+        plan = engine.plan(cand, undefined, { adopt: job.adopt === true, former: running.config });
       } catch (e) {
         if (!isCompileError(e)) throw e;
         refuse({ kind: 'compile', error: e as Error });
@@ -289,7 +289,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
       }
       // One compile and one plan: the engine's commit plans against its cache and applies that plan.
       try {
-        result = await engine.commit(cand, { adopt: job.adopt === true });
+        result = await engine.commit(cand, { adopt: job.adopt === true, former: running.config });
       } catch (e) {
         if (!isCompileError(e)) throw e;
         settled(); // nothing was sent

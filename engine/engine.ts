@@ -13,7 +13,7 @@ import { NO_INPUTS, type AdminState, type EngineInputs, type HealthVerdict } fro
 import { changedInstances, servicesOfInstances, type VrrpStates } from './ha/programming.js';
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
-import { clashRefusal, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
+import { clashRefusal, hasUnnamedRemovals, nameRemovals, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusReport } from './status.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
@@ -65,6 +65,8 @@ export interface CommitOptions {
    * lbctl's from then on). Without it such a clash refuses the whole commit and nothing is sent.
    */
   adopt?: boolean;
+  /** The configuration running before this commit, when the engine was not told (names the services it removes). */
+  former?: Config | null;
 }
 
 const defaultSchedule = (fn: () => void, ms: number) => {
@@ -143,7 +145,25 @@ export class Engine {
     this.requireStarted();
     this.metrics.plans++;
     const desired = this.resolveHeld(compile(config, { ...this.inputs, ...inputs }));
-    return planTables(desired, this.actual, this.ownership.ids(), opts);
+    const p = planTables(desired, this.actual, this.ownership.ids(), opts);
+    if (hasUnnamedRemovals(p)) nameRemovals(p, this.formerNames(opts.former ?? this.running));
+    return p;
+  }
+
+  /**
+   * The former configuration's service names by id, for naming removals: from the last apply when there was one,
+   * else compiled (only when a removal needs a name; `former` is what the caller knows ran before).
+   */
+  private formerNames(former: Config | null): (id: string) => string | undefined {
+    let declared = this.lastDesired?.declared;
+    if (!declared && former) {
+      try {
+        declared = compile(former, this.inputs).declared;
+      } catch {
+        declared = undefined; // a running configuration that no longer compiles names nothing; the plan still reads
+      }
+    }
+    return (id) => declared?.get(id)?.name;
   }
 
   /**
@@ -405,7 +425,7 @@ export class Engine {
   private async applyConfig(config: Config, reason: ApplyReason, opts: CommitOptions = {}): Promise<ApplyResult> {
     this.requireStarted();
     const t0 = performance.now();
-    const p = this.plan(config, {}, { adopt: reason === 'commit' && opts.adopt === true });
+    const p = this.plan(config, {}, { adopt: reason === 'commit' && opts.adopt === true, former: opts.former });
     // A commit must not half-happen around somebody else's service: refuse it whole, before sending anything.
     // (sync/reconcile/role changes apply the rest and keep reporting the clash: the node must keep serving.)
     const refusal = reason === 'commit' ? clashRefusal(p) : null;

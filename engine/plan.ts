@@ -8,6 +8,7 @@
 //  - within a kept service: destinations removed, then the service's SET, then destination SETs, then new ones;
 //  - a new service is created before its destinations;
 //  - SET only when an attribute really differs (compare.ts masks HASHED and normalises kernel defaults).
+import type { Config } from '../config/model.js';
 import { FWD_TUNNEL, SVC_F_PERSISTENT, type IpvsDest, type IpvsOp } from '../netlink/dataplane.js';
 import type { ActualService, ActualState } from './actual.js';
 import { defaultNetmask, destChanges, fwdName, flagNames, netmaskText, sameDest, sameService, serviceChanges, tunName } from './compare.js';
@@ -41,6 +42,8 @@ export interface Clash {
 export interface PlanOptions {
   /** Take over the foreign services whose identity a programmed configuration service declares. */
   adopt?: boolean;
+  /** The configuration that ran before: the engine names the services a plan removes from it (nameRemovals). */
+  former?: Config | null;
 }
 
 export interface Plan {
@@ -149,6 +152,28 @@ export function planService(want: DesiredService, have: ActualService | undefine
       steps.push(step('change', 'dest', id, name, did, destChanges(af, d.dest, cur), { op: 'setDest', key, dest: { ...d.dest, addr: cur.addr } }));
   }
   if (adds) for (const s of adds) steps.push(s);
+}
+
+/**
+ * Removal steps of services the new configuration no longer declares carry no name; `formerName` (the running
+ * configuration's declarations) gives them the one they had, so the plan says which service goes
+ * (`- service tcp 192.0.2.10:80  (web)`) and a removed port range folds like an added one. In place.
+ */
+export function nameRemovals(p: Plan, formerName: (id: string) => string | undefined): Plan {
+  for (const s of p.steps)
+    if (s.kind === 'remove' && s.what === 'service' && s.name === undefined) {
+      const name = formerName(s.serviceId);
+      if (name !== undefined) {
+        s.name = name;
+        s.details = NO_CHANGES;
+      }
+    }
+  return p;
+}
+
+/** True when the plan removes a service it cannot name yet (see nameRemovals). */
+export function hasUnnamedRemovals(p: Plan): boolean {
+  return p.steps.some((s) => s.kind === 'remove' && s.what === 'service' && s.name === undefined);
 }
 
 function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {

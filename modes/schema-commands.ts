@@ -262,22 +262,39 @@ export function derivedCommands(): CommandDef[] {
  * and every named element with all its fields).
  */
 export function derivedSetLines(config: Config): string[] {
-  const out: string[] = [];
+  return derivedSetStatements(config).map((st) => st.line);
+}
+
+/**
+ * A `display set` line with what identifies it and the command that takes it out again: `key` is the same for a
+ * line and the line that replaces its value (`daemon reconcile-interval-ms 5000` → `…-ms 7000`), so a comparison
+ * prints the new value alone; `negation` is what a comparison prints when the statement goes.
+ */
+export interface SetStatement {
+  line: string;
+  key: string;
+  negation: string;
+}
+
+/** derivedSetLines with each line's key and negation, from the same walk of the schema. */
+export function derivedSetStatements(config: Config): SetStatement[] {
+  const out: SetStatement[] = [];
   const created = new Set<string>();
   for (const section of DERIVED_SECTIONS) {
     for (const leaf of leaves(section)) {
       const last = leaf.steps[leaf.steps.length - 1];
       for (const { value, names } of valuesAt(config, leaf.steps)) {
-        const words = fillNames(leaf.words, names);
+        const head = fillNames(leaf.words, names).join(' ');
         if ('element' in last) {
-          out.push(words.join(' '));
-          created.add(words.join(' '));
+          out.push({ line: head, key: head, negation: `no ${head}` });
+          created.add(head);
           continue;
         }
         if (value === undefined) continue;
         if (!leaf.steps.some((s) => 'element' in s) && isDeepEqual(value, defaultAt(leaf.steps))) continue;
-        if (Array.isArray(value)) for (const v of value) out.push(`${words.join(' ')} ${text(v)}`);
-        else out.push(`${words.join(' ')} ${text(value)}`);
+        if (Array.isArray(value))
+          for (const v of value) out.push({ line: `${head} ${text(v)}`, key: `${head} ${text(v)}`, negation: `no ${head} ${text(v)}` });
+        else out.push({ line: `${head} ${text(value)}`, key: head, negation: `no ${head}` });
       }
     }
   }
@@ -285,15 +302,15 @@ export function derivedSetLines(config: Config): string[] {
 }
 
 /** Each named element's lines right after the line that creates it (leaves() walks field by field). */
-function groupElements(lines: string[], created: Set<string>): string[] {
-  const out: string[] = [];
+function groupElements(statements: SetStatement[], created: Set<string>): SetStatement[] {
+  const out: SetStatement[] = [];
   const taken = new Set<number>();
-  lines.forEach((l, i) => {
+  statements.forEach((st, i) => {
     if (taken.has(i)) return;
-    out.push(l);
-    if (!created.has(l)) return;
-    lines.forEach((m, j) => {
-      if (j > i && !taken.has(j) && m.startsWith(l + ' ')) {
+    out.push(st);
+    if (!created.has(st.line)) return;
+    statements.forEach((m, j) => {
+      if (j > i && !taken.has(j) && m.line.startsWith(st.line + ' ')) {
         out.push(m);
         taken.add(j);
       }

@@ -1,7 +1,7 @@
 // Service mode, `HOST(config-svc-NAME)#`: the fields of one service. Every command has a `no` form that removes
 // the setting or puts its default back. modes/display-set.ts renders a service as exactly these commands.
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
-import { FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type Health, type PortSpec, type Service } from '../config/model.js';
+import { DNS_RCODES, FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type DnsRcode, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
 import { THRESHOLD_MAX } from '../config/schema.js';
 import { addPort, editService, findBackend, portText, removePort, setProtocol, upsertBackend } from './edit.js';
@@ -112,6 +112,9 @@ export const SERVICE_HELP: Record<string, string> = {
   insecure: 'HTTPS: skip certificate verification',
   query: 'DNS name to resolve',
   'record-type': 'DNS record type to ask for',
+  body: 'Text the HTTP response body must contain',
+  sni: 'TLS server name for https checks',
+  answer: 'An answer the DNS reply must hold',
   description: 'Free text describing the service',
   shutdown: 'Keep the service configured but not programmed',
   'on-down': 'What a failed backend becomes',
@@ -122,6 +125,7 @@ export const SERVICE_HELP: Record<string, string> = {
   remove: 'Removed from IPVS until it recovers',
   ...SCHEDULER_HELP,
   ...Object.fromEntries(RECORD_TYPES.map((r) => [r, `${r.toUpperCase()} record`])),
+  ...Object.fromEntries(DNS_RCODES.map((c) => [c.toLowerCase(), `Reply code ${c}`])),
   $vip: 'IPv4 or IPv6 address',
   $fwmark: 'Firewall mark',
   $port: 'Port number (added to those the service has)',
@@ -131,10 +135,12 @@ export const SERVICE_HELP: Record<string, string> = {
 
 const HEALTH_OPTIONS =
   '[port <0-65535>] [interval <100-3600000>] [timeout <10-3600000>] [fail-after <1-100>] [recover-after <1-100>] ' +
-  '[path TEXT] [expect TEXT] [payload TEXT] [method get|head] [host TEXT] [expect-status CODES] [insecure] ' +
+  '[path TEXT] [expect TEXT] [payload TEXT] [method get|head] [host TEXT] [expect-status CODES] [insecure] [body TEXT] [sni TEXT] ' +
   '[query TEXT] [record-type ' +
   RECORD_TYPES.join('|') +
-  ']';
+  '] [rcode ' +
+  DNS_RCODES.map((c) => c.toLowerCase()).join('|') +
+  '] [answer TEXT]';
 
 export const SERVICE_COMMANDS: CommandDef[] = [
   {
@@ -314,7 +320,7 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   {
-    decl: 'no health port|expect|payload|host|insecure$field',
+    decl: 'no health port|expect|payload|host|insecure|body|sni|rcode|answer$field',
     help: {
       health: 'Health check setting',
       port: "Check the backend's port",
@@ -322,6 +328,10 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       payload: 'Send no payload',
       host: 'Host header: the backend address',
       insecure: 'Verify HTTPS certificates',
+      body: 'Any response body counts',
+      sni: 'Send the Host header as the TLS server name',
+      rcode: 'NOERROR counts as success',
+      answer: 'Any answer counts',
     },
     edits: true,
     run: (a, ctx) =>
@@ -329,6 +339,10 @@ export const SERVICE_COMMANDS: CommandDef[] = [
         const h = s.health;
         if (a.field === 'host') delete h.http?.host;
         else if (a.field === 'insecure') delete h.http?.insecure;
+        else if (a.field === 'body') delete h.http?.body;
+        else if (a.field === 'sni') delete h.http?.sni;
+        else if (a.field === 'rcode') delete h.dns?.rcode;
+        else if (a.field === 'answer') delete h.dns?.answer;
         else delete h[a.field as 'port' | 'expect' | 'payload'];
       }),
   },
@@ -343,6 +357,10 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       $payload: 'Bytes to send',
       $host: 'Host header',
       $query: 'Name to resolve',
+      $body: 'Text the HTTP response body must contain (its first 64 KiB are read)',
+      $sni: 'TLS server name sent and verified (https; default: the Host header when it is a name)',
+      rcode: 'DNS reply code that counts as success (default noerror)',
+      $answer: 'An answer the DNS reply must hold, as dig +short prints it',
       'expect-status': 'HTTP status codes that count as success',
     },
     edits: true,
@@ -431,7 +449,7 @@ function setHealth(s: Service, a: Args, kws: string[]): void {
   if (a.expect !== undefined) h.expect = a.expect as string;
   if (a.payload !== undefined) h.payload = a.payload as string;
   const httpish = h.type === 'http' || h.type === 'https';
-  const httpGiven = ['path', 'method', 'host', 'expect-status'].some((k) => a[k] !== undefined) || kws.includes('insecure');
+  const httpGiven = ['path', 'method', 'host', 'expect-status', 'body', 'sni'].some((k) => a[k] !== undefined) || kws.includes('insecure');
   if (httpish || httpGiven) {
     h.http ??= { ...DEFAULT_HTTP_CHECK, expect_status: [...DEFAULT_HTTP_CHECK.expect_status] };
     if (a.path !== undefined) h.http.path = a.path as string;
@@ -439,14 +457,19 @@ function setHealth(s: Service, a: Args, kws: string[]): void {
     if (a.host !== undefined) h.http.host = a.host as string;
     if (a['expect-status'] !== undefined) h.http.expect_status = a['expect-status'] as number[];
     if (kws.includes('insecure')) h.http.insecure = true;
+    if (a.body !== undefined) h.http.body = a.body as string;
+    if (a.sni !== undefined) h.http.sni = a.sni as string;
   }
-  if (a.query !== undefined || a['record-type'] !== undefined || h.type === 'dns') {
+  const dnsGiven = ['query', 'record-type', 'rcode', 'answer'].some((k) => a[k] !== undefined);
+  if (dnsGiven || h.type === 'dns') {
     if (a.query === undefined && h.dns === undefined) {
       if (h.type === 'dns') throw new CommandError('% A dns check needs a name to resolve: add "query NAME".');
     }
     h.dns ??= { query: '', record_type: 'A' };
     if (a.query !== undefined) h.dns.query = a.query as string;
     if (a['record-type'] !== undefined) h.dns.record_type = (a['record-type'] as string).toUpperCase() as 'A';
+    if (a.rcode !== undefined) h.dns.rcode = (a.rcode as string).toUpperCase() as DnsRcode;
+    if (a.answer !== undefined) h.dns.answer = a.answer as string;
   }
 }
 

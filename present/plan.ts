@@ -19,7 +19,6 @@ export function formatPlan(p: Plan, opts: { compact?: boolean } = {}): string {
  * A range of 272 ports is one thing to the operator; 544 nearly identical lines hide the rest of the plan.
  */
 export function compactLines(p: Plan): string[] {
-  type Block = { port: number | null; name?: string; lines: string[]; shape: string };
   const groups: PlanStep[][] = [];
   for (const s of p.steps) {
     const last = groups[groups.length - 1];
@@ -28,21 +27,43 @@ export function compactLines(p: Plan): string[] {
   }
   const blocks: Block[] = groups.map((g) => {
     const key = stepKey(g[0]);
-    return { port: 'port' in key ? key.port : null, name: g[0].name, lines: planLines({ ...p, steps: g }), shape: '' };
+    return { port: 'port' in key ? key.port : null, name: g[0].name, lines: planLines({ ...p, steps: g }) };
   });
-  for (const b of blocks) b.shape = b.port === null ? b.lines.join('\n') : portless(b.lines.join('\n'), b.port);
   const out: string[] = [];
   for (let i = 0; i < blocks.length; ) {
-    let j = i + 1;
-    const b = blocks[i];
-    while (j < blocks.length && b.port !== null && b.name && blocks[j].name === b.name && blocks[j].shape === b.shape && blocks[j].port === b.port + (j - i)) j++;
-    if (j - i >= 3) {
-      const range = `${b.port}-${blocks[j - 1].port}`;
-      out.push(...b.shape.split(':<port>').join(`:${range}`).replace(`(${b.name})`, `(${b.name}, ${j - i} services)`).split('\n'));
-    } else for (let k = i; k < j; k++) out.push(...blocks[k].lines);
-    i = j;
+    const run = foldableRun(blocks, i);
+    if (run.length >= 3) {
+      const b = blocks[i];
+      const range = `${b.port}-${blocks[i + run.length - 1].port}`;
+      out.push(...run.shape.split(':<port>').join(`:${range}`).replace(`(${b.name})`, `(${b.name}, ${run.length} services)`).split('\n'));
+      i += run.length;
+    } else out.push(...blocks[i++].lines);
   }
   return out;
+}
+
+type Block = { port: number | null; name?: string; lines: string[] };
+
+/**
+ * The longest run of blocks from `i` (one service, consecutive ports) that one shape with `:<port>` describes.
+ * The shape is taken from each of the run's first three blocks in turn: a destination with a fixed port equal
+ * to its service's port (dest :80 of service :80) reads as `:<port>` in that block only, so the block whose port
+ * is no fixed destination port gives the shape that fits them all.
+ */
+function foldableRun(blocks: Block[], i: number): { length: number; shape: string } {
+  const first = blocks[i];
+  const single = { length: 1, shape: '' };
+  if (first.port === null || !first.name) return single;
+  let best = single;
+  for (let t = i; t < Math.min(i + 3, blocks.length); t++) {
+    const b = blocks[t];
+    if (b.port === null || b.name !== first.name || b.port !== first.port + (t - i)) break;
+    const shape = portless(b.lines.join('\n'), b.port);
+    let j = i;
+    while (j < blocks.length && blocks[j].name === first.name && blocks[j].port === first.port + (j - i) && shape.split(':<port>').join(`:${blocks[j].port}`) === blocks[j].lines.join('\n')) j++;
+    if (j - i > best.length && j > t) best = { length: j - i, shape };
+  }
+  return best;
 }
 
 /** The text with `:PORT` (a whole port number) replaced by `:<port>`. */

@@ -8,7 +8,7 @@ import { renderCompare } from '../config/diff.js';
 import { describeConfigError } from '../config/errors.js';
 import { validateConfig } from '../config/validate.js';
 import { Grammar } from '../completion/grammar.js';
-import { displaySet } from '../modes/display-set.js';
+import { compareSet, displaySet } from '../modes/display-set.js';
 import type { ModeContext, PipeKind } from '../modes/types.js';
 import { REGEX } from '../modes/value-types.js';
 import { toJson } from './format.js';
@@ -82,6 +82,8 @@ export interface PipeInput {
 export function applyPipes(input: PipeInput, stages: PipeStage[]): { text: string; noMore: boolean } {
   let text = input.text;
   let noMore = false;
+  // After `| compare`, `| display set` shows the difference as commands, not the whole configuration.
+  let compared: { running: Config; candidate: Config } | null = null;
   for (const st of stages) {
     switch (st.op) {
       case 'include':
@@ -109,7 +111,8 @@ export function applyPipes(input: PipeInput, stages: PipeStage[]): { text: strin
         noMore = true;
         break;
       case 'display-set':
-        text = input.config ? displaySet(input.config.value, input.config.service).trimEnd() : text;
+        if (compared) text = compareSet(compared.running, compared.candidate).trimEnd() || '';
+        else text = input.config ? displaySet(input.config.value, input.config.service).trimEnd() : text;
         break;
       case 'compare': {
         if (!input.config) break;
@@ -125,6 +128,7 @@ export function applyPipes(input: PipeInput, stages: PipeStage[]): { text: strin
         }
         const a = scope === undefined ? against : onlyService(against, scope);
         const b = scope === undefined ? input.config.value : onlyService(input.config.value, scope);
+        compared = { running: a, candidate: b };
         text = renderCompare(a, b).trimEnd() + validationNote(input.config.value);
         break;
       }

@@ -65,7 +65,7 @@ test('port adds to the ports and says so; a backend at an address that has one i
     "Backend 10.0.0.1 port 8080 added beside 10.0.0.1 port 0, which stays ('backend 10.0.0.1 port 0 …' edits that one; 'no backend 10.0.0.1 port 0' removes it).\n",
   );
   assert.equal(await f.out('backend 10.0.0.1 port 0 weight 7'), '', 'an edit of the one that exists: nothing to warn about');
-  assert.deepEqual((await lines(f)).filter((l) => l.startsWith('backend')), ['backend 10.0.0.1 port 0 weight 7', 'backend 10.0.0.1 port 8080 weight 3']);
+  assert.deepEqual((await lines(f)).filter((l) => l.startsWith('backend')), ['backend 10.0.0.1 weight 7', 'backend 10.0.0.1 port 8080 weight 3']);
 });
 
 test('changing the protocol keeps a defaulted health check fitting it', async () => {
@@ -96,14 +96,14 @@ test('scheduler with flags, persistence with netmask, forwarding methods and tun
 test('backend adds or updates, disables and enables, and is removed', async () => {
   const f = await inService();
   await f.run('backend 10.0.0.1 port 8080 weight 5', 'backend 10.0.0.2', 'backend 2001:db8::7 weight 0 port 81');
-  assert.deepEqual((await lines(f)).slice(2), ['backend 10.0.0.1 port 8080 weight 5', 'backend 10.0.0.2 port 0 weight 1', 'backend 2001:db8::7 port 81 weight 0']);
+  assert.deepEqual((await lines(f)).slice(2), ['backend 10.0.0.1 port 8080 weight 5', 'backend 10.0.0.2 weight 1', 'backend 2001:db8::7 port 81 weight 0']);
   // Without a port, the only backend with that address is meant.
   await f.run('backend 10.0.0.1 weight 9 u-threshold 100 l-threshold 10');
   await f.run('backend 10.0.0.2 disable');
   assert.deepEqual((await lines(f)).slice(2), [
     'backend 10.0.0.1 port 8080 weight 9 u-threshold 100 l-threshold 10',
-    'backend 10.0.0.2 port 0 weight 1',
-    'backend 10.0.0.2 port 0 disable',
+    'backend 10.0.0.2 weight 1',
+    'backend 10.0.0.2 disable',
     'backend 2001:db8::7 port 81 weight 0',
   ]);
   await f.run('no backend 10.0.0.1 u-threshold');
@@ -111,7 +111,7 @@ test('backend adds or updates, disables and enables, and is removed', async () =
   await f.run('no backend 10.0.0.1 port 8080 l-threshold');
   assert.equal((await lines(f))[2], 'backend 10.0.0.1 port 8080 weight 9');
   await f.run('backend 10.0.0.2 port 0 enable', 'no backend 2001:db8::7 port 81', 'no backend 10.0.0.1');
-  assert.deepEqual((await lines(f)).slice(2), ['backend 10.0.0.2 port 0 weight 1']);
+  assert.deepEqual((await lines(f)).slice(2), ['backend 10.0.0.2 weight 1']);
   assert.equal(await f.err('no backend 10.9.9.9'), '% Backend 10.9.9.9 is not configured.');
   assert.equal(await f.err('no backend 10.0.0.2 port 5'), '% Backend 10.0.0.2 port 5 is not configured.');
   assert.match(await f.err('backend 10.0.0.300'), /Invalid input/);
