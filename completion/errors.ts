@@ -45,7 +45,7 @@ export function formatParseError(err: ParseError, input: string, indent: number)
  */
 export function isDocumentedError(text: string): boolean {
   const lines = text.split('\n');
-  if (/^ *\^$/.test(lines[0])) return lines[1] === INVALID_INPUT && lines.length <= 3 && lines.slice(2).every((l) => l.startsWith('% Unknown '));
+  if (/^ *\^$/.test(lines[0])) return lines[1] === INVALID_INPUT && lines.length <= 3 && lines.slice(2).every((l) => l.startsWith('% '));
   if (lines[0].startsWith('% Ambiguous command:  "')) return lines.length > 2 && lines.slice(1).every((l) => /^  \S+$/.test(l));
   if (lines.some((l) => l.startsWith('% Internal error'))) return false;
   if (lines.length === 1 && (lines[0] === INCOMPLETE || lines[0] === UNRECOGNIZED)) return true;

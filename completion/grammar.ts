@@ -49,6 +49,8 @@ interface Thread {
   keywords: string[];
   /** A LINE token took the rest of the line. */
   rest?: TokenNode;
+  /** The value type of the last word, when it was a value (a TEXT followed by another word means missing quotes). */
+  lastValue?: ValueType<unknown>;
 }
 
 interface Compiled<R> {
@@ -247,7 +249,10 @@ export class Grammar<C, R> {
       const passing: Thread[] = [];
       let caret = 0;
       const strictMisses: { noun: string; values: string[] }[] = [];
+      const reasons: string[] = [];
+      let afterText = false;
       for (const t of threads) {
+        if (t.lastValue?.display === 'TEXT') afterText = true;
         if (t.rest) {
           passing.push(t);
           continue;
@@ -263,6 +268,9 @@ export class Grammar<C, R> {
             if (m === 'full') valued.push([t, n, e.to]);
             else if (n.type.strict && n.type.values && n.type.noun) {
               strictMisses.push({ noun: n.type.noun, values: n.type.values(ctx).map((v) => v.value) });
+            } else if (m === 'none' || (m === 'partial' && i === words.length - 1)) {
+              const why = n.type.why?.(w.text);
+              if (why) reasons.push(why);
             }
           }
         }
@@ -281,6 +289,11 @@ export class Grammar<C, R> {
           hint = guess !== undefined ? `% Unknown ${miss.noun} "${w.text}": did you mean "${guess}"?` : `% Unknown ${miss.noun} "${w.text}".`;
           break;
         }
+        // Why the word is not a value, when a value type knows and no keyword was being typed (a keyword prefix
+        // moved the caret: the operator meant a keyword, and a value's reason would mislead).
+        if (!hint && caret === 0 && reasons.length) hint = `% ${reasons[0]}`;
+        if (!hint && afterText && i > 0)
+          hint = `% Text of several words goes in double quotes: "${words[i - 1].text} ${w.text}${i + 1 < words.length ? ' …' : ''}".`;
         const col = w.start + (w.quoted ? 0 : Math.min(caret, Math.max(0, w.text.length - 1)));
         return { error: hint ? { kind: 'invalid', column: col, hint } : { kind: 'invalid', column: col } };
       }
@@ -297,7 +310,7 @@ export class Grammar<C, R> {
         } else {
           args[n.bind] = n.type.convert ? n.type.convert(w.text) : w.text;
         }
-        const moved: Thread = { cmd: t.cmd, state: to, masks: t.masks, args, keywords, rest };
+        const moved: Thread = { cmd: t.cmd, state: to, masks: t.masks, args, keywords, rest, lastValue: n.t === 'kw' ? undefined : (n.type as ValueType<unknown>) };
         if (rest) next.push(moved);
         else next.push(...this.closure(moved));
       }

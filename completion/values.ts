@@ -25,6 +25,11 @@ export interface ValueType<C = unknown> {
   noun?: string;
   /** Takes the rest of the line (LINE). */
   rest?: boolean;
+  /**
+   * Why `word` is not a value of this type, when that is known and worth saying (a number out of range, a name
+   * with a character names cannot hold, a regular expression that does not compile): printed under the caret.
+   */
+  why?(word: string): string | undefined;
 }
 
 const DIGITS = /^[0-9]+$/;
@@ -41,6 +46,7 @@ export function rangeType(min: number, max: number): ValueType {
       return word.length < String(max).length && n <= max ? 'partial' : 'none';
     },
     convert: (word) => Number(word),
+    why: (word) => (DIGITS.test(word) ? `${word} is out of range: ${min} to ${max}.` : undefined),
   };
 }
 
@@ -64,6 +70,13 @@ export function rangePairType(min: number, max: number): ValueType {
     convert(word) {
       const [a, b] = word.split('-');
       return { from: Number(a), to: Number(b) };
+    },
+    why(word) {
+      const m = /^(\d+)-(\d+)$/.exec(word);
+      if (!m) return undefined;
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      if (a < min || a > max || b < min || b > max) return `${word} is out of range: both ends ${min} to ${max}.`;
+      return a > b ? `${word} runs backwards: write FROM-TO with FROM ≤ TO.` : undefined;
     },
   };
 }
@@ -122,6 +135,7 @@ export function dynamicType<C>(opts: {
   strict?: boolean;
   accept?: (word: string) => boolean;
   convert?: (word: string) => unknown;
+  why?: (word: string) => string | undefined;
 }): ValueType<C> {
   return {
     display: opts.display,
@@ -130,6 +144,7 @@ export function dynamicType<C>(opts: {
     strict: opts.strict,
     values: opts.values,
     convert: opts.convert,
+    why: opts.why,
     match(word, ctx) {
       if (opts.strict) {
         const has = opts.has ? opts.has(ctx, word) : opts.values(ctx).some((v) => v.value === word);

@@ -73,7 +73,7 @@ export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
     run: (a, ctx) => commitPort(ctx).rollbackSession(ctx, a.session as string),
   },
   {
-    decl: 'rollback [<0-49>]',
+    decl: 'rollback [BACK$rollback]',
     help: COMMIT_HELP,
     edits: true,
     run: (a, ctx) => commitPort(ctx).loadRollback(ctx, (a.rollback as number | undefined) ?? 0),
@@ -91,7 +91,7 @@ export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
 
 export const EXEC_COMMIT_COMMANDS: CommandDef[] = [
   {
-    decl: 'rollback <1-49>',
+    decl: 'rollback BACK1$rollback',
     help: EXEC_COMMIT_HELP,
     edits: true,
     noDo: true,

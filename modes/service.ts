@@ -1,5 +1,6 @@
 // Service mode, `HOST(config-svc-NAME)#`: the fields of one service. Every command has a `no` form that removes
 // the setting or puts its default back. modes/display-set.ts renders a service as exactly these commands.
+import { isIP } from 'node:net';
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
 import { DNS_RCODES, FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type DnsRcode, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
@@ -244,8 +245,13 @@ export const SERVICE_COMMANDS: CommandDef[] = [
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
+        const netmask = a.netmask as string | number | undefined;
+        const family = s.vip === undefined ? 0 : isIP(s.vip);
+        if (family === 4 && typeof netmask === 'number' && netmask > 32)
+          throw new CommandError(`% netmask ${netmask}: an IPv4 service takes a prefix length 1-32 or a dotted mask (255.255.255.0).`);
+        if (family === 6 && typeof netmask === 'string') throw new CommandError(`% netmask ${netmask}: an IPv6 service takes a prefix length 1-128, not a dotted mask.`);
         s.persistence = { timeout: num(a, 'persistence') ?? DEFAULT_PERSISTENCE_TIMEOUT };
-        if (a.netmask !== undefined) s.persistence.netmask = a.netmask as string | number;
+        if (netmask !== undefined) s.persistence.netmask = netmask;
       }),
   },
   { decl: 'no persistence', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.persistence) },
@@ -437,9 +443,43 @@ export const SERVICE_COMMANDS: CommandDef[] = [
 ];
 
 /** `health TYPE [options]`: sets the type and every option given; options not given keep their values. */
+/** Which check types take each option of `health TYPE …` (the rest take every type). */
+const HEALTH_OPTION_TYPES: Record<string, readonly Health['type'][]> = {
+  path: ['http', 'https'],
+  method: ['http', 'https'],
+  host: ['http', 'https'],
+  'expect-status': ['http', 'https'],
+  insecure: ['http', 'https'],
+  body: ['http', 'https'],
+  sni: ['https'],
+  query: ['dns'],
+  'record-type': ['dns'],
+  rcode: ['dns'],
+  answer: ['dns'],
+  expect: ['tcp', 'udp_echo'],
+  payload: ['tcp', 'udp_echo'],
+};
+
+/**
+ * `health TYPE …`: an option the type does not take is refused when typed, not at commit. Changing the type drops
+ * the settings only the old type took (they would make the candidate invalid).
+ */
 function setHealth(s: Service, a: Args, kws: string[]): void {
   const h: Health = s.health;
-  h.type = (a.health as string).replace(/-/g, '_') as Health['type'];
+  const type = (a.health as string).replace(/-/g, '_') as Health['type'];
+  for (const [option, types] of Object.entries(HEALTH_OPTION_TYPES))
+    if ((a[option] !== undefined || kws.includes(option)) && !types.includes(type))
+      throw new CommandError(`% ${option} is a setting of ${types.map((t) => t.replace('_', '-')).join(' or ')} checks, not of ${a.health as string}.`);
+  if (type !== h.type) {
+    if (type !== 'http' && type !== 'https') delete h.http;
+    else if (type === 'http' && h.http) delete h.http.sni;
+    if (type !== 'dns') delete h.dns;
+    if (type !== 'tcp' && type !== 'udp_echo') {
+      delete h.expect;
+      delete h.payload;
+    }
+  }
+  h.type = type;
   h.enabled = true;
   if (a.port !== undefined) h.port = a.port as number;
   if (a.interval !== undefined) h.interval_ms = a.interval as number;

@@ -37,6 +37,13 @@ function candidateOrRunning(ctx: ModeContext): Config {
 
 const isName = (w: string) => NAME_PATTERN.test(w) && w.length <= NAME_MAX;
 
+/** Why a word is no name: its length or the first character a name cannot hold. */
+function whyNotName(w: string, allowed: string, pattern: RegExp): string | undefined {
+  if (w.length > NAME_MAX) return `"${w.slice(0, 20)}…" is ${w.length} characters long: a name has at most ${NAME_MAX}.`;
+  const bad = [...w].find((c) => !pattern.test(c));
+  return bad === undefined ? undefined : `"${w}": a name holds ${allowed}; ${JSON.stringify(bad)} is not one of them.`;
+}
+
 /** An existing service of the running configuration (exec) or of the candidate (configure modes). */
 export const SERVICE: ValueType<ModeContext> = dynamicType<ModeContext>({
   display: 'NAME',
@@ -64,6 +71,7 @@ export const SERVICE_NAME: ValueType<ModeContext> = dynamicType<ModeContext>({
   noun: 'service',
   values: (ctx) => serviceChoices(ctx.candidate()),
   accept: isName,
+  why: (w) => whyNotName(w, 'letters, digits, _ and -', /[A-Za-z0-9_-]/),
 });
 
 function currentService(ctx: ModeContext): Service | undefined {
@@ -99,6 +107,7 @@ export const HOSTNAME: ValueType<ModeContext> = {
   display: 'NAME',
   help: 'host name: letters, digits, ., _ and -, at most 64 characters',
   match: (w) => (HOST_NAME_PATTERN.test(w) && w.length <= NAME_MAX ? 'full' : w === '' ? 'partial' : 'none'),
+  why: (w) => whyNotName(w, 'letters, digits, ., _ and -', /[A-Za-z0-9._-]/),
 };
 
 /** A regular expression for `| include` and friends: the rest of the pipe stage. */
@@ -113,6 +122,14 @@ export const REGEX: ValueType<ModeContext> = {
       return 'full';
     } catch {
       return 'partial';
+    }
+  },
+  why: (w) => {
+    try {
+      new RegExp(w);
+      return undefined;
+    } catch (e) {
+      return `Not a regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}.`;
     }
   },
 };
@@ -152,6 +169,30 @@ export const REVISION: ValueType<ModeContext> = dynamicType<ModeContext>({
   convert: (w) => Number(w),
 });
 
+/**
+ * How many revisions back (`rollback N`: 0 = running, 1 = the one before, …), offered by `?` and TAB with the
+ * revision's number, time, user and comment as Junos lists them. Any N in range is accepted; the handler says
+ * when that revision does not exist.
+ */
+function revisionsBack(min: number, max: number): ValueType<ModeContext> {
+  return dynamicType<ModeContext>({
+    display: `<${min}-${max}>`,
+    help: 'how many revisions back',
+    noun: 'revision',
+    values: (ctx) =>
+      [...(ctx.backend.revisions?.() ?? [])]
+        .sort((a, b) => b.number - a.number)
+        .map((r, back) => ({ back, r }))
+        .filter(({ back }) => back >= min && back <= max)
+        .map(({ back, r }) => ({
+          value: String(back),
+          help: [`Revision ${r.number}`, r.time?.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'), r.user, r.comment].filter((x) => x !== undefined && x !== '').join('  '),
+        })),
+    accept: (w) => /^[0-9]{1,2}$/.test(w) && Number(w) >= min && Number(w) <= max,
+    convert: (w) => Number(w),
+  });
+}
+
 /** A session with uncommitted changes in the shared candidate (`rollback session ID`); any id is accepted. */
 export const EDITOR: ValueType<ModeContext> = dynamicType<ModeContext>({
   display: 'SESSION',
@@ -173,5 +214,7 @@ export const MODE_TYPES: Record<string, ValueType<ModeContext>> = {
   CODES: LIST_OF_CODES,
   REVISION,
   EDITOR,
+  BACK: revisionsBack(0, 49),
+  BACK1: revisionsBack(1, 49),
   LINE: LINE as ValueType<ModeContext>,
 };

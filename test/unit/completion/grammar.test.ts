@@ -83,13 +83,13 @@ test('values: ranges, addresses, port ranges, LINE; bindings take the keyword be
   assert.deepEqual(ok('backend 10.0.0.1 port 80 weight 5').args, { backend: '10.0.0.1', port: 80, weight: 5 });
   assert.deepEqual(ok('backend 2001:db8::1').args, { backend: '2001:db8::1' });
   assert.deepEqual(fail('backend 10.0.0.256'), { kind: 'invalid', column: 8 });
-  assert.deepEqual(fail('backend 10.0.0.1 port 65536'), { kind: 'invalid', column: 22 });
+  assert.deepEqual(fail('backend 10.0.0.1 port 65536'), { kind: 'invalid', column: 22, hint: '% 65536 is out of range: 0 to 65535.' });
   assert.deepEqual(fail('backend 10.0.0.1 weight -1'), { kind: 'invalid', column: 24 });
   assert.deepEqual(ok('port 80').args, { port: 80 });
   assert.equal(ok('port 80').command, 'port');
   assert.deepEqual(ok('port 80-90').args, { port: { from: 80, to: 90 } });
-  assert.deepEqual(fail('port 0'), { kind: 'invalid', column: 5 });
-  assert.deepEqual(fail('port 90-80'), { kind: 'invalid', column: 5 });
+  assert.deepEqual(fail('port 0'), { kind: 'invalid', column: 5, hint: '% 0 is out of range: 1 to 65535.' });
+  assert.deepEqual(fail('port 90-80'), { kind: 'invalid', column: 5, hint: '% 90-80 runs backwards: write FROM-TO with FROM ≤ TO.' });
   assert.deepEqual(ok('description  two words | and "quotes" ').args, { description: 'two words | and "quotes"' });
   assert.deepEqual(ok('description "  kept  "').args, { description: '  kept  ' });
   assert.equal(ok('backend 10.0.0.1 port 8 enable').args.state, 'enable');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '../../../shell/session.js';
 import { openStore } from '../../../store/store.js';
@@ -55,6 +55,36 @@ test('a commit by another process becomes the running configuration at the next 
     assert.equal(s.prompt(), 'labnode[lab]#');
     assert.match((await s.execute('show version')).output, /^Running revision: 2$/m);
     assert.equal(s.prompt(), 'renamed[lab]#');
+  } finally {
+    await s.close();
+  }
+});
+
+test('rollback ? lists the revisions back with number, time, user and comment (configure: from 0; exec: from 1)', async (t) => {
+  const d = labDirs();
+  t.after(() => rmSync(d.root, { recursive: true, force: true }));
+  const s = await createSession({ context: { configPath: d.configPath, stateDir: d.stateDir, lab: true, labDefaults: false }, interactive: false, env: {} });
+  try {
+    for (const l of ['configure', 'service web', 'description one', 'top', 'commit comment "first change"', 'service web', 'description two', 'top', 'commit'])
+      assert.equal((await s.execute(l)).error, undefined, l);
+    const me = userInfo().username;
+    const when = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/;
+    const listed = (line: string) => {
+      const h = s.help(line);
+      assert.ok(h.ok);
+      return h.entries.filter((e) => /^\d+$/.test(e.token)).map((e) => {
+        const [rev, time, ...rest] = e.help.split('  ');
+        assert.match(time, when);
+        return `${e.token}: ${[rev, ...rest].join('  ')}`;
+      });
+    };
+    assert.deepEqual(listed('rollback '), [
+      `0: Revision 3  ${me}`,
+      `1: Revision 2  ${me}  first change`,
+      `2: Revision 1  ${me}  configuration files found at first use`,
+    ]);
+    await s.execute('end');
+    assert.deepEqual(listed('rollback '), [`1: Revision 2  ${me}  first change`, '2: Revision 1  root  configuration files found at first use']);
   } finally {
     await s.close();
   }

@@ -61,13 +61,13 @@ test('invalid input: the caret stands under the first bad character, aligned to 
   // A word too many: caret at its start.
   assert.equal(await f.err('show version extra'), ' '.repeat(4 + 13) + '^\n' + INVALID);
   // Out of range number.
-  assert.equal(await f.err('terminal length 513'), ' '.repeat(4 + 16) + '^\n' + INVALID);
+  assert.equal(await f.err('terminal length 513'), ' '.repeat(4 + 16) + '^\n' + INVALID + '\n% 513 is out of range: 0 to 512.');
   await f.run('configure');
   // lb1(config)# is 12 wide
-  assert.equal(await f.err('hostname bad/name'), ' '.repeat(12 + 9) + '^\n' + INVALID);
+  assert.equal(await f.err('hostname bad/name'), ' '.repeat(12 + 9) + '^\n' + INVALID + '\n% "bad/name": a name holds letters, digits, ., _ and -; "/" is not one of them.');
   await f.run('service web');
   // lb1(config-svc-web)# is 20 wide; "port 99999"
-  assert.equal(await f.err('port 99999'), ' '.repeat(20 + 5) + '^\n' + INVALID);
+  assert.equal(await f.err('port 99999'), ' '.repeat(20 + 5) + '^\n' + INVALID + '\n% 99999 is out of range: 1 to 65535.');
   assert.equal(await f.err('protocol icmp'), ' '.repeat(20 + 9) + '^\n' + INVALID);
   assert.equal(await f.err('vip 10.0.0.300'), ' '.repeat(20 + 4) + '^\n' + INVALID);
   // after `do`, columns still count from the prompt
@@ -254,7 +254,7 @@ test('pipes: include, exclude, begin, section, count, json, no-more, chained', a
   assert.equal(await f.err('show services | display set'), ' '.repeat(6 + 16) + '^\n' + INVALID);
   assert.equal(await f.err('show running-config | compare'), ' '.repeat(6 + 22 + 2) + '^\n' + INVALID);
   // A bad regular expression is refused at its first character.
-  assert.equal(await f.err('show services | include ('), ' '.repeat(6 + 24) + '^\n' + INVALID);
+  assert.equal(await f.err('show services | include ('), ' '.repeat(6 + 24) + '^\n' + INVALID + '\n% Not a regular expression: /(/: Unterminated group.');
   // A command without pipes keeps `|` as text when its grammar takes it, else refuses.
   assert.equal(await f.err('terminal length 5 | count'), ' '.repeat(6 + 18) + '^\n' + INVALID);
 });
