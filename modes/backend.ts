@@ -82,6 +82,8 @@ export interface CommitPort {
   /** Around every command: load the shared candidate before, save it (and tell the registry) after. */
   beforeCommand(ctx: ModeContext): Promise<void>;
   afterCommand(ctx: ModeContext): Promise<void>;
+  /** While the shell waits for input (polled): notices that must not wait for the next command. */
+  whileIdle?(ctx: ModeContext): void;
   /** This session has uncommitted changes (in the shared candidate: items this session changed). */
   dirty(ctx: ModeContext): boolean;
   enterConfigure(ctx: ModeContext, kind: CandidateKind): Promise<CommandOutput>;

@@ -66,6 +66,10 @@ export class CommitWorkflow implements CommitPort {
     this.confirmWatch.afterCommand(ctx);
   }
 
+  whileIdle(ctx: ModeContext): void {
+    this.confirmWatch.whileIdle(ctx);
+  }
+
   dirty(ctx: ModeContext): boolean {
     return this.configure.dirty(ctx);
   }

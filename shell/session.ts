@@ -281,6 +281,7 @@ class Session implements ShellSession, ModeContext {
   }
 
   takeNotices(): string[] {
+    this.backend.commit?.whileIdle?.(this);
     const n = this.notices;
     this.notices = [];
     return n;

@@ -479,6 +479,28 @@ test('a live session is told when its confirmed commit was rolled back, and sees
   }
 });
 
+test('a session waiting at its prompt is told of the rollback at once (the prompt polls takeNotices), and once', async () => {
+  const lab = makeLab();
+  try {
+    const s = await openSkewedSession(lab, { ensureGuard: () => {} }, -59500);
+    await run(s, 'configure private', ...WEB, 'commit confirmed 1', 'end');
+    assert.match(s.takeNotices().join('\n'), /revision 2 will be rolled back to revision 1/);
+    assert.deepEqual(s.takeNotices(), [], 'polled while pending: the pending notice is not repeated');
+    await new Promise((r) => setTimeout(r, 800));
+    const store = await openStore({ stateDir: lab.ctx.stateDir, configPath: lab.ctx.configPath });
+    const expired = store.openReport.expiredConfirm ?? (await store.expireConfirmIfDue());
+    assert.equal(expired?.revision?.number, 3);
+    // No command typed: the next poll of the waiting prompt announces it.
+    assert.deepEqual(s.takeNotices(), ['% Commit was not confirmed; automatic rollback complete (revision 3).']);
+    assert.deepEqual(s.takeNotices(), [], 'announced once');
+    await run(s, 'show commit list');
+    assert.deepEqual(s.takeNotices(), [], 'and not again after the next command');
+    await s.close();
+  } finally {
+    lab.cleanup();
+  }
+});
+
 test('a confirmed commit that expired while no shell or guard ran is rolled back at the next start, and the operator is told', async () => {
   const lab = makeLab();
   try {
