@@ -6,6 +6,7 @@ import { DEFAULT_HTTP_CHECK, defaultHealth, defaultService } from '../config/def
 import type { Backend, Config, Health, PortSpec, Service } from '../config/model.js';
 import { quoteWord } from '../completion/words.js';
 import { isDeepEqual, portText } from './edit.js';
+import { simpleFieldLines } from './schema-fields.js';
 import { derivedSetLines, derivedSetStatements, type SetStatement } from './schema-commands.js';
 
 export function displaySet(config: Config, onlyService?: string): string {
@@ -70,15 +71,14 @@ function serviceUnits(s: Service): ServiceUnit[] {
       unit('forwarding', parts.join(' '));
     }
   }
-  if (s.on_down !== d.on_down) unit('on-down', `on-down ${s.on_down}`);
-  if (s.slow_start_s !== undefined) unit('slow-start', `slow-start ${s.slow_start_s}`);
-  if (s.quorum !== undefined) unit('quorum', `quorum ${s.quorum}`);
+  const simple = simpleFieldLines(s);
+  const threshold = (w: string) => w.endsWith('-threshold');
+  for (const { word, line } of simple) if (!threshold(word)) unit(word, line);
   if (s.sorry !== undefined) {
     const sorry = parseSorry(s.sorry);
     unit('sorry', sorry ? `sorry ${sorry.address}${sorry.port ? ` port ${sorry.port}` : ''}` : `sorry ${s.sorry}`);
   }
-  if (s.u_threshold !== undefined) unit('u-threshold', `u-threshold ${s.u_threshold}`);
-  if (s.l_threshold !== undefined) unit('l-threshold', `l-threshold ${s.l_threshold}`);
+  for (const { word, line } of simple) if (threshold(word)) unit(word, line);
   s.backends.forEach((b, i) => out.push(backendUnit(b, s.backends.slice(0, i))));
   const health = healthLines(s.health, defaultHealth(s.protocol));
   if (health.length) out.push({ key: 'health', lines: health, negation: ['no health'], replacing: () => ['no health', ...health] });

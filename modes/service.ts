@@ -1,6 +1,7 @@
 // Service mode, `HOST(config-svc-NAME)#`: the fields of one service. Every command has a `no` form that removes
 // the setting or puts its default back. modes/display-set.ts renders a service as exactly these commands.
 import { isIP } from 'node:net';
+import { backendOptions, simpleFieldCommands } from './schema-fields.js';
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
 import { DNS_RCODES, FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type DnsRcode, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
@@ -87,9 +88,6 @@ export const SERVICE_HELP: Record<string, string> = {
   nocsum: 'No checksum',
   remcsum: 'Remote checksum offload',
   backend: 'A real server: ADDRESS port P edits the backend with that address and port, or adds it when there is none',
-  weight: 'Scheduler weight; 0 quiesces',
-  'u-threshold': 'Upper connection threshold; 0 = no limit',
-  'l-threshold': 'Lower connection threshold (resume below it)',
   disable: 'Keep it configured but not in use',
   enable: 'Put it back in use',
   health: 'Health check of every backend',
@@ -118,9 +116,6 @@ export const SERVICE_HELP: Record<string, string> = {
   answer: 'An answer the DNS reply must hold',
   description: 'Free text describing the service',
   shutdown: 'Keep the service configured but not programmed',
-  'on-down': 'What a failed backend becomes',
-  'slow-start': 'Seconds a recovered backend takes to ramp back to its weight',
-  quorum: 'Fewest healthy backends; below it the sorry backend serves',
   sorry: 'Sorry server: serves while fewer than quorum backends are healthy',
   inhibit: 'Weight 0: no new connections',
   remove: 'Removed from IPVS until it recovers',
@@ -130,7 +125,6 @@ export const SERVICE_HELP: Record<string, string> = {
   $vip: 'IPv4 or IPv6 address',
   $fwmark: 'Firewall mark',
   $port: 'Port number (added to those the service has)',
-  $weight: 'Weight',
   $description: 'Description text',
 };
 
@@ -142,6 +136,9 @@ const HEALTH_OPTIONS =
   '] [rcode ' +
   DNS_RCODES.map((c) => c.toLowerCase()).join('|') +
   '] [answer TEXT]';
+
+const BACKEND_OPTIONS = backendOptions('port', 'weight', 'u_threshold', 'l_threshold');
+const BACKEND_PORT = backendOptions('port');
 
 export const SERVICE_COMMANDS: CommandDef[] = [
   {
@@ -277,8 +274,8 @@ export const SERVICE_COMMANDS: CommandDef[] = [
   },
   { decl: 'no forwarding', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.forwarding = { method: 'nat' })) },
   {
-    decl: `backend BACKEND [port <0-65535>] [weight <0-2147483647>] [u-threshold <0-${THRESHOLD_MAX}>] [l-threshold <0-${THRESHOLD_MAX}>]`,
-    help: { $port: "Backend port; 0 = the service's port", $weight: 'Weight; 0 quiesces' },
+    decl: `backend BACKEND ${BACKEND_OPTIONS.decl}`,
+    help: BACKEND_OPTIONS.help,
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
@@ -290,8 +287,8 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   {
-    decl: 'backend BACKEND [port <0-65535>] disable|enable$state',
-    help: { $port: "Backend port; 0 = the service's port" },
+    decl: `backend BACKEND ${BACKEND_PORT.decl} disable|enable$state`,
+    help: BACKEND_PORT.help,
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
@@ -301,8 +298,8 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   {
-    decl: 'no backend BACKEND [port <0-65535>]',
-    help: { $port: 'Backend port' },
+    decl: `no backend BACKEND ${BACKEND_PORT.decl}`,
+    help: BACKEND_PORT.help,
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
@@ -315,8 +312,8 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   {
-    decl: 'no backend BACKEND [port <0-65535>] u-threshold|l-threshold$field',
-    help: { $port: 'Backend port', 'u-threshold': 'Remove the upper threshold', 'l-threshold': 'Remove the lower threshold' },
+    decl: `no backend BACKEND ${BACKEND_PORT.decl} u-threshold|l-threshold$field`,
+    help: { ...BACKEND_PORT.help, 'u-threshold': 'Remove the upper threshold', 'l-threshold': 'Remove the lower threshold' },
     edits: true,
     run: (a, ctx) =>
       edit(ctx, (s) => {
@@ -394,27 +391,6 @@ export const SERVICE_COMMANDS: CommandDef[] = [
   { decl: 'shutdown', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.enabled = false)) },
   { decl: 'no shutdown', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.enabled = true)) },
   {
-    decl: 'on-down inhibit|remove',
-    help: {},
-    edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.on_down = a['on-down'] as 'inhibit' | 'remove')),
-  },
-  { decl: 'no on-down', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void (s.on_down = 'inhibit')) },
-  {
-    decl: 'slow-start <0-3600>',
-    help: {},
-    edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.slow_start_s = num(a, 'slow-start'))),
-  },
-  { decl: 'no slow-start', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.slow_start_s) },
-  {
-    decl: 'quorum <1-65535>',
-    help: {},
-    edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.quorum = num(a, 'quorum'))),
-  },
-  { decl: 'no quorum', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.quorum) },
-  {
     decl: 'sorry ADDRESS [port <1-65535>]',
     help: {},
     edits: true,
@@ -426,20 +402,7 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   { decl: 'no sorry', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.sorry) },
-  {
-    decl: `u-threshold <0-${THRESHOLD_MAX}>`,
-    help: { 'u-threshold': 'Default upper connection threshold for backends' },
-    edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.u_threshold = num(a, 'u-threshold'))),
-  },
-  { decl: 'no u-threshold', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.u_threshold) },
-  {
-    decl: `l-threshold <0-${THRESHOLD_MAX}>`,
-    help: { 'l-threshold': 'Default lower connection threshold for backends' },
-    edits: true,
-    run: (a, ctx) => edit(ctx, (s) => void (s.l_threshold = num(a, 'l-threshold'))),
-  },
-  { decl: 'no l-threshold', help: {}, edits: true, run: (_a, ctx) => edit(ctx, (s) => void delete s.l_threshold) },
+  ...simpleFieldCommands(edit),
 ];
 
 /** `health TYPE [options]`: sets the type and every option given; options not given keep their values. */
