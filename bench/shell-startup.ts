@@ -5,6 +5,10 @@
 //  2. TAB (session.complete) and `?` (session.help) latency with 10,000 services in the configuration, calling
 //     the session directly.
 // Run directly (`node build/bench/shell-startup.js`) or through bench/run.js. Needs no kernel.
+//   --compare BUILD   measure the start-up of another build too (say a copy of the build before a change:
+//                     `git archive OLD | tar -x -C /tmp/old && cd /tmp/old && npx tsc -p .`, then
+//                     `--compare /tmp/old/build`), alternating the two so both see the same machine load
+//   --startup-only    skip the TAB and `?` latency (which loads LBCTL_BENCH_SERVICES services)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +23,11 @@ const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
 const STARTS = 5;
 const PROBES = 200;
 
-/** `node <this build>/cli/main.js` through the test launcher, so a build-NAME/ folder measures itself. */
-function lbctl(): string[] {
-  return [process.execPath, join(BUILD_DIR, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
+export const needsKernel = false;
+
+/** `node <build>/cli/main.js` through the test launcher, so a build-NAME/ folder measures itself. */
+function lbctl(build: string): string[] {
+  return [process.execPath, join(build, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
 }
 
 function labDirs(): { root: string; config: string; state: string } {
@@ -38,52 +44,65 @@ function stats(samples: number[]): string {
   return `median ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, min ${s[0].toFixed(2)} ms, max ${s[s.length - 1].toFixed(2)} ms (n=${s.length})`;
 }
 
-async function startupInTmux(): Promise<number[] | string> {
-  if (spawnSync('tmux', ['-V']).status !== 0) return 'tmux not installed';
-  const samples: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const lab = labDirs();
-    const socket = `lbctl-bench-${process.pid}-${i}`;
-    // ink renders only its last frame when it sees CI, so the terminal run goes without it.
-    const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1'];
-    const args = ['shell', '--lab', '--config', lab.config, '--state-dir', lab.state];
-    const cmd = [...env, ...lbctl(), ...args].map((a) => `'${a}'`).join(' ');
-    const t0 = performance.now();
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', `${cmd}; sleep 60`]);
-    const socketPath = execFileSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
-    try {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
-        if (/#\s*$/.test(screen.trimEnd())) break;
-        if (Date.now() > deadline) throw new Error(`no prompt after 60 s:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      samples.push(performance.now() - t0);
-    } finally {
-      spawnSync('tmux', ['-L', socket, 'kill-server']);
-      rmSync(socketPath, { force: true }); // tmux leaves its socket file behind
-      rmSync(lab.root, { recursive: true, force: true });
+/**
+ * One start of `lbctl shell --lab` in tmux: milliseconds until the prompt is on the screen. With `build` null,
+ * the same for `printf '#'`: what tmux and the polling cost by themselves.
+ */
+async function startupInTmux(build: string | null, i: number): Promise<number> {
+  const lab = labDirs();
+  const socket = `lbctl-bench-${process.pid}-${i}`;
+  // ink renders only its last frame when it sees CI, so the terminal run goes without it.
+  const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1'];
+  const args = ['shell', '--lab', '--config', lab.config, '--state-dir', lab.state];
+  const cmd = build === null ? `printf 'lb1#'` : [...env, ...lbctl(build), ...args].map((a) => `'${a}'`).join(' ');
+  const t0 = performance.now();
+  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', `${cmd}; sleep 60`]);
+  const socketPath = execFileSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+      if (/#\s*$/.test(screen.trimEnd())) break;
+      if (Date.now() > deadline) throw new Error(`no prompt after 60 s:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 5));
     }
+    return performance.now() - t0;
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    rmSync(socketPath, { force: true }); // tmux leaves its socket file behind
+    rmSync(lab.root, { recursive: true, force: true });
   }
-  return samples;
 }
 
-function startupLineMode(): number[] {
-  const samples: number[] = [];
+/** One `lbctl shell --lab -c ''`: milliseconds from start to exit. */
+function startupLineMode(build: string): number {
+  const lab = labDirs();
+  const [node, launcher] = lbctl(build);
+  const t0 = performance.now();
+  const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', ''], {
+    env: { ...process.env, LBCTL_LAUNCH: '1', HOME: lab.root },
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - t0;
+  rmSync(lab.root, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`lbctl shell -c '' failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+/** Both start-ups of each build, the builds taking turns, STARTS times. */
+async function startups(builds: string[]): Promise<{ baseline: number[]; builds: Map<string, { tmux: number[] | string; line: number[] }> }> {
+  const tmux = spawnSync('tmux', ['-V']).status === 0;
+  const out = new Map(builds.map((b) => [b, { tmux: tmux ? ([] as number[]) : 'tmux not installed', line: [] as number[] }]));
+  const baseline: number[] = [];
   for (let i = 0; i < STARTS; i++) {
-    const lab = labDirs();
-    const [node, launcher] = lbctl();
-    const t0 = performance.now();
-    const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', ''], {
-      env: { ...process.env, LBCTL_LAUNCH: '1', HOME: lab.root },
-      encoding: 'utf8',
-    });
-    samples.push(performance.now() - t0);
-    rmSync(lab.root, { recursive: true, force: true });
-    if (r.status !== 0) throw new Error(`lbctl shell -c '' failed (${r.status}): ${r.stderr}`);
+    if (tmux) baseline.push(await startupInTmux(null, i));
+    for (const b of builds) {
+      const figures = out.get(b)!;
+      if (typeof figures.tmux !== 'string') figures.tmux.push(await startupInTmux(b, i));
+      figures.line.push(startupLineMode(b));
+    }
   }
-  return samples;
+  return { baseline, builds: out };
 }
 
 function bigLab(n: number): { root: string; config: string; state: string } {
@@ -143,15 +162,26 @@ async function completionLatency(): Promise<string[]> {
   return out;
 }
 
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : (process.argv[i + 1] ?? '');
+}
+
 export async function main(): Promise<void> {
-  console.log(`shell-startup: build ${BUILD_DIR}`);
-  const tmux = await startupInTmux();
-  console.log(
-    typeof tmux === 'string'
-      ? `start → first prompt, real terminal (tmux 120x40): skipped, ${tmux}`
-      : `start → first prompt, real terminal (tmux 120x40, example config): ${stats(tmux)}`,
-  );
-  console.log(`line-mode approximation (lbctl shell --lab -c '', start → exit, no terminal): ${stats(startupLineMode())}`);
+  const other = option('--compare');
+  const builds = [BUILD_DIR, ...(other ? [resolve(other)] : [])];
+  const measured = await startups(builds);
+  if (measured.baseline.length) console.log(`tmux alone (printf a prompt, same polling): ${stats(measured.baseline)}`);
+  for (const [build, figures] of measured.builds) {
+    console.log(`shell-startup: build ${build}`);
+    console.log(
+      typeof figures.tmux === 'string'
+        ? `  start → first prompt, real terminal (tmux 120x40): skipped, ${figures.tmux}`
+        : `  start → first prompt, real terminal (tmux 120x40, example config): ${stats(figures.tmux)}`,
+    );
+    console.log(`  line-mode approximation (lbctl shell --lab -c '', start → exit, no terminal): ${stats(figures.line)}`);
+  }
+  if (process.argv.includes('--startup-only')) return;
   for (const line of await completionLatency()) console.log(line);
 }
 

@@ -8,6 +8,7 @@ import type { Config } from '../config/model.js';
 import { loadConfig } from '../config/load.js';
 import type { CliIO } from './command.js';
 import { reportErrors } from './commands/validate.js';
+import { openStore } from '../store/store.js';
 
 export { LAB_TABLE_FILE } from '../engine/host-dataplane.js';
 export { ensureLab, examplesDir } from '../config/lab.js';
@@ -38,4 +39,15 @@ export function loadConfigOrReport(ctx: Context, io: CliIO): Config | null {
     return null;
   }
   return result.config;
+}
+
+/** The running revision's configuration (what the engine programmed), or null without a readable store. */
+export async function runningConfig(ctx: Context): Promise<Config | null> {
+  try {
+    const store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true });
+    const r = store.running();
+    return r.number > 0 ? r.config : null;
+  } catch {
+    return null;
+  }
 }

@@ -145,7 +145,8 @@ export const EXEC_COMMANDS: CommandDef[] = [
       }
       const running = ctx.backend.running();
       const health = await quietHealth(ctx);
-      return ipvsTable(entries, running, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined);
+      const info = await ctx.backend.dataplaneInfo();
+      return ipvsTable(entries, running, info, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined);
     },
   },
   {
@@ -281,7 +282,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     pipes: 'text',
     run: (_a, ctx) => ({
       text:
-        `Length: ${ctx.term.length} lines${ctx.term.length === 0 ? ' (no pager)' : ''}\nWidth: ${ctx.term.width} columns` +
+        `Length: ${ctx.term.length} lines${ctx.term.length === 0 ? ' (no pager)' : ''}\nWidth: ${ctx.term.width === 0 ? 'no limit (not a terminal: every value is printed whole)' : `${ctx.term.width} columns`}` +
         (ctx.execTimeout ? `\nExec timeout: ${formatExecTimeout(ctx.execTimeout())}` : ''),
       data: { ...ctx.term, ...(ctx.execTimeout ? { execTimeoutSeconds: ctx.execTimeout() } : {}) },
     }),

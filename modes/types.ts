@@ -10,19 +10,8 @@ import type { MonitorFeed } from '../present/monitor/rows.js';
 export type ModeFrame = { kind: 'exec' } | { kind: 'configure' } | { kind: 'service'; name: string };
 export type ModeKind = ModeFrame['kind'];
 
-export interface Column {
-  title: string;
-  align?: 'left' | 'right';
-  /** May be cut (with …) when the table is wider than the terminal. */
-  shrink?: boolean;
-}
-
-export interface Table {
-  columns: Column[];
-  rows: string[][];
-  /** Lines printed above the table. */
-  title?: string;
-}
+export type { Column, Table } from '../present/table.js';
+import type { Table } from '../present/table.js';
 
 export interface CommandOutput {
   /** Plain text, one string (may hold newlines). */

@@ -1,30 +1,50 @@
-// The IPVS table in the operator's words, for both places that show it:
-//  - `lbctl show ipvs [--json]`: a fixed-width text table with an owner column, each service's settings as one
-//    cell (`wrr persistent 60s mask 255.255.255.0`), destinations as `tunnel/gue:6080 thresh 0-100`, and the
-//    64-bit counters; or the same as JSON;
-//  - the shell's `show ipvs [stats|rate]`: modes/show-ipvs.ts lays out the table (the session fits it to the
-//    terminal) and takes its Flags and Sched/Fwd cells from here (`sh-port persistent 60`, `tunnel/gue`).
-// The two do not print the same cells (the CLI adds the `s` unit, the tunnel port, thresholds and the scheduler
-// beside the flags): both sets of words live here so that the difference stays visible.
-import { SVC_F_PERSISTENT, type IpvsService, type IpvsStats, type IpvsTableEntry } from '../engine/host.js';
+// The IPVS table in the operator's words, one layout for both places that show it: `lbctl show ipvs
+// [--stats|--rate] [--json]` and the shell's `show ipvs [service S] [stats|rate] [| json]`.
+//  - text: a version line, a count line, then one table (the session or the CLI fits it to the terminal, or
+//    keeps every value whole when the output is not a terminal). A service's row is ipvsadm's service line:
+//    its scheduler and flags (`wlc persistent 60 mask 255.255.255.0`) run on over the destinations' number
+//    columns; `stats` and `rate` trade the scheduler and weight for the kernel's counters;
+//  - JSON: every kernel number that has a name is given by its name (`"family": "inet"`, `"forwarding":
+//    "nat"`, `"netmask": "255.255.255.0"`), counters as decimal strings (they exceed 2^53).
+import { AF_INET, SVC_F_PERSISTENT, type IpvsService, type IpvsStats, type IpvsTableEntry } from '../engine/host.js';
 import { defaultNetmask, flagNames, fwdName, netmaskText, tunName } from '../engine/compare.js';
 import { destId, serviceId } from '../engine/identity.js';
+import type { Column, Table } from './table.js';
 
 type IpvsDest = IpvsTableEntry['dests'][number];
 
-// ---- `lbctl show ipvs` ----
+export type IpvsView = 'basic' | 'stats' | 'rate';
 
-const counters = (s: IpvsStats | undefined) => s ?? { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
-
-function serviceText(s: IpvsService): string {
-  const parts = [s.scheduler];
-  const flags = s.flags & ~SVC_F_PERSISTENT;
-  if (flags) parts.push(flagNames(flags, s.scheduler));
-  if (s.flags & SVC_F_PERSISTENT)
-    parts.push(`persistent ${s.timeout}s` + (s.netmask !== defaultNetmask(s.key.af) ? ` mask ${netmaskText(s.key.af, s.netmask)}` : ''));
-  if (s.peName) parts.push(`pe ${s.peName}`);
-  return parts.join(' ');
+/** What the listing says of a service and its destinations besides the kernel's own data. */
+export interface IpvsLabels {
+  /** The Name cell of a service: its configuration name, or why it has none (`(not ours)`). */
+  service(id: string): string;
+  /** The Name cell of a destination (the daemon's health marks: `down, inhibited`); absent = nothing. */
+  dest?(id: string, d: IpvsDest): string;
 }
+
+export interface IpvsInfo {
+  kind: string;
+  version: string;
+  connTabSize: number;
+}
+
+const STAT_COLUMNS: Record<Exclude<IpvsView, 'basic'>, [string, keyof IpvsStats][]> = {
+  stats: [
+    ['Conns', 'conns'],
+    ['InPkts', 'inPkts'],
+    ['OutPkts', 'outPkts'],
+    ['InBytes', 'inBytes'],
+    ['OutBytes', 'outBytes'],
+  ],
+  rate: [
+    ['CPS', 'cps'],
+    ['InPPS', 'inPps'],
+    ['OutPPS', 'outPps'],
+    ['InBPS', 'inBps'],
+    ['OutBPS', 'outBps'],
+  ],
+};
 
 /** Family, protocol, address, then port as a number: 80 before 443. */
 function compareEntries(a: IpvsTableEntry, b: IpvsTableEntry): number {
@@ -40,72 +60,47 @@ function compareEntries(a: IpvsTableEntry, b: IpvsTableEntry): number {
   return ka.port - kb.port;
 }
 
-/** `nat`, `dr`, `tunnel/gue:6080` (a tunnel of unknown type reads as ipip, type 0). */
-function forwardText(d: IpvsDest): string {
-  const fwd = fwdName(d.fwdMethod);
-  if (fwd !== 'tunnel') return fwd;
-  return `tunnel/${tunName(d.tunType ?? 0)}${d.tunPort ? `:${d.tunPort}` : ''}`;
-}
+const number = (title: string): Column => ({ title, align: 'right' });
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function table(rows: string[][], rightAligned: Set<number>): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
-}
-
-/** `lbctl show ipvs`: `header`, one row per service and per destination (sorted), then the totals line. */
-export function formatIpvs(entries: IpvsTableEntry[], owned: ReadonlySet<string>, header: string): string {
-  const out = [header];
-  if (entries.length === 0) {
-    out.push('(no virtual services)');
-    return out.join('\n') + '\n';
-  }
-  const rows: string[][] = [['', 'SERVICE / DESTINATION', 'SETTINGS', 'WEIGHT', 'ACTIVE', 'INACT', 'PERSIST', 'CONNS', 'INPKTS', 'OUTPKTS', 'INBYTES', 'OUTBYTES']];
+/**
+ * The listing: `IP Virtual Server version …` and the counts as text, the services and destinations as a table;
+ * `sorted` is the entries in the listing's order, for the JSON beside it.
+ */
+export function ipvsListing(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, labels: IpvsLabels): { text: string; table?: Table; sorted: IpvsTableEntry[] } {
   const sorted = [...entries].sort(compareEntries);
+  const dests = sorted.reduce((n, e) => n + e.dests.length, 0);
+  const text = [
+    `IP Virtual Server version ${info.version} (size=${info.connTabSize})${info.kind === 'memory' ? ' [lab: in-memory]' : ''}`,
+    `${plural(sorted.length, 'service')}, ${plural(dests, 'destination')}`,
+  ].join('\n');
+  if (sorted.length === 0) return { text, sorted };
+  const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
+  const columns: Column[] = [
+    // Never cut: operators copy these addresses. Name gives way on a narrow terminal.
+    { title: 'Service -> Backend' },
+    { title: 'Name', shrink: true },
+    ...(view === 'basic' ? [{ title: 'Sched/Fwd', spill: true }, ...['Weight', 'ActiveConn', 'InActConn'].map(number)] : statCols.map(([t]) => number(t))),
+  ];
+  const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
+  const rows: string[][] = [];
   for (const e of sorted) {
     const id = serviceId(e.service.key);
-    const c = counters(e.service.stats);
-    rows.push([owned.has(id) ? 'lbctl' : 'foreign', id, serviceText(e.service), '', '', '', '', `${c.conns}`, `${c.inPkts}`, `${c.outPkts}`, `${c.inBytes}`, `${c.outBytes}`]);
+    const settings = [e.service.scheduler, serviceFlagsText(e.service)].filter((x) => x).join(' ');
+    rows.push([id, labels.service(id), ...(view === 'basic' ? [settings] : stat(e.service.stats))]);
     for (const d of e.dests) {
-      const dc = counters(d.stats);
-      const thresholds = d.uThresh || d.lThresh ? ` thresh ${d.lThresh}-${d.uThresh}` : '';
-      rows.push([
-        '',
-        `  -> ${destId(e.service.key.af, d)}`,
-        forwardText(d) + thresholds,
-        `${d.weight}`,
-        `${d.activeConns ?? 0}`,
-        `${d.inactConns ?? 0}`,
-        `${d.persistConns ?? 0}`,
-        `${dc.conns}`,
-        `${dc.inPkts}`,
-        `${dc.outPkts}`,
-        `${dc.inBytes}`,
-        `${dc.outBytes}`,
-      ]);
+      const name = labels.dest?.(id, d) ?? '';
+      const dest = `  -> ${destId(e.service.key.af, d)}`;
+      rows.push([dest, name, ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))]);
     }
   }
-  out.push(...table(rows, new Set([3, 4, 5, 6, 7, 8, 9, 10, 11])));
-  const dests = entries.reduce((n, e) => n + e.dests.length, 0);
-  const mine = sorted.filter((e) => owned.has(serviceId(e.service.key))).length;
-  out.push(`${entries.length} services (${mine} lbctl, ${entries.length - mine} foreign), ${dests} destinations`);
-  return out.join('\n') + '\n';
+  return { text, table: { columns, rows }, sorted };
 }
-
-/** JSON with bigints as decimal strings and the owner of each service. */
-export function ipvsJson(entries: IpvsTableEntry[], owned: ReadonlySet<string>, info: { version: string; connTabSize: number }): string {
-  const body = {
-    version: info.version,
-    connTabSize: info.connTabSize,
-    services: entries.map((e) => ({ id: serviceId(e.service.key), owner: owned.has(serviceId(e.service.key)) ? 'lbctl' : 'foreign', ...e.service, dests: e.dests })),
-  };
-  return JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
-}
-
-// ---- the shell's `show ipvs` cells ----
 
 /**
  * `sh-port persistent 60`: the flags under the names the configuration uses (flagNames knows sh-/mh- only when
- * given the scheduler), with the persistent flag written once, together with its timeout.
+ * given the scheduler), with the persistent flag written once, together with its timeout and a mask that is
+ * not the default.
  */
 export function serviceFlagsText(svc: Pick<IpvsService, 'key' | 'flags' | 'scheduler' | 'timeout' | 'netmask' | 'peName'>): string {
   const names = flagNames(svc.flags & ~SVC_F_PERSISTENT, svc.scheduler);
@@ -114,7 +109,58 @@ export function serviceFlagsText(svc: Pick<IpvsService, 'key' | 'flags' | 'sched
   return [names === 'none' ? '' : names.replace(/,/g, ' '), persistent, svc.peName ? `pe ${svc.peName}` : ''].filter((x) => x).join(' ');
 }
 
-/** The Sched/Fwd cell of a destination: `masq`, `tunnel/gue` (the tunnel's type when the kernel reports one). */
-export function forwardCell(d: IpvsDest): string {
-  return fwdName(d.fwdMethod) + (d.tunType !== undefined && fwdName(d.fwdMethod) === 'tunnel' ? `/${tunName(d.tunType)}` : '');
+/** `nat`, `dr`, `tunnel/gue:6080` (a tunnel of unknown type reads as ipip, type 0). */
+function forwardText(d: IpvsDest): string {
+  const fwd = fwdName(d.fwdMethod);
+  if (fwd !== 'tunnel') return fwd;
+  return `tunnel/${tunName(d.tunType ?? 0)}${d.tunPort ? `:${d.tunPort}` : ''}`;
+}
+
+// ---- JSON ----
+
+const PROTOCOL_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp' };
+const familyName = (af: number) => (af === AF_INET ? 'inet' : 'inet6');
+
+function statsJson(s: IpvsStats | undefined) {
+  const c = s ?? { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, String(v)]));
+}
+
+function destJson(af: IpvsService['key']['af'], d: IpvsDest) {
+  const fwd = fwdName(d.fwdMethod);
+  return {
+    id: destId(af, d),
+    family: familyName(d.af ?? af),
+    addr: d.addr,
+    port: d.port,
+    forwarding: fwd,
+    ...(fwd === 'tunnel' ? { tunnel: { type: tunName(d.tunType ?? 0), port: d.tunPort ?? 0 } } : {}),
+    weight: d.weight,
+    upperThreshold: d.uThresh,
+    lowerThreshold: d.lThresh,
+    activeConns: d.activeConns ?? 0,
+    inactConns: d.inactConns ?? 0,
+    persistConns: d.persistConns ?? 0,
+    stats: statsJson(d.stats),
+  };
+}
+
+/** One service as JSON, with `name` (its configuration name, or null when the configuration has none). */
+export function ipvsServiceJson(e: IpvsTableEntry, name: string | null) {
+  const s = e.service;
+  const k = s.key;
+  return {
+    id: serviceId(k),
+    name,
+    family: familyName(k.af),
+    ...('fwmark' in k ? { fwmark: k.fwmark } : { protocol: PROTOCOL_NAMES[k.protocol] ?? `proto${k.protocol}`, addr: k.addr, port: k.port }),
+    scheduler: s.scheduler,
+    flags: flagNames(s.flags & ~SVC_F_PERSISTENT, s.scheduler).split(',').filter((f) => f !== 'none'),
+    persistent: Boolean(s.flags & SVC_F_PERSISTENT),
+    timeout: s.timeout,
+    netmask: netmaskText(k.af, s.netmask),
+    ...(s.peName ? { pe: s.peName } : {}),
+    stats: statsJson(s.stats),
+    dests: e.dests.map((d) => destJson(k.af, d)),
+  };
 }

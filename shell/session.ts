@@ -54,7 +54,8 @@ export function createSession(opts: SessionOptions | OpenSessionOptions): ShellS
       user: displayUser(identity),
       ...(readOnly ? { deniedMessage: permissionDeniedMessage(identity) } : {}),
       lab: opts.context.lab,
-      terminal: { width: columns && columns >= 40 ? columns : 80, length: opts.interactive ? (rows ?? 24) : 0 },
+      // Width 0, no limit, when the output is not a terminal: a script or a pipe gets every value whole.
+      terminal: { width: opts.interactive ? (columns && columns >= 40 ? columns : 80) : 0, length: opts.interactive ? (rows ?? 24) : 0 },
     });
   })();
 }

@@ -4,10 +4,9 @@
 import type { CliCommand } from '../command.js';
 import { resolveContext, type Context } from '../../config/context.js';
 import type { Config } from '../../config/model.js';
-import { ensureLab, loadConfigOrReport, openContextDataplane } from '../lab.js';
+import { ensureLab, loadConfigOrReport, openContextDataplane, runningConfig } from '../lab.js';
 import { connectEngine } from '../../engine/connect.js';
 import { daemonHealth } from '../../engine/daemon/health-client.js';
-import { openStore } from '../../store/store.js';
 import { describeInVoice } from '../../present/refusals.js';
 import { buildRows, type MonitorSource } from '../../present/monitor/rows.js';
 import { snapshotText } from '../../present/monitor/layout.js';
@@ -68,16 +67,5 @@ const monitor: CliCommand = {
     }
   },
 };
-
-/** The running revision's configuration (what the engine programmed), or null without a readable store. */
-async function runningConfig(ctx: Context): Promise<Config | null> {
-  try {
-    const store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true });
-    const r = store.running();
-    return r.number > 0 ? r.config : null;
-  } catch {
-    return null;
-  }
-}
 
 export default monitor;

@@ -68,12 +68,15 @@ const cmd: CliCommand = {
     const interactive = io.isTTY && command === undefined;
     const { openSession } = await import('../../shell/open-session.js');
     if (interactive) {
-      // Load the UI (ink and react take a noticeable part of start-up) while the session reads its files.
-      const [session, { runTui }] = await Promise.all([
-        openSession({ context, interactive, env: io.env }),
-        import('../../shell/tui/run.js'),
-      ]);
-      return runTui(session, { env: io.env });
+      // ink and react take most of a second to load on a busy machine, more than the session takes to open: the
+      // first prompt is painted without them, and the ink face takes over that screen once it has loaded.
+      const session = await openSession({ context, interactive, env: io.env });
+      const { makeController } = await import('../../shell/tui/make-controller.js');
+      const { paintFirstPrompt } = await import('../../shell/tui/early-prompt.js');
+      const face = makeController(session, { env: io.env });
+      const prompt = paintFirstPrompt(face, process.stdin, process.stdout);
+      const { runTui } = await import('../../shell/tui/run.js');
+      return runTui(session, { env: io.env }, { face, prompt });
     }
     const session = await openSession({ context, interactive, env: io.env });
     const lineIO = { stdout: io.stdout, stderr: io.stderr };

@@ -1,23 +1,30 @@
-// `lbctl show ipvs [--json]`: the kernel's IPVS table as it is (one read): services, destinations, weights,
-// connection counts and the 64-bit counters. Services lbctl owns are marked; the rest are foreign.
+// `lbctl show ipvs [--stats|--rate] [--json]`: the kernel's IPVS table as it is (one read), in the shell's
+// `show ipvs` layout (present/ipvs.ts). Services are named from the running configuration; a service it does not
+// declare is `(lbctl)` when lbctl's ownership record holds it, else `(not ours)`.
 import type { CliCommand } from '../command.js';
+import { UserError } from '../command.js';
 import { resolveContext } from '../../config/context.js';
-import { ensureLab, openContextDataplane } from '../lab.js';
+import { ensureLab, openContextDataplane, runningConfig } from '../lab.js';
 import { connectEngine } from '../../engine/connect.js';
+import { declaredServiceNames, serviceId } from '../../engine/host.js';
 import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
-import { formatIpvs, ipvsJson } from '../../present/ipvs.js';
+import { ipvsListing, ipvsServiceJson, type IpvsView } from '../../present/ipvs.js';
+import { renderTable } from '../../shell/format.js';
 
-const USAGE = `usage: lbctl show ipvs [--json] [--state-dir DIR] [--lab]
+const USAGE = `usage: lbctl show ipvs [--stats|--rate] [--json] [--state-dir DIR] [--lab]
 
-The kernel's IPVS table, read once: every virtual service with its scheduler, flags and persistence, every
-destination with its forwarding method, weight, thresholds and active/inactive/persistent connections, and the
-64-bit traffic counters (conns, packets and bytes in/out). "owner" says whether lbctl created the service
-(recorded in the state directory) or it is foreign.
+The kernel's IPVS table, read once, laid out as the shell's 'show ipvs': every virtual service with the name
+the running configuration gives it, its scheduler, flags and persistence, and every destination with its
+forwarding method, weight and active/inactive connections. A service the configuration does not declare is
+'(lbctl)' when lbctl's ownership record holds it, else '(not ours)'. On a terminal the table fits its width;
+piped, every value is printed whole.
 
 Options:
-  --json            the same data as JSON (counters as decimal strings: they exceed 2^53)
-  --state-dir DIR   where lbctl's ownership record is (default /var/lib/lbctl)
+  --stats           the 64-bit counters instead: connections, packets and bytes in and out
+  --rate            the kernel's rate estimates instead: connections, packets and bytes per second
+  --json            every service and destination as JSON, kernel numbers by name (counters as decimal strings)
+  --state-dir DIR   where lbctl's running configuration and ownership record are (default /var/lib/lbctl)
   --lab             the lab's in-memory IPVS (~/.lbctl-lab)
 `;
 
@@ -26,16 +33,31 @@ const showIpvs: CliCommand = {
   summary: "the kernel's IPVS table: services, destinations, weights, connections, 64-bit counters",
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parseCommandArgs('show ipvs', argv, { json: { type: 'boolean' } }, 0);
+    const { values } = parseCommandArgs('show ipvs', argv, { json: { type: 'boolean' }, stats: { type: 'boolean' }, rate: { type: 'boolean' } }, 0);
+    if (values.stats && values.rate) throw new UserError("show ipvs: '--rate' cannot go with '--stats' (one set of columns at a time). Run 'lbctl help show' for the options.", 2);
+    const view: IpvsView = values.stats ? 'stats' : values.rate ? 'rate' : 'basic';
     const ctx = resolveContext(values, io.env);
     await ensureLab(ctx);
+    const running = await runningConfig(ctx);
+    const names = running ? declaredServiceNames(running) : new Map<string, string>();
     const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
     try {
       const info = await host.dataplaneInfo();
       const entries = await host.table();
       const owned = new Set(await host.owned().catch(() => []));
-      if (values.json) io.stdout(ipvsJson(entries, owned, info));
-      else io.stdout(formatIpvs(entries, owned, `IP Virtual Server version ${info.version} (size=${info.connTabSize})${info.kind === 'memory' ? ' [lab: in-memory]' : ''}`));
+      const owner = (id: string) => (owned.has(id) ? 'lbctl' : 'foreign');
+      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') });
+      if (values.json) {
+        const services = listing.sorted.map((e) => {
+          const id = serviceId(e.service.key);
+          return { ...ipvsServiceJson(e, names.get(id) ?? null), owner: owner(id) };
+        });
+        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services }, null, 2) + '\n');
+      } else {
+        // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
+        const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
+        io.stdout([listing.text, ...(listing.table ? [renderTable(listing.table, width)] : [])].join('\n') + '\n');
+      }
       return 0;
     } finally {
       await host.close();

@@ -12,10 +12,11 @@ const show: CliCommand = {
   summary: 'show the configuration (show config) or the kernel IPVS table (show ipvs)',
   usage: [
     'usage: lbctl show config [--config DIR|FILE] [--format yaml|json]',
-    '       lbctl show ipvs [--json] [--lab]',
+    '       lbctl show ipvs [--stats|--rate] [--json] [--lab]',
     '',
     'show config   the configuration as lbctl reads it, rendered canonically',
-    "show ipvs     the kernel's IPVS table: services, destinations, weights, connections, 64-bit counters",
+    "show ipvs     the kernel's IPVS table, as the shell's show ipvs: services, destinations, weights, connections;",
+    '              --stats the 64-bit counters, --rate the rates',
   ].join('\n'),
   async run(argv, io) {
     const [what, ...rest] = argv;

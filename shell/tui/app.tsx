@@ -9,18 +9,23 @@ import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } fr
 import { Box, Text, useCursor, useStdin, useStdout } from 'ink';
 import { decodeKeys } from '../keys.js';
 import type { Style } from '../display.js';
-import type { LiveView, ShellController } from './controller.js';
+import type { ShellController } from './controller.js';
+import { EMPTY_LAYOUT, layoutLive, styleFirstRow } from './live-layout.js';
+
+export { layoutLive, type LiveLayout } from './live-layout.js';
 import { MonitorScreen } from '../monitor/screen.js';
 
 export interface ShellAppProps {
   controller: ShellController;
   style: Style;
+  /** The id of the last scrollback item already on the screen (written before ink took over: early-prompt.ts). */
+  writtenUpTo?: number;
 }
 
-export function ShellApp({ controller, style }: ShellAppProps) {
+export function ShellApp({ controller, style, writtenUpTo = -1 }: ShellAppProps) {
   const snapshot = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   const { stdout, write } = useStdout();
-  const lastWritten = useRef(-1);
+  const lastWritten = useRef(writtenUpTo);
   const [, setWrittenUpTo] = useState(-1);
   const { setRawMode, internal_eventEmitter } = useStdin();
   const { setCursorPosition } = useCursor();
@@ -73,44 +78,4 @@ export function ShellApp({ controller, style }: ShellAppProps) {
       {live.rows.length > 0 && <Text>{styleFirstRow(live.rows, live.promptLength, style)}</Text>}
     </Box>
   );
-}
-
-export interface LiveLayout {
-  /** The prompt line broken into terminal rows (hard wrap, so the cursor position is exact). */
-  rows: string[];
-  promptLength: number;
-  /** Relative to the start of the live area; undefined hides the cursor. */
-  cursor: { x: number; y: number } | undefined;
-}
-
-const EMPTY_LAYOUT: LiveLayout = { rows: [], promptLength: 0, cursor: undefined };
-
-/** Where the prompt line's characters and the cursor fall on a terminal `width` columns wide. */
-export function layoutLive(live: LiveView, width: number): LiveLayout {
-  const top = live.roleLine !== null ? 1 : 0;
-  if (live.mode === 'busy' || live.mode === 'exited' || live.mode === 'monitor') return { rows: [], promptLength: 0, cursor: undefined };
-  if (live.mode === 'more') {
-    return { rows: ['--More--'], promptLength: 0, cursor: { x: 9, y: top } };
-  }
-  const prompt = live.search
-    ? `(${live.search.failed ? 'failing ' : ''}reverse-i-search)\`${live.search.query}': `
-    : live.prompt;
-  const text = prompt + live.line;
-  const rows: string[] = [];
-  for (let i = 0; i < text.length; i += width) rows.push(text.slice(i, i + width));
-  if (rows.length === 0) rows.push('');
-  const at = prompt.length + live.cursor;
-  if (at === text.length && at > 0 && at % width === 0) rows.push('');
-  return {
-    rows,
-    promptLength: live.search ? 0 : prompt.length,
-    cursor: { x: at % width, y: top + Math.floor(at / width) },
-  };
-}
-
-function styleFirstRow(rows: string[], promptLength: number, style: Style): string {
-  if (rows[0] === '--More--') return style.more('--More--');
-  const first = rows[0];
-  if (promptLength === 0 || promptLength > first.length) return rows.join('\n');
-  return [style.prompt(first.slice(0, promptLength)) + first.slice(promptLength), ...rows.slice(1)].join('\n');
 }

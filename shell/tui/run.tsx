@@ -1,38 +1,22 @@
 // Starts the ink face on the process's terminal and resolves with the exit code when the operator leaves.
+// `early` is the first prompt already painted without ink (early-prompt.ts): ink takes over its screen, its
+// controller and the keys typed meanwhile.
 import { render } from 'ink';
 import type { ShellSession } from '../session-api.js';
-import { colourEnabled, makeStyle } from '../display.js';
-import { defaultHistoryPath, HistoryFile } from '../history.js';
-import { ShellController } from './controller.js';
+import { decodeKeys } from '../keys.js';
+import { makeController, type TerminalController, type TuiOptions } from './make-controller.js';
+import type { EarlyPrompt } from './early-prompt.js';
 import { ShellApp } from './app.js';
 import { formatExecTimeout } from '../../modes/exec.js';
 
-export interface TuiOptions {
-  env?: NodeJS.ProcessEnv;
-  stdin?: NodeJS.ReadStream;
-  stdout?: NodeJS.WriteStream;
-  historyPath?: string;
-}
+export type { TuiOptions } from './make-controller.js';
 
-export async function runTui(session: ShellSession, options: TuiOptions = {}): Promise<number> {
-  const env = options.env ?? process.env;
+export async function runTui(session: ShellSession, options: TuiOptions = {}, early?: { face: TerminalController; prompt: EarlyPrompt }): Promise<number> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
-  const style = makeStyle(colourEnabled(Boolean(stdout.isTTY), env));
-  let resolveExit!: () => void;
-  const exited = new Promise<void>((r) => (resolveExit = r));
-  const controller = new ShellController(session, {
-    history: new HistoryFile(options.historyPath ?? defaultHistoryPath(env)),
-    style,
-    width: stdout.columns || 80,
-    height: stdout.rows || 24,
-    onExit: () => resolveExit(),
-    noticePollMs: 2000,
-    // The {master} line follows a failover within about a second, without a key pressed (Junos shows the RE role).
-    rolePollMs: 1000,
-    reservedRows: 1,
-  });
-  const app = render(<ShellApp controller={controller} style={style} />, {
+  const { controller, style, exited } = early?.face ?? makeController(session, options);
+  const handed = early?.prompt.handOver();
+  const app = render(<ShellApp controller={controller} style={style} writtenUpTo={handed?.writtenUpTo ?? -1} />, {
     stdin,
     stdout,
     // Ctrl-C drops the line (the controller handles it); it never kills the shell.
@@ -40,6 +24,7 @@ export async function runTui(session: ShellSession, options: TuiOptions = {}): P
     // A stray console.log from a library is printed above the prompt instead of tearing the live area.
     patchConsole: true,
   });
+  if (handed?.typed) controller.feed(decodeKeys(handed.typed));
   // exec-timeout: idle at a prompt (not while a command runs) for the session's limit ends the session.
   const idleCheck = setInterval(() => {
     const limit = session.execTimeout?.() ?? 0;

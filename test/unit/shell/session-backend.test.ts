@@ -32,7 +32,7 @@ test('a lab session reads the configuration directory and says it is a lab', asy
     assert.equal(r.error, undefined);
     assert.match(r.output, /^web +192\.0\.2\.1 +tcp +80 /m);
     const ipvs = await s.execute('show ipvs');
-    assert.equal(ipvs.output, 'IP Virtual Server: 0 services\n');
+    assert.equal(ipvs.output, 'IP Virtual Server version 1.2.1 (size=4096) [lab: in-memory]\n0 services, 0 destinations\n');
     assert.match((await s.execute('show version')).output, /in-memory/);
   } finally {
     await s.close();

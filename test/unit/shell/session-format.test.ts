@@ -65,7 +65,7 @@ test('show ipvs in an 80-column line mode keeps every address whole and names fl
     },
   ];
   const config = applyDefaults({ services: [{ name: 'a-service-with-a-long-name', vip: v6, protocol: 'sctp', ports: [5060], backends: [] }] });
-  const out = ipvsTable(entries, config, 'basic');
+  const out = ipvsTable(entries, config, { kind: 'memory', version: '1.2.1', connTabSize: 4096 }, 'basic');
   const text = renderTable(out.table!, 80);
   assert.ok(text.includes(`sctp [${v6}]:5060`), text);
   assert.ok(text.includes(`-> [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060`), text);
@@ -123,4 +123,27 @@ test('pipes: display set and compare need a configuration; json prefers the data
   assert.equal(applyPipes({ text: 'yaml', data: [1], running }, stages('text', 'json')).text, '[\n  1\n]');
   assert.equal(pipeGrammar('text').parse('display set', {} as never).ok, false);
   assert.equal(pipeGrammar('config').parse('compare', {} as never).ok, false);
+});
+
+test('a spilling cell runs on over the empty columns to its right, and wraps at a space past the width', () => {
+  const table = {
+    columns: [{ title: 'Service' }, { title: 'Sched', spill: true }, { title: 'Weight', align: 'right' as const }],
+    rows: [
+      ['tcp 192.0.2.10:80', 'mh mh-fallback mh-port persistent 300 mask 255.255.255.0 pe sip'],
+      ['  -> 10.0.0.1:80', 'nat', '1'],
+    ],
+  };
+  assert.equal(
+    renderTable(table, 50),
+    [
+      'Service            Sched  Weight',
+      '-----------------  -----  ------',
+      'tcp 192.0.2.10:80  mh mh-fallback mh-port',
+      '                   persistent 300 mask',
+      '                   255.255.255.0 pe sip',
+      '  -> 10.0.0.1:80   nat         1',
+    ].join('\n'),
+  );
+  // Width 0: no limit, nothing wraps.
+  assert.equal(renderTable(table, 0).split('\n')[2], 'tcp 192.0.2.10:80  mh mh-fallback mh-port persistent 300 mask 255.255.255.0 pe sip');
 });

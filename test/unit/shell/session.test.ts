@@ -201,23 +201,23 @@ test('show ipvs reads the dataplane and names the configuration service of each 
   ]);
   assert.ok(res.every((r) => r.ok));
   const all = await f.out('show ipvs');
-  assert.match(all, /^IP Virtual Server: 2 services$/m);
+  assert.match(all, /^2 services, 1 destination$/m);
   assert.match(all, /^tcp 192\.0\.2\.10:80 +web +sh/m);
   assert.match(all, /^ +-> 10\.0\.0\.1:8080 +nat +5 +0 +0$/m);
   assert.match(all, /^tcp 198\.51\.100\.1:22 +\(not ours\) +rr/m);
   assert.match(await f.out('show service web'), /^  In IPVS: 1 of 16 virtual services programmed$/m);
   assert.match(await f.out('show service dns6'), /^  In IPVS: 0 of 1 virtual service programmed$/m);
   const web = await f.out('show ipvs service web');
-  assert.match(web, /^IP Virtual Server: 1 service$/m);
+  assert.match(web, /^1 service, 1 destination$/m);
   assert.doesNotMatch(web, /198\.51/);
   const stats = await f.out('show ipvs stats');
-  assert.match(stats.split('\n')[1], /Conns +InPkts +OutPkts +InBytes +OutBytes/);
+  assert.match(stats.split('\n')[2], /Conns +InPkts +OutPkts +InBytes +OutBytes/);
   const rate = await f.out('show ipvs rate');
-  assert.match(rate.split('\n')[1], /CPS +InPPS +OutPPS +InBPS +OutBPS/);
+  assert.match(rate.split('\n')[2], /CPS +InPPS +OutPPS +InBPS +OutBPS/);
   const json = JSON.parse(await f.out('show ipvs | json'));
   assert.equal(json.length, 2);
   assert.equal(json[0].name, 'web');
-  assert.equal(typeof json[0].service.stats.conns, 'string', 'bigint counters become strings in JSON');
+  assert.equal(typeof json[0].stats.conns, 'string', 'bigint counters become strings in JSON');
 });
 
 test('show ipvs and show service say so when the dataplane cannot be read', async () => {
