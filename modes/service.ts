@@ -1,7 +1,7 @@
 // Service mode, `HOST(config-svc-NAME)#`: the fields of one service. Every command has a `no` form that removes
 // the setting or puts its default back. modes/display-set.ts renders a service as exactly these commands.
 import { isIP } from 'node:net';
-import { backendOptions, simpleFieldCommands } from './schema-fields.js';
+import { backendOptions, healthOptions, simpleFieldCommands } from './schema-fields.js';
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
 import { DNS_RCODES, FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type DnsRcode, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
@@ -96,24 +96,8 @@ export const SERVICE_HELP: Record<string, string> = {
   https: 'HTTPS request',
   dns: 'DNS query',
   none: 'No check: backends are always up',
-  interval: 'Milliseconds between checks',
-  timeout: 'Milliseconds one check may take',
-  'fail-after': 'Consecutive failures that mark a backend down',
-  'recover-after': 'Consecutive successes that mark a backend up',
-  path: 'HTTP request path',
-  expect: 'Reply that counts as success (udp-echo, tcp)',
-  payload: 'Bytes sent by the check (udp-echo, tcp)',
-  method: 'HTTP request method',
   get: 'GET',
   head: 'HEAD',
-  host: 'HTTP Host header',
-  'expect-status': 'HTTP status codes that count as success',
-  insecure: 'HTTPS: skip certificate verification',
-  query: 'DNS name to resolve',
-  'record-type': 'DNS record type to ask for',
-  body: 'Text the HTTP response body must contain',
-  sni: 'TLS server name for https checks',
-  answer: 'An answer the DNS reply must hold',
   description: 'Free text describing the service',
   shutdown: 'Keep the service configured but not programmed',
   sorry: 'Sorry server: serves while fewer than quorum backends are healthy',
@@ -128,14 +112,7 @@ export const SERVICE_HELP: Record<string, string> = {
   $description: 'Description text',
 };
 
-const HEALTH_OPTIONS =
-  '[port <0-65535>] [interval <100-3600000>] [timeout <10-3600000>] [fail-after <1-100>] [recover-after <1-100>] ' +
-  '[path TEXT] [expect TEXT] [payload TEXT] [method get|head] [host TEXT] [expect-status CODES] [insecure] [body TEXT] [sni TEXT] ' +
-  '[query TEXT] [record-type ' +
-  RECORD_TYPES.join('|') +
-  '] [rcode ' +
-  DNS_RCODES.map((c) => c.toLowerCase()).join('|') +
-  '] [answer TEXT]';
+const HEALTH_OPTIONS = healthOptions();
 
 const BACKEND_OPTIONS = backendOptions('port', 'weight', 'u_threshold', 'l_threshold');
 const BACKEND_PORT = backendOptions('port');
@@ -350,22 +327,8 @@ export const SERVICE_COMMANDS: CommandDef[] = [
       }),
   },
   {
-    decl: `health ${HEALTH_KEYWORDS.join('|')} ${HEALTH_OPTIONS}`,
-    help: {
-      $port: "Port to check; 0 = the backend's port",
-      $interval: 'Milliseconds',
-      $timeout: 'Milliseconds',
-      $path: 'Request path, e.g. /healthz',
-      $expect: 'Expected reply',
-      $payload: 'Bytes to send',
-      $host: 'Host header',
-      $query: 'Name to resolve',
-      $body: 'Text the HTTP response body must contain (its first 64 KiB are read)',
-      $sni: 'TLS server name sent and verified (https; default: the Host header when it is a name)',
-      rcode: 'DNS reply code that counts as success (default noerror)',
-      $answer: 'An answer the DNS reply must hold, as dig +short prints it',
-      'expect-status': 'HTTP status codes that count as success',
-    },
+    decl: `health ${HEALTH_KEYWORDS.join('|')} ${HEALTH_OPTIONS.decl}`,
+    help: HEALTH_OPTIONS.help,
     edits: true,
     run: (a, ctx, kws) => edit(ctx, (s) => setHealth(s, a, kws)),
   },
