@@ -20,6 +20,7 @@ export function displaySet(config: Config, onlyService?: string): string {
     lines.push(`service ${s.name}`);
     for (const l of serviceLines(s)) lines.push(' ' + l);
     lines.push(' exit');
+    if (s.inactive) lines.push(`deactivate service ${s.name}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
@@ -68,6 +69,7 @@ export function serviceLines(s: Service): string[] {
     if (b.l_threshold !== undefined) l += ` l-threshold ${b.l_threshold}`;
     out.push(l);
     if (!b.enabled) out.push(`backend ${b.address} port ${b.port} disable`);
+    if (b.inactive) out.push(`deactivate backend ${b.address} port ${b.port}`);
   }
   out.push(...healthLines(s.health, defaultHealth(s.protocol)));
   if (!s.enabled) out.push('shutdown');

@@ -84,7 +84,7 @@ export function servicesTable(config: Config): Table {
       s.scheduler,
       s.forwarding.method,
       `${s.backends.filter((b) => b.enabled).length}/${s.backends.length}`,
-      s.enabled ? 'enabled' : 'shutdown',
+      s.inactive ? 'inactive' : s.enabled ? 'enabled' : 'shutdown',
     ]),
   };
 }
@@ -94,7 +94,7 @@ export function serviceDetail(config: Config, s: Service, health: HealthReport |
   const vip = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${effectiveVip(config, s) ?? '(none)'}${s.vip === undefined ? ' (default vip)' : ''}`;
   const h = s.health;
   const lines = [
-    `Service ${s.name}, ${s.enabled ? 'enabled' : 'shut down'}`,
+    `Service ${s.name}, ${s.inactive ? 'inactive (deactivated)' : s.enabled ? 'enabled' : 'shut down'}`,
     ...(s.description !== undefined ? [`  Description: ${s.description}`] : []),
     `  Address: ${vip}  Protocol: ${s.protocol}  Ports: ${s.fwmark !== undefined ? '-' : portsText(s)}`,
     `  Scheduler: ${s.scheduler}${s.scheduler_flags.length ? ` (${s.scheduler_flags.join(', ')})` : ''}  Forwarding: ${s.forwarding.method}${
@@ -121,7 +121,7 @@ export function serviceDetail(config: Config, s: Service, health: HealthReport |
       const port = b.port === 0 && s.fwmark === undefined && (s.ports.length || s.port_ranges.length) ? `${portsText(s)} (0)` : String(b.port);
       // A drained backend keeps its configured weight here; the State says what IPVS has instead.
       const drain = drains.find((d) => d.service === s.name && d.address === canonicalAddress(b.address) && d.port === b.port);
-      const row = [b.address, port, String(b.weight), !b.enabled ? 'disabled' : drain ? drainCell(drain) : 'enabled'];
+      const row = [b.address, port, String(b.weight), b.inactive ? 'inactive' : !b.enabled ? 'disabled' : drain ? drainCell(drain) : 'enabled'];
       if (health) {
         const h = b.enabled ? healthOf(b.address, b.port) : undefined;
         row.push(h ? healthMark(h) || h.state : '-');

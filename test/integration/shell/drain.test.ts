@@ -7,25 +7,13 @@
 //    when the connections reach 0 and when the timeout expires.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, makeLab, shell, startDaemon, stopDaemon, type Lab } from '../../support/lab-daemon.js';
+import { eventually, shell, startDaemon, stopDaemon, type Lab } from '../../support/lab-daemon.js';
+import { labWith, shellLines, WEB_TWO_BACKENDS } from '../../support/lab-shell.js';
 
-const WEB = `services:
-  - name: web
-    protocol: tcp
-    ports: [80]
-    backends:
-      - {address: 198.51.100.11, port: 80, weight: 100}
-      - {address: 198.51.100.12, port: 80, weight: 50}
-`;
 
-function lab(t: { after(fn: () => void): void }): Lab {
-  const l = makeLab('');
-  writeFileSync(join(l.config, 'config.d', 'web.yaml'), WEB);
-  t.after(() => rmSync(l.home, { recursive: true, force: true }));
-  return l;
-}
+const lab = (t: { after(fn: () => void): void }): Lab => labWith(t, WEB_TWO_BACKENDS);
 
 interface LabJson {
   services: Array<{ dests: Array<{ dest: { addr: string; port: number; weight: number }; activeConns?: number }> }>;
@@ -49,11 +37,7 @@ const drainAudit = (l: Lab) =>
     .map((r) => `${r.comment} | ${(r.kernel?.applied ?? []).join('; ')}`);
 const drainsFile = (l: Lab) => JSON.parse(readFileSync(join(l.state, 'drains.json'), 'utf8')) as { drains: Array<{ state: string; why?: string }> };
 
-function ok(l: Lab, commands: string): string[] {
-  const r = shell(l, commands);
-  assert.equal(r.code, 0, r.out);
-  return r.out.trimEnd().split('\n');
-}
+const ok = shellLines;
 
 test('drain without a daemon: draining, connections falling, drained and removed, kept by a commit, resumed, audited', (t) => {
   const l = lab(t);
