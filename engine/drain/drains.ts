@@ -135,7 +135,9 @@ export class Drains {
 
   /** The drains with their configured weight and active connections now (advanced first). */
   async report(who: AuditIdentity, service?: string): Promise<DrainRow[]> {
-    await this.advance(who);
+    // A reader that may not move them on (a read-only operator without a daemon cannot write the state
+    // directory) still sees them as they are: the next request, or the daemon, moves them.
+    await this.advance(who).catch(() => []);
     const rows = await this.rows(this.host.config());
     return service === undefined ? rows : rows.filter((r) => r.service === service);
   }
