@@ -46,6 +46,8 @@ export interface Backend {
   u_threshold?: number;
   l_threshold?: number;
   enabled: boolean;
+  /** `deactivate` (Junos `inactive:`): kept in the configuration, left out of the kernel. Absent = active. */
+  inactive?: boolean;
 }
 
 export interface HttpCheck {
@@ -111,6 +113,8 @@ export interface Service {
   name: string;
   description?: string;
   enabled: boolean;
+  /** `deactivate service` (Junos `inactive:`): kept in the configuration, left out of the kernel. Absent = active. */
+  inactive?: boolean;
   /** IPv4 or IPv6; absent = the top-level `vip`. Exclusive with fwmark. */
   vip?: string;
   fwmark?: number;

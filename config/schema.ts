@@ -71,6 +71,7 @@ export const BACKEND_SCHEMA = obj({
   u_threshold: { schema: int(0, THRESHOLD_MAX), doc: 'upper connection threshold; 0 = no limit' },
   l_threshold: { schema: int(0, THRESHOLD_MAX), doc: 'lower connection threshold (resume below it)' },
   enabled: { schema: bool, doc: 'false = not programmed into IPVS at all' },
+  inactive: { schema: bool, doc: 'true = deactivated (Junos inactive:): kept in the configuration, left out of the kernel' },
 });
 
 export const HEALTH_SCHEMA = obj({
@@ -117,6 +118,7 @@ export const SERVICE_SCHEMA = obj({
   },
   description: { schema: str, doc: 'free text' },
   enabled: { schema: bool, doc: 'false = the service is kept in the configuration but not programmed' },
+  inactive: { schema: bool, doc: 'true = deactivated (Junos inactive:): kept in the configuration, left out of the kernel' },
   vip: { schema: { kind: 'ip', ipvs: 'vip' }, doc: 'virtual IP (IPv4 or IPv6); absent = the top-level vip. Exclusive with fwmark' },
   fwmark: { schema: int(1, FWMARK_MAX), doc: 'firewall-mark service instead of vip+ports. Exclusive with vip' },
   protocol: { schema: enumOf(PROTOCOLS), doc: 'tcp, udp or sctp' },

@@ -34,7 +34,9 @@ export type AuditAction =
   /** A start found a change interrupted between the kernel and the store, and made the kernel run the store's revision. */
   | 'recover'
   /** A VRRP instance changed state on this node (the daemon): one record per transition. */
-  | 'vrrp';
+  | 'vrrp'
+  /** A backend drained for maintenance, drained to its end, or resumed (engine/drain/drains.ts). */
+  | 'drain';
 
 export type AuditResult = 'ok' | 'no-changes' | 'refused' | 'failed';
 
@@ -82,6 +84,8 @@ export interface AuditRecord {
     /** The failing probe's words (a transition to down), or `set by hand`. */
     reason?: string;
   };
+  /** action drain: the backends (`web/10.0.1.2:8080`) and where they went (`draining`, `resumed`, `drained (timeout), removed`). */
+  drain?: { backends: string[]; to: string };
   /** action vrrp: the instance, its change, and the node's summary after it (engine/daemon/ha-runner.ts). */
   vrrp?: {
     instance: string;

@@ -258,6 +258,7 @@ function ipvsDest(svc: Service, key: ServiceKey, b: Backend, weight: number, pro
 /** What to do with one service: the operator's switches first, then the VRRP role (engine/ha/programming.ts). */
 function decideService(svc: Service, inputs: EngineInputs, ha: (svc: Service) => HaDecision): HaDecision {
   if (svc.enabled === false) return { kind: 'suppress', reason: 'disabled in the configuration' };
+  if (svc.inactive === true) return { kind: 'suppress', reason: 'inactive in the configuration' };
   if (inputs.admin.disabledServices?.has(svc.name)) return { kind: 'suppress', reason: 'disabled by the operator' };
   return ha(svc);
 }
@@ -340,7 +341,7 @@ function compileService(svc: Service, key: ServiceKey, id: string, inputs: Engin
   const dests = new Map<string, DesiredDest>();
   const drained = inputs.admin.drainedBackends;
   const disabled = inputs.admin.disabledBackends;
-  const live = (svc.backends ?? []).filter((b) => b.enabled !== false && !disabled?.has(backendRef(svc.name, b.address, b.port)));
+  const live = (svc.backends ?? []).filter((b) => b.enabled !== false && b.inactive !== true && !disabled?.has(backendRef(svc.name, b.address, b.port)));
   const lost = quorumLost(svc, live, inputs);
   for (const b of live) {
     const ref = backendRef(svc.name, b.address, b.port);

@@ -263,6 +263,11 @@ export class Engine {
     });
   }
 
+  /** The operator's runtime state for the next apply, without applying (an in-process host re-reads it from disk). */
+  noteAdmin(admin: AdminState): void {
+    this.inputs = { ...this.inputs, admin };
+  }
+
   setAdmin(admin: AdminState): Promise<ApplyResult | null> {
     this.inputs = { ...this.inputs, admin };
     return this.sync();

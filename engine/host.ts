@@ -50,6 +50,8 @@ import { describeHolder } from '../locks/holder.js';
 import { appendAudit, auditPath, auditRotation, kernelOfApply } from './audit.js';
 import { osIdentity } from '../store/store.js';
 import { recoverInterrupted, type Recovery } from './recover.js';
+import { Drains } from './drain/drains.js';
+import type { AdminState } from './inputs.js';
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -142,10 +144,22 @@ export class EngineHost implements EnginePort {
   recoveryError: string | null = null;
   /** The running revision as this host last knew it (reading the store's revision file costs ms at scale). */
   private knownRevision: number | null = null;
+  /** The maintenance drains of this state directory (STATE/drains.json), programmed by this host's engine. */
+  readonly drains: Drains;
 
   constructor(private readonly opts: EngineHostOptions) {
     this.mode = opts.mode;
     this.startedAt = (opts.now ?? (() => new Date()))();
+    this.drains = new Drains({
+      stateDir: opts.stateDir,
+      lab: opts.lab,
+      config: () => this.drainConfig(),
+      table: () => this.table(),
+      apply: (admin) => this.applyAdmin(admin),
+      exclusive: (f) => this.underCommitLock('drain', f),
+      declared: declaredServiceNames,
+      now: () => (opts.now ?? (() => new Date()))(),
+    });
   }
 
   get store(): Store | null {
@@ -154,10 +168,15 @@ export class EngineHost implements EnginePort {
 
   /** The started engine (opens the dataplane and reads the table once, on first use). */
   engine(): Promise<Engine> {
-    if (this.engineInstance) return Promise.resolve(this.engineInstance);
+    if (this.engineInstance) {
+      // Another process drained or resumed (a shell beside this one): the next apply programs it.
+      if (this.drains.changed()) this.engineInstance.noteAdmin(this.drains.admin());
+      return Promise.resolve(this.engineInstance);
+    }
     this.opening ??= (async () => {
       const dp = await this.opts.openDataplane();
       const engine = new Engine({ ...this.opts.engine, dataplane: dp, stateDir: this.opts.stateDir });
+      engine.noteAdmin(this.drains.admin());
       try {
         await engine.start();
       } catch (e) {
@@ -267,17 +286,48 @@ export class EngineHost implements EnginePort {
    * daemon passes its peer); default this process's user.
    */
   async disable(config: Config | null, identity?: AuditIdentity): Promise<ApplyResult> {
-    const lock = await acquireLock({ name: 'disable', path: commitTransactionLockPath(this.opts.stateDir), holder: describeHolder(), waitMs: 60_000 });
-    try {
+    return this.underCommitLock('disable', async () => {
       const engine = await this.engine();
       if (this.opts.readBeforeCommit) await engine.refresh({ ownership: true });
       const result = await engine.disable(config);
       this.lastInSync = null;
       this.auditDisable(result, config, identity);
       return result;
+    });
+  }
+
+  /** `f` under the commit transaction lock: a commit racing it would plan from a table about to change. */
+  private async underCommitLock<T>(name: string, f: () => Promise<T>): Promise<T> {
+    const lock = await acquireLock({ name, path: commitTransactionLockPath(this.opts.stateDir), holder: describeHolder(), waitMs: 60_000 });
+    try {
+      return await f();
     } finally {
       await lock.release().catch(() => {});
     }
+  }
+
+  /** The configuration drains are matched against: the daemon's running one; the store's for an in-process host. */
+  private drainConfig(): Config | null {
+    if (this.mode === 'daemon' && this.engineInstance?.runningConfig()) return this.engineInstance.runningConfig();
+    try {
+      return this.opts.store?.running().config ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Program the running configuration with the drains' AdminState. The daemon's engine knows what runs; an
+   * in-process host may be behind another shell's commit, so it re-reads the table and applies the store's
+   * running revision (under the commit lock, held by the caller).
+   */
+  private async applyAdmin(admin: AdminState): Promise<ApplyResult | null> {
+    const engine = await this.engine();
+    if (!this.opts.readBeforeCommit) return engine.setAdmin(admin);
+    await engine.refresh({ ownership: true });
+    engine.noteAdmin(admin);
+    const config = this.drainConfig();
+    return config ? engine.commit(config) : null;
   }
 
   private auditDisable(result: ApplyResult, config: Config | null, identity: AuditIdentity | undefined): void {

@@ -6,6 +6,7 @@ import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/ho
 import type { CommandOutput, ModeContext } from './types.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
 import type { HaSnapshot } from '../engine/host.js';
+import type { DrainRequest, DrainResult, DrainRow } from '../present/drain.js';
 
 export interface RevisionInfo {
   number: number;
@@ -57,6 +58,10 @@ export interface ShellBackend {
   health?(service?: string): Promise<HealthReport | null>;
   /** Lab: set a backend's verdict by hand through the daemon; null when no daemon runs. */
   setHealth?(req: ManualHealthRequest): Promise<ManualHealthResult | null>;
+  /** Drain a backend for maintenance, or resume it: the daemon's engine, else this process's. */
+  drain?(req: DrainRequest): Promise<DrainResult>;
+  /** The drains in force with their active connections now (advanced first). */
+  drains?(service?: string): Promise<DrainRow[]>;
   /** The commit workflow (issue 6); absent in hosts without a revision store (unit-test backends). */
   commit?: CommitPort;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { configOutput, findService } from './exec.js';
 import { derivedCommands } from './schema-commands.js';
 import { serviceName } from './service.js';
 import { choiceQuestion, type CommandDef, type CommandOutput, type ModeContext } from './types.js';
+import { DEACTIVATE_CONFIGURE_COMMANDS } from './deactivate.js';
 
 export const UNCOMMITTED_QUESTION = 'Uncommitted changes found, commit them before exiting? [yes/no/cancel]';
 
@@ -117,6 +118,7 @@ export const CONFIGURE_COMMANDS: CommandDef[] = [
       return configOutput(c, a.service as string | undefined);
     },
   },
+  ...DEACTIVATE_CONFIGURE_COMMANDS,
   ...derivedCommands(),
   ...LEVEL_COMMANDS,
 ];

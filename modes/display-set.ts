@@ -21,6 +21,7 @@ export function displaySet(config: Config, onlyService?: string): string {
     lines.push(`service ${s.name}`);
     for (const l of serviceLines(s)) lines.push(' ' + l);
     lines.push(' exit');
+    if (s.inactive) lines.push(`deactivate service ${s.name}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
@@ -95,7 +96,9 @@ function backendUnit(b: Backend, earlier: Backend[]): ServiceUnit {
   let line = `${id} weight ${b.weight}`;
   if (b.u_threshold !== undefined) line += ` u-threshold ${b.u_threshold}`;
   if (b.l_threshold !== undefined) line += ` l-threshold ${b.l_threshold}`;
-  const lines = b.enabled ? [line] : [line, `${id} disable`];
+  const lines = [line];
+  if (!b.enabled) lines.push(`${id} disable`);
+  if (b.inactive) lines.push(`deactivate ${id}`);
   const key = `backend ${b.address} port ${b.port}`;
   return {
     key,
@@ -106,8 +109,10 @@ function backendUnit(b: Backend, earlier: Backend[]): ServiceUnit {
       const out = [line];
       if (was('u-threshold') && b.u_threshold === undefined) out.push(`no ${id} u-threshold`);
       if (was('l-threshold') && b.l_threshold === undefined) out.push(`no ${id} l-threshold`);
-      if (old.lines.length > 1 && b.enabled) out.push(`${id} enable`);
+      if (old.lines.includes(`${id} disable`) && b.enabled) out.push(`${id} enable`);
       if (!b.enabled) out.push(`${id} disable`);
+      if (old.lines.includes(`deactivate ${id}`) && !b.inactive) out.push(`activate ${id}`);
+      if (b.inactive) out.push(`deactivate ${id}`);
       return out;
     },
   };
@@ -128,8 +133,9 @@ export function compareSet(running: Config, candidate: Config, onlyService?: str
     if (onlyService !== undefined && s.name !== onlyService) continue;
     const old = before.get(s.name);
     const body = old ? changedUnits(serviceUnits(old), serviceUnits(s)) : serviceLines(s);
-    if (old && body.length === 0) continue;
-    lines.push(`service ${s.name}`, ...body.map((l) => ' ' + l), ' exit');
+    if (!old || body.length > 0) lines.push(`service ${s.name}`, ...body.map((l) => ' ' + l), ' exit');
+    if (s.inactive && !old?.inactive) lines.push(`deactivate service ${s.name}`);
+    if (!s.inactive && old?.inactive) lines.push(`activate service ${s.name}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }

@@ -2,7 +2,7 @@
 import type { Config, Service } from '../config/model.js';
 import { renderYaml } from '../config/render.js';
 import { defaultConfig } from '../config/defaults.js';
-import { effectiveVip } from '../config/derive.js';
+import { canonicalAddress, effectiveVip } from '../config/derive.js';
 import { portsText } from './service.js';
 import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
 import { serviceId, type EngineHello } from '../engine/host.js';
@@ -10,6 +10,8 @@ import { CommandError, type CommandDef, type CommandOutput, type ModeContext, ty
 import { HEALTH_COMMANDS, HEALTH_HELP, destMarker, healthReport } from './show-health.js';
 import { healthMark, type HealthReport } from '../present/health.js';
 import { VRRP_COMMANDS, VRRP_HELP } from './show-vrrp.js';
+import { DRAIN_COMMANDS, DRAIN_HELP, drainRows } from './drain.js';
+import { drainCell, type DrainRow } from '../present/drain.js';
 
 export const EXEC_HELP: Record<string, string> = {
   show: 'Show running system information',
@@ -30,6 +32,7 @@ export const EXEC_HELP: Record<string, string> = {
   quit: 'Leave the shell',
   help: 'How to use this shell',
   ...HEALTH_HELP,
+  ...DRAIN_HELP,
   ...VRRP_HELP,
   $service: 'Service name',
   $length: 'Lines per page; 0 turns the pager off',
@@ -81,17 +84,17 @@ export function servicesTable(config: Config): Table {
       s.scheduler,
       s.forwarding.method,
       `${s.backends.filter((b) => b.enabled).length}/${s.backends.length}`,
-      s.enabled ? 'enabled' : 'shutdown',
+      s.inactive ? 'inactive' : s.enabled ? 'enabled' : 'shutdown',
     ]),
   };
 }
 
 /** `show service`: with the daemon's health report, a Health column marks backends that are not simply up. */
-export function serviceDetail(config: Config, s: Service, health: HealthReport | null = null): CommandOutput {
+export function serviceDetail(config: Config, s: Service, health: HealthReport | null = null, drains: readonly DrainRow[] = []): CommandOutput {
   const vip = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${effectiveVip(config, s) ?? '(none)'}${s.vip === undefined ? ' (default vip)' : ''}`;
   const h = s.health;
   const lines = [
-    `Service ${s.name}, ${s.enabled ? 'enabled' : 'shut down'}`,
+    `Service ${s.name}, ${s.inactive ? 'inactive (deactivated)' : s.enabled ? 'enabled' : 'shut down'}`,
     ...(s.description !== undefined ? [`  Description: ${s.description}`] : []),
     `  Address: ${vip}  Protocol: ${s.protocol}  Ports: ${s.fwmark !== undefined ? '-' : portsText(s)}`,
     `  Scheduler: ${s.scheduler}${s.scheduler_flags.length ? ` (${s.scheduler_flags.join(', ')})` : ''}  Forwarding: ${s.forwarding.method}${
@@ -116,7 +119,9 @@ export function serviceDetail(config: Config, s: Service, health: HealthReport |
     rows: s.backends.map((b) => {
       // Port 0 means "the port the client used": show the ports that gives, as the kernel is programmed.
       const port = b.port === 0 && s.fwmark === undefined && (s.ports.length || s.port_ranges.length) ? `${portsText(s)} (0)` : String(b.port);
-      const row = [b.address, port, String(b.weight), b.enabled ? 'enabled' : 'disabled'];
+      // A drained backend keeps its configured weight here; the State says what IPVS has instead.
+      const drain = drains.find((d) => d.service === s.name && d.address === canonicalAddress(b.address) && d.port === b.port);
+      const row = [b.address, port, String(b.weight), b.inactive ? 'inactive' : !b.enabled ? 'disabled' : drain ? drainCell(drain) : 'enabled'];
       if (health) {
         const h = b.enabled ? healthOf(b.address, b.port) : undefined;
         row.push(h ? healthMark(h) || h.state : '-');
@@ -165,7 +170,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     pipes: 'text',
     run: async (a, ctx) => {
       const c = ctx.backend.running();
-      const out = serviceDetail(c, findService(c, a.service as string), await quietHealth(ctx, a.service as string));
+      const out = serviceDetail(c, findService(c, a.service as string), await quietHealth(ctx, a.service as string), await drainRows(ctx, a.service as string));
       out.text += '\n' + (await kernelPresence(ctx, c, a.service as string));
       return out;
     },
@@ -288,6 +293,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
     }),
   },
   ...HEALTH_COMMANDS,
+  ...DRAIN_COMMANDS,
   ...VRRP_COMMANDS,
   { decl: 'exit', help: {}, noDo: true, run: () => ({ exitShell: true }) },
   { decl: 'quit', help: {}, noDo: true, run: () => ({ exitShell: true }) },

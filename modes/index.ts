@@ -7,6 +7,7 @@ import { MONITOR_COMMANDS, MONITOR_HELP } from './monitor.js';
 import { COMMIT_HELP, CONFIG_COMMIT_COMMANDS, EXEC_COMMIT_COMMANDS, EXEC_COMMIT_HELP } from './commit.js';
 import { ELEMENT_TYPE } from './schema-commands.js';
 import { SERVICE_COMMANDS, SERVICE_HELP } from './service.js';
+import { DEACTIVATE_SERVICE_COMMANDS } from './deactivate.js';
 import type { CommandDef, ModeContext, ModeKind } from './types.js';
 import { MODE_TYPES } from './value-types.js';
 
@@ -39,7 +40,7 @@ function buildGrammars(extra: ExtraCommands = {}): ModeGrammars {
       execHelp,
     ),
     configure: grammar([...CONFIGURE_COMMANDS, ...CONFIG_COMMIT_COMMANDS, ...(extra.configure ?? [])], { ...COMMIT_HELP, ...CONFIGURE_HELP }),
-    service: grammar([...SERVICE_COMMANDS, SERVICE_SHOW, ...LEVEL_COMMANDS, ...CONFIG_COMMIT_COMMANDS, ...(extra.service ?? [])], {
+    service: grammar([...SERVICE_COMMANDS, ...DEACTIVATE_SERVICE_COMMANDS, SERVICE_SHOW, ...LEVEL_COMMANDS, ...CONFIG_COMMIT_COMMANDS, ...(extra.service ?? [])], {
       ...COMMIT_HELP,
       ...CONFIGURE_HELP,
       ...SERVICE_HELP,

@@ -17,6 +17,8 @@ import {
 import { parseSorry } from '../config/validate.js';
 import { canonicalAddress } from '../config/derive.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
+import { drainRows } from './drain.js';
+import { drainCell, drainSection, type DrainRow } from '../present/drain.js';
 
 export const HEALTH_HELP: Record<string, string> = {
   health: 'Health checks of the backends (run by the daemon)',
@@ -86,12 +88,30 @@ export function destMarker(config: Config, report: HealthReport | null): (name: 
   };
 }
 
+/** The State cell of a drained backend's row says so too: `unknown (lab: not probed), draining (3 active)`. */
+function markDrained(report: HealthReport, cells: string[][], drains: readonly DrainRow[]): string[][] {
+  const state = HEALTH_COLUMNS.indexOf('State');
+  return cells.map((row, i) => {
+    const r = report.rows[i];
+    const d = drains.find((x) => x.service === r.service && x.address === r.address && x.port === r.port);
+    return d ? row.map((cell, c) => (c === state ? `${cell}, ${drainCell(d)}` : cell)) : row;
+  });
+}
+
 export const HEALTH_COMMANDS: CommandDef[] = [
   {
     decl: 'show health [service RSERVICE]',
     help: {},
     pipes: 'text',
-    run: async (a, ctx) => healthOutput(await healthReport(ctx, a.service as string | undefined)),
+    run: async (a, ctx) => {
+      const report = await healthReport(ctx, a.service as string | undefined);
+      const out = healthOutput(report);
+      // Drains are the operator's, not the checks': they show with or without a daemon.
+      const rows = await drainRows(ctx, a.service as string | undefined);
+      if (rows.length === 0) return out;
+      if (report && out.table) out.table = { ...out.table, rows: markDrained(report, out.table.rows, rows) };
+      return { ...out, text: [out.text, ...drainSection(rows)].join('\n'), data: { ...(out.data as object), drains: rows } };
+    },
   },
   {
     decl: 'request backend ADDRESS [port <1-65535>] [service RSERVICE] health up|down|auto$state',

@@ -3,6 +3,7 @@
 // pure edit (modes/edit-*.ts) on the candidate, and return data; the session formats and pipes it.
 import type { Config } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
+export type { Args } from '../completion/grammar.js';
 import type { ShellBackend } from './backend.js';
 import type { MonitorFeed } from '../present/monitor/rows.js';
 

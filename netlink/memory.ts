@@ -42,6 +42,11 @@ export function zeroStats(): IpvsStats {
 interface StoredDest {
   dest: IpvsDest & { af: AddressFamily };
   stats: IpvsStats;
+  /**
+   * Connection counts: no traffic flows through the in-memory IPVS, so they are what the table's JSON says (the
+   * lab's `ipvsadm`: a test or an operator practising a drain writes them into lab-ipvs.json).
+   */
+  conns?: { active: number; inact: number };
 }
 interface StoredService {
   /** As stored by the kernel: flags include HASHED. */
@@ -60,7 +65,19 @@ export interface MemoryDataplaneJSON {
   format: 'lbctl-memory-ipvs';
   version: 1;
   timeouts: IpvsTimeouts;
-  services: Array<{ service: IpvsService; stats: Record<string, string>; dests: Array<{ dest: IpvsDest; stats: Record<string, string> }> }>;
+  services: Array<{
+    service: IpvsService;
+    stats: Record<string, string>;
+    dests: Array<{ dest: IpvsDest; stats: Record<string, string>; activeConns?: number; inactConns?: number }>;
+  }>;
+}
+
+/** Connection counts written into the JSON (whole non-negative numbers), or nothing. */
+function connsFromJSON(d: { activeConns?: unknown; inactConns?: unknown }): { conns?: { active: number; inact: number } } {
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+  const active = count(d.activeConns);
+  const inact = count(d.inactConns);
+  return active || inact ? { conns: { active, inact } } : {};
 }
 
 function keyId(key: ServiceKey): string {
@@ -240,7 +257,11 @@ export class MemoryDataplane implements Dataplane {
       services: [...this.services.values()].map((s) => ({
         service: structuredClone(s.service),
         stats: statsToJSON(s.stats),
-        dests: s.dests.map((d) => ({ dest: structuredClone(d.dest), stats: statsToJSON(d.stats) })),
+        dests: s.dests.map((d) => ({
+          dest: structuredClone(d.dest),
+          stats: statsToJSON(d.stats),
+          ...(d.conns ? { activeConns: d.conns.active, inactConns: d.conns.inact } : {}),
+        })),
       })),
     };
   }
@@ -259,7 +280,7 @@ export class MemoryDataplane implements Dataplane {
       dp.services.set(keyId(key), {
         service,
         stats: statsFromJSON(s.stats),
-        dests: s.dests.map((d) => ({ dest: checkDest(key.af, d.dest), stats: statsFromJSON(d.stats) })),
+        dests: s.dests.map((d) => ({ dest: checkDest(key.af, d.dest), stats: statsFromJSON(d.stats), ...connsFromJSON(d) })),
       });
     }
     return dp;
@@ -313,8 +334,8 @@ export class MemoryDataplane implements Dataplane {
       tunType: d.dest.tunType ?? 0,
       tunPort: d.dest.tunPort ?? 0,
       tunFlags: d.dest.tunFlags ?? 0,
-      activeConns: 0,
-      inactConns: 0,
+      activeConns: d.conns?.active ?? 0,
+      inactConns: d.conns?.inact ?? 0,
       persistConns: 0,
       stats: cloneStats(d.stats),
     };

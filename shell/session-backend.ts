@@ -25,6 +25,7 @@ import { ensureConfirmGuard } from '../engine/confirm-guard.js';
 import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
 import { CommitWorkflow } from './commit-workflow.js';
 import { daemonHealth, setDaemonHealth } from '../engine/daemon/health-client.js';
+import { drainBackend } from './drain-backend.js';
 import { daemonHa } from '../engine/daemon/ha-client.js';
 import { DaemonGoneError } from '../engine/daemon/client.js';
 import type { HaSnapshot } from '../engine/host.js';
@@ -194,6 +195,7 @@ export async function createContextBackend(
   // No store at all and no configuration that loads: what the shell shows are the defaults, which must be said.
   if (!store && !missing && storeError) startupNotices.unshift(`% Showing the defaults: ${storeError}.`);
   if (missing) startupNotices.unshift(`% ${capitalised(missing.why)}: showing the defaults. ${capitalised(missing.hint)}.`);
+  const identity = extras.identity ?? operatorIdentity({ env });
   const local = new LocalHaWatcher(extras.haWatcher ?? ((ha) => new HaWatcher(ha)));
   const backend: ShellBackend = {
     running: () => running,
@@ -245,6 +247,7 @@ export async function createContextBackend(
     // Health lives in the daemon only: each request asks it anew (one started after this shell is found).
     health: (service?: string) => daemonHealth(ctx.stateDir, service),
     setHealth: (req) => setDaemonHealth(ctx.stateDir, req),
+    ...drainBackend(ctx.stateDir, engine, identity),
     close: async () => {
       await local.stop();
       await engine.close();
@@ -258,7 +261,7 @@ export async function createContextBackend(
     ...(storeError ? { storeError } : {}),
     ...(missing ? { noConfiguration: `${missing.why}. ${capitalised(missing.hint)}` } : {}),
     backend,
-    identity: extras.identity ?? operatorIdentity({ env }),
+    identity,
     engine,
     ...(extras.ensureGuard ? { ensureGuard: extras.ensureGuard } : {}),
     interactive: extras.interactive === true,

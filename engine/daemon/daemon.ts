@@ -44,6 +44,7 @@ import { HealthRunner, type HealthEvent, type RampTimers } from './health-runner
 import { HaRunner, type HaEvent, type HaWatcherFactory } from './ha-runner.js';
 import { defaultHaWatcher } from './ha-factory.js';
 import { healthRoutes } from './health-requests.js';
+import { drainRoutes, DRAIN_FOLLOW_MS, DAEMON_DRAIN_IDENTITY } from './drain-requests.js';
 import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
 import type { IdentifyPeer } from './peer.js';
@@ -175,7 +176,7 @@ export class Daemon {
       this.startHealth();
       this.metricsServer = new MetricsServer({ source: this.exporter, log });
       await this.followMetrics();
-      const routes = healthRoutes(() => this.health);
+      const routes = { ...healthRoutes(() => this.health), ...drainRoutes(() => this.host) };
       const serverOptions = {
         path: socketPath(stateDir),
         host: this.host,
@@ -194,6 +195,7 @@ export class Daemon {
     this.scheduleReconcile(this.interval());
     this.scheduleConfirmCheck();
     this.scheduleHealthFollow();
+    this.scheduleDrainFollow();
     if (this.opts.watchdogMs) {
       const t = setInterval(() => this.opts.notifier.watchdog(), this.opts.watchdogMs);
       this.timers.add(t);
@@ -280,6 +282,15 @@ export class Daemon {
       void this.followMetrics();
       this.scheduleHealthFollow();
     }, this.opts.healthFollowMs ?? 200);
+  }
+
+  /** Drains waiting for their connections to end move on by themselves while the daemon runs (audited). */
+  private scheduleDrainFollow(): void {
+    this.schedule(() => {
+      const drains = this.host?.drains;
+      const step = drains && drains.waiting() ? drains.advance(DAEMON_DRAIN_IDENTITY).catch((e) => this.opts.log('warning', `drains: ${(e as Error).message}`)) : Promise.resolve();
+      void step.then(() => this.scheduleDrainFollow());
+    }, DRAIN_FOLLOW_MS);
   }
 
   /** Serve the exporter where the running configuration says (a commit may have moved it, or turned it off). */

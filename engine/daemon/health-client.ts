@@ -4,7 +4,8 @@ import { DaemonConnection } from './client.js';
 import { HEALTH_METHOD, SET_HEALTH_METHOD } from './health-requests.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../health/report.js';
 
-async function ask<T>(stateDir: string, method: string, params: unknown, timeoutMs: number): Promise<T | null> {
+/** One request to the daemon of `stateDir` on a connection of its own; null when no daemon answers. */
+export async function askDaemon<T>(stateDir: string, method: string, params: unknown, timeoutMs: number): Promise<T | null> {
   const conn = await DaemonConnection.connect(stateDir, timeoutMs);
   if (!conn) return null;
   try {
@@ -16,10 +17,10 @@ async function ask<T>(stateDir: string, method: string, params: unknown, timeout
 
 /** The daemon's health report (null: no daemon). Throws DaemonError for a refusal (unknown service, …). */
 export function daemonHealth(stateDir: string, service?: string, timeoutMs = 5000): Promise<HealthReport | null> {
-  return ask<HealthReport>(stateDir, HEALTH_METHOD, service !== undefined ? { service } : {}, timeoutMs);
+  return askDaemon<HealthReport>(stateDir, HEALTH_METHOD, service !== undefined ? { service } : {}, timeoutMs);
 }
 
 /** Set a lab backend's verdict by hand (null: no daemon). */
 export function setDaemonHealth(stateDir: string, req: ManualHealthRequest, timeoutMs = 10_000): Promise<ManualHealthResult | null> {
-  return ask<ManualHealthResult>(stateDir, SET_HEALTH_METHOD, req, timeoutMs);
+  return askDaemon<ManualHealthResult>(stateDir, SET_HEALTH_METHOD, req, timeoutMs);
 }

@@ -65,10 +65,10 @@ export function checkPort(service: Pick<Service, 'health' | 'ports' | 'port_rang
 export function healthTargets(config: Pick<Config, 'services'>): HealthTarget[] {
   const byKey = new Map<string, HealthTarget>();
   for (const service of config.services) {
-    if (!service.enabled || !service.health.enabled || service.health.type === 'none') continue;
+    if (!service.enabled || service.inactive || !service.health.enabled || service.health.type === 'none') continue;
     const check = checkDefinition(service.health);
     for (const backend of service.backends) {
-      if (!backend.enabled) continue;
+      if (!backend.enabled || backend.inactive) continue;
       const endpoint = { address: canonicalAddress(backend.address), port: checkPort(service, backend) };
       const key = targetKey(endpoint, check);
       let target = byKey.get(key);

@@ -132,7 +132,7 @@ test('?: after a partial word the keywords it may become; after a blank the next
     return h.entries.map((e) => e.token);
   };
   assert.deepEqual(tokens('sh'), ['show']);
-  assert.deepEqual(tokens('show '), ['audit', 'commit', 'configuration', 'ha', 'health', 'ipvs', 'running-config', 'service', 'services', 'system', 'terminal', 'version', 'vrrp']);
+  assert.deepEqual(tokens('show '), ['audit', 'commit', 'configuration', 'drains', 'ha', 'health', 'ipvs', 'running-config', 'service', 'services', 'system', 'terminal', 'version', 'vrrp']);
   assert.deepEqual(tokens('show ipvs '), ['rate', 'service', 'stats', '<cr>']);
   assert.deepEqual(tokens('show ipvs stats '), ['service', '<cr>']);
   assert.deepEqual(tokens('terminal length '), ['<0-512>']);
