@@ -14,7 +14,7 @@ import { changedInstances, servicesOfInstances, type VrrpStates } from './ha/pro
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
-import { statusReport, type StatusReport } from './status.js';
+import { statusReport, type StatusOptions, type StatusReport } from './status.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
 
@@ -271,10 +271,10 @@ export class Engine {
   }
 
   /** Per service: desired against the cached actual; foreign services listed. */
-  status(config: Config | null = this.running): StatusReport {
+  status(config: Config | null = this.running, opts: StatusOptions = {}): StatusReport {
     this.requireStarted();
     const desired = config ? this.resolveHeld(compile(config, this.inputs)) : emptyDesired();
-    return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()));
+    return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()), opts);
   }
 
   /** What `disable` would do: delete every service lbctl owns (declared by `config` or recorded). No kernel access. */

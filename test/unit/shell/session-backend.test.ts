@@ -32,7 +32,15 @@ test('a lab session reads the configuration directory and says it is a lab', asy
     assert.equal(r.error, undefined);
     assert.match(r.output, /^web +192\.0\.2\.1 +tcp +80 /m);
     const ipvs = await s.execute('show ipvs');
-    assert.equal(ipvs.output, 'IP Virtual Server: 0 services\n');
+    // Nothing applied yet: the kernel is empty, and the view says what the running configuration misses (issue 12).
+    assert.equal(
+      ipvs.output,
+      'IP Virtual Server: 0 services; NOT in sync with the running configuration (1 missing)\n' +
+        'Virtual service -> Backend  Name  Sched/Fwd  Flags/Weight  ActiveConn  InActConn  State\n' +
+        '--------------------------  ----  ---------  ------------  ----------  ---------  -------\n' +
+        'tcp 192.0.2.1:80            web                                                   missing\n' +
+        '  -> 10.0.0.1:80                                                                  missing\n',
+    );
     assert.match((await s.execute('show version')).output, /in-memory/);
   } finally {
     await s.close();
