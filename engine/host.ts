@@ -329,7 +329,8 @@ export class EngineHost implements EnginePort {
   async syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
     const engine = await this.engine();
     // Another process may have committed since this host opened (a second shell): its services are lbctl's too.
-    await engine.refresh({ ownership: this.opts.readBeforeCommit });
+    // Yielding: at 10,000 services a daemon's dump must not hold its event loop (table-read.ts), as `table` does not.
+    await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null, { dests: true });
     if (config === null || this.mode === 'in-process') this.lastInSync = report.inSync;
     return { report, ...(opts.table ? { table: engine.table() } : {}) };
