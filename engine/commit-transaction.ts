@@ -101,13 +101,18 @@ export interface CommitTransactionJob {
   /** Validate and plan only: nothing applied; the store confirms a pending `commit confirmed`. */
   check?: boolean;
   /**
+   * `commit full`: read the whole table (and the ownership record) before planning, even in a host that keeps its
+   * cache current (the daemon), so that drift nobody announced yet is repaired too.
+   */
+  full?: boolean;
+  /**
    * How the store records it: `commit` renders the configuration files from the candidate (the shell);
    * `file` records the files the candidate was loaded from, with their fingerprints (`lbctl apply`).
    */
   record: { how: 'commit'; meta: CommitMeta } | { how: 'file'; meta: Omit<CommitMeta, 'origin' | 'confirmMinutes'>; fingerprints: Record<string, string> };
   /**
-   * Apply to the kernel even when the candidate equals the running configuration (`lbctl apply` repairs a drifted
-   * kernel); the shell leaves the kernel alone then.
+   * Apply to the kernel even when the candidate equals the running configuration, repairing drift (`lbctl apply`,
+   * and the shell's `commit`, so that it applies what `commit check` lists).
    */
   applyWhenUnchanged?: boolean;
   /** Take over foreign kernel services whose identity the candidate declares (`lbctl apply --adopt`). */
@@ -238,7 +243,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
   let engine: Engine;
   try {
     engine = await opts.engine();
-    if (opts.readBeforeCommit) await engine.refresh();
+    if (opts.readBeforeCommit || job.full) await engine.refresh({ ownership: job.full === true });
   } catch (e) {
     refuse({ kind: 'dataplane', error: e as Error });
   }

@@ -14,7 +14,8 @@ import { changedInstances, servicesOfInstances, type VrrpStates } from './ha/pro
 import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, hasUnnamedRemovals, nameRemovals, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
-import { statusReport, type StatusReport } from './status.js';
+import { statusReport, type StatusOptions, type StatusReport } from './status.js';
+import { readTableYielding } from './table-read.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
 
@@ -284,22 +285,25 @@ export class Engine {
     });
   }
 
-  /** Read the whole table again into the cache (no apply): what `status` and a drift check start from. */
-  refresh(opts: { ownership?: boolean } = {}): Promise<void> {
+  /**
+   * Read the whole table again into the cache (no apply): what `status` and a drift check start from. `yielding`:
+   * let the event loop turn during the dump (engine/table-read.ts), for a read a shell's view asks of the daemon.
+   */
+  refresh(opts: { ownership?: boolean; yielding?: boolean } = {}): Promise<void> {
     return this.exclusive(async () => {
       this.requireStarted();
       // Another process may have committed since this engine started (a one-shot command's host): re-read what
       // it recorded as lbctl's, or its services would look foreign.
       if (opts.ownership && this.stateDir) this.ownership = await OwnershipRecord.load(this.stateDir);
-      await this.fullRead();
+      await this.fullRead(opts.yielding === true);
     });
   }
 
   /** Per service: desired against the cached actual; foreign services listed. */
-  status(config: Config | null = this.running): StatusReport {
+  status(config: Config | null = this.running, opts: StatusOptions = {}): StatusReport {
     this.requireStarted();
     const desired = config ? this.resolveHeld(compile(config, this.inputs)) : emptyDesired();
-    return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()));
+    return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()), opts);
   }
 
   /** What `disable` would do: delete every service lbctl owns (declared by `config` or recorded). No kernel access. */
@@ -413,9 +417,9 @@ export class Engine {
     return desired;
   }
 
-  private async fullRead(): Promise<void> {
+  private async fullRead(yielding = false): Promise<void> {
     const t0 = performance.now();
-    const table = await this.dataplane.readAll();
+    const table = yielding ? await readTableYielding(this.dataplane) : await this.dataplane.readAll();
     this.actual.reset(table);
     this.metrics.fullReads++;
     this.metrics.lastFullReadMs = performance.now() - t0;

@@ -15,6 +15,9 @@ export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netli
 export { AF_INET, SVC_F_PERSISTENT } from '../netlink/dataplane.js';
 // How the views above name kernel objects, so that what they print matches what the engine plans.
 export { destId, serviceId } from './identity.js';
+export { backendRef } from './inputs.js';
+// The in-sync judgement the shell's views print.
+export type { DestStatus, ServiceStatus, StatusReport } from './status.js';
 // The HA watcher's picture, for `show vrrp` and the role line.
 export type { HaSnapshot, VrrpInstanceState } from './ha/types.js';
 
@@ -86,6 +89,13 @@ export interface EngineHello {
   inSync: boolean | null;
 }
 
+/** The shell's views of the dataplane: per service and destination, in sync or not; the table of the same read. */
+export interface SyncView {
+  report: StatusReport;
+  /** The table that read found (counters included), when asked for. */
+  table?: IpvsTableEntry[];
+}
+
 /** What the shell and the CLI may ask of an engine, in-process or in the daemon. */
 export interface EnginePort {
   readonly mode: 'daemon' | 'in-process';
@@ -101,6 +111,11 @@ export interface EnginePort {
   disable(config: Config | null): Promise<ApplyResult>;
   /** `config` (null: the running one) against the kernel read now. Throws CompileError. */
   status(config: Config | null): Promise<StatusReport>;
+  /**
+   * `status` with each service's destinations judged, and (`table`) the table of the same read: one kernel read
+   * per view, never one per service. Throws CompileError.
+   */
+  syncView(config: Config | null, opts?: { table?: boolean }): Promise<SyncView>;
   /** What a commit of `config` would send (no kernel change). Throws CompileError. */
   plan(config: Config, opts?: { adopt?: boolean }): Promise<Plan>;
   /** The commit transaction. Throws CommitRefusedError with the refusal as data and the voice's words. */
@@ -359,6 +374,16 @@ export class EngineHost implements EnginePort {
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null);
     if (config === null) this.lastInSync = report.inSync;
     return report;
+  }
+
+  async syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
+    const engine = await this.engine();
+    // Another process may have committed since this host opened (a second shell): its services are lbctl's too.
+    // Yielding: at 10,000 services a daemon's dump must not hold its event loop (table-read.ts), as `table` does not.
+    await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
+    const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null, { dests: true });
+    if (config === null || this.mode === 'in-process') this.lastInSync = report.inSync;
+    return { report, ...(opts.table ? { table: engine.table() } : {}) };
   }
 
   async plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {

@@ -2,6 +2,9 @@
 import type { ActualState } from './actual.js';
 import type { DesiredState } from './compile.js';
 import { clashLines, clashText, planLines, type Clash, type Plan } from './plan.js';
+import { destStates, type DestStatus } from './sync-state.js';
+
+export type { DestState, DestStatus } from './sync-state.js';
 
 export type ServiceState =
   /** In the kernel exactly as desired. */
@@ -26,6 +29,8 @@ export interface ServiceStatus {
   actualDests: number;
   /** The plan lines that would fix it. */
   differences: string[];
+  /** Per destination (only when asked for: the shell's views; `lbctl status` does without). */
+  dests?: DestStatus[];
 }
 
 export interface ForeignService {
@@ -43,7 +48,12 @@ export interface StatusReport {
   clashes?: Clash[];
 }
 
-export function statusReport(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>, plan: Plan): StatusReport {
+export interface StatusOptions {
+  /** Add each service's destinations and their states (engine/sync-state.ts). */
+  dests?: boolean;
+}
+
+export function statusReport(desired: DesiredState, actual: ActualState, recorded: ReadonlySet<string>, plan: Plan, opts: StatusOptions = {}): StatusReport {
   const byService = new Map<string, Plan['steps']>();
   for (const s of plan.steps) {
     const list = byService.get(s.serviceId) ?? [];
@@ -80,6 +90,7 @@ export function statusReport(desired: DesiredState, actual: ActualState, recorde
       desiredDests: want?.dests.size ?? 0,
       actualDests: have?.dests.size ?? 0,
       differences,
+      ...(opts.dests ? { dests: destStates(want, have, !clash && (!have || recorded.has(id))) } : {}),
     });
   }
   for (const id of recorded) {
@@ -93,6 +104,7 @@ export function statusReport(desired: DesiredState, actual: ActualState, recorde
       desiredDests: 0,
       actualDests: have.dests.size,
       differences: planLines({ ...plan, steps }),
+      ...(opts.dests ? { dests: destStates(undefined, have, true) } : {}),
     });
   }
   const foreign = plan.foreign.map((id) => ({ id, dests: actual.get(id)?.dests.size ?? 0 }));

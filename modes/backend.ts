@@ -2,7 +2,7 @@
 // (DESIGN.md: `modes → engine` through one small interface). Two hosts implement it: the in-process lab
 // (shell/session-lab.ts) and, later, the daemon client. Issue 6 adds commit, rollback and sessions here.
 import type { Config } from '../config/model.js';
-import type { DataplaneSummary, EngineHello, IpvsTableEntry } from '../engine/host.js';
+import type { DataplaneSummary, EngineHello, IpvsTableEntry, SyncView } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
 import type { HaSnapshot } from '../engine/host.js';
@@ -23,6 +23,12 @@ export interface ShellBackend {
   runningRevision(): number;
   /** The IPVS table the engine programs (the kernel, or the in-memory one under --lab), read now. */
   table(): Promise<IpvsTableEntry[]>;
+  /**
+   * The running configuration against the dataplane, per service and destination, from one read (with the table
+   * of that read when asked), and what a killed or unconfirmed change left unsettled (`warnings`, already in
+   * words). Absent: this host cannot tell (unit-test backends).
+   */
+  sync?(opts?: { table?: boolean }): Promise<SyncView & { warnings: string[] }>;
   /** The dataplane's kind and version (`show version`). */
   dataplaneInfo(): Promise<DataplaneSummary>;
   /** Which engine answers (daemon or this process), since when, the running revision, in sync or not. */
@@ -71,6 +77,8 @@ export type CandidateKind = 'shared' | 'private' | 'exclusive';
 
 export interface CommitRequest {
   check?: boolean;
+  /** `commit full`: read the whole kernel table first (a daemon plans from its cache otherwise). */
+  full?: boolean;
   comment?: string;
   /** `commit confirmed [N]`. */
   confirmMinutes?: number;

@@ -1,9 +1,10 @@
-// The commit workflow's commands (issue 6): commit and its variants, rollback, update, load, abort, status in
-// configuration mode; rollback, show commit list, show configuration commit changes / sessions, show audit in
+// The commit workflow's commands (issue 6): commit and its variants, rollback, update, load, abort, status (the
+// kernel against the running configuration, as `lbctl status`) in configuration mode; rollback, show commit list, show configuration commit changes / sessions, show audit in
 // exec mode. The handlers are thin: the work is done by the host's CommitPort (shell/commit-workflow.ts), reached
 // through the ShellBackend, so modes/ keeps talking to the engine through one small interface.
 import type { CommitPort } from './backend.js';
 import { CommandError, type CommandDef, type ModeContext } from './types.js';
+import { statusOutput } from './show-sync.js';
 
 export const COMMIT_HELP: Record<string, string> = {
   commit: 'Commit the candidate configuration (validate, apply to IPVS, store a revision)',
@@ -13,11 +14,12 @@ export const COMMIT_HELP: Record<string, string> = {
   'and-quit': 'Commit, then leave configuration mode',
   'and-others': "Also commit other sessions' uncommitted changes in the shared candidate (a script must say so)",
   session: "Take one session's uncommitted changes out of the shared candidate (theirs go back, the rest stays)",
-  $session: 'Session id (see "status")',
+  $session: 'Session id (see "show configuration sessions")',
   rollback: 'Load revision current-N into the candidate (0 or nothing: discard your changes)',
   update: 'Rebase the candidate onto the newest running revision (merge; conflicts are reported)',
   abort: 'Discard the changes and leave configuration mode',
-  status: 'Who is editing the configuration',
+  status: 'Whether the kernel runs the running configuration, per IPVS service (what lbctl status prints)',
+  full: 'Read the whole kernel table first and make it equal to the candidate, repairing any drift',
   load: 'Load configuration from a file into the candidate',
   merge: 'Merge the file into the candidate',
   override: 'Replace the candidate with the file',
@@ -53,13 +55,14 @@ export function commitPort(ctx: ModeContext): CommitPort {
 /** Present at every configuration level (Junos allows commit anywhere in the hierarchy). */
 export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
   {
-    decl: 'commit [check] [comment TEXT] [confirmed [<1-65535>]$minutes] [and-others] [and-quit]',
+    decl: 'commit [check] [full] [comment TEXT] [confirmed [<1-65535>]$minutes] [and-others] [and-quit]',
     help: COMMIT_HELP,
     edits: true,
     noDo: true,
     run: (a, ctx, kw) =>
       commitPort(ctx).commit(ctx, {
         check: kw.includes('check'),
+        full: kw.includes('full'),
         ...(a.comment !== undefined ? { comment: a.comment as string } : {}),
         ...(kw.includes('confirmed') ? { confirmMinutes: (a.minutes as number | undefined) ?? 10 } : {}),
         andQuit: kw.includes('and-quit'),
@@ -80,7 +83,14 @@ export const CONFIG_COMMIT_COMMANDS: CommandDef[] = [
   },
   { decl: 'update', help: COMMIT_HELP, edits: true, run: (_a, ctx) => commitPort(ctx).update(ctx) },
   { decl: 'abort', help: COMMIT_HELP, noDo: true, run: (_a, ctx) => commitPort(ctx).abort(ctx) },
-  { decl: 'status', help: COMMIT_HELP, pipes: 'text', run: (_a, ctx) => commitPort(ctx).sessions(ctx) },
+  // `lbctl status` inside the shell; who is editing is `show configuration sessions` (issue 12).
+  { decl: 'status', help: COMMIT_HELP, pipes: 'text', run: (_a, ctx) => statusOutput(ctx) },
+  {
+    decl: 'show configuration sessions',
+    help: { show: 'Show the candidate configuration', configuration: 'Configuration sessions', sessions: 'Who is editing the configuration' },
+    pipes: 'text',
+    run: (_a, ctx) => commitPort(ctx).sessions(ctx),
+  },
   {
     decl: 'load merge|override$how WORD$file',
     help: COMMIT_HELP,

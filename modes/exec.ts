@@ -4,8 +4,9 @@ import { renderYaml } from '../config/render.js';
 import { defaultConfig } from '../config/defaults.js';
 import { canonicalAddress, effectiveVip } from '../config/derive.js';
 import { portsText } from './service.js';
-import { ipvsTable, ownerNames, type IpvsView } from './show-ipvs.js';
-import { serviceId, type EngineHello } from '../engine/host.js';
+import { ipvsTable, type IpvsView } from './show-ipvs.js';
+import { readKernel, systemStatusLines, withKernelColumn, withServiceKernel } from './show-sync.js';
+import type { EngineHello } from '../engine/host.js';
 import { CommandError, type CommandDef, type CommandOutput, type ModeContext, type Table } from './types.js';
 import { HEALTH_COMMANDS, HEALTH_HELP, destMarker, healthReport } from './show-health.js';
 import { healthMark, type HealthReport } from '../present/health.js';
@@ -142,26 +143,28 @@ export const EXEC_COMMANDS: CommandDef[] = [
     help: {},
     pipes: 'text',
     run: async (a, ctx) => {
-      let entries;
+      // One read: the table and its judgement against the running configuration (the table alone if unjudged).
+      const read = await readKernel(ctx, { table: true });
+      let entries = read.view?.table;
       try {
-        entries = await ctx.backend.table();
+        entries ??= await ctx.backend.table();
       } catch (e) {
         throw new CommandError(`% The IPVS table cannot be read: ${(e as Error).message.split('\n')[0]}`);
       }
       const running = ctx.backend.running();
       const health = await quietHealth(ctx);
       const info = await ctx.backend.dataplaneInfo();
-      return ipvsTable(entries, running, info, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined);
+      return ipvsTable(entries, running, info, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined, read.view?.report);
     },
   },
   {
     decl: 'show services',
     help: {},
     pipes: 'text',
-    run: (_a, ctx) => {
+    run: async (_a, ctx) => {
       const c = ctx.backend.running();
       if (c.services.length === 0) return { text: 'No services configured.', data: [] };
-      return { table: servicesTable(c), data: c.services };
+      return { ...withKernelColumn(servicesTable(c), c, await readKernel(ctx)), data: c.services };
     },
   },
   {
@@ -170,9 +173,8 @@ export const EXEC_COMMANDS: CommandDef[] = [
     pipes: 'text',
     run: async (a, ctx) => {
       const c = ctx.backend.running();
-      const out = serviceDetail(c, findService(c, a.service as string), await quietHealth(ctx, a.service as string), await drainRows(ctx, a.service as string));
-      out.text += '\n' + (await kernelPresence(ctx, c, a.service as string));
-      return out;
+      const s = findService(c, a.service as string);
+      return withServiceKernel(serviceDetail(c, s, await quietHealth(ctx, a.service as string), await drainRows(ctx, a.service as string)), s, await readKernel(ctx));
     },
   },
   {
@@ -226,7 +228,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
   },
   {
     decl: 'show system status',
-    help: { system: 'The system: engine, daemon, commits', status: 'Which engine runs, since when, revision, in sync' },
+    help: { system: 'The system: engine, daemon, commits', status: 'Which engine runs, since when, the revision, and whether the kernel runs it (the summary of lbctl status)' },
     pipes: 'text',
     run: async (_a, ctx) => {
       const e = await engineStatusOrError(ctx);
@@ -234,7 +236,7 @@ export const EXEC_COMMANDS: CommandDef[] = [
         `Engine:           ${engineLine(e)}`,
         ...(e.mode === 'daemon' ? [`Daemon pid:       ${e.pid}`, `Daemon up since:  ${e.startedAt} (${formatUptime(e.uptimeMs)})`] : []),
         `Running revision: ${e.runningRevision}`,
-        `Kernel:           ${e.inSync === null ? 'not checked yet' : e.inSync ? 'in sync with the running configuration' : 'NOT in sync (show ipvs; the daemon repairs drift at its next check)'}`,
+        ...systemStatusLines(await readKernel(ctx)),
       ];
       return { text: lines.join('\n'), data: e };
     },
@@ -307,18 +309,6 @@ async function quietHealth(ctx: ModeContext, service?: string): Promise<HealthRe
     return await healthReport(ctx, service);
   } catch {
     return null;
-  }
-}
-
-/** `  In IPVS: 2 of 2 services programmed`: whether the dataplane holds what this service declares. */
-async function kernelPresence(ctx: ModeContext, config: Config, name: string): Promise<string> {
-  const declared = [...ownerNames(config)].filter(([, n]) => n === name).map(([id]) => id);
-  try {
-    const present = new Set((await ctx.backend.table()).map((e) => serviceId(e.service.key)));
-    const n = declared.filter((id) => present.has(id)).length;
-    return `  In IPVS: ${n} of ${declared.length} virtual service${declared.length === 1 ? '' : 's'} programmed`;
-  } catch (e) {
-    return `  In IPVS: unknown (${(e as Error).message.split('\n')[0]})`;
   }
 }
 

@@ -2,8 +2,9 @@
 // configuration service each entry belongs to; `stats` and `rate` add the kernel's counters. The layout is
 // present/ipvs.ts's, the same as `lbctl show ipvs`.
 import type { Config } from '../config/model.js';
-import { declaredServiceNames, serviceId, type IpvsTableEntry } from '../engine/host.js';
+import { declaredServiceNames, serviceId, type IpvsTableEntry, type StatusReport } from '../engine/host.js';
 import { ipvsListing, ipvsServiceJson, type IpvsInfo, type IpvsView } from '../present/ipvs.js';
+import { ipvsStateCells, judgedServiceJson } from '../present/sync.js';
 import type { CommandOutput } from './types.js';
 
 export type { IpvsView } from '../present/ipvs.js';
@@ -26,6 +27,8 @@ export function ownerNames(config: Config): Map<string, string> {
 /**
  * `mark(name, addr, port)`: what to say of a destination in the Name column (the daemon's health marks:
  * `down, inhibited`, `sorry (below quorum)`, `up, slow start 50 %`); absent = nothing.
+ * `sync`: the same read judged against the running configuration: a State column per service and destination,
+ * and rows for what the configuration wants but the kernel lacks (`missing`).
  */
 export function ipvsTable(
   entries: IpvsTableEntry[],
@@ -34,13 +37,27 @@ export function ipvsTable(
   view: IpvsView,
   onlyService?: string,
   mark?: (name: string | undefined, addr: string, port: number) => string,
+  sync?: StatusReport,
 ): CommandOutput {
   const owners = ownerNames(config);
   const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
-  const listing = ipvsListing(chosen, info, view, {
-    service: (id) => owners.get(id) ?? '(not ours)',
-    ...(mark ? { dest: (id: string, d: { addr: string; port: number }) => mark(owners.get(id), d.addr, d.port) } : {}),
+  const state = sync ? ipvsStateCells(sync, onlyService) : undefined;
+  const listing = ipvsListing(
+    chosen,
+    info,
+    view,
+    {
+      service: (id) => owners.get(id) ?? '(not ours)',
+      ...(mark ? { dest: (id: string, d: { addr: string; port: number }) => mark(owners.get(id), d.addr, d.port) } : {}),
+    },
+    state,
+  );
+  const data: unknown[] = listing.sorted.map((e) => {
+    const json = ipvsServiceJson(e, owners.get(serviceId(e.service.key)) ?? null);
+    if (!sync) return json;
+    return judgedServiceJson(json, sync.services.find((x) => x.id === json.id));
   });
-  const data = listing.sorted.map((e) => ipvsServiceJson(e, owners.get(serviceId(e.service.key)) ?? null));
+  if (state)
+    for (const m of state.missingServices) data.push({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) });
   return { text: listing.text, table: listing.table, data };
 }

@@ -23,6 +23,21 @@ export interface IpvsLabels {
   dest?(id: string, d: IpvsDest): string;
 }
 
+/**
+ * The State column: the same read judged against the running configuration (in sync, differs (weight 7→10),
+ * missing …), with rows for what the configuration wants and the kernel lacks. Built by stateCells.
+ */
+export interface IpvsStateCells {
+  /** `in sync with the running configuration`, or `NOT in sync … (1 differs)`: said on the count line. */
+  headline: string;
+  service(id: string): string;
+  dest(id: string, did: string): string;
+  /** Destinations of a service the kernel has, which the kernel lacks. */
+  missingDests(id: string): string[];
+  /** Services the kernel lacks altogether, with their destinations. */
+  missingServices: { id: string; name: string; dests: string[] }[];
+}
+
 export interface IpvsInfo {
   kind: string;
   version: string;
@@ -67,32 +82,47 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  * The listing: `IP Virtual Server version …` and the counts as text, the services and destinations as a table;
  * `sorted` is the entries in the listing's order, for the JSON beside it.
  */
-export function ipvsListing(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, labels: IpvsLabels): { text: string; table?: Table; sorted: IpvsTableEntry[] } {
+export function ipvsListing(
+  entries: IpvsTableEntry[],
+  info: IpvsInfo,
+  view: IpvsView,
+  labels: IpvsLabels,
+  state?: IpvsStateCells,
+): { text: string; table?: Table; sorted: IpvsTableEntry[] } {
   const sorted = [...entries].sort(compareEntries);
   const dests = sorted.reduce((n, e) => n + e.dests.length, 0);
   const text = [
     `IP Virtual Server version ${info.version} (size=${info.connTabSize})${info.kind === 'memory' ? ' [lab: in-memory]' : ''}`,
-    `${plural(sorted.length, 'service')}, ${plural(dests, 'destination')}`,
+    `${plural(sorted.length, 'service')}, ${plural(dests, 'destination')}${state ? `; ${state.headline}` : ''}`,
   ].join('\n');
-  if (sorted.length === 0) return { text, sorted };
+  if (sorted.length === 0 && !state?.missingServices.length) return { text, sorted };
   const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
+  // State stands before the settings, so that a service's scheduler and flags still run on over the number
+  // columns (a spilling cell needs empty cells after it).
   const columns: Column[] = [
     // Never cut: operators copy these addresses. Name gives way on a narrow terminal.
     { title: 'Service -> Backend' },
     { title: 'Name', shrink: true },
+    ...(state ? [{ title: 'State' }] : []),
     ...(view === 'basic' ? [{ title: 'Sched/Fwd', spill: true }, ...['Weight', 'ActiveConn', 'InActConn'].map(number)] : statCols.map(([t]) => number(t))),
   ];
   const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
+  const cell = (text: string) => (state ? [text] : []);
   const rows: string[][] = [];
   for (const e of sorted) {
     const id = serviceId(e.service.key);
     const settings = [e.service.scheduler, serviceFlagsText(e.service)].filter((x) => x).join(' ');
-    rows.push([id, labels.service(id), ...(view === 'basic' ? [settings] : stat(e.service.stats))]);
+    rows.push([id, labels.service(id), ...cell(state?.service(id) ?? ''), ...(view === 'basic' ? [settings] : stat(e.service.stats))]);
     for (const d of e.dests) {
       const name = labels.dest?.(id, d) ?? '';
-      const dest = `  -> ${destId(e.service.key.af, d)}`;
-      rows.push([dest, name, ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))]);
+      const did = destId(e.service.key.af, d);
+      rows.push([`  -> ${did}`, name, ...cell(state?.dest(id, did) ?? ''), ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))]);
     }
+    for (const did of state?.missingDests(id) ?? []) rows.push([`  -> ${did}`, '', 'missing']);
+  }
+  for (const m of state?.missingServices ?? []) {
+    rows.push([m.id, m.name, 'missing']);
+    for (const did of m.dests) rows.push([`  -> ${did}`, '', 'missing']);
   }
   return { text, table: { columns, rows }, sorted };
 }

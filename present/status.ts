@@ -2,15 +2,23 @@
 // ports of one range that are in the same state folded into one row), the fix under each row that differs, the
 // foreign services, and the verdict line.
 import type { ServiceStatus, StatusReport } from '../engine/status.js';
+import type { KernelPending } from '../store/kernel-pending.js';
+import type { PendingConfirm } from '../store/store.js';
 import { portless } from './plan.js';
+import { STATE_WORDS as STATE_TEXT } from './sync.js';
 
-const STATE_TEXT: Record<ServiceStatus['state'], string> = {
-  'in-sync': 'in sync',
-  missing: 'missing',
-  differs: 'differs',
-  'not-programmed': 'not programmed',
-  stale: 'stale',
-};
+/** How the fix is spelled where the report is shown: `lbctl apply [--lab]`, or the shell's `commit full`. */
+export interface FixWords {
+  /** What brings the kernel in line with the configuration. */
+  apply: string;
+  /** What takes over a foreign service the configuration declares. */
+  adopt: string;
+}
+
+/** `lbctl status`'s words; `applyCommand` is `lbctl apply --lab` in the lab. */
+export function cliFixWords(applyCommand = 'lbctl apply'): FixWords {
+  return { apply: applyCommand, adopt: `${applyCommand} --adopt` };
+}
 
 /** The fix lines with the port taken out: two ports of a range that need the same fix have the same shape. */
 const shape = (lines: string[], port: number | undefined) => (port === undefined ? lines.join('\n') : portless(lines.join('\n'), port));
@@ -41,8 +49,8 @@ function foldRanges(services: ServiceStatus[]): Array<ServiceStatus & { count: n
   return out;
 }
 
-/** `applyCommand`: how the fix is spelled for this context (`lbctl apply --lab` in the lab). */
-export function formatStatus(report: StatusReport, applyCommand = 'lbctl apply'): string {
+/** `fix`: how the fix is spelled for this context (`lbctl apply --lab` in the lab, `commit full` in the shell). */
+export function formatStatus(report: StatusReport, fix: FixWords = cliFixWords()): string {
   const folded = foldRanges(report.services);
   const rows = folded.map((s) => [
     s.name ?? '-',
@@ -61,25 +69,38 @@ export function formatStatus(report: StatusReport, applyCommand = 'lbctl apply')
     if (s.state !== 'missing') for (const d of s.differences) out.push(`    ${d.trim()}`);
   }
   if (report.services.length === 0) out.push('(the configuration declares no services)');
-  const inSync = report.services.filter((s) => s.state === 'in-sync' || s.state === 'not-programmed').length;
   out.push('');
   if (report.foreign.length) {
     out.push("foreign (not lbctl's, left alone):");
     for (const f of report.foreign) out.push(`  ${f.id}  ${f.dests} dest${f.dests === 1 ? '' : 's'}`);
   }
-  const n = report.services.length;
-  out.push(
-    `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
-      (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report, applyCommand)})`) +
-      `; ${report.foreign.length} foreign`,
-  );
+  out.push(statusSummary(report, fix));
   return out.join('\n') + '\n';
 }
 
+/** The verdict line: `7 IPVS services: 5 in sync, 2 not (3 operations pending; 'lbctl apply' fixes it); 0 foreign`. */
+export function statusSummary(report: StatusReport, fix: FixWords = cliFixWords()): string {
+  const inSync = report.services.filter((s) => s.state === 'in-sync' || s.state === 'not-programmed').length;
+  const n = report.services.length;
+  return (
+    `${n} IPVS service${n === 1 ? '' : 's'}: ${inSync} in sync` +
+    (report.inSync ? '' : `, ${n - inSync} not (${notInSyncHint(report, fix)})`) +
+    `; ${report.foreign.length} foreign`
+  );
+}
+
 /** What will bring the kernel in line: a clash with a foreign service is not fixed by a plain apply. */
-function notInSyncHint(report: StatusReport, applyCommand: string): string {
+function notInSyncHint(report: StatusReport, fix: FixWords): string {
   const ops = `${report.pendingOps} operation${report.pendingOps === 1 ? '' : 's'} pending`;
   const clashes = (report.clashes ?? []).filter((c) => c.programmed).length;
-  if (clashes === 0) return `${ops}; '${applyCommand}' fixes it`;
-  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with '${applyCommand} --adopt'`;
+  if (clashes === 0) return `${ops}; '${fix.apply}' fixes it`;
+  return `${ops}; ${clashes} declared service${clashes === 1 ? ' clashes' : 's clash'} with a foreign one: remove it from the configuration, or take it over with '${fix.adopt}'`;
+}
+
+/** What a killed or unconfirmed change left unsettled (store/unsettled.ts), for `lbctl status` and the shell. */
+export function unsettledWarnings(u: { overdue: PendingConfirm | null; pending: KernelPending | null }): string[] {
+  return [
+    ...(u.overdue ? [`NOT in sync: the commit confirmed of revision ${u.overdue.revision} by ${u.overdue.user} passed its deadline (${u.overdue.deadline}) and is not rolled back yet`] : []),
+    ...(u.pending ? [`NOT in sync: a ${u.pending.why} by ${u.pending.user} (pid ${u.pending.pid}) was interrupted between the kernel and the store; 'lbctl apply' (as root) finishes it`] : []),
+  ];
 }

@@ -152,6 +152,7 @@ export class CommitWorkflow implements CommitPort {
       origin: 'shell',
       action: 'commit',
       ...(req.check ? { check: true } : {}),
+      ...(req.full ? { full: true } : {}),
       ...(req.comment !== undefined ? { comment: req.comment } : {}),
       ...(req.confirmMinutes !== undefined ? { confirmMinutes: req.confirmMinutes } : {}),
     });

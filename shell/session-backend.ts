@@ -19,6 +19,8 @@ import { missingConfiguration, type Context } from '../config/context.js';
 import { ensureLab } from '../config/lab.js';
 import { connectEngine } from '../engine/connect.js';
 import { describeInVoice } from '../present/refusals.js';
+import { unsettledWarnings } from '../present/status.js';
+import { unsettledChanges } from '../store/unsettled.js';
 import type { ShellBackend } from '../modes/backend.js';
 import { operatorIdentity, type OperatorIdentity } from '../config/identity.js';
 import { ensureConfirmGuard } from '../engine/confirm-guard.js';
@@ -201,6 +203,12 @@ export async function createContextBackend(
     running: () => running,
     runningRevision: () => revision,
     table: () => engine.table(),
+    // A daemon judges against its own running revision (no configuration crosses the socket); in this process,
+    // against the revision this shell shows.
+    sync: async (opts) => ({
+      ...(await engine.syncView(engine.mode === 'daemon' ? null : running, opts)),
+      warnings: unsettledWarnings(unsettledChanges(ctx.stateDir)),
+    }),
     dataplaneInfo: () => engine.dataplaneInfo(),
     engineStatus: () => engine.hello(),
     version: safeVersion(),

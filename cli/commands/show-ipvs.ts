@@ -11,6 +11,7 @@ import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
 import { ipvsListing, ipvsServiceJson, type IpvsView } from '../../present/ipvs.js';
 import { renderTable } from '../../shell/format.js';
+import { ipvsStateCells, judgedServiceJson } from '../../present/sync.js';
 
 const USAGE = `usage: lbctl show ipvs [--stats|--rate] [--json] [--state-dir DIR] [--lab]
 
@@ -43,16 +44,22 @@ const showIpvs: CliCommand = {
     const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
     try {
       const info = await host.dataplaneInfo();
-      const entries = await host.table();
+      // One read: the table and its judgement against the running configuration (the State column), as the
+      // shell's `show ipvs` shows it. Without a running configuration there is nothing to judge against.
+      const sync = running ? await host.syncView(host.mode === 'daemon' ? null : running, { table: true }) : null;
+      const entries = sync?.table ?? (await host.table());
       const owned = new Set(await host.owned().catch(() => []));
       const owner = (id: string) => (owned.has(id) ? 'lbctl' : 'foreign');
-      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') });
+      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') }, sync ? ipvsStateCells(sync.report) : undefined);
       if (values.json) {
         const services = listing.sorted.map((e) => {
           const id = serviceId(e.service.key);
-          return { ...ipvsServiceJson(e, names.get(id) ?? null), owner: owner(id) };
+          const json = ipvsServiceJson(e, names.get(id) ?? null);
+          return { ...(sync ? judgedServiceJson(json, sync.report.services.find((x) => x.id === id)) : json), owner: owner(id) };
         });
-        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services }, null, 2) + '\n');
+        // What the running configuration wants and the kernel lacks, as the shell's `| json` lists it.
+        const missing = (sync ? ipvsStateCells(sync.report).missingServices : []).map((m) => ({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) }));
+        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: [...services, ...missing] }, null, 2) + '\n');
       } else {
         // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
         const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;

@@ -9,23 +9,11 @@ import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
 import { CompileError } from '../../engine/compile.js';
 import type { StatusReport } from '../../engine/status.js';
-import { formatStatus } from '../../present/status.js';
+import { cliFixWords, formatStatus, unsettledWarnings } from '../../present/status.js';
 import { readKernelPending } from '../../store/kernel-pending.js';
-import { openStore, type PendingConfirm } from '../../store/store.js';
+import { openStore } from '../../store/store.js';
 import { canConfigure, operatorIdentity } from '../../config/identity.js';
-import { readIfExists } from '../../store/atomic.js';
-import { join } from 'node:path';
-
-/** The store's pending `commit confirmed`, when its deadline has passed (read without opening the store). */
-function overdueConfirm(stateDir: string): PendingConfirm | null {
-  try {
-    const text = readIfExists(join(stateDir, 'confirm.json'));
-    const p = text ? (JSON.parse(text) as PendingConfirm) : null;
-    return p && new Date(p.deadline).getTime() <= Date.now() ? p : null;
-  } catch {
-    return null;
-  }
-}
+import { unsettledChanges } from '../../store/unsettled.js';
 
 const USAGE = `usage: lbctl status [--json] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -72,14 +60,9 @@ const status: CliCommand = {
         throw e;
       }
       // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync.
-      const overdue = overdueConfirm(ctx.stateDir);
-      const stillPending = readKernelPending(ctx.stateDir);
-      const warnings = [
-        ...(overdue ? [`NOT in sync: the commit confirmed of revision ${overdue.revision} by ${overdue.user} passed its deadline (${overdue.deadline}) and is not rolled back yet`] : []),
-        ...(stillPending ? [`NOT in sync: a ${stillPending.why} by ${stillPending.user} (pid ${stillPending.pid}) was interrupted between the kernel and the store; 'lbctl apply' (as root) finishes it`] : []),
-      ];
+      const warnings = unsettledWarnings(unsettledChanges(ctx.stateDir));
       const inSync = report.inSync && warnings.length === 0;
-      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report, ctx.lab ? 'lbctl apply --lab' : 'lbctl apply') + warnings.map((w) => w + '\n').join(''));
+      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report, cliFixWords(ctx.lab ? 'lbctl apply --lab' : 'lbctl apply')) + warnings.map((w) => w + '\n').join(''));
       return inSync ? 0 : 3;
     } finally {
       await host.close();

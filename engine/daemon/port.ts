@@ -6,7 +6,7 @@ import { configDelta } from '../../config/delta.js';
 import type { ApplyResult } from '../engine.js';
 import type { IpvsTableEntry } from '../../netlink/dataplane.js';
 import { CommitRefusedError, type AuditIdentity, type CommitTransactionOutcome, type Refusal } from '../commit-transaction.js';
-import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob } from '../host.js';
+import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob, SyncView } from '../host.js';
 import type { Plan } from '../plan.js';
 import { CompileError } from '../compile.js';
 import type { StatusReport } from '../status.js';
@@ -62,6 +62,10 @@ export class DaemonPort implements EnginePort {
 
   status(config: Config | null): Promise<StatusReport> {
     return this.ask('status', { config });
+  }
+
+  syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
+    return this.ask('syncView', { config, table: opts.table === true });
   }
 
   plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {

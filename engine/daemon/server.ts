@@ -60,6 +60,7 @@ export class ControlServer {
       dataplaneInfo: { write: false, run: () => host.dataplaneInfo() },
       owned: { write: false, run: () => host.owned() },
       status: { write: false, run: (p) => host.status(config(p)) },
+      syncView: { write: false, run: (p) => host.syncView(config(p), { table: p.table === true }) },
       plan: { write: false, run: async (p) => wirePlan(await host.plan(requireConfig(p), { adopt: p.adopt === true })) },
       planDisable: { write: false, run: async (p) => wirePlan(await host.planDisable(config(p))) },
       disable: { write: true, run: async (p, peer) => stripResult(await host.disable(config(p), { user: peer.user, uid: peer.uid })) },

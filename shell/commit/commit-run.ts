@@ -10,7 +10,9 @@ import { CommitRefusedError, type CommitTransactionOutcome } from '../../engine/
 import { ensureConfirmGuard } from '../../engine/confirm-guard.js';
 import { recordedUser } from '../../config/identity.js';
 import { CommandError, type CommandOutput, type ModeContext } from '../../modes/types.js';
-import { clashLines } from '../../engine/plan.js';
+import { clashLines, type PlanStep } from '../../engine/plan.js';
+import { driftRepair, type DriftRepair } from '../../engine/drift-repair.js';
+import type { ApplyResult } from '../../engine/engine.js';
 import { compactLines } from '../../present/plan.js';
 import { auditWarning, type WorkflowContext } from './context.js';
 
@@ -20,6 +22,8 @@ export interface CommitJob {
   origin: Origin;
   comment?: string;
   check?: boolean;
+  /** `commit full`: the whole kernel table is read before planning. */
+  full?: boolean;
   confirmMinutes?: number;
   /** The audit action (commit, or rollback for exec `rollback N`). */
   action: 'commit' | 'rollback';
@@ -45,6 +49,9 @@ export class CommitRunner {
           action: job.action,
           ...(job.comment !== undefined ? { comment: job.comment } : {}),
           ...(job.check ? { check: true } : {}),
+          ...(job.full ? { full: true } : {}),
+          // What `commit check` lists is what `commit` applies: with the configuration unchanged, the drift repair.
+          applyWhenUnchanged: true,
           record: { how: 'commit', meta: this.meta(job) },
           // A confirmed commit's guard starts before the kernel changes: if this shell dies anywhere after, the
           // guard is already there to roll the change back at the deadline (or finish what the kill left).
@@ -61,11 +68,13 @@ export class CommitRunner {
       throw e;
     }
     const warn = tx.auditError ? auditWarning(tx.auditError) : null;
-    if (tx.kind === 'check') return { text: checkLines(tx, warn).join('\n') };
+    const drift = (steps: PlanStep[]) => (steps.length ? driftRepair(steps, this.baseConfig(job.base).baseConfig ?? null, job.candidate) : null);
+    if (tx.kind === 'check') return { text: checkLines(tx, drift(tx.plan.steps), warn).join('\n') };
     if (tx.confirm) this.startGuard();
-    if (tx.kind === 'no-changes') return { text: noChangesLines(tx, warn).join('\n') };
+    const applied = tx.result?.ok ? tx.result.plan.steps : [];
+    if (tx.kind === 'no-changes') return { text: noChangesLines(tx, drift(applied), warn).join('\n') };
     ctx.backend.refresh?.();
-    return { text: committedLines(tx, warn).join('\n') };
+    return { text: committedLines(tx, drift(applied), warn).join('\n') };
   }
 
   /** The base revision's configuration as the store holds it, so that a daemon is sent only the difference. */
@@ -102,12 +111,32 @@ export class CommitRunner {
   }
 }
 
+/** The services a drift repair touches: `service web`, `services a, b, c, d, e and 3 more`. */
+function repairedServices(d: DriftRepair): string {
+  const shown = d.services.slice(0, 5).join(', ');
+  const more = d.services.length > 5 ? ` and ${d.services.length - 5} more` : '';
+  return `service${d.services.length === 1 ? '' : 's'} ${shown}${more}`;
+}
+
+/**
+ * What of the operations repairs drift, said alike by `commit check` (`when: 'check'`) and `commit`: all of them
+ * when the configuration is unchanged, else how many. Nothing when none does, or when they cannot be told apart.
+ */
+function driftLines(d: DriftRepair | null, unchanged: boolean, when: 'check' | 'commit'): string[] {
+  if (!d || d.ops === 0) return [];
+  const [is, repair] = when === 'check' ? ['differs', 'would repair'] : ['differed', 'repaired'];
+  const why = `the kernel ${is} from the running configuration (${repairedServices(d)})`;
+  if (unchanged) return [`% No configuration changes; ${when === 'check' ? 'a commit would repair' : 'the commit repaired'} drift: ${why}.`];
+  return [`% ${d.ops} of these ${repair} drift: ${why}.`];
+}
+
 /** `commit check`: what a commit would send, and whether it would be refused. */
-function checkLines(tx: Outcome<'check'>, warn: string | null): string[] {
+function checkLines(tx: Outcome<'check'>, drift: DriftRepair | null, warn: string | null): string[] {
   const n = tx.plan.steps.length;
   return [
     n ? `Kernel operations a commit would apply (${n}):` : 'No kernel operations needed.',
     ...compactLines(tx.plan).map((o) => `  ${o}`),
+    ...driftLines(drift, tx.diff === '', 'check'),
     // A declared service whose identity a foreign service holds: the commit would be refused; say so now.
     ...clashLines(tx.plan),
     ...(tx.confirmed ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
@@ -118,21 +147,32 @@ function checkLines(tx: Outcome<'check'>, warn: string | null): string[] {
   ];
 }
 
-/** A commit of a candidate equal to running: it may still confirm, or re-arm, a `commit confirmed`. */
-function noChangesLines(tx: Outcome<'no-changes'>, warn: string | null): string[] {
+/** The operations a commit applied, folded as `commit check` listed them. */
+function appliedLines(result: ApplyResult | null): string[] {
+  const n = result?.ok ? result.applied.length : 0;
+  return n && result ? [`Kernel operations applied (${n}):`, ...compactLines(result.plan).map((o) => `  ${o}`)] : [];
+}
+
+/**
+ * A commit of a candidate equal to running: the kernel is still made equal to it (the drift repair `commit check`
+ * listed), and it may confirm, or re-arm, a `commit confirmed`.
+ */
+function noChangesLines(tx: Outcome<'no-changes'>, drift: DriftRepair | null, warn: string | null): string[] {
+  const repaired = driftLines(drift, true, 'commit');
   return [
+    ...appliedLines(tx.result),
     ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
     ...(tx.confirm ? [`% Resetting confirmed-commit timeout to ${tx.confirm.minutes} minute(s).`] : []),
-    '% No configuration changes to commit.',
+    ...(repaired.length ? repaired : ['% No configuration changes to commit.']),
     ...(warn ? [warn] : []),
   ];
 }
 
 /** A new running revision: the kernel operations applied, the confirm deadline if any, the revision. */
-function committedLines(tx: Outcome<'committed'>, warn: string | null): string[] {
-  const applied = tx.kernel.applied.length;
+function committedLines(tx: Outcome<'committed'>, drift: DriftRepair | null, warn: string | null): string[] {
   return [
-    ...(applied && tx.result ? [`Kernel operations applied (${applied}):`, ...compactLines(tx.result.plan).map((o) => `  ${o}`)] : []),
+    ...appliedLines(tx.result),
+    ...driftLines(drift, false, 'commit'),
     ...(tx.confirmed && !tx.confirm ? [`% Commit of revision ${tx.confirmed.revision} confirmed.`] : []),
     ...(tx.confirm
       ? [`% Commit confirmed: revision ${tx.after} will be rolled back to revision ${tx.confirm.previousRevision} in ${tx.confirm.minutes} minute(s) unless confirmed with "commit".`]

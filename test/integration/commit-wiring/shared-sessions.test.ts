@@ -71,7 +71,7 @@ test('leaving: a session without changes leaves without a question and B keeps i
   withB(async ({ lab, a, b, bId }) => {
     await run(a, 'configure');
     // The registry marks B (only B) as having uncommitted changes.
-    assert.equal((await run(a, 'status')).output.match(/, uncommitted changes$/gm)?.length, 1);
+    assert.equal((await run(a, 'show configuration sessions')).output.match(/, uncommitted changes$/gm)?.length, 1);
     const end = await a.execute('end');
     assert.equal(end.question, undefined, 'A made no changes: nothing to ask');
     assert.equal(end.output, `% The shared candidate keeps these uncommitted changes:\n  service web: ${ME} (session ${bId}, editing now)\n`);
@@ -176,7 +176,7 @@ test('15.7b: a half-built service of a gone session is named with who left it; r
         `% service "test1" is an uncommitted change of ${ME} (session ${goneId}, gone); "rollback session ${goneId}" takes it out.`,
       ].join('\n'),
     );
-    const status = (await run(a, 'status')).output;
+    const status = (await run(a, 'show configuration sessions')).output;
     assert.match(status, new RegExp(`^Uncommitted changes in the shared candidate:\\n  service test1: ${ME} \\(session ${goneId}, gone\\)\\n  vip: ${ME} \\(session [0-9a-f-]+, editing now\\)\\n\\(in configuration mode, "rollback session ID" takes one session's changes out\\)$`, 'm'));
     assert.equal(a.complete('rollback session ' + goneId.slice(0, -2)).line, `rollback session ${goneId} `);
     assert.equal((await run(a, `rollback session ${goneId}`)).output, `% Took out the changes of ${ME} (session ${goneId}, gone): service test1.\n`);

@@ -141,7 +141,7 @@ test('tmux: monitor shows the services full screen, the figures move with the co
   assert.doesNotMatch(screen, /Service \/ Backend|q quit/);
   term.type('show ipvs stats');
   term.keys('Enter');
-  screen = await term.waitFor(/-> 198\.51\.100\.11:80 +3000 +60000 +40000 +90000000 +2000000000\n[\s\S]*lb1\[lab\]#$/);
+  screen = await term.waitFor(/-> 198\.51\.100\.11:80 +in sync +3000 +60000 +40000 +90000000 +2000000000\n[\s\S]*lb1\[lab\]#$/);
   t.diagnostic(`after q and show ipvs stats:\n${screen}`);
 });
 

@@ -58,17 +58,19 @@ function withPort(opts: { dirty?: boolean } = {}) {
 test('commit spellings make the documented requests', async () => {
   const { session, requests } = withPort();
   await session.execute('configure private');
-  for (const line of ['commit', 'commit check', 'commit comment "two words" confirmed 5', 'commit confirmed', 'commit and-others', 'com che and-quit']) {
+  for (const line of ['commit', 'commit check', 'commit comment "two words" confirmed 5', 'commit confirmed', 'commit and-others', 'commit full', 'commit check full', 'com che and-quit']) {
     const r = await session.execute(line);
     assert.equal(r.error, undefined, `${line}: ${r.error}`);
   }
   assert.deepEqual(requests, [
-    { check: false, andQuit: false, andOthers: false },
-    { check: true, andQuit: false, andOthers: false },
-    { check: false, comment: 'two words', confirmMinutes: 5, andQuit: false, andOthers: false },
-    { check: false, confirmMinutes: 10, andQuit: false, andOthers: false },
-    { check: false, andQuit: false, andOthers: true },
-    { check: true, andQuit: true, andOthers: false },
+    { check: false, full: false, andQuit: false, andOthers: false },
+    { check: true, full: false, andQuit: false, andOthers: false },
+    { check: false, full: false, comment: 'two words', confirmMinutes: 5, andQuit: false, andOthers: false },
+    { check: false, full: false, confirmMinutes: 10, andQuit: false, andOthers: false },
+    { check: false, full: false, andQuit: false, andOthers: true },
+    { check: false, full: true, andQuit: false, andOthers: false },
+    { check: true, full: true, andQuit: false, andOthers: false },
+    { check: true, full: false, andQuit: true, andOthers: false },
   ]);
   assert.equal(session.prompt(), 'lb1#');
   await session.execute('configure');
@@ -99,7 +101,8 @@ test('configure kinds, rollback, load, status, and the exec commands reach the p
   assert.equal(await outOf('rollback 3'), 'rollback 3');
   assert.equal(await outOf('load merge /tmp/x.yaml'), 'load merge /tmp/x.yaml');
   assert.equal(await outOf('load override /tmp/y.yaml'), 'load override /tmp/y.yaml');
-  assert.equal(await outOf('status'), 'sessions');
+  // Who is editing: `show configuration sessions` (`status` is what `lbctl status` prints, issue 12).
+  assert.equal(await outOf('show configuration sessions'), 'sessions');
   assert.equal(await outOf('update'), 'update');
   assert.ok(calls.includes('enter exclusive'));
   // Clean candidate: `end` leaves without asking, telling the port.

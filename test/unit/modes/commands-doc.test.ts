@@ -50,7 +50,7 @@ test('the reference lists the fixed command names of the issue', () => {
     '`observability prometheus port <1-65535>`',
     '`| display set`',
     '`| compare [rollback <0-49>]`',
-    '`commit [check] [comment TEXT] [confirmed [<1-65535>]] [and-others] [and-quit]`',
+    '`commit [check] [full] [comment TEXT] [confirmed [<1-65535>]] [and-others] [and-quit]`',
     '`rollback [<0-49>]`',
     '`rollback session SESSION`',
     '`show commit list`',

@@ -32,7 +32,16 @@ test('a lab session reads the configuration directory and says it is a lab', asy
     assert.equal(r.error, undefined);
     assert.match(r.output, /^web +192\.0\.2\.1 +tcp +80 /m);
     const ipvs = await s.execute('show ipvs');
-    assert.equal(ipvs.output, 'IP Virtual Server version 1.2.1 (size=4096) [lab: in-memory]\n0 services, 0 destinations\n');
+    // Nothing applied yet: the kernel is empty, and the view says what the running configuration misses (issue 12).
+    assert.equal(
+      ipvs.output,
+      'IP Virtual Server version 1.2.1 (size=4096) [lab: in-memory]\n' +
+        '0 services, 0 destinations; NOT in sync with the running configuration (1 missing)\n' +
+        'Service -> Backend  Name  State    Sched/Fwd  Weight  ActiveConn  InActConn\n' +
+        '------------------  ----  -------  ---------  ------  ----------  ---------\n' +
+        'tcp 192.0.2.1:80    web   missing\n' +
+        '  -> 10.0.0.1:80          missing\n',
+    );
     assert.match((await s.execute('show version')).output, /in-memory/);
   } finally {
     await s.close();

@@ -205,8 +205,8 @@ test('show ipvs reads the dataplane and names the configuration service of each 
   assert.match(all, /^tcp 192\.0\.2\.10:80 +web +sh/m);
   assert.match(all, /^ +-> 10\.0\.0\.1:8080 +nat +5 +0 +0$/m);
   assert.match(all, /^tcp 198\.51\.100\.1:22 +\(not ours\) +rr/m);
-  assert.match(await f.out('show service web'), /^  In IPVS: 1 of 16 virtual services programmed$/m);
-  assert.match(await f.out('show service dns6'), /^  In IPVS: 0 of 1 virtual service programmed$/m);
+  // This backend cannot judge the table against the configuration (no engine): no Kernel line, no State column.
+  assert.doesNotMatch(await f.out('show service web'), /Kernel/);
   const web = await f.out('show ipvs service web');
   assert.match(web, /^1 service, 1 destination$/m);
   assert.doesNotMatch(web, /198\.51/);
@@ -226,8 +226,14 @@ test('show ipvs and show service say so when the dataplane cannot be read', asyn
     throw new Error('IPVS is not available in this kernel\n(more detail)');
   };
   f.dataplane.listServices = f.dataplane.readAll as never;
+  f.backend.sync = f.dataplane.readAll as never;
   assert.equal(await f.err('show ipvs'), '% The IPVS table cannot be read: IPVS is not available in this kernel');
-  assert.match(await f.out('show service web'), /^  In IPVS: unknown \(IPVS is not available in this kernel\)$/m);
+  assert.match(await f.out('show service web'), /^  Kernel: unknown \(IPVS is not available in this kernel\)$/m);
+  assert.match(await f.out('show services'), /^% Kernel state unknown: IPVS is not available in this kernel\nName .* State +Kernel\n/m);
+  assert.match(await f.out('show services'), /^dns6 .* enabled +unknown$/m);
+  assert.match(await f.out('show system status'), /^Kernel: +unknown \(IPVS is not available in this kernel\)$/m);
+  await f.run('configure');
+  assert.equal(await f.err('status'), '% The kernel cannot be compared with the running configuration: IPVS is not available in this kernel.');
 });
 
 test('pipes: include, exclude, begin, section, count, json, no-more, chained', async () => {
