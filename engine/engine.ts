@@ -15,6 +15,7 @@ import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusReport } from './status.js';
+import { changedServiceNames, patchDesired, planServicesChange } from './service-changes.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
 
@@ -154,7 +155,7 @@ export class Engine {
    */
   commit(config: Config, opts: CommitOptions = {}): Promise<ApplyResult> {
     return this.exclusive(async () => {
-      const result = await this.applyConfig(config, 'commit', opts);
+      const result = (await this.applyChangedServices(config, opts)) ?? (await this.applyConfig(config, 'commit', opts));
       if (result.ok) {
         this.running = config;
         this.disabled = false;
@@ -412,6 +413,26 @@ export class Engine {
     if (refusal) return this.refuse(p, reason, performance.now() - t0, refusal);
     const result = await this.execute(p, reason, performance.now() - t0);
     if (result.ok) this.lastDesired = p.desired;
+    return result;
+  }
+
+  /**
+   * A commit that differs from running only in some services: only those are compiled and planned, against the
+   * cache and what running converged to (engine/service-changes.ts). Null: the whole configuration must be
+   * planned (nothing converged yet, adoption asked, or a change the partial plan cannot answer exactly).
+   */
+  private async applyChangedServices(config: Config, opts: CommitOptions): Promise<ApplyResult | null> {
+    this.requireStarted();
+    const base = this.lastDesired;
+    if (!base || !this.running || this.disabled || opts.adopt) return null;
+    const t0 = performance.now();
+    const names = changedServiceNames(this.running, config);
+    if (!names) return null;
+    const change = planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d));
+    if (!change) return null;
+    this.metrics.plans++;
+    const result = await this.execute(change.plan, 'commit', performance.now() - t0);
+    if (result.ok) patchDesired(base, change, names);
     return result;
   }
 

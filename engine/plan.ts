@@ -151,7 +151,7 @@ export function planService(want: DesiredService, have: ActualService | undefine
   if (adds) for (const s of adds) steps.push(s);
 }
 
-function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {
+export function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {
   return step('remove', 'service', entry.id, name, undefined, name ? NO_CHANGES : ['no longer configured'], { op: 'delService', key: entry.service.key });
 }
 
