@@ -14,16 +14,22 @@ import { decodeIntent, encodeIntent } from '../../../store/intent.js';
 import type { Config } from '../../../config/model.js';
 import { configOf, tempDirs } from './fixtures.js';
 
-/** Runs `fn`; a step whose label starts with `label` throws (the commit stops there, as a kill would stop it). */
-async function stopAfter(label: string, fn: () => Promise<unknown>): Promise<void> {
-  setAtomicStepHook((_n, l) => {
-    if (l.startsWith(label)) throw new Error(`stopped after ${l}`);
+/** Runs `commit` and stops it right after the intent's rename (where a kill would leave it); the intent's text. */
+async function stopAtCommitPoint(stateDir: string, commit: () => Promise<unknown>): Promise<string> {
+  const intentPath = join(stateDir, 'intent.json');
+  let text = '';
+  setAtomicStepHook((_n, label) => {
+    if (label === `rename ${intentPath}`) {
+      text = readFileSync(intentPath, 'utf8');
+      throw new Error(`stopped after ${label}`);
+    }
   });
   try {
-    await assert.rejects(fn(), /stopped after/);
+    await assert.rejects(commit(), /stopped after rename/);
   } finally {
     setAtomicStepHook(null);
   }
+  return text;
 }
 
 function weighted(c: Config, name: string, w: number): Config {
@@ -39,16 +45,7 @@ test('the intent of a one-weight commit among 200 services holds that service, n
   await first.commit(base, 0, { origin: 'shell' });
   const wanted = weighted(first.running().config, 'web150', 7);
   const intentPath = join(dirs.stateDir, 'intent.json');
-  let intentText = '';
-  await stopAfter(`rename ${intentPath}`, async () => {
-    setAtomicStepHook((_n, l) => {
-      if (l === `rename ${intentPath}`) {
-        intentText = readFileSync(intentPath, 'utf8');
-        throw new Error(`stopped after ${l}`);
-      }
-    });
-    return first.commit(wanted, 1, { origin: 'shell', comment: 'one weight' });
-  });
+  const intentText = await stopAtCommitPoint(dirs.stateDir, () => first.commit(wanted, 1, { origin: 'shell', comment: 'one weight' }));
   const record = JSON.parse(intentText);
   assert.equal(record.format, 2);
   assert.equal(record.revision.config, undefined, 'no whole configuration in the record');
@@ -78,16 +75,7 @@ test('a format-1 intent (the whole revision, as written before) is still complet
   const first = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
   await first.commit(configOf(3), 0, { origin: 'shell' });
   const intentPath = join(dirs.stateDir, 'intent.json');
-  let text = '';
-  await stopAfter(`rename ${intentPath}`, async () => {
-    setAtomicStepHook((_n, l) => {
-      if (l === `rename ${intentPath}`) {
-        text = readFileSync(intentPath, 'utf8');
-        throw new Error(`stopped after ${l}`);
-      }
-    });
-    return first.commit(weighted(first.running().config, 'web2', 9), 1, { origin: 'shell' });
-  });
+  const text = await stopAtCommitPoint(dirs.stateDir, () => first.commit(weighted(first.running().config, 'web2', 9), 1, { origin: 'shell' }));
   const v2 = decodeIntent(text, (n) => (n === 1 ? first.get(1)!.config : null));
   writeFileSync(intentPath, JSON.stringify({ ...v2, format: 1 }) + '\n');
   const reopened = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
