@@ -84,6 +84,12 @@ export class Engine {
   private running: Config | null = null;
   /** What the last successful apply of running converged to: the base the event path patches. */
   private lastDesired: DesiredState | null = null;
+  /**
+   * The cache was read from the kernel since the last whole plan converged: it may show drift (a hand `ipvsadm`)
+   * that only a whole plan heals, so the next commit plans the whole configuration (an in-process host reads
+   * before each commit, `lbctl apply` repairs a drifted kernel).
+   */
+  private readSinceConverged = false;
   /** After `disable`, nothing is programmed until the next commit. */
   private disabled = false;
   private started = false;
@@ -393,6 +399,7 @@ export class Engine {
     const t0 = performance.now();
     const table = await this.dataplane.readAll();
     this.actual.reset(table);
+    this.readSinceConverged = true;
     this.metrics.fullReads++;
     this.metrics.lastFullReadMs = performance.now() - t0;
   }
@@ -412,7 +419,10 @@ export class Engine {
     const refusal = reason === 'commit' ? clashRefusal(p) : null;
     if (refusal) return this.refuse(p, reason, performance.now() - t0, refusal);
     const result = await this.execute(p, reason, performance.now() - t0);
-    if (result.ok) this.lastDesired = p.desired;
+    if (result.ok) {
+      this.lastDesired = p.desired;
+      this.readSinceConverged = false;
+    }
     return result;
   }
 
@@ -424,7 +434,7 @@ export class Engine {
   private async applyChangedServices(config: Config, opts: CommitOptions): Promise<ApplyResult | null> {
     this.requireStarted();
     const base = this.lastDesired;
-    if (!base || !this.running || this.disabled || opts.adopt) return null;
+    if (!base || !this.running || this.disabled || opts.adopt || this.readSinceConverged) return null;
     const t0 = performance.now();
     const names = changedServiceNames(this.running, config);
     if (!names) return null;

@@ -150,3 +150,16 @@ test('a changed service whose identity a foreign service holds: refused before a
   assert.equal(dp.messagesSent(), sent, 'nothing sent');
   assert.deepEqual(result.plan.foreign, ['tcp 192.0.2.1:9443']);
 });
+
+test('after a read of the kernel (an in-process host reads before each commit), the next commit plans everything and heals drift', async () => {
+  const { dp, engine } = await started();
+  const cfg = config({ vip: '192.0.2.1', services: [web(), service('api', { ports: [8443], backends: [{ address: '10.0.2.1', port: 80 }] })] });
+  assert.equal((await engine.commit(cfg)).ok, true);
+  await dp.apply([{ op: 'delService', key: { af: AF_INET, protocol: IPPROTO_TCP, addr: '192.0.2.1', port: 8443 } }]); // by hand
+  await engine.refresh();
+  const healed = await engine.commit(edit(cfg, 'web', (s) => (s.backends[0].weight = 9)));
+  assert.deepEqual(healed.applied.map((op) => op.op).sort(), ['newDest', 'newService', 'setDest']);
+  // Converged again: the next one-weight commit is planned from the change alone.
+  const next = await engine.commit(edit(cfg, 'web', (s) => (s.backends[0].weight = 8)));
+  assert.deepEqual([...next.plan.desired.services.keys()], ['tcp 10.0.0.10:80']);
+});
