@@ -241,6 +241,9 @@ class RevisionStore implements Store {
       intent.revision.config = completeConfig(intent.revision.config);
       return intent;
     } catch (err) {
+      // The revision its delta applies to was pruned while this lock-free read looked: the commit completed and
+      // removed the record meanwhile, and the revision files say it.
+      if (!existsSync(this.intentPath)) return null;
       // Written by rename, so never torn: unreadable means damaged by something else.
       throw new StoreCorruptError(`${this.intentPath}: cannot read the commit intent record: ${(err as Error).message}`);
     }

@@ -3,7 +3,7 @@
 // that difference and the previous revision file; a format-1 record (written before) is still completed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../../store/store.js';
 import { setAtomicStepHook } from '../../../store/atomic.js';
@@ -94,4 +94,14 @@ test('encodeIntent writes the whole revision when no delta describes the change 
   assert.throws(() => decodeIntent('{"format":3}', () => null), /unknown format 3/);
   const two = encodeIntent({ format: 2, configDir: '/etc/lbctl', revision: { ...revision, config: weighted(base, 'web1', 3) }, plan: { writes: {}, unchanged: [], deletes: [] }, confirm: null }, base, '');
   assert.throws(() => decodeIntent(two, () => null), /revision 1, which its delta applies to, is missing/);
+});
+
+test('an intent whose base revision file is gone is reported as damaged, naming the missing revision', async () => {
+  const dirs = tempDirs();
+  const first = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  await first.commit(configOf(3), 0, { origin: 'shell' });
+  await stopAtCommitPoint(dirs.stateDir, () => first.commit(weighted(first.running().config, 'web1', 5), 1, { origin: 'shell' }));
+  rmSync(join(dirs.stateDir, 'revisions', '0000000001.json'));
+  const reader = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, readOnly: true });
+  assert.throws(() => reader.running(), { name: 'StoreCorruptError', message: /intent\.json: cannot read the commit intent record: revision 1, which its delta applies to, is missing$/ });
 });
