@@ -155,6 +155,15 @@ export function loadConfigTexts(texts: ConfigText[], layout: 'directory' | 'file
 }
 
 /** A file whose comment-keeping document is parsed only if somebody asks for it (the store's renderer does). */
+/**
+ * A file whose data was read by the fast load; its comment-keeping document is parsed only if asked for. `data`
+ * undefined: the fast load could not read it, and the document is all there is.
+ */
+export function readFileBack(path: string, text: string): LoadedFile {
+  const read = readYamlData(text);
+  return 'data' in read ? lazyFile(path, text, read.data) : { path, text, doc: parseConfigDocument(text) };
+}
+
 function lazyFile(path: string, text: string, data: unknown): LoadedFile {
   let doc: Document | undefined;
   return {

@@ -295,14 +295,10 @@ function checkIdentities(config: Obj, services: unknown[], r: Reporter): void {
       return;
     }
     const vip = effectiveVip(config as { vip?: string }, s as { vip?: string });
-    if (!isStr(vip) || isIP(vip) === 0 || !isStr(s.protocol)) return;
-    const vipKey = canonical(vip);
-    for (const { spec, path } of portSpecs(s, base)) {
+    for (const { path, keys } of portIdentities(s, i, vip)) {
       // One message per (spec, earlier owner): an overlapping range must not print a line per port.
       const reported = new Set<string>();
-      const [from, to] = portBounds(spec);
-      for (let port = from; port <= to; port++) {
-        const key = `${vipKey}|${s.protocol}|${port}`;
+      for (const [key, port] of keys) {
         const first = byPort.get(key);
         if (!first) {
           byPort.set(key, { service: i, path });
@@ -317,6 +313,36 @@ function checkIdentities(config: Obj, services: unknown[], r: Reporter): void {
       }
     }
   });
+}
+
+interface PortIdentities {
+  path: Path;
+  /** `vip|protocol|port` and the port, for each port of the spec. */
+  keys: Array<[string, number]>;
+}
+
+/**
+ * The identities of a service with ports at index `index`, per valid port spec. They depend on the service, its
+ * index and the vip alone, so a frozen service's are remembered with those (as `cleanServices` remembers its own
+ * checks): a commit among 10,000 services builds the keys of the services it changed, not of all of them.
+ */
+const rememberedIdentities = new WeakMap<object, { index: number; vip: unknown; ids: PortIdentities[] }>();
+
+function portIdentities(s: Obj, index: number, vip: string | undefined): PortIdentities[] {
+  const known = rememberedIdentities.get(s);
+  if (known && known.index === index && known.vip === vip) return known.ids;
+  const ids: PortIdentities[] = [];
+  if (isStr(vip) && isIP(vip) !== 0 && isStr(s.protocol)) {
+    const vipKey = canonical(vip);
+    for (const { spec, path } of portSpecs(s, ['services', index])) {
+      const [from, to] = portBounds(spec);
+      const keys: Array<[string, number]> = [];
+      for (let port = from; port <= to; port++) keys.push([`${vipKey}|${s.protocol}|${port}`, port]);
+      ids.push({ path, keys });
+    }
+  }
+  if (Object.isFrozen(s)) rememberedIdentities.set(s, { index, vip, ids });
+  return ids;
 }
 
 function serviceLabel(services: unknown[], i: number): string {

@@ -305,8 +305,9 @@ export function compile(config: Config, inputs: EngineInputs = NO_INPUTS): Desir
 
 /**
  * The desired entries of the named configuration services only: the event path (one backend's verdict changed)
- * recompiles the one service it concerns instead of 10,000. Assumes the configuration already passed compile()
- * (cross-service checks and limits are not repeated). Returns every IPVS id those services declare; ids absent
+ * recompiles the one service it concerns instead of 10,000; a commit, the services it changed. Identities
+ * declared twice among the named services are refused; the checks against the other services and the limits are
+ * the caller's (engine/service-changes.ts). Returns every IPVS id those services declare; ids absent
  * from `services` must not be in the kernel.
  */
 export function compileServices(
@@ -327,6 +328,11 @@ export function compileServices(
     if (decision.kind === 'suppress') notProgrammed.set(svc.name, decision.reason);
     for (const key of serviceKeys(config, svc, maxPerRange, problems)) {
       const id = serviceId(key);
+      const other = declared.get(id);
+      if (other) {
+        problems.push(`service ${svc.name}: ${id} is also declared by service ${other.name}`);
+        continue;
+      }
       declared.set(id, { name: svc.name, key });
       if (decision.kind === 'suppress') continue;
       services.set(id, compileService(svc, key, id, inputs, problems));

@@ -16,6 +16,7 @@ import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, hasUnnamedRemovals, nameRemovals, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusOptions, type StatusReport } from './status.js';
 import { readTableYielding } from './table-read.js';
+import { changedServiceNames, patchDesired, planServicesChange } from './service-changes.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
 
@@ -86,6 +87,12 @@ export class Engine {
   private running: Config | null = null;
   /** What the last successful apply of running converged to: the base the event path patches. */
   private lastDesired: DesiredState | null = null;
+  /**
+   * The cache was read from the kernel since the last whole plan converged: it may show drift (a hand `ipvsadm`)
+   * that only a whole plan heals, so the next commit plans the whole configuration (an in-process host reads
+   * before each commit, `lbctl apply` repairs a drifted kernel).
+   */
+  private readSinceConverged = false;
   /** After `disable`, nothing is programmed until the next commit. */
   private disabled = false;
   private started = false;
@@ -175,7 +182,7 @@ export class Engine {
    */
   commit(config: Config, opts: CommitOptions = {}): Promise<ApplyResult> {
     return this.exclusive(async () => {
-      const result = await this.applyConfig(config, 'commit', opts);
+      const result = (await this.applyChangedServices(config, opts)) ?? (await this.applyConfig(config, 'commit', opts));
       if (result.ok) {
         this.running = config;
         this.disabled = false;
@@ -421,6 +428,7 @@ export class Engine {
     const t0 = performance.now();
     const table = yielding ? await readTableYielding(this.dataplane) : await this.dataplane.readAll();
     this.actual.reset(table);
+    this.readSinceConverged = true;
     this.metrics.fullReads++;
     this.metrics.lastFullReadMs = performance.now() - t0;
   }
@@ -440,7 +448,30 @@ export class Engine {
     const refusal = reason === 'commit' ? clashRefusal(p) : null;
     if (refusal) return this.refuse(p, reason, performance.now() - t0, refusal);
     const result = await this.execute(p, reason, performance.now() - t0);
-    if (result.ok) this.lastDesired = p.desired;
+    if (result.ok) {
+      this.lastDesired = p.desired;
+      this.readSinceConverged = false;
+    }
+    return result;
+  }
+
+  /**
+   * A commit that differs from running only in some services: only those are compiled and planned, against the
+   * cache and what running converged to (engine/service-changes.ts). Null: the whole configuration must be
+   * planned (nothing converged yet, adoption asked, or a change the partial plan cannot answer exactly).
+   */
+  private async applyChangedServices(config: Config, opts: CommitOptions): Promise<ApplyResult | null> {
+    this.requireStarted();
+    const base = this.lastDesired;
+    if (!base || !this.running || this.disabled || opts.adopt || this.readSinceConverged) return null;
+    const t0 = performance.now();
+    const names = changedServiceNames(this.running, config);
+    if (!names) return null;
+    const change = planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d));
+    if (!change) return null;
+    this.metrics.plans++;
+    const result = await this.execute(change.plan, 'commit', performance.now() - t0);
+    if (result.ok) patchDesired(base, change, names);
     return result;
   }
 

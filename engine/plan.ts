@@ -176,7 +176,7 @@ export function hasUnnamedRemovals(p: Plan): boolean {
   return p.steps.some((s) => s.kind === 'remove' && s.what === 'service' && s.name === undefined);
 }
 
-function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {
+export function removeServiceStep(entry: ActualService, name: string | undefined): PlanStep {
   return step('remove', 'service', entry.id, name, undefined, name ? NO_CHANGES : ['no longer configured'], { op: 'delService', key: entry.service.key });
 }
 

@@ -112,6 +112,12 @@ function isUsableV6Dest(addr: string): boolean {
 
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
 const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
+/** statsToJSON's object as JSON text. */
+function statsText(s: IpvsStats): string {
+  let out = '';
+  for (const k in s) out += `${out ? ',' : '{'}"${k}":"${s[k as keyof IpvsStats]}"`;
+  return out ? `${out}}` : '{}';
+}
 function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
   const s = zeroStats();
   for (const k of Object.keys(s) as (keyof IpvsStats)[]) if (o?.[k] !== undefined) s[k] = BigInt(o[k]);
@@ -264,6 +270,19 @@ export class MemoryDataplane implements Dataplane {
         })),
       })),
     };
+  }
+
+  /**
+   * `JSON.stringify(toJSON())`, one service per line, built without copying the table first: the lab persists
+   * it after every change, and at 10,000 services the copies cost more than the write.
+   */
+  toJSONText(): string {
+    const rows: string[] = [];
+    for (const s of this.services.values()) {
+      const dests = s.dests.map((d) => `{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}}`).join(',');
+      rows.push(`{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`);
+    }
+    return `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n${rows.join(',\n')}\n]}`;
   }
 
   static fromJSON(json: unknown, opts: MemoryDataplaneOptions = {}): MemoryDataplane {

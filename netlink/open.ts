@@ -20,7 +20,7 @@ export async function openDataplane(opts: OpenDataplaneOptions): Promise<Datapla
 
 export async function openMemoryDataplane(persistPath?: string): Promise<MemoryDataplane> {
   if (!persistPath) return new MemoryDataplane();
-  const onChange = (dp: MemoryDataplane) => writeFileAtomic(persistPath, JSON.stringify(dp.toJSON(), null, 1) + '\n');
+  const onChange = (dp: MemoryDataplane) => writeFileAtomic(persistPath, dp.toJSONText() + '\n');
   let text: string | null = null;
   try {
     text = await readFile(persistPath, 'utf8');

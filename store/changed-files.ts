@@ -6,7 +6,7 @@
 // It applies only when the running revision's layout describes the files on disk (their fingerprints are the
 // ones the revision recorded) and the layout is a directory. Otherwise, or for anything it cannot place with
 // certainty, it answers null and the store makes the plan of the whole directory as before.
-import { normalizeWrittenService, parseConfigDocument, type LoadedFile } from '../config/load.js';
+import { normalizeWrittenService, parseConfigDocument, readFileBack, type LoadedFile } from '../config/load.js';
 import { applyDefaults, defaultConfig } from '../config/defaults.js';
 import { renderConfigFiles, serviceFileName } from '../config/render.js';
 import { TOP_LEVEL_KEYS } from '../config/schema.js';
@@ -98,14 +98,15 @@ export function planChangedFiles(
   }
   const deletes = [...touched].filter((rel) => rel in layout && !(rel in writes)).sort();
 
-  // Load the rewritten files back, as a restart would, and check they say exactly what was asked of them.
-  const back = Object.entries(writes).map(([path, text]) => ({ path, doc: parseConfigDocument(text) }));
+  // Load the rewritten files back, as a restart would (js-yaml first, the comment-keeping parser only for a
+  // file it will not read), and check they say exactly what was asked of them.
+  const back = Object.entries(writes).map(([path, text]) => readFileBack(path, text));
   const backLayout = layoutOfDocuments(back);
   if (!backLayout) return { errors: [renderBug('a rewritten file does not parse back')] };
   const raw: Obj = {};
   const services: unknown[] = [];
-  for (const { doc } of back) {
-    const data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  for (const file of back) {
+    const data = 'data' in file ? file.data : (file.doc.toJS({ maxAliasCount: 1000 }) as unknown);
     if (data === null || data === undefined) continue;
     if (typeof data !== 'object' || Array.isArray(data)) return { errors: [renderBug('a rewritten file is not a mapping')] };
     for (const [k, v] of Object.entries(data as Obj)) {

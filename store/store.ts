@@ -31,6 +31,7 @@ import {
 import type { LoadedFile } from '../config/load.js';
 import { layoutOfDocuments, type FileLayout } from './file-layout.js';
 import { completeConfig } from './complete-config.js';
+import { decodeIntent, encodeIntent, type Intent } from './intent.js';
 import { planChangedFiles, type ChangedFilesPlan } from './changed-files.js';
 import { sameData } from '../config/same-data.js';
 import { describeFileChanges, staleBaseMessage } from './store-format.js';
@@ -63,7 +64,6 @@ export * from './store-types.js';
 
 export const DEFAULT_REVISIONS_KEPT = 50;
 const REVISION_ID_BASE = 1_000_000_000;
-const INTENT_FORMAT = 1;
 
 export interface StoreOptions {
   stateDir: string;
@@ -169,17 +169,6 @@ export function osIdentity(): Identity {
   return { user, uid: process.getuid?.(), ...(sudoUser && sudoUser !== user ? { sudoUser } : {}) };
 }
 
-/** The write-ahead record: once durable, the commit has happened; open completes it if the writer died. */
-interface Intent {
-  format: number;
-  /** The configuration directory the plan is relative to (as it was when committing). */
-  configDir: string;
-  revision: Revision;
-  plan: FilePlan;
-  /** The pending confirmation after this commit (null = none). */
-  confirm: PendingConfirm | null;
-}
-
 /** The current files as the renderer's `previous` (for their comments); none when they do not even load. */
 function previousFilesFor(disk: DiskConfig): LoadedFile[] {
   return disk.errors.length === 0 ? disk.files : [];
@@ -248,11 +237,13 @@ class RevisionStore implements Store {
     const text = readIfExists(this.intentPath);
     if (text === null) return null;
     try {
-      const intent = JSON.parse(text) as Intent;
-      if (intent.format !== INTENT_FORMAT) throw new Error(`unknown format ${intent.format}`);
+      const intent = decodeIntent(text, (n) => this.readRevisionFile(n)?.config ?? null);
       intent.revision.config = completeConfig(intent.revision.config);
       return intent;
     } catch (err) {
+      // The revision its delta applies to was pruned while this lock-free read looked: the commit completed and
+      // removed the record meanwhile, and the revision files say it.
+      if (!existsSync(this.intentPath)) return null;
       // Written by rename, so never torn: unreadable means damaged by something else.
       throw new StoreCorruptError(`${this.intentPath}: cannot read the commit intent record: ${(err as Error).message}`);
     }
@@ -625,12 +616,13 @@ class RevisionStore implements Store {
           minutes: meta.confirmMinutes,
         }
       : null;
-    const intent: Intent = { format: INTENT_FORMAT, configDir: this.loc.dir, revision, plan, confirm };
+    const intent: Intent = { format: 2, configDir: this.loc.dir, revision, plan, confirm };
     ensureDir(this.stateDir);
-    // The revision is serialised once (10 MB at 10,000 services): for the intent and for its own file.
+    // The revision is serialised once (10 MB at 10,000 services), for its own file; the intent holds only the
+    // difference from the running revision (store/intent.ts).
     const { config: revisionConfig, ...revisionRest } = revision;
     const revisionText = `${JSON.stringify(revisionRest).slice(0, -1)},"config":${configJson(revisionConfig)}}`;
-    const intentText = `{"format":${INTENT_FORMAT},"configDir":${JSON.stringify(intent.configDir)},"revision":${revisionText},"plan":${JSON.stringify(plan)},"confirm":${JSON.stringify(confirm)}}`;
+    const intentText = encodeIntent(intent, running.config, revisionText);
     // The commit point: once this rename is durable the new revision is running (recovery completes the rest).
     writeFileAtomic(this.intentPath, intentText + '\n', 0o644);
     this.applyIntent(intent, false, revisionText);

@@ -2,7 +2,8 @@
 // the candidate from the base and the delta must give back exactly the candidate, services in the same order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyConfigDelta, configDelta } from '../../../config/delta.js';
+import { applyConfigDelta, changedInPlace, configDelta } from '../../../config/delta.js';
+import { renderCompare } from '../../../config/diff.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config } from '../../../config/model.js';
 
@@ -54,4 +55,41 @@ test('names that do not identify services: no delta (the whole candidate goes); 
   dup.services[1].name = 's0';
   assert.equal(configDelta(b, dup), null);
   assert.throws(() => applyConfigDelta(b, { set: {}, unset: [], services: [], removed: [], order: ['s0', 'ghost'] }), /ghost/);
+});
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+test('services kept in place (the usual commit): found by identity, and the same delta, rebuild and diff as the general path', () => {
+  const b = deepFreeze(base(6)); // the daemon's revision: frozen, its index by name remembered
+  const shared = (change: (list: Config['services']) => Config['services']): Config => ({ ...b, services: change([...b.services]) });
+  const withWeight = (i: number, w: number) => ({ ...b.services[i], backends: [{ ...b.services[i].backends[0], weight: w }] });
+  const cases: Array<[string, Config]> = [
+    ['one changed in place', shared((l) => ((l[2] = withWeight(2, 9)), l))],
+    ['a copy equal to its base (no change)', shared((l) => ((l[3] = structuredClone(b.services[3])), l))],
+    ['two changed, a section too', { ...shared((l) => ((l[0] = withWeight(0, 3)), (l[5] = withWeight(5, 4)), l)), vip: '192.0.2.2' }],
+    ['a rename in place (not in place by name: the general path)', shared((l) => ((l[1] = { ...b.services[1], name: 'renamed' }), l))],
+    ['a service added at the end', shared((l) => [...l, { ...b.services[0], name: 'new', ports: [99] }])],
+    ['one removed', shared((l) => l.filter((_, i) => i !== 4))],
+  ];
+  for (const [what, cand] of cases) {
+    const d = configDelta(b, cand)!;
+    const general = configDelta(structuredClone(b), cand)!; // an unfrozen copy shares nothing: maps of names
+    assert.deepEqual(d, general, what);
+    const rebuilt = applyConfigDelta(b, JSON.parse(JSON.stringify(d)));
+    assert.deepEqual(rebuilt, cand, what);
+    assert.deepEqual(rebuilt.services.map((s) => s.name), cand.services.map((s) => s.name), `${what}: order`);
+    assert.equal(renderCompare(b, cand), renderCompare(structuredClone(b), structuredClone(cand)), `${what}: the diff`);
+  }
+  assert.deepEqual(changedInPlace(b.services, cases[0][1].services)!.map((s) => s.name), ['s2']);
+  assert.deepEqual(changedInPlace(b.services, cases[1][1].services), []);
+  assert.equal(changedInPlace(b.services, cases[3][1].services), null);
+  assert.equal(changedInPlace([b.services[0], b.services[0]], [b.services[0], b.services[0]]), null, 'repeated names identify nothing');
+  // A delta naming one service twice is rebuilt by the general path, which refuses it.
+  assert.throws(() => applyConfigDelta(b, { set: {}, unset: [], services: [{ ...b.services[0], name: 'x' }, { ...b.services[1], name: 'x' }], removed: [] }), /does not order every service/);
 });

@@ -51,3 +51,21 @@ test('a remembered service is not re-checked, and every error of a fresh check i
   const moved = { ...base, services: [svc('z', 90, '192.0.2.9'), ...base.services] };
   assert.deepEqual(memo(moved), fresh(moved));
 });
+
+test('remembered identities (vip, protocol, port per frozen service): a new vip, a range and reordered services give a fresh check\'s errors', () => {
+  const base = running();
+  assert.deepEqual(memo(base), []);
+  // The top-level vip moved: the shared services' identities are on the new address now.
+  const moved = { ...base, vip: '192.0.2.2', services: [...base.services, svc('e', 80, '192.0.2.2')] };
+  assert.deepEqual(memo(moved), fresh(moved));
+  assert.deepEqual(memo(moved), ['services[3].ports[0]: 192.0.2.2 tcp port 80 is already served by service "a" (services[0].ports[0])']);
+  // A frozen range over the shared services' ports: one message per earlier owner.
+  const range = deepFreeze({ ...svc('r', 1), ports: [{ from: 80, to: 85 }] });
+  const withRange = { ...base, services: [...base.services, range] };
+  assert.deepEqual(memo(withRange), fresh(withRange));
+  assert.equal(memo(withRange).length, 3);
+  // The same frozen objects in another order: the paths and owners are those of their new places.
+  const reordered = { ...base, services: [range, base.services[2], base.services[1], base.services[0]] };
+  assert.deepEqual(memo(reordered), fresh(reordered));
+  assert.match(memo(reordered).join('\n'), /^services\[1\]\.ports\[0\]: 192\.0\.2\.1 \(the default vip\) tcp port 82 is already served by service "r"/);
+});

@@ -25,6 +25,9 @@ describe('memory dataplane specifics', () => {
     const [entry] = await copy.readAll();
     assert.equal(entry.service.stats?.inBytes, 2n ** 40n);
     assert.equal(entry.dests[0].stats?.conns, 3n);
+    // What the lab persists after each change is the same JSON, written without copying the table first.
+    assert.deepEqual(JSON.parse(dp.toJSONText()), JSON.parse(JSON.stringify(dp.toJSON())));
+    assert.deepEqual(JSON.parse(new MemoryDataplane().toJSONText()).services, []);
   });
 
   it('zero() clears service and destination counters', async () => {
