@@ -279,7 +279,9 @@ export class MemoryDataplane implements Dataplane {
   toJSONText(): string {
     const rows: string[] = [];
     for (const s of this.services.values()) {
-      const dests = s.dests.map((d) => `{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}}`).join(',');
+      // The connection counts a lab sets by hand (what a drain waits for) are kept, as toJSON keeps them.
+      const conns = (d: (typeof s.dests)[number]) => (d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '');
+      const dests = s.dests.map((d) => `{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns(d)}}`).join(',');
       rows.push(`{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`);
     }
     return `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n${rows.join(',\n')}\n]}`;

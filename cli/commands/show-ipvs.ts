@@ -57,9 +57,9 @@ const showIpvs: CliCommand = {
           const json = ipvsServiceJson(e, names.get(id) ?? null);
           return { ...(sync ? judgedServiceJson(json, sync.report.services.find((x) => x.id === id)) : json), owner: owner(id) };
         });
-        // What the running configuration wants and the kernel lacks, as the shell's `| json` lists it.
+        // What the running configuration wants and the kernel lacks: not IPVS services, so listed apart.
         const missing = (sync ? ipvsStateCells(sync.report).missingServices : []).map((m) => ({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) }));
-        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services: [...services, ...missing] }, null, 2) + '\n');
+        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services, ...(sync ? { missing } : {}) }, null, 2) + '\n');
       } else {
         // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
         const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;

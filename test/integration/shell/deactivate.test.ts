@@ -46,16 +46,16 @@ test('deactivate keeps the statement and takes it out of the kernel; activate pu
     '% Configuration committed successfully (revision 2).',
   ]);
   assert.deepEqual(ok(l, 'show services'), [
-    'Name  VIP         Proto  Ports  Sched  Fwd  Backends  State',
-    '----  ----------  -----  -----  -----  ---  --------  --------',
-    'web   192.0.2.10  tcp    80     wlc    nat       2/2  enabled',
-    'api   192.0.2.10  tcp    8080   wlc    nat       1/1  inactive',
+    'Name  VIP         Proto  Ports  Sched  Fwd  Backends  State     Kernel',
+    '----  ----------  -----  -----  -----  ---  --------  --------  --------------',
+    'web   192.0.2.10  tcp    80     wlc    nat       2/2  enabled   in sync',
+    'api   192.0.2.10  tcp    8080   wlc    nat       1/1  inactive  not programmed',
   ]);
   assert.deepEqual(ok(l, 'show service web').slice(-4), [
-    'Address        Port  Weight  State',
-    '-------------  ----  ------  --------',
-    '198.51.100.11    80     100  enabled',
-    '198.51.100.12    80      50  inactive',
+    'Address        Port  Weight  State     Kernel',
+    '-------------  ----  ------  --------  --------------',
+    '198.51.100.11    80     100  enabled   in sync',
+    '198.51.100.12    80      50  inactive  not programmed',
   ]);
   assert.equal(ok(l, 'show service api')[0], 'Service api, inactive (deactivated)');
   // The statement is kept in the file, with everything set on it.

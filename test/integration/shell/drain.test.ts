@@ -54,10 +54,10 @@ test('drain without a daemon: draining, connections falling, drained and removed
   assert.deepEqual(dests(l), ['198.51.100.11:80 w0', '198.51.100.12:80 w50']);
   const service = ok(l, 'show service web');
   assert.deepEqual(service.slice(-4), [
-    'Address        Port  Weight  State',
-    '-------------  ----  ------  -------------------',
-    '198.51.100.11    80     100  draining (3 active)',
-    '198.51.100.12    80      50  enabled',
+    'Address        Port  Weight  State                Kernel',
+    '-------------  ----  ------  -------------------  -------',
+    '198.51.100.11    80     100  draining (3 active)  in sync',
+    '198.51.100.12    80      50  enabled              in sync',
   ]);
   assert.deepEqual(ok(l, 'show health'), [
     'no health checks are running: start the daemon (lbctl daemon, or systemctl start lbctl)',
@@ -70,7 +70,7 @@ test('drain without a daemon: draining, connections falling, drained and removed
   setConnections(l, '198.51.100.11', 0);
   assert.deepEqual(ok(l, 'show drains'), ['web 198.51.100.11:80: drained (no active connections), removed; configured weight 100']);
   assert.deepEqual(dests(l), ['198.51.100.12:80 w50']);
-  assert.deepEqual(ok(l, 'show service web').slice(-2), ['198.51.100.11    80     100  drained, removed', '198.51.100.12    80      50  enabled']);
+  assert.deepEqual(ok(l, 'show service web').slice(-2), ['198.51.100.11    80     100  drained, removed  not programmed', '198.51.100.12    80      50  enabled           in sync']);
 
   // A commit in another shell process programs the configuration with the drain still in force.
   ok(l, 'configure; service web; backend 198.51.100.12 weight 60; commit');

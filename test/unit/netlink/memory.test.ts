@@ -28,6 +28,12 @@ describe('memory dataplane specifics', () => {
     // What the lab persists after each change is the same JSON, written without copying the table first.
     assert.deepEqual(JSON.parse(dp.toJSONText()), JSON.parse(JSON.stringify(dp.toJSON())));
     assert.deepEqual(JSON.parse(new MemoryDataplane().toJSONText()).services, []);
+    // Connection counts set by hand in a lab table (what a drain waits for) survive the compact writing too.
+    const json = JSON.parse(JSON.stringify(dp.toJSON()));
+    json.services[0].dests[0].activeConns = 3;
+    const counted = MemoryDataplane.fromJSON(json);
+    assert.deepEqual(JSON.parse(counted.toJSONText()), JSON.parse(JSON.stringify(counted.toJSON())));
+    assert.equal(JSON.parse(counted.toJSONText()).services[0].dests[0].activeConns, 3);
   });
 
   it('zero() clears service and destination counters', async () => {
