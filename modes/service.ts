@@ -5,7 +5,6 @@ import { backendOptions, healthOptions, simpleFieldCommands } from './schema-fie
 import { DEFAULT_HTTP_CHECK, DEFAULT_PERSISTENCE_TIMEOUT, defaultHealth } from '../config/defaults.js';
 import { DNS_RCODES, FORWARDING_METHODS, HEALTH_TYPES, SCHEDULERS, type DnsRcode, type Health, type PortSpec, type Service } from '../config/model.js';
 import type { Args } from '../completion/grammar.js';
-import { THRESHOLD_MAX } from '../config/schema.js';
 import { addPort, editService, findBackend, portText, removePort, setProtocol, upsertBackend } from './edit.js';
 import { CommandError, type CommandDef, type ModeContext } from './types.js';
 

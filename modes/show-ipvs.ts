@@ -4,7 +4,7 @@
 import type { Config } from '../config/model.js';
 import { declaredServiceNames, serviceId, type IpvsTableEntry, type StatusReport } from '../engine/host.js';
 import { ipvsListing, ipvsServiceJson, type IpvsInfo, type IpvsView } from '../present/ipvs.js';
-import { ipvsStateCells, judgedServiceJson } from '../present/sync.js';
+import { ipvsStateCells, judgedById, judgedServiceJson, missingServicesJson } from '../present/sync.js';
 import type { CommandOutput } from './types.js';
 
 export type { IpvsView } from '../present/ipvs.js';
@@ -42,6 +42,7 @@ export function ipvsTable(
   const owners = ownerNames(config);
   const chosen = entries.filter((e) => onlyService === undefined || owners.get(serviceId(e.service.key)) === onlyService);
   const state = sync ? ipvsStateCells(sync, onlyService) : undefined;
+  const judged = sync ? judgedById(sync) : undefined;
   const listing = ipvsListing(
     chosen,
     info,
@@ -55,9 +56,8 @@ export function ipvsTable(
   const data: unknown[] = listing.sorted.map((e) => {
     const json = ipvsServiceJson(e, owners.get(serviceId(e.service.key)) ?? null);
     if (!sync) return json;
-    return judgedServiceJson(json, sync.services.find((x) => x.id === json.id));
+    return judgedServiceJson(json, judged!.get(json.id));
   });
-  if (state)
-    for (const m of state.missingServices) data.push({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) });
+  if (state) data.push(...missingServicesJson(state));
   return { text: listing.text, table: listing.table, data };
 }

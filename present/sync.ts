@@ -104,7 +104,7 @@ function serviceStateCell(s: ServiceStatus): string {
  * neither owns nor declares is `foreign`.
  */
 export function ipvsStateCells(report: StatusReport, onlyService?: string): IpvsStateCells {
-  const judged = new Map(report.services.map((s) => [s.id, s]));
+  const judged = judgedById(report);
   const destWords = (d: DestStatus) => STATE_WORDS[d.state] + (d.changes?.length ? ` (${d.changes.join(', ')})` : '');
   return {
     headline: syncHeadline(report),
@@ -135,4 +135,14 @@ export function judgedServiceJson<T extends { id: string; dests: { id: string }[
   const dests: object[] = json.dests.map((d) => ({ ...d, state: judged ? (byId.get(d.id)?.state ?? 'in-sync') : 'foreign' }));
   for (const d of judged?.dests ?? []) if (d.state === 'missing') dests.push({ id: d.id, state: 'missing' });
   return { ...json, state: judged?.state ?? 'foreign', dests };
+}
+
+/** What the running configuration wants and the kernel lacks, as `show ipvs`'s JSON lists it. */
+export function missingServicesJson(state: IpvsStateCells) {
+  return state.missingServices.map((m) => ({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) }));
+}
+
+/** The report's services by IPVS id (one map per view: 10,000 services must not mean 10,000 searches each). */
+export function judgedById(report: StatusReport): Map<string, ServiceStatus> {
+  return new Map(report.services.map((s) => [s.id, s]));
 }

@@ -11,7 +11,7 @@ import { describeInVoice } from '../../present/refusals.js';
 import { parseCommandArgs } from './validate.js';
 import { ipvsListing, ipvsServiceJson, type IpvsView } from '../../present/ipvs.js';
 import { renderTable } from '../../shell/format.js';
-import { ipvsStateCells, judgedServiceJson } from '../../present/sync.js';
+import { ipvsStateCells, judgedById, judgedServiceJson, missingServicesJson } from '../../present/sync.js';
 
 const USAGE = `usage: lbctl show ipvs [--stats|--rate] [--json] [--state-dir DIR] [--lab]
 
@@ -50,16 +50,17 @@ const showIpvs: CliCommand = {
       const entries = sync?.table ?? (await host.table());
       const owned = new Set(await host.owned().catch(() => []));
       const owner = (id: string) => (owned.has(id) ? 'lbctl' : 'foreign');
-      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') }, sync ? ipvsStateCells(sync.report) : undefined);
+      const state = sync ? ipvsStateCells(sync.report) : undefined;
+      const judged = sync ? judgedById(sync.report) : undefined;
+      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') }, state);
       if (values.json) {
         const services = listing.sorted.map((e) => {
           const id = serviceId(e.service.key);
           const json = ipvsServiceJson(e, names.get(id) ?? null);
-          return { ...(sync ? judgedServiceJson(json, sync.report.services.find((x) => x.id === id)) : json), owner: owner(id) };
+          return { ...(judged ? judgedServiceJson(json, judged.get(id)) : json), owner: owner(id) };
         });
         // What the running configuration wants and the kernel lacks: not IPVS services, so listed apart.
-        const missing = (sync ? ipvsStateCells(sync.report).missingServices : []).map((m) => ({ id: m.id, name: m.name || null, state: 'missing', dests: m.dests.map((id) => ({ id, state: 'missing' })) }));
-        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services, ...(sync ? { missing } : {}) }, null, 2) + '\n');
+        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services, ...(state ? { missing: missingServicesJson(state) } : {}) }, null, 2) + '\n');
       } else {
         // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
         const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
