@@ -5,7 +5,8 @@
 // a service's path uses its index inside its own file, the way the operator sees it.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Document, isMap, isScalar, isSeq, type Node, parseDocument, YAMLParseError } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { isMap, isScalar, isSeq, newDocument, newParseError, parseDocument } from './yaml-lib.js';
 import type { Config } from './model.js';
 import { applyDefaults } from './defaults.js';
 import { parsePortText } from './derive.js';
@@ -284,8 +285,8 @@ export function parseConfigDocument(text: string): Document {
 
 /** A document holding only the too-deep error, at `offset`. */
 function tooDeepDocument(offset: number): Document {
-  const doc = new Document(null);
-  doc.errors.push(new YAMLParseError([offset, offset + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
+  const doc = newDocument(null);
+  doc.errors.push(newParseError([offset, offset + 1], 'RESOURCE_EXHAUSTION', TOO_DEEP_MESSAGE));
   return doc;
 }
 

@@ -4,7 +4,8 @@
 //   Omitting defaults keeps files as short as operators write them; `withDefaults` shows everything.
 // - Into files (renderConfigFiles): given the files as loaded, the yaml Documents are updated in place, so an
 //   operator's comments, key order and quoting survive a commit; without them, a canonical directory layout.
-import { Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, type ParsedNode, Scalar, visit, YAMLMap, YAMLSeq } from 'yaml';
+import type { Document, Node, Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, newDocument, visit } from './yaml-lib.js';
 import type { Config } from './model.js';
 import {
   DEFAULT_DNS_RECORD_TYPE,
@@ -114,7 +115,7 @@ function styleNode(node: unknown): void {
 }
 
 function makeDocument(data: unknown): Document {
-  const doc = new Document(data);
+  const doc = newDocument(data);
   styleNode(doc.contents);
   // A blank line between services makes long files scannable.
   if (isMap(doc.contents)) {
@@ -172,7 +173,7 @@ export function renderConfigFiles(config: Config, previous?: LoadedFile[], optio
   // A file that does not parse cannot be edited in place: its services and sections are placed as if it were
   // absent, and it is left out of the map (so the store replaces it).
   const docs = previous.filter((f) => f.doc.errors.length === 0).map((f) => ({ path: f.path, doc: f.doc.clone() }));
-  if (layout === 'file' && docs.length === 0) docs.push({ path: previous[0].path, doc: new Document(null) });
+  if (layout === 'file' && docs.length === 0) docs.push({ path: previous[0].path, doc: newDocument(null) });
 
   // Where each service and each global section lives now.
   const serviceHome = new Map<string, number>();
@@ -193,14 +194,14 @@ export function renderConfigFiles(config: Config, previous?: LoadedFile[], optio
 
   // config.yaml takes new global sections: make sure it is there, first (dropped again if it stays empty).
   if (layout === 'directory' && !docs.some((d) => d.path === 'config.yaml' || d.path === 'config.yml')) {
-    docs.unshift({ path: 'config.yaml', doc: new Document(null) });
+    docs.unshift({ path: 'config.yaml', doc: newDocument(null) });
     for (const m of [serviceHome, sectionHome]) for (const [k, v] of m) m.set(k, v + 1);
   }
   const top = () => docs.findIndex((d) => d.path === 'config.yaml' || d.path === 'config.yml');
   const fileFor = (path: string) => {
     let i = docs.findIndex((d) => d.path === path);
     if (i === -1) {
-      docs.push({ path, doc: new Document(null) });
+      docs.push({ path, doc: newDocument(null) });
       i = docs.length - 1;
     }
     return i;

@@ -12,7 +12,6 @@
 //    serialised by a per-lock takeover mutex (see removeOthersIf), so that put-back can never race a third process.
 // On top, before waiting, a lock whose holder process is dead (pid gone or reused, or a reboot since) is taken
 // over at once: a session killed with SIGKILL does not block others for the whole stale period.
-import lockfile from 'proper-lockfile';
 import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -250,6 +249,8 @@ export async function acquireLock(opts: LockOptions): Promise<HeldLock> {
   let delay = 5;
   for (;;) {
     try {
+      // Loaded at the first lock, not at start: commands that only read never pay for it (docs/output.md).
+      const { default: lockfile } = await import('proper-lockfile');
       const release = await lockfile.lock(target, {
         lockfilePath: opts.path,
         realpath: false,

@@ -23,8 +23,6 @@ import { unsettledWarnings } from '../present/status.js';
 import { unsettledChanges } from '../store/unsettled.js';
 import type { ShellBackend } from '../modes/backend.js';
 import { operatorIdentity, type OperatorIdentity } from '../config/identity.js';
-import { ensureConfirmGuard } from '../engine/confirm-guard.js';
-import { reapplyAfterExpiry } from '../engine/confirm-rollback.js';
 import { CommitWorkflow } from './commit-workflow.js';
 import { daemonHealth, setDaemonHealth } from '../engine/daemon/health-client.js';
 import { drainBackend } from './drain-backend.js';
@@ -32,7 +30,6 @@ import { daemonHa } from '../engine/daemon/ha-client.js';
 import { DaemonGoneError } from '../engine/daemon/client.js';
 import type { HaSnapshot } from '../engine/host.js';
 import type { HaWatcherLike } from '../engine/ha/types.js';
-import { HaWatcher } from '../engine/ha/watcher.js';
 import type { Ha } from '../config/model.js';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -93,7 +90,7 @@ export interface ContextBackendExtras {
   /** The terminal face (true) or line mode (false, the default): see WorkflowOptions.interactive. */
   interactive?: boolean;
   /** The watcher this shell runs for display when no daemon answers (default: the real one). */
-  haWatcher?: (ha: Ha) => HaWatcherLike;
+  haWatcher?: (ha: Ha) => HaWatcherLike | Promise<HaWatcherLike>;
 }
 
 /**
@@ -108,7 +105,7 @@ class LocalHaWatcher {
   /** One call at a time: the role poll and a `show vrrp` must not start two watchers. */
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly create: (ha: Ha) => HaWatcherLike) {}
+  constructor(private readonly create: (ha: Ha) => HaWatcherLike | Promise<HaWatcherLike>) {}
 
   snapshot(ha: Ha | undefined): Promise<HaSnapshot | null> {
     const next = this.chain.then(() => this.snapshotNow(ha));
@@ -122,7 +119,7 @@ class LocalHaWatcher {
       return ha ? { source: 'none', program: ha.program, instances: [], summary: 'none' } : null;
     }
     if (!this.watcher) {
-      const w = this.create(ha);
+      const w = await this.create(ha);
       await w.start();
       this.watcher = w;
       this.ha = ha;
@@ -198,7 +195,9 @@ export async function createContextBackend(
   if (!store && !missing && storeError) startupNotices.unshift(`% Showing the defaults: ${storeError}.`);
   if (missing) startupNotices.unshift(`% ${capitalised(missing.why)}: showing the defaults. ${capitalised(missing.hint)}.`);
   const identity = extras.identity ?? operatorIdentity({ env });
-  const local = new LocalHaWatcher(extras.haWatcher ?? ((ha) => new HaWatcher(ha)));
+  // The watcher and its FRR/keepalived drivers, the confirm guard and the rollback are loaded when first needed:
+  // most sessions never need them, and every module loaded here delays the first prompt (docs/output.md).
+  const local = new LocalHaWatcher(extras.haWatcher ?? (async (ha) => new (await import('../engine/ha/watcher.js')).HaWatcher(ha)));
   const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
@@ -286,6 +285,7 @@ async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: (
   const expired = store.openReport.expiredConfirm;
   if (expired) {
     // The operator must learn both that his change is gone and whether the kernel followed (it is audited too).
+    const { reapplyAfterExpiry } = await import('../engine/confirm-rollback.js');
     const kernel = await reapplyAfterExpiry(expired, { stateDir: ctx.stateDir, lab: ctx.lab }).catch((e: Error) => ({
       ok: false,
       applied: [],
@@ -300,7 +300,7 @@ async function enforceConfirmAtStart(store: Store, ctx: Context, ensureGuard?: (
   if (store.pendingConfirm()) {
     try {
       if (ensureGuard) ensureGuard();
-      else ensureConfirmGuard({ stateDir: ctx.stateDir, configPath: ctx.configPath, lab: ctx.lab });
+      else (await import('../engine/confirm-guard.js')).ensureConfirmGuard({ stateDir: ctx.stateDir, configPath: ctx.configPath, lab: ctx.lab });
     } catch {
       /* the next process tries again */
     }

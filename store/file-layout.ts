@@ -2,7 +2,8 @@
 // revision (`Revision.layout`). With it a commit knows which files a change touches without parsing the others:
 // while the files on disk still carry the fingerprints the running revision recorded, the running revision's
 // layout describes them exactly. docs/store.md ("Rewriting only what changed") has the argument.
-import { isMap, isScalar, isSeq, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { isMap, isScalar, isSeq } from '../config/yaml-lib.js';
 
 /** File (relative path) → the names of the services it holds, in file order, and its top-level sections. */
 export type FileLayout = Record<string, { services: string[]; sections: string[] }>;
