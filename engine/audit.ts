@@ -7,7 +7,7 @@
 // write can still leave a torn last line: readers skip it (and say so), and the next writer starts its record on
 // a new line so the torn fragment cannot swallow it.
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { ensureDir, openAppendNoFollow } from '../store/atomic.js';
+import { ensureDir, openAppendNoFollow, step } from '../store/atomic.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/model.js';
 import { DEFAULT_AUDIT_KEEP, DEFAULT_AUDIT_MAX_BYTES } from '../config/defaults.js';
@@ -85,7 +85,7 @@ export interface AuditRecord {
     reason?: string;
   };
   /** action drain: the backends (`web/10.0.1.2:8080`) and where they went (`draining`, `resumed`, `drained (timeout), removed`). */
-  drain?: { backends: string[]; to: string };
+  drain?: { backends: string[]; to: string; /** The request's note (engine/drain/drain-file.ts): never written twice. */ id?: string };
   /** action vrrp: the instance, its change, and the node's summary after it (engine/daemon/ha-runner.ts). */
   vrrp?: {
     instance: string;
@@ -168,6 +168,8 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
     // where the next write reports the error.
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
+    // A durable change like the store's writes: crash tests can place a kill right after the line is on disk.
+    step(`append ${path}`);
     rotateIfLarge(path, rotation, fstatSync(fd).size);
   } finally {
     closeSync(fd);

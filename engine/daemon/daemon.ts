@@ -288,7 +288,7 @@ export class Daemon {
   private scheduleDrainFollow(): void {
     this.schedule(() => {
       const drains = this.host?.drains;
-      const step = drains && drains.waiting() ? drains.advance(DAEMON_DRAIN_IDENTITY).catch((e) => this.opts.log('warning', `drains: ${(e as Error).message}`)) : Promise.resolve();
+      const step = drains && (drains.waiting() || drains.interrupted()) ? drains.advance(DAEMON_DRAIN_IDENTITY).catch((e) => this.opts.log('warning', `drains: ${(e as Error).message}`)) : Promise.resolve();
       void step.then(() => this.scheduleDrainFollow());
     }, DRAIN_FOLLOW_MS);
   }

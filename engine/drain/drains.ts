@@ -8,9 +8,10 @@ import type { IpvsTableEntry } from '../../netlink/dataplane.js';
 import type { AdminState } from '../inputs.js';
 import type { ApplyResult } from '../engine.js';
 import type { AuditIdentity } from '../commit-transaction.js';
-import { appendAudit, auditPath, auditRotation, kernelOfApply } from '../audit.js';
+import { randomBytes } from 'node:crypto';
+import { appendAudit, auditPath, auditRotation, kernelOfApply, readAudit } from '../audit.js';
 import { activeConnections, drainAdmin, drainRef, drainStep, matchBackends, type DrainRecord, type DrainRequest } from './decide.js';
-import { drainsPath, readDrains, writeDrains } from './drain-file.js';
+import { drainsPath, readDrains, writeDrains, type UnauditedDrain } from './drain-file.js';
 
 /** A drain as the operator sees it: the record, the configured weight it keeps, its active connections now. */
 export interface DrainRow extends DrainRecord {
@@ -53,6 +54,8 @@ export class DrainRefusedError extends Error {
 
 export class Drains {
   private records: DrainRecord[] = [];
+  /** Audit lines a killed process owed (drain-file.ts); the next move of the drains writes them. */
+  private unaudited: UnauditedDrain[] = [];
   private signature: string | null = null;
 
   constructor(private readonly host: DrainsHost) {}
@@ -73,9 +76,16 @@ export class Drains {
     return this.records.some((r) => r.state === 'draining');
   }
 
+  /** True when a process was killed in the middle of a drain request (the daemon then finishes it on a timer). */
+  interrupted(): boolean {
+    this.reload();
+    return this.unaudited.length > 0;
+  }
+
   async request(req: DrainRequest, who: AuditIdentity): Promise<DrainResult> {
     return this.host.exclusive(async () => {
       this.reload();
+      await this.finishInterrupted();
       const config = this.host.config();
       const named = config ? matchBackends(config, req) : [];
       if (named.length === 0) throw new DrainRefusedError(noBackendSentence(req));
@@ -107,9 +117,10 @@ export class Drains {
       const before = this.records;
       const changedRefs = named.map((b) => drainRef(b)).filter((ref) => !unchanged.includes(ref));
       if (changedRefs.length) {
-        this.save(next);
+        const note = unauditedNote(who, req.action, changedRefs, req.action === 'drain' ? 'draining' : 'resumed');
+        this.save(next, [note]);
         const result = await this.host.apply(drainAdmin(next));
-        this.audit(who, req.action, changedRefs, config, result, req.action === 'drain' ? 'draining' : 'resumed');
+        this.save(next, this.audit([note], config, result));
       }
       // A backend with no connections is drained at once: the answer says where it ended.
       // Judged at the request's time: a short timeout cannot expire while the request itself is being applied.
@@ -144,6 +155,7 @@ export class Drains {
 
   private async advanceLocked(who: AuditIdentity, at?: Date): Promise<DrainRow[]> {
     this.reload();
+    await this.finishInterrupted();
     if (!this.waiting()) return [];
     const config = this.host.config();
     const active = await this.connections(config);
@@ -157,10 +169,11 @@ export class Drains {
       return done;
     });
     if (moved.length === 0) return [];
-    this.save(next);
+    const notes = moved.map((r) => unauditedNote(who, 'drained', [drainRef(r)], `drained (${r.why})${r.then === 'remove' ? ', removed' : ', held at weight 0'}`));
+    this.save(next, notes);
     // Only a removal changes the kernel: a held backend is at weight 0 already.
     const result = moved.some((r) => r.then === 'remove') ? await this.host.apply(drainAdmin(next)) : null;
-    for (const r of moved) this.audit(who, 'drained', [drainRef(r)], config, result, `drained (${r.why})${r.then === 'remove' ? ', removed' : ', held at weight 0'}`);
+    this.save(next, this.audit(notes, config, result));
     return moved.map((r) => ({ ...r, weight: configuredWeight(config, r), active: active.get(drainRef(r)) ?? null }));
   }
 
@@ -178,37 +191,77 @@ export class Drains {
   private reload(): void {
     const signature = fileSignature(this.host.stateDir);
     if (signature === this.signature) return;
-    this.records = readDrains(this.host.stateDir);
+    const file = readDrains(this.host.stateDir);
+    this.records = file.drains;
+    this.unaudited = file.unaudited;
     this.signature = signature;
   }
 
-  private save(records: DrainRecord[]): void {
-    writeDrains(this.host.stateDir, records);
+  private save(records: DrainRecord[], unaudited: UnauditedDrain[] = []): void {
+    writeDrains(this.host.stateDir, records, unaudited);
     this.records = records;
+    this.unaudited = unaudited;
     this.signature = fileSignature(this.host.stateDir);
   }
 
-  private audit(who: AuditIdentity, verb: string, refs: string[], config: Config | null, result: ApplyResult | null, to: string): void {
-    try {
-      appendAudit(
-        auditPath({ stateDir: this.host.stateDir, config, lab: this.host.lab }),
-        {
-          user: who.user,
-          ...(who.uid !== undefined ? { uid: who.uid } : {}),
-          ...(who.sudoUser !== undefined ? { sudoUser: who.sudoUser } : {}),
-          ...(who.session !== undefined ? { session: who.session } : {}),
-          action: 'drain',
-          result: result && !result.ok ? 'failed' : 'ok',
-          comment: `${verb} ${refs.join(', ')}: ${to}`,
-          drain: { backends: refs, to },
-          ...(result ? { kernel: kernelOfApply(result) } : {}),
-        },
-        auditRotation(config),
-      );
-    } catch {
-      /* the drain stands; an unwritable trail is said by the next commit, which must write it */
-    }
+  /**
+   * What a process killed in the middle of a request left (drain-file.ts): the kernel is given the drains on file,
+   * and each owed line is written, unless the trail has it already (killed after the append, before the rewrite).
+   */
+  private async finishInterrupted(): Promise<void> {
+    if (this.unaudited.length === 0) return;
+    const config = this.host.config();
+    const result = await this.host.apply(drainAdmin(this.records));
+    const path = auditPath({ stateDir: this.host.stateDir, config, lab: this.host.lab });
+    const written = new Set(readAudit(path, { last: AUDIT_LINES_SEARCHED }).records.map((r) => r.drain?.id).filter(Boolean));
+    const owed = this.unaudited.filter((n) => !written.has(n.id));
+    this.save(this.records, this.audit(owed, config, result, ' (finished after an interrupted request)'));
   }
+
+  /** Appends a line per note; returns the notes it could not write (kept on file: the next move tries again). */
+  private audit(notes: UnauditedDrain[], config: Config | null, result: ApplyResult | null, suffix = ''): UnauditedDrain[] {
+    const left: UnauditedDrain[] = [];
+    for (const note of notes) {
+      try {
+        appendAudit(
+          auditPath({ stateDir: this.host.stateDir, config, lab: this.host.lab }),
+          {
+            user: note.user,
+            ...(note.uid !== undefined ? { uid: note.uid } : {}),
+            ...(note.sudoUser !== undefined ? { sudoUser: note.sudoUser } : {}),
+            ...(note.session !== undefined ? { session: note.session } : {}),
+            action: 'drain',
+            result: result && !result.ok ? 'failed' : 'ok',
+            comment: `${note.verb} ${note.refs.join(', ')}: ${note.to}${suffix}`,
+            drain: { backends: note.refs, to: note.to, id: note.id },
+            ...(result ? { kernel: kernelOfApply(result) } : {}),
+          },
+          auditRotation(config),
+        );
+      } catch {
+        // The drain stands; the line is owed until a later move can write it (and the next commit says the
+        // trail is unwritable, since it must write it).
+        left.push(note);
+      }
+    }
+    return left;
+  }
+}
+
+/** How far back the trail is searched for an owed line: the lines written since the note, with room to spare. */
+const AUDIT_LINES_SEARCHED = 1000;
+
+function unauditedNote(who: AuditIdentity, verb: string, refs: string[], to: string): UnauditedDrain {
+  return {
+    id: randomBytes(8).toString('hex'),
+    user: who.user,
+    ...(who.uid !== undefined ? { uid: who.uid } : {}),
+    ...(who.sudoUser !== undefined ? { sudoUser: who.sudoUser } : {}),
+    ...(who.session !== undefined ? { session: who.session } : {}),
+    verb,
+    refs,
+    to,
+  };
 }
 
 function configuredWeight(config: Config | null, r: DrainRecord): number | null {
