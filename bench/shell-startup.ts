@@ -30,12 +30,24 @@ function lbctl(build: string): string[] {
   return [process.execPath, join(build, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
 }
 
-function labDirs(): { root: string; config: string; state: string } {
+/**
+ * A lab that has run before, as a balancer in service has: the example configuration, and the store with its
+ * running revision (made by one untimed `show version` of the same build). A first start ever also creates the
+ * lab; that is not what an operator meets each day.
+ */
+function labDirs(build: string): { root: string; config: string; state: string } {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-bench-shell-'));
   const config = join(root, 'config');
   cpSync(join(REPO_ROOT, 'dist', 'examples'), config, { recursive: true });
   mkdirSync(join(root, 'state'));
-  return { root, config, state: join(root, 'state') };
+  const lab = { root, config, state: join(root, 'state') };
+  const [node, launcher] = lbctl(build);
+  const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', 'show version'], {
+    env: { ...process.env, LBCTL_LAUNCH: '1', HOME: lab.root },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`preparing the lab failed (${r.status}): ${r.stderr}`);
+  return lab;
 }
 
 function stats(samples: number[]): string {
@@ -49,7 +61,7 @@ function stats(samples: number[]): string {
  * the same for `printf '#'`: what tmux and the polling cost by themselves.
  */
 async function startupInTmux(build: string | null, i: number): Promise<number> {
-  const lab = labDirs();
+  const lab = labDirs(build ?? BUILD_DIR);
   const socket = `lbctl-bench-${process.pid}-${i}`;
   // ink renders only its last frame when it sees CI, so the terminal run goes without it.
   const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1'];
@@ -76,7 +88,7 @@ async function startupInTmux(build: string | null, i: number): Promise<number> {
 
 /** One `lbctl shell --lab -c ''`: milliseconds from start to exit. */
 function startupLineMode(build: string): number {
-  const lab = labDirs();
+  const lab = labDirs(build);
   const [node, launcher] = lbctl(build);
   const t0 = performance.now();
   const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', ''], {

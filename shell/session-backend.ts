@@ -3,7 +3,6 @@
 // opened, e.g. a non-root user on /var/lib/lbctl), and the dataplane: the lab's persisted in-memory IPVS under
 // --lab, else the kernel, opened on first use so a shell starts even where IPVS is missing.
 import { readdirSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/model.js';
 import { defaultConfig } from '../config/defaults.js';
@@ -12,6 +11,7 @@ import { openStore, type Store } from '../store/store.js';
 import { InvalidConfigFilesError } from '../store/store-types.js';
 import { formatConfigError } from '../config/errors.js';
 import { escapeControls } from '../present/visible.js';
+import { systemNodeName } from '../present/first-lines.js';
 import type { Dataplane } from '../engine/host.js';
 import { emptyMemoryDataplane } from '../engine/host-dataplane.js';
 import { lbctlVersion } from '../engine/version.js';
@@ -230,7 +230,7 @@ export async function createContextBackend(
       }
       return local.snapshot(running.ha);
     },
-    systemHostname: () => hostname().split('.')[0] || 'lbctl',
+    systemHostname: systemNodeName,
     startupNotices: () => startupNotices,
     refresh() {
       if (!store) return;

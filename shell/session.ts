@@ -18,6 +18,7 @@ import type { OpenSessionOptions } from './open-session.js';
 import { DEFAULT_EXEC_TIMEOUT_S } from '../config/defaults.js';
 import { escapeControls } from '../present/visible.js';
 import { roleLine as roleLineOf } from '../present/vrrp.js';
+import { bannerHead, promptHost } from '../present/first-lines.js';
 
 export type { ShellBackend } from '../modes/backend.js';
 
@@ -149,7 +150,7 @@ class Session implements ShellSession, ModeContext {
 
   // ---- ShellSession ----
   prompt(): string {
-    const host = nodeName(this) + (this.lab ? '[lab]' : '');
+    const host = promptHost(nodeName(this), Boolean(this.lab));
     const f = this.frames[this.frames.length - 1];
     if (f.kind === 'exec') return host + (this.readOnly ? '>' : '#');
     if (f.kind === 'configure') return `${host}(config)#`;
@@ -183,8 +184,8 @@ class Session implements ShellSession, ModeContext {
   banner(): string {
     const b = this.backend;
     const lines = [
-      `lbctl ${b.version} on ${escapeControls(nodeName(this))}`,
-      `Running configuration: revision ${b.runningRevision()}`,
+      // The head is also painted before the session opens (shell/first-screen.ts): one definition.
+      bannerHead(b.version, nodeName(this), b.runningRevision()),
       b.daemonAttached ? 'Engine: daemon attached' : 'Engine: in-process (no daemon attached)',
     ];
     if (this.lab) lines.push('Lab mode: in-memory IPVS, configuration and state under the lab directory; the kernel is not touched.');

@@ -68,13 +68,26 @@ const cmd: CliCommand = {
     const interactive = io.isTTY && command === undefined;
     const { openSession } = await import('../../shell/open-session.js');
     if (interactive) {
-      // ink and react take most of a second to load on a busy machine, more than the session takes to open: the
-      // first prompt is painted without them, and the ink face takes over that screen once it has loaded.
-      const session = await openSession({ context, interactive, env: io.env });
+      // ink and react take most of a second to load on a busy machine, and the session a few hundred ms to open:
+      // the first prompt is painted before either when the disk allows it (shell/first-screen.ts), else before
+      // ink only; the session's controller and then the ink face take over that screen.
+      const { firstScreen } = await import('../../shell/first-screen.js');
+      const { paintFirstPrompt, paintInstantPrompt } = await import('../../shell/tui/early-prompt.js');
+      const { colourEnabled, makeStyle } = await import('../../shell/display.js');
+      const first = firstScreen(context, io.env);
+      const instant = first ? paintInstantPrompt(first, makeStyle(colourEnabled(Boolean(process.stdout.isTTY), io.env)), process.stdin, process.stdout) : null;
+      let session;
+      try {
+        session = await openSession({ context, interactive, env: io.env });
+      } catch (e) {
+        instant?.abandon();
+        throw e;
+      }
       const { makeController } = await import('../../shell/tui/make-controller.js');
-      const { paintFirstPrompt } = await import('../../shell/tui/early-prompt.js');
       const face = makeController(session, { env: io.env });
-      const prompt = paintFirstPrompt(face, process.stdin, process.stdout);
+      let prompt = instant;
+      if (prompt) prompt.attach(face);
+      else prompt = paintFirstPrompt(face, process.stdin, process.stdout);
       const { runTui } = await import('../../shell/tui/run.js');
       return runTui(session, { env: io.env }, { face, prompt });
     }

@@ -310,8 +310,8 @@ test('ssh -t: killing the ssh client in configure loses nothing and commits noth
 test('exec-timeout from configuration: the motd before the first prompt; idle in configure, the shell leaves without committing or losing the candidate', { skip: skipTmux }, async (t) => {
   const ssh = await startSshd(t, { extraConfigYaml: 'system:\n  exec_timeout_s: 4\n  banner_motd: "Authorized operators only. Change window: Tuesdays."\n' });
   const term = interactive(t, ssh);
-  const first = await term.waitForLastLine(PROMPT, 30_000);
-  assert.match(first, /Authorized operators only\. Change window: Tuesdays\.\n(.*\n)*lb1\[lab\]#$/);
+  // The prompt may show before the rest of the banner and the motd (shell/first-screen.ts): wait for them.
+  await term.waitFor(/Authorized operators only\. Change window: Tuesdays\.\n(.*\n)*lb1\[lab\]#$/, 30_000);
   for (const line of ['configure', 'service web', 'description "typed before the timeout"']) {
     term.type(line);
     term.keys('Enter');
@@ -381,8 +381,8 @@ test('ssh as a read-only user (not root, not in lbctl-admin): HOST> and % Permis
   assert.deepEqual(conf.stderr.split('\n').filter(Boolean), ['% command 1: lb1[lab]>configure', denied]);
 
   const term = interactive(t, ssh, 120, 40, ro);
-  const first = await term.waitForLastLine('lb1[lab]>', 30_000);
-  assert.match(first, /Read-only: you may look but not configure\./);
+  // The prompt may show before the rest of the banner (shell/first-screen.ts): wait for the read-only line.
+  const first = await term.waitFor(/Read-only: you may look but not configure\.\n(.*\n)*lb1\[lab\]>$/, 30_000);
   assert.doesNotMatch(first, /lb1\[lab\]#/);
   term.type('configure');
   term.keys('Enter');
