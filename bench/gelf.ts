@@ -8,11 +8,11 @@
 // Loopback only. Run: node build/bench/run.js gelf   (or node build/bench/gelf.js)
 //   LBCTL_BENCH_GELF_RECORDS (default 20000)  LBCTL_BENCH_GELF_COMMITS (default 60 per mode, over 3 rounds)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/model.js';
+import { readRevisionConfig } from '../store/store.js';
 import { DaemonConnection } from '../engine/daemon/client.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
@@ -103,7 +103,7 @@ async function commitLatency(gelf: string, commits: number): Promise<{ times: nu
     }
     if (!conn) throw new Error(`the daemon did not answer: ${log}`);
     let n = (await conn.call<DaemonInfo>('hello')).runningRevision;
-    let cand = JSON.parse(readFileSync(join(state, 'revisions', `${String(n).padStart(10, '0')}.json`), 'utf8')).config as Config;
+    let cand = readRevisionConfig(state, n)!; // a revision file may be a difference (store/revision-format.ts)
     const times: number[] = [];
     for (let k = 0; k < commits; k++) {
       cand = structuredClone(cand);

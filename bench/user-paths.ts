@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonConnection } from '../engine/daemon/client.js';
+import { readRevisionConfig } from '../store/store.js';
 import type { Config } from '../config/model.js';
 import { BACKENDS, PER_FILE, backendOf, writeBigConfig } from './big-config.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
@@ -107,7 +108,7 @@ export async function main(): Promise<string> {
     const twoD = run(['shell', ...common, '-c', `configure private; service s${mid}; ${weightCmd(22)}; commit; ${weightCmd(23)}; commit`], env);
     row('one-weight commit in an open shell, daemon', `${(twoD.ms - oneD.ms).toFixed(0).padStart(8)} ms`, '(two commits minus one)');
     hello = await conn.call<DaemonInfo>('hello');
-    const base = JSON.parse(readFileSync(join(state, 'revisions', `${String(hello.runningRevision).padStart(10, '0')}.json`), 'utf8')).config as Config;
+    const base = readRevisionConfig(state, hello.runningRevision)!; // a revision file may be a difference (store/revision-format.ts)
     const times: number[] = [];
     let n = hello.runningRevision;
     let prev = base;

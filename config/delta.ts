@@ -143,3 +143,26 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
   }
   return out;
 }
+
+/**
+ * The delta from `base` to `cand` when applying it gives back exactly `cand` (its services in the same order, each
+ * other section the same), else null: callers that store a delta instead of the whole configuration then store
+ * the whole. Cheap: the unchanged services are the base's own by construction, so only names and sections are
+ * compared.
+ */
+export function exactConfigDelta(base: Config, cand: Config): ConfigDelta | null {
+  const delta = configDelta(base, cand);
+  if (!delta) return null;
+  let rebuilt: Config;
+  try {
+    rebuilt = applyConfigDelta(base, delta);
+  } catch {
+    return null;
+  }
+  if (rebuilt.services.length !== cand.services.length) return null;
+  for (let i = 0; i < rebuilt.services.length; i++) if (rebuilt.services[i].name !== cand.services[i].name) return null;
+  const a = rebuilt as unknown as Record<string, unknown>;
+  const b = cand as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (k !== 'services' && !sameData(a[k], b[k])) return null;
+  return delta;
+}

@@ -187,6 +187,19 @@ export function unlinkDurable(path: string): boolean {
   return true;
 }
 
+/** Renames a file durably (both names are in one directory); a source already gone is fine (replays). */
+export function renameDurable(from: string, to: string): boolean {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  step(`rename ${from} ${to}`);
+  fsyncDir(dirname(to));
+  return true;
+}
+
 /** Reads a file, or null when it does not exist. */
 export function readIfExists(path: string): string | null {
   try {

@@ -8,9 +8,10 @@
 // revision when the commit starts (recovery runs first), and pruning runs only after the intent is removed.
 // Format 1 is still written when no delta describes the change (services whose names repeat) and still read.
 import type { Config } from '../config/model.js';
-import { applyConfigDelta, configDelta, type ConfigDelta } from '../config/delta.js';
-import { sameData } from '../config/same-data.js';
+import { applyConfigDelta, exactConfigDelta, type ConfigDelta } from '../config/delta.js';
 import type { FilePlan } from './store-files.js';
+import type { FileLayout } from './file-layout.js';
+import { applyRecordDelta, recordDelta, type RecordDelta } from './revision-format.js';
 import type { PendingConfirm, Revision } from './store-types.js';
 
 export interface Intent {
@@ -25,52 +26,42 @@ export interface Intent {
 }
 
 /**
- * The record's text. `base`: the configuration of revision `intent.revision.number - 1` (the running one);
- * `revisionText`: the revision's own JSON (format 1 embeds it: it was serialised once for both files).
+ * The record's text. `base`: the configuration of revision `intent.revision.number - 1` (the running one), and
+ * `baseLayout` its layout; `revisionText`: the whole revision's JSON, or how to make it (format 1 embeds it;
+ * format 2 never needs the 10 MB). Format 2 holds the layout as its entries that differ from the base's
+ * (`layoutDelta`) when the base has one: the whole layout names every service (~90 KB at 10,000 services).
  */
-export function encodeIntent(intent: Intent, base: Config, revisionText: string): string {
+export function encodeIntent(intent: Intent, base: Config, revisionText: string | (() => string), baseLayout?: FileLayout): string {
   const tail = `"plan":${JSON.stringify(intent.plan)},"confirm":${JSON.stringify(intent.confirm)}}`;
   const head = (format: number) => `{"format":${format},"configDir":${JSON.stringify(intent.configDir)},`;
-  const delta = configDelta(base, intent.revision.config);
-  if (delta && rebuildsExactly(base, delta, intent.revision.config)) {
-    const { config: _config, ...rest } = intent.revision;
-    return `${head(2)}"revision":${JSON.stringify(rest)},"delta":${JSON.stringify(delta)},${tail}`;
+  const delta = exactConfigDelta(base, intent.revision.config);
+  if (delta) {
+    const { config: _config, layout, ...rest } = intent.revision;
+    const layoutDelta = layout && baseLayout ? recordDelta(baseLayout, layout) : null;
+    const revision = layoutDelta ? rest : { ...rest, ...(layout ? { layout } : {}) };
+    return `${head(2)}"revision":${JSON.stringify(revision)},"delta":${JSON.stringify(delta)},${layoutDelta ? `"layoutDelta":${JSON.stringify(layoutDelta)},` : ''}${tail}`;
   }
-  return `${head(1)}"revision":${revisionText},${tail}`;
+  return `${head(1)}"revision":${typeof revisionText === 'string' ? revisionText : revisionText()},${tail}`;
 }
 
 /**
- * The record read back. `baseConfig(n)`: revision n's configuration (null when it is missing). Throws on an
- * unknown format or a missing base: the caller reports the record as damaged.
+ * The record read back. `baseConfig(n)`: revision n's configuration (null when it is missing), `baseLayout(n)` its
+ * layout. Throws on an unknown format or a missing base: the caller reports the record as damaged.
  */
-export function decodeIntent(text: string, baseConfig: (n: number) => Config | null): Intent {
-  const record = JSON.parse(text) as Intent & { delta?: ConfigDelta };
+export function decodeIntent(text: string, baseConfig: (n: number) => Config | null, baseLayout?: (n: number) => FileLayout | undefined): Intent {
+  const record = JSON.parse(text) as Intent & { delta?: ConfigDelta; layoutDelta?: RecordDelta<FileLayout[string]> };
   if (record.format === 2) {
     const n = record.revision.number - 1;
     const base = baseConfig(n);
     if (!base) throw new Error(`revision ${n}, which its delta applies to, is missing`);
     record.revision.config = applyConfigDelta(base, record.delta!);
     delete record.delta;
+    if (record.layoutDelta) {
+      const layout = baseLayout?.(n);
+      if (!layout) throw new Error(`revision ${n}, which its layout delta applies to, has no layout`);
+      record.revision.layout = applyRecordDelta(layout, record.layoutDelta);
+      delete record.layoutDelta;
+    }
   } else if (record.format !== 1) throw new Error(`unknown format ${record.format}`);
   return record;
-}
-
-/**
- * A guard against a delta that would not give back exactly what is committed (the revision's services must come
- * back in the same order, each section the same): then the whole configuration is written instead. Cheap: the
- * unchanged services are the base's own by construction, so only names and sections are compared.
- */
-function rebuildsExactly(base: Config, delta: ConfigDelta, committed: Config): boolean {
-  let rebuilt: Config;
-  try {
-    rebuilt = applyConfigDelta(base, delta);
-  } catch {
-    return false;
-  }
-  if (rebuilt.services.length !== committed.services.length) return false;
-  for (let i = 0; i < rebuilt.services.length; i++) if (rebuilt.services[i].name !== committed.services[i].name) return false;
-  const a = rebuilt as unknown as Record<string, unknown>;
-  const b = committed as unknown as Record<string, unknown>;
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (k !== 'services' && !sameData(a[k], b[k])) return false;
-  return true;
 }

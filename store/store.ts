@@ -6,7 +6,7 @@
 // API shape: `openStore` and every method that changes state are async (they take the commit lock, which may
 // have to wait); reads (`running`, `list`, `get`, `pendingConfirm`) are synchronous, lock-free and always read
 // the disk, so they see commits made by other processes.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Config } from '../config/model.js';
@@ -14,7 +14,8 @@ import { defaultConfig } from '../config/defaults.js';
 import { sudoInvoker } from '../config/identity.js';
 import { assertTrustedPath } from './dir-safety.js';
 import { markKernelPending } from './kernel-pending.js';
-import { ensureDir, fsyncDir, readIfExists, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
+import { ensureDir, fsyncDir, readIfExists, renameDurable, sweepTempFiles, unlinkDurable, writeFileAtomic } from './atomic.js';
+import { checkpointInPrefix, decodeRevision, encodeRevision, encodeWhole, planPrune, resolveDelta, summaryOfRecord } from './revision-format.js';
 import {
   fingerprintFiles,
   fingerprintsOfPlan,
@@ -58,7 +59,7 @@ import { withCommitLock } from '../locks/commit-lock.js';
 import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { formatClock } from '../locks/holder.js';
 import { formatConfigError } from '../config/errors.js';
-import { configJson, configsEqual } from '../config/equal.js';
+import { configsEqual } from '../config/equal.js';
 
 export * from './store-types.js';
 
@@ -195,6 +196,31 @@ function revisionFileName(n: number): string {
   return `${String(n).padStart(10, '0')}.json`;
 }
 
+/**
+ * A pruned revision kept only because a kept one is stored as its difference from it (its checkpoint): out of
+ * the list (the name does not match NNNNNNNNNN.json), still read as a checkpoint.
+ */
+function hiddenCheckpointName(n: number): string {
+  return `${String(n).padStart(10, '0')}.base.json`;
+}
+
+/** The first bytes of a file (null when it does not exist): enough to see a revision file's format and checkpoint. */
+function readPrefix(path: string, bytes = 64): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const buf = Buffer.alloc(bytes);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 class RevisionStore implements Store {
   readonly stateDir: string;
   readonly configPath: string;
@@ -213,6 +239,13 @@ class RevisionStore implements Store {
    * of JSON at 10,000 services). Frozen: every reader shares it.
    */
   private cached: { key: string; rev: Revision } | null = null;
+  /** keepRunning: the whole revision the running one is stored against, kept beside it (the next commit's base). */
+  private cachedCheckpoint: { key: string; rev: Revision } | null = null;
+  /**
+   * The whole revision each revision read or written is rebuilt from (itself when it is whole): the next commit
+   * writes its difference from the running revision's.
+   */
+  private readonly checkpoints = new WeakMap<Revision, Revision>();
   private readonly keepRunning: boolean;
   /** Revision files read during the current locked operation (see `locked`), by file identity. */
   private operationReads: Map<string, Revision> | null = null;
@@ -237,7 +270,7 @@ class RevisionStore implements Store {
     const text = readIfExists(this.intentPath);
     if (text === null) return null;
     try {
-      const intent = decodeIntent(text, (n) => this.readRevisionFile(n)?.config ?? null);
+      const intent = decodeIntent(text, (n) => this.readRevisionFile(n)?.config ?? null, (n) => this.readRevisionFile(n)?.layout);
       intent.revision.config = completeConfig(intent.revision.config);
       return intent;
     } catch (err) {
@@ -249,15 +282,17 @@ class RevisionStore implements Store {
     }
   }
 
-  private revisionNumbersOnDisk(): number[] {
-    let names: string[];
+  private revisionDirNames(): string[] {
     try {
-      names = readdirSync(this.revisionsDir);
+      return readdirSync(this.revisionsDir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    return names
+  }
+
+  private revisionNumbersOnDisk(): number[] {
+    return this.revisionDirNames()
       .filter((n) => /^\d{10}\.json$/.test(n))
       .map((n) => Number(n.slice(0, 10)))
       .sort((a, b) => b - a);
@@ -271,40 +306,114 @@ class RevisionStore implements Store {
     return numbers.sort((a, b) => b - a);
   }
 
-  private readRevisionFile(n: number): Revision | null {
-    const path = join(this.revisionsDir, revisionFileName(n));
-    let key: string;
+  /** The identity of a revision file as read (a key for the caches; revision files are never rewritten). */
+  private fileKey(n: number, path: string): string | null {
     try {
       const st = statSync(path);
-      key = `${n}:${st.size}:${st.mtimeMs}:${st.ino}`;
+      return `${n}:${st.size}:${st.mtimeMs}:${st.ino}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    if (this.cached?.key === key) return this.cached.rev;
-    const mine = this.operationReads?.get(key);
-    if (mine) return mine;
-    const text = readIfExists(path);
-    if (text === null) return null;
-    try {
-      const rev = JSON.parse(text) as Revision;
-      rev.config = completeConfig(rev.config);
+  }
+
+  /**
+   * Revision n from its file, rebuilt on its checkpoint when it is a difference. `asCheckpoint`: also look among
+   * the hidden checkpoints (a pruned revision that a kept one is stored against); a listed read never does, so a
+   * pruned revision stays pruned for `get`.
+   */
+  private readRevisionFile(n: number, asCheckpoint = false): Revision | null {
+    const names = asCheckpoint ? [revisionFileName(n), hiddenCheckpointName(n)] : [revisionFileName(n)];
+    for (const name of names) {
+      const path = join(this.revisionsDir, name);
+      const key = this.fileKey(n, path);
+      if (key === null) continue;
+      if (this.cached?.key === key) return this.cached.rev;
+      if (this.cachedCheckpoint?.key === key) return this.cachedCheckpoint.rev;
+      const mine = this.operationReads?.get(key);
+      if (mine) return mine;
+      const text = readIfExists(path);
+      if (text === null) continue; // pruned (or hidden) between the stat and the read: look at the next name
+      const rev = this.decodeRevisionFile(n, path, text);
+      if (rev === null) return null;
       this.operationReads?.set(key, rev);
       return rev;
+    }
+    return null;
+  }
+
+  /** A revision file's text as the revision (null: pruned with its checkpoint while this lock-free read looked). */
+  private decodeRevisionFile(n: number, path: string, text: string): Revision | null {
+    let decoded;
+    try {
+      decoded = decodeRevision(text);
     } catch (err) {
       throw new StoreCorruptError(`${path}: cannot read revision ${n}: ${(err as Error).message}`);
     }
+    if (decoded.kind === 'whole') {
+      const rev = decoded.revision;
+      rev.config = completeConfig(rev.config);
+      this.checkpoints.set(rev, rev);
+      return rev;
+    }
+    const c = decoded.record.base;
+    const checkpoint = this.readRevisionFile(c, true);
+    if (!checkpoint) {
+      if (!existsSync(path)) return null;
+      throw new StoreCorruptError(`${path}: cannot read revision ${n}: revision ${c}, which it is stored as the difference from, is missing`);
+    }
+    let rev: Revision;
+    try {
+      rev = resolveDelta(decoded.record, checkpoint);
+    } catch (err) {
+      throw new StoreCorruptError(`${path}: cannot read revision ${n}: ${(err as Error).message}`);
+    }
+    rev.config = completeConfig(rev.config);
+    this.checkpoints.set(rev, this.checkpoints.get(checkpoint) ?? checkpoint);
+    return rev;
   }
 
-  /** Keeps `rev` (frozen) as the running revision read from its file (see `cached`). */
+  /** Revision n without its configuration, rebuilding nothing (listing: a difference is read alone). */
+  private readRevisionSummary(n: number): RevisionSummary | null {
+    const path = join(this.revisionsDir, revisionFileName(n));
+    const key = this.fileKey(n, path);
+    if (key === null) return null;
+    const known = this.cached?.key === key ? this.cached.rev : this.operationReads?.get(key);
+    if (known) return summaryOf(known);
+    const text = readIfExists(path);
+    if (text === null) return null;
+    let decoded;
+    try {
+      decoded = decodeRevision(text);
+    } catch (err) {
+      throw new StoreCorruptError(`${path}: cannot read revision ${n}: ${(err as Error).message}`);
+    }
+    return decoded.kind === 'whole' ? summaryOf(decoded.revision) : summaryOfRecord(decoded.record);
+  }
+
+  /** The whole revision `rev` is rebuilt from (itself when whole); null when it cannot be told or read. */
+  private checkpointOf(rev: Revision): Revision | null {
+    const known = this.checkpoints.get(rev);
+    if (known) return known;
+    const onDisk = this.readRevisionFile(rev.number);
+    return onDisk ? (this.checkpoints.get(onDisk) ?? null) : null;
+  }
+
+  /** Keeps `rev` (frozen) as the running revision read from its file, and its checkpoint (see `cached`). */
   private remember(rev: Revision): Revision {
     if (!this.keepRunning) return rev;
-    const path = join(this.revisionsDir, revisionFileName(rev.number));
-    try {
-      const st = statSync(path);
-      this.cached = { key: `${rev.number}:${st.size}:${st.mtimeMs}:${st.ino}`, rev: deepFreeze(rev) };
-    } catch {
-      this.cached = null;
+    const key = this.fileKey(rev.number, join(this.revisionsDir, revisionFileName(rev.number)));
+    this.cached = key === null ? null : { key, rev: deepFreeze(rev) };
+    const checkpoint = this.checkpoints.get(rev);
+    this.cachedCheckpoint = null;
+    if (checkpoint && checkpoint !== rev) {
+      for (const name of [revisionFileName(checkpoint.number), hiddenCheckpointName(checkpoint.number)]) {
+        const k = this.fileKey(checkpoint.number, join(this.revisionsDir, name));
+        if (k !== null) {
+          this.cachedCheckpoint = { key: k, rev: deepFreeze(checkpoint) };
+          break;
+        }
+      }
     }
     return rev;
   }
@@ -345,11 +454,13 @@ class RevisionStore implements Store {
 
   list(): RevisionListEntry[] {
     const pending = this.pendingConfirm();
+    const intent = this.readIntent();
     const out: RevisionListEntry[] = [];
     for (const n of this.revisionNumbers()) {
-      let rev: Revision | null;
+      let rev: RevisionSummary | null;
       try {
-        rev = this.get(n);
+        // Summaries only: a difference is listed without reading its checkpoint.
+        rev = intent?.revision.number === n ? summaryOf(intent.revision) : this.readRevisionSummary(n);
       } catch (e) {
         // One damaged old revision must not hide the others (the running one is read on its own path, and its
         // damage is said there). It is listed with the reason instead of its details.
@@ -358,7 +469,7 @@ class RevisionStore implements Store {
         continue;
       }
       if (!rev) continue; // pruned between listing and reading
-      out.push({ ...summaryOf(rev), relative: out.length, pendingConfirm: pending?.revision === n });
+      out.push({ ...rev, relative: out.length, pendingConfirm: pending?.revision === n });
     }
     return out;
   }
@@ -388,10 +499,25 @@ class RevisionStore implements Store {
     );
   }
 
-  /** Carries out a durable intent. Idempotent: recovery runs it again from the top after a crash. */
+  /**
+   * Revision `rev`'s file: its difference from the whole revision its predecessor (the running one it was
+   * committed on) is rebuilt from, or whole (store/revision-format.ts decides). Notes which one it builds on.
+   */
+  private revisionFile(rev: Revision, predecessor: Revision | null): { text: string; whole: boolean } {
+    const checkpoint = predecessor ? this.checkpointOf(predecessor) : null;
+    const { text, base } = encodeRevision(rev, checkpoint);
+    this.checkpoints.set(rev, base !== null && checkpoint ? checkpoint : rev);
+    return { text, whole: base === null };
+  }
+
+  /**
+   * Carries out a durable intent. Idempotent: recovery runs it again from the top after a crash (the revision
+   * file is then encoded again, on the same predecessor, which is on disk for as long as the intent is).
+   */
   private applyIntent(intent: Intent, recovering = false, revisionText?: string): void {
     ensureDir(this.revisionsDir, 0o755);
-    writeFileAtomic(join(this.revisionsDir, revisionFileName(intent.revision.number)), (revisionText ?? JSON.stringify(intent.revision)) + '\n', 0o644);
+    const text = revisionText ?? this.revisionFile(intent.revision, this.readRevisionFile(intent.revision.number - 1)).text;
+    writeFileAtomic(join(this.revisionsDir, revisionFileName(intent.revision.number)), text + '\n', 0o644);
     if (intent.confirm) writeFileAtomic(this.confirmPath, JSON.stringify(intent.confirm) + '\n', 0o644);
     else unlinkDurable(this.confirmPath);
     for (const rel of Object.keys(intent.plan.writes).sort()) {
@@ -432,14 +558,28 @@ class RevisionStore implements Store {
     return Math.max(1, Math.floor(configured));
   }
 
+  /**
+   * Removes the revisions beyond `keep` (never a pending confirmation's two). One a kept revision is stored as the
+   * difference from is hidden instead (renamed out of the list) until nothing needs it: every step leaves each
+   * kept revision readable, so a crash anywhere in here needs no recovery (the next prune finishes it).
+   */
   private prune(): void {
     const keep = this.revisionsKept();
     const numbers = this.revisionNumbersOnDisk();
     const pending = this.pendingConfirm();
     const protect = new Set(pending ? [pending.revision, pending.previousRevision] : []);
-    for (const n of numbers.slice(keep)) {
-      if (!protect.has(n)) unlinkDurable(join(this.revisionsDir, revisionFileName(n)));
-    }
+    const kept = new Set(numbers.filter((n, i) => i < keep || protect.has(n)));
+    const plan = planPrune(numbers, kept, this.hiddenCheckpointsOnDisk(), (n) => {
+      const prefix = readPrefix(join(this.revisionsDir, revisionFileName(n)));
+      return prefix === null ? null : checkpointInPrefix(prefix);
+    });
+    for (const n of plan.hide) renameDurable(join(this.revisionsDir, revisionFileName(n)), join(this.revisionsDir, hiddenCheckpointName(n)));
+    for (const n of plan.remove) unlinkDurable(join(this.revisionsDir, revisionFileName(n)));
+    for (const n of plan.removeHidden) unlinkDurable(join(this.revisionsDir, hiddenCheckpointName(n)));
+  }
+
+  private hiddenCheckpointsOnDisk(): number[] {
+    return this.revisionDirNames().filter((n) => /^\d{10}\.base\.json$/.test(n)).map((n) => Number(n.slice(0, 10)));
   }
 
   /** First use: revision 1 from the existing files, or revision 0 = the default configuration. Lock held. */
@@ -618,14 +758,14 @@ class RevisionStore implements Store {
       : null;
     const intent: Intent = { format: 2, configDir: this.loc.dir, revision, plan, confirm };
     ensureDir(this.stateDir);
-    // The revision is serialised once (10 MB at 10,000 services), for its own file; the intent holds only the
-    // difference from the running revision (store/intent.ts).
-    const { config: revisionConfig, ...revisionRest } = revision;
-    const revisionText = `${JSON.stringify(revisionRest).slice(0, -1)},"config":${configJson(revisionConfig)}}`;
-    const intentText = encodeIntent(intent, running.config, revisionText);
+    // The intent holds the difference from the running revision (store/intent.ts), the revision file the
+    // difference from the running revision's checkpoint (store/revision-format.ts): the whole configuration (10 MB
+    // at 10,000 services) is serialised only for a whole revision file, or an intent no delta describes.
+    const file = this.revisionFile(revision, running);
+    const intentText = encodeIntent(intent, running.config, () => (file.whole ? file.text : encodeWhole(revision)), running.layout);
     // The commit point: once this rename is durable the new revision is running (recovery completes the rest).
     writeFileAtomic(this.intentPath, intentText + '\n', 0o644);
-    this.applyIntent(intent, false, revisionText);
+    this.applyIntent(intent, false, file.text);
     this.remember(revision);
     this.prune();
     return {
@@ -797,8 +937,18 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return store;
 }
 
-/** Reads a revision file's configuration without opening a store (diagnostics, `lbctl doctor`). */
+/** Reads a revision file's configuration without opening a store (diagnostics, the confirm rollback). */
 export function readRevisionConfig(stateDir: string, n: number): Config | null {
-  const text = readIfExists(join(stateDir, 'revisions', revisionFileName(n)));
-  return text === null ? null : completeConfig((JSON.parse(text) as Revision).config);
+  const dir = join(stateDir, 'revisions');
+  const read = (m: number, asCheckpoint: boolean): Revision | null => {
+    const text = readIfExists(join(dir, revisionFileName(m))) ?? (asCheckpoint ? readIfExists(join(dir, hiddenCheckpointName(m))) : null);
+    if (text === null) return null;
+    const decoded = decodeRevision(text);
+    if (decoded.kind === 'whole') return decoded.revision;
+    const checkpoint = read(decoded.record.base, true);
+    if (!checkpoint) throw new Error(`revision ${decoded.record.base}, which revision ${m} is stored as the difference from, is missing`);
+    return resolveDelta(decoded.record, { ...checkpoint, config: completeConfig(checkpoint.config) });
+  };
+  const rev = read(n, false);
+  return rev === null ? null : completeConfig(rev.config);
 }

@@ -52,6 +52,8 @@ test('the intent of a one-weight commit among 200 services holds that service, n
   assert.deepEqual(record.delta.services.map((s: { name: string }) => s.name), ['web150']);
   assert.deepEqual([record.delta.removed, record.delta.unset, record.delta.set, record.delta.order], [[], [], {}, undefined]);
   assert.equal(intentText.split('"backends"').length - 1, 1, 'one service in the record: the changed one');
+  assert.equal(record.revision.layout, undefined, 'no whole layout (it names every service) in the record');
+  assert.deepEqual(record.layoutDelta, { set: {}, unset: [] }, 'a weight moves no service between files');
 
   // Read before recovery (lock-free): the interrupted commit is running, rebuilt from revision 1 and the delta.
   const reader = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, readOnly: true });
@@ -68,6 +70,7 @@ test('the intent of a one-weight commit among 200 services holds that service, n
   const files = loadConfig(dirs.configDir);
   assert.ok(files.config && configsEqual(files.config, wanted), 'the files say revision 2');
   assert.equal(JSON.parse(readFileSync(join(dirs.stateDir, 'revisions', '0000000002.json'), 'utf8')).hash, running.hash);
+  assert.deepEqual(running.layout, first.running().layout, 'the layout is rebuilt from revision 1\'s and the record');
 });
 
 test('a format-1 intent (the whole revision, as written before) is still completed at open', async () => {
@@ -76,7 +79,7 @@ test('a format-1 intent (the whole revision, as written before) is still complet
   await first.commit(configOf(3), 0, { origin: 'shell' });
   const intentPath = join(dirs.stateDir, 'intent.json');
   const text = await stopAtCommitPoint(dirs.stateDir, () => first.commit(weighted(first.running().config, 'web2', 9), 1, { origin: 'shell' }));
-  const v2 = decodeIntent(text, (n) => (n === 1 ? first.get(1)!.config : null));
+  const v2 = decodeIntent(text, (n) => (n === 1 ? first.get(1)!.config : null), (n) => first.get(n)?.layout);
   writeFileSync(intentPath, JSON.stringify({ ...v2, format: 1 }) + '\n');
   const reopened = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
   assert.equal(reopened.openReport.rolledForward, 2);
@@ -104,4 +107,23 @@ test('an intent whose base revision file is gone is reported as damaged, naming 
   rmSync(join(dirs.stateDir, 'revisions', '0000000001.json'));
   const reader = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, readOnly: true });
   assert.throws(() => reader.running(), { name: 'StoreCorruptError', message: /intent\.json: cannot read the commit intent record: revision 1, which its delta applies to, is missing$/ });
+});
+
+test('an interrupted commit that adds and removes services: the layout is rebuilt from the record exactly', async () => {
+  const dirs = tempDirs();
+  const first = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  await first.commit(configOf(6), 0, { origin: 'shell' });
+  const cand = structuredClone(first.running().config);
+  cand.services = cand.services.filter((s) => s.name !== 'web2');
+  cand.services.push({ ...structuredClone(cand.services[0]), name: 'web9', ports: [8009] });
+  const text = await stopAtCommitPoint(dirs.stateDir, () => first.commit(cand, 1, { origin: 'shell' }));
+  const record = JSON.parse(text);
+  assert.equal(record.revision.layout, undefined);
+  assert.ok(Object.keys(record.layoutDelta.set).length >= 1 && record.layoutDelta.unset.length >= 1, JSON.stringify(record.layoutDelta));
+  const reopened = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  assert.equal(reopened.openReport.rolledForward, 2);
+  // The layout a store records when it first reads these files: what the rebuilt one must be.
+  const other = tempDirs();
+  const fromFiles = await openStore({ stateDir: other.stateDir, configPath: dirs.configDir, readOnly: false });
+  assert.deepEqual(Object.entries(reopened.running().layout!), Object.entries(fromFiles.running().layout!));
 });
