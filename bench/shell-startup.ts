@@ -9,6 +9,8 @@
 //                     `git archive OLD | tar -x -C /tmp/old && cd /tmp/old && npx tsc -p .`, then
 //                     `--compare /tmp/old/build`), alternating the two so both see the same machine load
 //   --startup-only    skip the TAB and `?` latency (which loads LBCTL_BENCH_SERVICES services)
+//   --startup-services N   time the start-ups with N services × 4 backends (bench/big-config.ts) instead of the
+//                     example configuration
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSession } from '../shell/open-session.js';
 import { resolveContext } from '../config/context.js';
+import { writeBigConfig } from './big-config.js';
 
 const BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = dirname(BUILD_DIR);
@@ -30,17 +33,25 @@ function lbctl(build: string): string[] {
   return [process.execPath, join(build, 'test', 'integration', 'shell', 'fixtures', 'launch.js')];
 }
 
+interface LabDirs {
+  root: string;
+  config: string;
+  state: string;
+}
+
 /**
- * A lab that has run before, as a balancer in service has: the example configuration, and the store with its
- * running revision (made by one untimed `show version` of the same build). A first start ever also creates the
- * lab; that is not what an operator meets each day.
+ * A lab that has run before, as a balancer in service has: the example configuration (or `services` × 4
+ * backends), and the store with its running revision (made by one untimed `show version` of the same build). A
+ * first start ever also creates the lab; that is not what an operator meets each day. Starts only read it, so
+ * one lab serves every start of a build.
  */
-function labDirs(build: string): { root: string; config: string; state: string } {
+function labDirs(build: string, services: number): LabDirs {
   const root = mkdtempSync(join(tmpdir(), 'lbctl-bench-shell-'));
   const config = join(root, 'config');
-  cpSync(join(REPO_ROOT, 'dist', 'examples'), config, { recursive: true });
   mkdirSync(join(root, 'state'));
   const lab = { root, config, state: join(root, 'state') };
+  if (services > 0) writeBigConfig(config, lab.state, services, 60_000);
+  else cpSync(join(REPO_ROOT, 'dist', 'examples'), config, { recursive: true });
   const [node, launcher] = lbctl(build);
   const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', 'show version'], {
     env: { ...process.env, LBCTL_LAUNCH: '1', HOME: lab.root },
@@ -60,8 +71,7 @@ function stats(samples: number[]): string {
  * One start of `lbctl shell --lab` in tmux: milliseconds until the prompt is on the screen. With `build` null,
  * the same for `printf '#'`: what tmux and the polling cost by themselves.
  */
-async function startupInTmux(build: string | null, i: number): Promise<number> {
-  const lab = labDirs(build ?? BUILD_DIR);
+async function startupInTmux(build: string | null, lab: LabDirs, i: number): Promise<number> {
   const socket = `lbctl-bench-${process.pid}-${i}`;
   // ink renders only its last frame when it sees CI, so the terminal run goes without it.
   const env = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', 'LBCTL_LAUNCH=1', `HOME=${lab.root}`, 'NO_COLOR=1'];
@@ -82,13 +92,11 @@ async function startupInTmux(build: string | null, i: number): Promise<number> {
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
     rmSync(socketPath, { force: true }); // tmux leaves its socket file behind
-    rmSync(lab.root, { recursive: true, force: true });
   }
 }
 
 /** One `lbctl shell --lab -c ''`: milliseconds from start to exit. */
-function startupLineMode(build: string): number {
-  const lab = labDirs(build);
+function startupLineMode(build: string, lab: LabDirs): number {
   const [node, launcher] = lbctl(build);
   const t0 = performance.now();
   const r = spawnSync(node, [launcher, 'shell', '--lab', '--config', lab.config, '--state-dir', lab.state, '-c', ''], {
@@ -96,23 +104,27 @@ function startupLineMode(build: string): number {
     encoding: 'utf8',
   });
   const ms = performance.now() - t0;
-  rmSync(lab.root, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`lbctl shell -c '' failed (${r.status}): ${r.stderr}`);
   return ms;
 }
 
 /** Both start-ups of each build, the builds taking turns, STARTS times. */
-async function startups(builds: string[]): Promise<{ baseline: number[]; builds: Map<string, { tmux: number[] | string; line: number[] }> }> {
+async function startups(builds: string[], services: number): Promise<{ baseline: number[]; builds: Map<string, { tmux: number[] | string; line: number[] }> }> {
   const tmux = spawnSync('tmux', ['-V']).status === 0;
   const out = new Map(builds.map((b) => [b, { tmux: tmux ? ([] as number[]) : 'tmux not installed', line: [] as number[] }]));
+  const labs = new Map(builds.map((b) => [b, labDirs(b, services)]));
   const baseline: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    if (tmux) baseline.push(await startupInTmux(null, i));
-    for (const b of builds) {
-      const figures = out.get(b)!;
-      if (typeof figures.tmux !== 'string') figures.tmux.push(await startupInTmux(b, i));
-      figures.line.push(startupLineMode(b));
+  try {
+    for (let i = 0; i < STARTS; i++) {
+      if (tmux) baseline.push(await startupInTmux(null, labs.get(builds[0])!, i));
+      for (const b of builds) {
+        const figures = out.get(b)!;
+        if (typeof figures.tmux !== 'string') figures.tmux.push(await startupInTmux(b, labs.get(b)!, i));
+        figures.line.push(startupLineMode(b, labs.get(b)!));
+      }
     }
+  } finally {
+    for (const lab of labs.values()) rmSync(lab.root, { recursive: true, force: true });
   }
   return { baseline, builds: out };
 }
@@ -182,14 +194,16 @@ function option(name: string): string | undefined {
 export async function main(): Promise<void> {
   const other = option('--compare');
   const builds = [BUILD_DIR, ...(other ? [resolve(other)] : [])];
-  const measured = await startups(builds);
+  const services = Number(option('--startup-services') ?? 0);
+  const measured = await startups(builds, services);
+  const what = services > 0 ? `${services} services × 4 backends` : 'example config';
   if (measured.baseline.length) console.log(`tmux alone (printf a prompt, same polling): ${stats(measured.baseline)}`);
   for (const [build, figures] of measured.builds) {
     console.log(`shell-startup: build ${build}`);
     console.log(
       typeof figures.tmux === 'string'
         ? `  start → first prompt, real terminal (tmux 120x40): skipped, ${figures.tmux}`
-        : `  start → first prompt, real terminal (tmux 120x40, example config): ${stats(figures.tmux)}`,
+        : `  start → first prompt, real terminal (tmux 120x40, ${what}): ${stats(figures.tmux)}`,
     );
     console.log(`  line-mode approximation (lbctl shell --lab -c '', start → exit, no terminal): ${stats(figures.line)}`);
   }

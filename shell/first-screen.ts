@@ -28,7 +28,7 @@ export function firstScreen(ctx: Context, env: NodeJS.ProcessEnv): FirstScreen |
   } catch {
     return null;
   }
-  const node = running.config.node?.name || systemNodeName();
+  const node = running.nodeName || systemNodeName();
   const readOnly = !canConfigure(operatorIdentity({ env }));
   return { head: bannerHead(version, node, running.number), prompt: execPrompt(node, ctx.lab, readOnly) };
 }

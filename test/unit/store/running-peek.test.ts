@@ -3,10 +3,12 @@
 // does not say what its name says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peekRunning } from '../../../store/running-peek.js';
+import { openStore } from '../../../store/store.js';
+import { FakeClock, configOf, tempDirs } from './fixtures.js';
 
 function stateDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-peek-'));
@@ -22,7 +24,27 @@ test('the newest revision: its number and configuration', (t) => {
   revision(dir, 2, 'old');
   revision(dir, 10, 'new');
   writeFileSync(join(dir, 'revisions', 'notes.txt'), 'x');
-  assert.deepEqual(peekRunning(dir), { number: 10, config: { node: { name: 'new' } } });
+  assert.deepEqual(peekRunning(dir), { number: 10, nodeName: 'new' });
+});
+
+test('a revision stored as a difference: the node from its change, else from its checkpoint (listed or hidden)', (t) => {
+  const dir = stateDir(t);
+  revision(dir, 16, 'cp');
+  const delta = (n: number, base: number, set: Record<string, unknown>, unset: string[] = []) =>
+    revision(dir, n, '', JSON.stringify({ format: 2, base, number: n, delta: { set, unset, services: [], removed: [] } }));
+  delta(17, 16, {});
+  assert.deepEqual(peekRunning(dir), { number: 17, nodeName: 'cp' });
+  delta(18, 16, { node: { name: 'renamed' } });
+  assert.deepEqual(peekRunning(dir), { number: 18, nodeName: 'renamed' });
+  delta(19, 16, {}, ['node']);
+  assert.deepEqual(peekRunning(dir), { number: 19, nodeName: undefined });
+  // The checkpoint pruned from the list but kept for the differences: NNNNNNNNNN.base.json.
+  renameSync(join(dir, 'revisions', '0000000016.json'), join(dir, 'revisions', '0000000016.base.json'));
+  delta(20, 16, {});
+  assert.deepEqual(peekRunning(dir), { number: 20, nodeName: 'cp' });
+  // A checkpoint that is gone: no answer.
+  rmSync(join(dir, 'revisions', '0000000016.base.json'));
+  assert.equal(peekRunning(dir), null);
 });
 
 test('no answer when in doubt: intent, pending confirmation, nothing, a mislabelled or broken file', (t) => {
@@ -47,4 +69,25 @@ test('no answer when in doubt: intent, pending confirmation, nothing, a mislabel
   const broken = stateDir(t);
   revision(broken, 3, 'a', '{"number": 3, "config": {');
   assert.equal(peekRunning(broken), null);
+});
+
+test('against the real store: the peek names what store.running() names, whole or difference, renamed or not', async () => {
+  const dirs = tempDirs();
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, now: new FakeClock().now, identity: () => ({ user: 'alice' }) });
+  const agree = () => {
+    const running = store.running();
+    assert.deepEqual(peekRunning(dirs.stateDir), { number: running.number, nodeName: running.config.node?.name || undefined });
+  };
+  let config = configOf(40);
+  for (let k = 0; k < 20; k++) {
+    config = structuredClone(config);
+    config.services[k].backends[0].weight = 100 + k;
+    if (k === 7) config.node = { ...config.node, name: 'renamed' };
+    const out = await store.commit(config, store.running().number, { origin: 'shell' });
+    assert.equal(out.kind, 'committed');
+    agree();
+  }
+  // Both kinds were met on the way.
+  const kinds = new Set(readdirSync(join(dirs.stateDir, 'revisions')).map((f) => (readFileSync(join(dirs.stateDir, 'revisions', f), 'utf8').startsWith('{"format":2') ? 'difference' : 'whole')));
+  assert.deepEqual([...kinds].sort(), ['difference', 'whole']);
 });
