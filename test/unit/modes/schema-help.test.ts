@@ -79,6 +79,7 @@ test('the shell shows the schema doc on `?` (service, backend and health words)'
     assert.ok(r.ok, `${line}: ${JSON.stringify(r)}`);
     return r.entries.find((e) => e.token === token)?.help;
   };
+  assert.equal(help('backend ?', 'ADDRESS'), docOf(['backends', 'address']));
   assert.equal(help('backend 198.51.100.9 ?', 'weight'), docOf(['backends', 'weight']));
   assert.equal(help('backend 198.51.100.9 weight ?', '<0-2147483647>'), docOf(['backends', 'weight']));
   assert.equal(help('slow-start ?', '<0-3600>'), docOf(['slow_start_s']));
