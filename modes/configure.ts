@@ -2,7 +2,7 @@
 import { editConfig, ensureService, removeService } from './edit.js';
 import { configOutput, findService } from './exec.js';
 import { derivedCommands } from './schema-commands.js';
-import { serviceName } from './service.js';
+import { serviceName } from './service-edit.js';
 import { choiceQuestion, type CommandDef, type CommandOutput, type ModeContext } from './types.js';
 import { DEACTIVATE_CONFIGURE_COMMANDS } from './deactivate.js';
 

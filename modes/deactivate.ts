@@ -3,7 +3,8 @@
 // `shutdown` / `backend … disable`, it is the Junos word for "keep the statement, take it out".
 import type { Backend, Config, Service } from '../config/model.js';
 import { editConfig, editService, findBackend } from './edit.js';
-import { serviceName } from './service.js';
+import { serviceName } from './service-edit.js';
+import { BACKEND_PORT } from './service-settings.js';
 import { CommandError, type Args, type CommandDef, type ModeContext } from './types.js';
 
 const HELP = {
@@ -46,8 +47,8 @@ function configureCommand(inactive: boolean): CommandDef {
 function serviceCommand(inactive: boolean): CommandDef {
   const verb = inactive ? 'deactivate' : 'activate';
   return {
-    decl: `${verb} backend BACKEND [port <0-65535>]`,
-    help: { ...HELP, backend: inactive ? 'A backend: kept, but not programmed' : 'A deactivated backend', $port: "Backend port; 0 = the service's port" },
+    decl: `${verb} backend BACKEND ${BACKEND_PORT.decl}`,
+    help: { ...HELP, ...BACKEND_PORT.help, backend: inactive ? 'A backend: kept, but not programmed' : 'A deactivated backend' },
     edits: true,
     run: (a, ctx: ModeContext) => {
       backendIn(serviceOf(ctx.candidate(), serviceName(ctx)), a);

@@ -142,7 +142,10 @@ function commandsFor(leaf: Leaf): CommandDef[] {
   const help: Record<string, string> = { ...leaf.help, $value: leaf.doc, no: 'Remove a setting or restore its default' };
   // Keyword values (enums, booleans) get their own help line.
   const values = leaf.schema.kind === 'enum' ? leaf.schema.values : leaf.schema.kind === 'bool' ? ['true', 'false'] : [];
-  for (const v of values) help[v] = v === 'true' ? 'Turn it on' : v === 'false' ? 'Turn it off' : `${v}: ${leaf.doc}`;
+  // The doc reads on after the value (`frr: where VRRP state comes from …`): a capitalised word is lowered, an
+  // acronym (`UDP: …`) is not.
+  const after = /^[A-Z][a-z]/.test(leaf.doc) ? leaf.doc.charAt(0).toLowerCase() + leaf.doc.slice(1) : leaf.doc;
+  for (const v of values) help[v] = v === 'true' ? 'Turn it on' : v === 'false' ? 'Turn it off' : `${v}: ${after}`;
   // A named element itself: create it, remove it.
   if ('element' in last) {
     return [

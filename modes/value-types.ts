@@ -2,7 +2,7 @@
 // `?` can offer them and a misspelt existing name gets "did you mean".
 import { isIP } from 'node:net';
 import type { Config, Service } from '../config/model.js';
-import { HOST_NAME_PATTERN, NAME_MAX, NAME_PATTERN } from '../config/schema.js';
+import { BACKEND_SCHEMA, HOST_NAME_PATTERN, NAME_MAX, NAME_PATTERN, SERVICE_SCHEMA, fieldsOf } from '../config/schema.js';
 import { LINE, type ValueChoice, type ValueType, dynamicType } from '../completion/values.js';
 import type { ModeContext } from './types.js';
 
@@ -67,7 +67,7 @@ export const RUNNING_SERVICE: ValueType<ModeContext> = dynamicType<ModeContext>(
 /** A service name, existing (offered) or new. */
 export const SERVICE_NAME: ValueType<ModeContext> = dynamicType<ModeContext>({
   display: 'NAME',
-  help: 'service name: letters, digits, _ and -, at most 64 characters',
+  help: fieldsOf(SERVICE_SCHEMA).name.doc,
   noun: 'service',
   values: (ctx) => serviceChoices(ctx.candidate()),
   accept: isName,
@@ -83,7 +83,7 @@ function currentService(ctx: ModeContext): Service | undefined {
 /** A backend address: any IPv4/IPv6 address; the current service's backends are offered. */
 export const BACKEND_ADDRESS: ValueType<ModeContext> = {
   display: 'ADDRESS',
-  help: 'backend IPv4 or IPv6 address',
+  help: fieldsOf(BACKEND_SCHEMA).address.doc,
   match: (w) => (isIP(w) ? 'full' : /^[0-9a-fA-F:.]*$/.test(w) ? 'partial' : 'none'),
   values: (ctx) => {
     const seen = new Set<string>();
