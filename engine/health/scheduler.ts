@@ -8,6 +8,9 @@ import { initialVerdict, nextVerdict, type Transition, type Verdict } from './ve
 import { probe as realProbe } from './probes/index.js';
 import { describeError } from './probes/errors.js';
 import { LAB_NOT_PROBED } from './lab.js';
+import { SlotTimers, realTimers, type Timers } from './slot-timers.js';
+
+export { realTimers, type Timers };
 
 export const NO_PORT = 'no port to check: set health.port';
 
@@ -17,17 +20,22 @@ export interface ScheduledTarget extends ProbeEndpoint {
   check: CheckDefinition;
 }
 
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** Why a target is never probed (no port, or the lab's guard refuses its address); undefined: it is probed. */
+export function notProbedReason(target: ProbeEndpoint, probeAllowed: (address: string) => boolean): string | undefined {
+  if (target.port === 0) return NO_PORT;
+  return probeAllowed(target.address) ? undefined : LAB_NOT_PROBED;
 }
 
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** Runs an emit: a listener that throws must not break the caller's bookkeeping; its error surfaces afterwards. */
+export function tellSafely(emit: () => void): void {
+  try {
+    emit();
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
 
 export interface SchedulerOptions {
   /** Default: the real probers (engine/health/probes). */
@@ -65,6 +73,7 @@ interface Entry {
   timer?: unknown;
   /** The scheduler's own deadline for the probe in flight. */
   deadline?: unknown;
+  /** Kept from probe to probe (one per target, not one per probe); replaced only after it aborted. */
   controller?: AbortController;
   inFlight?: Promise<void>;
   /** Probe starts so far; a round's result is recorded once (by the prober or by the deadline). */
@@ -75,7 +84,7 @@ interface Entry {
 export class HealthScheduler extends EventEmitter<HealthEvents> {
   private readonly entries = new Map<string, Entry>();
   private readonly probe: Prober;
-  private readonly timers: Timers;
+  private readonly timers: SlotTimers;
   private readonly random: () => number;
   private readonly probeAllowed: (address: string) => boolean;
   private readonly graceMs: number;
@@ -85,7 +94,8 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
   constructor(options: SchedulerOptions = {}) {
     super();
     this.probe = options.probe ?? realProbe;
-    this.timers = options.timers ?? realTimers;
+    // Next-probe and deadline timers share one Node timer per millisecond (slot-timers.ts).
+    this.timers = new SlotTimers(options.timers ?? realTimers);
     this.random = options.random ?? Math.random;
     this.probeAllowed = options.probeAllowed ?? (() => true);
     this.graceMs = options.deadlineGraceMs ?? 50;
@@ -108,7 +118,7 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
         continue;
       }
       const now = this.timers.now();
-      const reason = target.port === 0 ? NO_PORT : this.probeAllowed(target.address) ? undefined : LAB_NOT_PROBED;
+      const reason = notProbedReason(target, this.probeAllowed);
       const entry: Entry = { target, verdict: initialVerdict(now, reason), removed: false, round: 0, recorded: 0 };
       this.entries.set(target.key, entry);
       if (reason === undefined) this.schedule(entry, Math.floor(this.random() * target.check.interval_ms));
@@ -150,8 +160,8 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     const { timeout_ms: timeoutMs, interval_ms: intervalMs } = target.check;
     const round = ++entry.round;
     const startedAt = this.timers.now();
-    const controller = new AbortController();
-    entry.controller = controller;
+    if (entry.controller === undefined || entry.controller.signal.aborted) entry.controller = new AbortController();
+    const controller = entry.controller;
     // The probers settle by timeout_ms themselves; this deadline is for one that does not (a bug): its round is
     // recorded as a timeout at once, and the next probe still waits until it settles (never two in flight).
     entry.deadline = this.timers.setTimeout(() => {
@@ -165,17 +175,15 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     } catch (err) {
       pending = Promise.resolve({ ok: false, latencyMs: 0, error: describeError(err) });
     }
-    entry.inFlight = pending
-      .catch((err: unknown): ProbeResult => ({ ok: false, latencyMs: 0, error: describeError(err) }))
-      .then((result) => {
-        entry.inFlight = undefined;
-        entry.controller = undefined;
-        if (entry.deadline !== undefined) this.timers.clearTimeout(entry.deadline);
-        entry.deadline = undefined;
-        if (entry.removed) return;
-        this.schedule(entry, Math.max(0, startedAt + intervalMs - this.timers.now()));
-        this.record(entry, round, result);
-      });
+    const settled = (result: ProbeResult): void => {
+      entry.inFlight = undefined;
+      if (entry.deadline !== undefined) this.timers.clearTimeout(entry.deadline);
+      entry.deadline = undefined;
+      if (entry.removed) return;
+      this.schedule(entry, Math.max(0, startedAt + intervalMs - this.timers.now()));
+      this.record(entry, round, result);
+    };
+    entry.inFlight = pending.then(settled, (err: unknown) => settled({ ok: false, latencyMs: 0, error: describeError(err) }));
   }
 
   private record(entry: Entry, round: number, result: ProbeResult): void {
@@ -184,19 +192,8 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     const check = entry.target.check;
     const { verdict, transition } = nextVerdict(entry.verdict, result, check, this.timers.now());
     entry.verdict = verdict;
-    this.tell(() => this.emit('result', entry.target.key, result, verdict));
-    if (transition !== undefined) this.tell(() => this.emit('verdict', entry.target.key, verdict, transition));
-  }
-
-  /** A listener that throws must not break the scheduler's bookkeeping: its error surfaces afterwards. */
-  private tell(emit: () => void): void {
-    try {
-      emit();
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
+    tellSafely(() => this.emit('result', entry.target.key, result, verdict));
+    if (transition !== undefined) tellSafely(() => this.emit('verdict', entry.target.key, verdict, transition));
   }
 
   private remove(entry: Entry): void {

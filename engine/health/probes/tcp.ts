@@ -4,11 +4,14 @@ import { connect } from 'node:net';
 import type { Prober } from '../types.js';
 import { bounded } from './bounded.js';
 import { READ_MAX, appendBounded, checkBytes, showBytes } from './bytes.js';
+import { connectOnly } from './tcp-connect.js';
 
 export const probeTcp: Prober = (endpoint, check, options) =>
   bounded(options, (run) => {
     const payload = checkBytes('payload', check.payload);
     const expect = checkBytes('expect', check.expect);
+    // Nothing to send or read: the handshake is the whole check, done without a stream (tcp-connect.ts).
+    if (payload === undefined && expect === undefined && connectOnly !== undefined) return connectOnly(endpoint, run);
     const socket = connect({ host: endpoint.address, port: endpoint.port, noDelay: true });
     run.onSettle(() => socket.destroy());
     socket.on('error', (err) => run.failWith(err));

@@ -1,0 +1,117 @@
+// The daemon's side of the probe worker (probe-worker.ts): the same update/verdict/stop and events as a
+// HealthScheduler, with the probing on another thread. Verdicts are mirrored here from the worker's batches, so
+// verdict(key) answers at once (show health, the engine's inputs) and is never staler than one batch (≤ 20 ms;
+// a state change comes at once). A worker that dies is started again with the current targets: they start
+// unknown there, and their next results replace the verdicts kept here.
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { HealthEvents, ScheduledTarget } from './scheduler.js';
+import { notProbedReason, tellSafely } from './scheduler.js';
+import { initialVerdict, type Verdict } from './verdict.js';
+import { anyAddress, loopbackOnly } from './lab.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
+
+interface Mirrored {
+  verdict: Verdict;
+  /** The update that added the target: results of older generations are of a target removed since. */
+  generation: number;
+}
+
+export interface WorkerSchedulerOptions extends WorkerSetup {
+  /** Told when the worker failed and was started again (the daemon logs it). */
+  onRestart?: (error: string) => void;
+}
+
+const RESTART_MS = 1000;
+const WORKER_URL = new URL('./probe-worker.js', import.meta.url);
+
+export class WorkerScheduler extends EventEmitter<HealthEvents> {
+  private readonly mirror = new Map<string, Mirrored>();
+  private targets: ScheduledTarget[] = [];
+  private generation = 0;
+  private worker: Worker;
+  private stopping?: Promise<void>;
+  private restarting = false;
+
+  constructor(private readonly options: WorkerSchedulerOptions) {
+    super();
+    this.worker = this.start();
+  }
+
+  /** Makes the probed set `targets` (HealthScheduler.update); new targets read unknown at once. */
+  update(targets: readonly ScheduledTarget[]): void {
+    if (this.stopping) throw new Error('the health scheduler is stopped');
+    const generation = ++this.generation;
+    const allowed = this.options.lab ? loopbackOnly : anyAddress;
+    const wanted = new Set<string>();
+    const now = Date.now();
+    for (const t of targets) {
+      wanted.add(t.key);
+      if (!this.mirror.has(t.key)) this.mirror.set(t.key, { verdict: initialVerdict(now, notProbedReason(t, allowed)), generation });
+    }
+    for (const key of this.mirror.keys()) if (!wanted.has(key)) this.mirror.delete(key);
+    // Only what the worker needs (a HealthTarget also carries its users).
+    this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
+    this.post({ type: 'update', generation, targets: this.targets });
+  }
+
+  verdict(key: string): Verdict | undefined {
+    return this.mirror.get(key)?.verdict;
+  }
+
+  /** Stops the worker's probes (their sockets closed), then the worker. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (this.restarting) return resolve(); // the old worker is gone, the new one not started
+      const worker = this.worker;
+      const done = () => void worker.terminate().then(() => resolve(), () => resolve());
+      worker.removeAllListeners('exit');
+      worker.once('exit', () => resolve());
+      worker.on('message', (m: FromWorker) => m.type === 'stopped' && done());
+      this.post({ type: 'stop' });
+    });
+    return this.stopping;
+  }
+
+  private start(): Worker {
+    const setup: WorkerSetup = { lab: this.options.lab };
+    const worker = new Worker(WORKER_URL, { workerData: setup });
+    worker.on('message', (m: FromWorker) => this.receive(m));
+    worker.on('error', (err) => this.restart(err.message));
+    worker.on('exit', (code) => this.restart(`exited with code ${code}`));
+    // The worker must not keep a stopping daemon alive; the main thread's own handles do that.
+    worker.unref();
+    return worker;
+  }
+
+  /** After RESTART_MS: a worker that cannot start at all must not be restarted in a tight loop. */
+  private restart(error: string): void {
+    if (this.stopping || this.restarting) return;
+    this.restarting = true;
+    const old = this.worker;
+    old.removeAllListeners();
+    void old.terminate().catch(() => undefined);
+    this.options.onRestart?.(error);
+    setTimeout(() => {
+      this.restarting = false;
+      if (this.stopping) return;
+      this.worker = this.start();
+      if (this.generation > 0) this.post({ type: 'update', generation: this.generation, targets: this.targets });
+    }, RESTART_MS).unref();
+  }
+
+  private post(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.type !== 'results') return;
+    for (const [key, verdict, transition] of message.results) {
+      const kept = this.mirror.get(key);
+      if (kept === undefined || kept.generation > message.generation) continue; // removed (or re-added) since
+      kept.verdict = verdict;
+      tellSafely(() => this.emit('result', key, verdict.last ?? { ok: false, latencyMs: 0, error: 'no result' }, verdict));
+      if (transition !== undefined) tellSafely(() => this.emit('verdict', key, verdict, transition));
+    }
+  }
+}
