@@ -3,9 +3,12 @@
 // state, its events, a nextTick per step) costs about three times the CPU of the handshake itself (measured:
 // ~45 µs of user CPU per probe through net.connect, ~14 µs through the handle; docs/health.md, Benchmarks).
 // The handle is Node's internal `tcp_wrap` binding, the one net.Socket is built on; process.binding() is
-// deprecated in documentation only (DEP0111) and allows this module. When it is missing (another runtime, a
-// future Node), `connectOnly` is undefined and tcp.ts uses net.connect as before.
-import { isIP } from 'node:net';
+// deprecated in documentation only (DEP0111) and allows this module. Because it is an internal, it is trusted
+// only after it has told a listening loopback socket from a closed one (selfTest, once per process, before any
+// probe uses it): a Node whose handle behaved otherwise must not mark healthy backends down. Until then, and when
+// the binding is missing or fails the test (another runtime, a future Node), `connectOnly()` is undefined and
+// tcp.ts uses net.connect as before.
+import { createServer, isIP, type AddressInfo } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { ProbeEndpoint } from '../types.js';
 import type { ProbeRun } from './bounded.js';
@@ -61,6 +64,56 @@ function connectWith(w: TcpWrap, endpoint: ProbeEndpoint, run: ProbeRun): void {
   if (err !== 0) run.fail(statusWords(err));
 }
 
-/** Connects to the endpoint and settles the run on the handshake's outcome; undefined without the binding. */
-export const connectOnly: ((endpoint: ProbeEndpoint, run: ProbeRun) => void) | undefined =
-  wrap === undefined ? undefined : (endpoint, run) => connectWith(wrap, endpoint, run);
+type ConnectOnly = (endpoint: ProbeEndpoint, run: ProbeRun) => void;
+
+/** The handshake's status through the handle (0, or a negative errno), at most 2 s. */
+function handshake(w: TcpWrap, port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const handle = new w.TCP(w.constants.SOCKET);
+    const done = (status: number) => {
+      clearTimeout(timer);
+      handle.close();
+      resolve(status);
+    };
+    const timer = setTimeout(() => done(-110), 2000);
+    const req = new w.TCPConnectWrap();
+    req.oncomplete = (status) => done(status);
+    const err = handle.connect(req, '127.0.0.1', port);
+    if (err !== 0) done(err);
+  });
+}
+
+/**
+ * True when `w` connects to a listening loopback port and is refused by the same port once it is closed, as
+ * net.connect is. Loopback only, one connection each way.
+ */
+export async function selfTest(w: TcpWrap): Promise<boolean> {
+  try {
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const open = await handshake(w, port);
+    await new Promise((resolve) => server.close(resolve));
+    const closed = await handshake(w, port);
+    return open === 0 && closed !== 0 && statusWords(closed) === 'connection refused';
+  } catch {
+    return false;
+  }
+}
+
+let trusted: ConnectOnly | undefined;
+/** Settles when the binding has been tested (true: the probes now connect through it). */
+export const connectOnlyReady: Promise<boolean> =
+  wrap === undefined
+    ? Promise.resolve(false)
+    : selfTest(wrap).then((ok) => {
+        if (ok) trusted = (endpoint, run) => connectWith(wrap, endpoint, run);
+        return ok;
+      });
+
+/** Connects to the endpoint and settles the run on the handshake's outcome; undefined until the binding is trusted. */
+export function connectOnly(): ConnectOnly | undefined {
+  return trusted;
+}
+
+export type { TcpWrap };

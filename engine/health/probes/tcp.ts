@@ -11,7 +11,8 @@ export const probeTcp: Prober = (endpoint, check, options) =>
     const payload = checkBytes('payload', check.payload);
     const expect = checkBytes('expect', check.expect);
     // Nothing to send or read: the handshake is the whole check, done without a stream (tcp-connect.ts).
-    if (payload === undefined && expect === undefined && connectOnly !== undefined) return connectOnly(endpoint, run);
+    const fast = payload === undefined && expect === undefined ? connectOnly() : undefined;
+    if (fast) return fast(endpoint, run);
     const socket = connect({ host: endpoint.address, port: endpoint.port, noDelay: true });
     run.onSettle(() => socket.destroy());
     socket.on('error', (err) => run.failWith(err));
