@@ -3,10 +3,10 @@
 // does not say what its name says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peekRunning } from '../../../store/running-peek.js';
+import { parseHead, peekRunning } from '../../../store/running-peek.js';
 import { openStore } from '../../../store/store.js';
 import { FakeClock, configOf, tempDirs } from './fixtures.js';
 
@@ -90,4 +90,33 @@ test('against the real store: the peek names what store.running() names, whole o
   // Both kinds were met on the way.
   const kinds = new Set(readdirSync(join(dirs.stateDir, 'revisions')).map((f) => (readFileSync(join(dirs.stateDir, 'revisions', f), 'utf8').startsWith('{"format":2') ? 'difference' : 'whole')));
   assert.deepEqual([...kinds].sort(), ['difference', 'whole']);
+});
+
+test('the head of a revision is read without its service list, and the whole text when the cut does not fit', () => {
+  const services = Array.from({ length: 3 }, (_, i) => ({ name: `s${i}`, backends: [] }));
+  // The store's layout: the sections, then the services.
+  const usual = JSON.stringify({ number: 5, files: { 'config.yaml': 'x' }, config: { node: { name: 'lb9' }, services } });
+  assert.deepEqual(parseHead(usual), { number: 5, files: { 'config.yaml': 'x' }, config: { node: { name: 'lb9' }, services: [] } });
+  // A service list met first elsewhere (an HA section listing services, before the node): the whole text.
+  const other = JSON.stringify({ number: 6, config: { ha: { instances: [{ services: ['s0'] }] }, node: { name: 'lb9' }, services } });
+  assert.deepEqual(parseHead(other), JSON.parse(other));
+  // A layout entry whose value is a list, under a service named "services": the cut parses but has no
+  // configuration, so the whole text is read.
+  const layout = JSON.stringify({ number: 7, layout: { services: ['config.d/a.yaml'] }, config: { node: { name: 'lb9' }, services } });
+  assert.deepEqual(parseHead(layout), JSON.parse(layout));
+  // A difference: its delta's services are cut, the node it sets is kept.
+  const diff = JSON.stringify({ format: 2, base: 4, number: 8, delta: { set: { node: { name: 'lb10' } }, unset: [], services, removed: [] } });
+  assert.deepEqual(parseHead(diff), { format: 2, base: 4, number: 8, delta: { set: { node: { name: 'lb10' } }, unset: [], services: [] } });
+});
+
+test('a revision larger than the part read first: the head from its first part, or the whole file when needed', (t) => {
+  const services = Array.from({ length: 12000 }, (_, i) => ({ name: `service-with-a-long-name-${i}`, backends: [{ address: '198.51.100.1', port: 80 }] }));
+  const dir = stateDir(t);
+  revision(dir, 1, '', JSON.stringify({ number: 1, config: { node: { name: 'big' }, services } }));
+  assert.ok(statSync(join(dir, 'revisions', '0000000001.json')).size > 512 * 1024);
+  assert.deepEqual(peekRunning(dir), { number: 1, nodeName: 'big' });
+  // A layout of more than the first part before the configuration: the whole file is read.
+  const layout = Object.fromEntries(services.map((s) => [s.name, 'config.d/0000.yaml']));
+  revision(dir, 2, '', JSON.stringify({ number: 2, layout, config: { node: { name: 'bigger' }, services } }));
+  assert.deepEqual(peekRunning(dir), { number: 2, nodeName: 'bigger' });
 });
