@@ -7,6 +7,7 @@
 // listed or hidden (NNNNNNNNNN.base.json), does.
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFIRM_FILE, INTENT_FILE, REVISION_FILE, hiddenCheckpointName, revisionFileName } from './state-names.js';
 
 export interface RunningPeek {
   number: number;
@@ -14,8 +15,6 @@ export interface RunningPeek {
   nodeName: string | undefined;
 }
 
-/** Revision file names: ten digits and `.json`. */
-const REVISION_FILE = /^\d{10}\.json$/;
 
 export interface OnDisk {
   number?: unknown;
@@ -29,7 +28,7 @@ const nameOf = (node: { name?: unknown } | undefined): string | undefined => (ty
 
 export function peekRunning(stateDir: string): RunningPeek | null {
   try {
-    if (existsSync(join(stateDir, 'intent.json')) || existsSync(join(stateDir, 'confirm.json'))) return null;
+    if (existsSync(join(stateDir, INTENT_FILE)) || existsSync(join(stateDir, CONFIRM_FILE))) return null;
     const dir = join(stateDir, 'revisions');
     const newest = readdirSync(dir)
       .filter((n) => REVISION_FILE.test(n))
@@ -97,8 +96,7 @@ function cutAt(text: string, at: number): OnDisk | null {
 
 /** Checkpoint `n`, listed or hidden; null unless it is a whole revision with that number. */
 function wholeRevision(dir: string, n: number): OnDisk | null {
-  const stem = String(n).padStart(10, '0');
-  for (const name of [`${stem}.json`, `${stem}.base.json`]) {
+  for (const name of [revisionFileName(n), hiddenCheckpointName(n)]) {
     if (!existsSync(join(dir, name))) continue;
     const rev = readHead(join(dir, name));
     return rev.number === n && rev.format === undefined && typeof rev.config === 'object' ? rev : null;

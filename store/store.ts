@@ -59,6 +59,7 @@ import { withCommitLock } from '../locks/commit-lock.js';
 import { exclusiveLockHolder, exclusiveLockMessage } from '../locks/exclusive-lock.js';
 import { formatClock } from '../locks/holder.js';
 import { formatConfigError } from '../config/errors.js';
+import { CONFIRM_FILE, HIDDEN_CHECKPOINT_FILE, INTENT_FILE, REVISION_FILE, hiddenCheckpointName, revisionFileName } from './state-names.js';
 import { configsEqual } from '../config/equal.js';
 
 export * from './store-types.js';
@@ -192,17 +193,6 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-function revisionFileName(n: number): string {
-  return `${String(n).padStart(10, '0')}.json`;
-}
-
-/**
- * A pruned revision kept only because a kept one is stored as its difference from it (its checkpoint): out of
- * the list (the name does not match NNNNNNNNNN.json), still read as a checkpoint.
- */
-function hiddenCheckpointName(n: number): string {
-  return `${String(n).padStart(10, '0')}.base.json`;
-}
 
 /** The first bytes of a file (null when it does not exist): enough to see a revision file's format and checkpoint. */
 function readPrefix(path: string, bytes = 64): string | null {
@@ -260,8 +250,8 @@ class RevisionStore implements Store {
     this.lockWaitMs = opts.lockWaitMs;
     this.keepRunning = opts.keepRunning === true;
     this.revisionsDir = join(this.stateDir, 'revisions');
-    this.intentPath = join(this.stateDir, 'intent.json');
-    this.confirmPath = join(this.stateDir, 'confirm.json');
+    this.intentPath = join(this.stateDir, INTENT_FILE);
+    this.confirmPath = join(this.stateDir, CONFIRM_FILE);
   }
 
   // ------------------------------------------------------------------ reading (lock-free)
@@ -293,7 +283,7 @@ class RevisionStore implements Store {
 
   private revisionNumbersOnDisk(): number[] {
     return this.revisionDirNames()
-      .filter((n) => /^\d{10}\.json$/.test(n))
+      .filter((n) => REVISION_FILE.test(n))
       .map((n) => Number(n.slice(0, 10)))
       .sort((a, b) => b - a);
   }
@@ -579,7 +569,7 @@ class RevisionStore implements Store {
   }
 
   private hiddenCheckpointsOnDisk(): number[] {
-    return this.revisionDirNames().filter((n) => /^\d{10}\.base\.json$/.test(n)).map((n) => Number(n.slice(0, 10)));
+    return this.revisionDirNames().filter((n) => HIDDEN_CHECKPOINT_FILE.test(n)).map((n) => Number(n.slice(0, 10)));
   }
 
   /** First use: revision 1 from the existing files, or revision 0 = the default configuration. Lock held. */

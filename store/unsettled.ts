@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { readIfExists } from './atomic.js';
 import { readKernelPending, type KernelPending } from './kernel-pending.js';
+import { CONFIRM_FILE } from './state-names.js';
 import type { PendingConfirm } from './store.js';
 
 export interface Unsettled {
@@ -14,7 +15,7 @@ export interface Unsettled {
 /** The store's pending `commit confirmed`, when its deadline has passed. */
 export function overdueConfirm(stateDir: string, now = Date.now()): PendingConfirm | null {
   try {
-    const text = readIfExists(join(stateDir, 'confirm.json'));
+    const text = readIfExists(join(stateDir, CONFIRM_FILE));
     const p = text ? (JSON.parse(text) as PendingConfirm) : null;
     return p && new Date(p.deadline).getTime() <= now ? p : null;
   } catch {
