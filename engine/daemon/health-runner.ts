@@ -11,7 +11,7 @@
 // Only the daemon runs this: a shell or a CLI command never probes.
 import type { Config, Service } from '../../config/model.js';
 import { canonicalAddress } from '../../config/derive.js';
-import { HealthScheduler, anyAddress, healthTargets, loopbackOnly, type HealthTarget, type SchedulerOptions, type Transition, type Verdict } from '../health/index.js';
+import { HealthScheduler, anyAddress, serviceTargets, loopbackOnly, type HealthTarget, type SchedulerOptions, type Transition, type Verdict } from '../health/index.js';
 import { WorkerScheduler } from '../health/worker-scheduler.js';
 import { healthyCount } from '../compile.js';
 import type { ApplyResult } from '../engine.js';
@@ -76,6 +76,21 @@ interface Use {
   port: number;
   /** The target key, or undefined when the service has no check. */
   key?: string;
+  /** The target this backend uses (without its users). */
+  target?: Omit<HealthTarget, 'users'>;
+}
+
+/** Every enabled backend of an enabled service, with its target when it is checked. */
+function serviceUses(service: Service): Use[] {
+  if (!service.enabled) return [];
+  const targetOf = new Map(serviceTargets(service).map((t) => [`${t.user.address} ${t.user.port}`, t.target]));
+  const uses: Use[] = [];
+  for (const b of service.backends) {
+    if (!b.enabled) continue;
+    const target = targetOf.get(`${b.address} ${b.port}`);
+    uses.push({ ref: backendRef(service.name, b.address, b.port), service, address: b.address, port: b.port, ...(target ? { key: target.key, target } : {}) });
+  }
+  return uses;
 }
 
 interface Ramp {
@@ -109,6 +124,8 @@ export class HealthRunner {
   private targets = new Map<string, HealthTarget>();
   /** Every enabled backend of every enabled service, by backendRef. */
   private uses = new Map<string, Use>();
+  /** What the last update made of each service, by name (its object: unchanged while the same). */
+  private readonly byService = new Map<string, { service: Service; uses: Use[] }>();
   private readonly manual = new Map<string, Manual>();
   private readonly ramps = new Map<string, Ramp>();
   /** What the engine has been told, by backendRef (absent = nothing = up). */
@@ -132,33 +149,70 @@ export class HealthRunner {
    * Make the probed set the targets of `config`. Unchanged targets keep their verdict, streaks and rhythm (a
    * reload does not flap them); a changed check is a new target and starts unknown (= up). Backends whose state
    * the engine was told and that now count as up (gone, check removed, new target) are told so.
+   *
+   * Only the services that are not the very objects of the last update are looked at: the store shares a frozen
+   * service between revisions until it changes, so a one-weight commit among 10,000 services recomputes one
+   * service's backends and targets, not 40,000 (a reload from the files makes new objects: everything is new).
    */
   update(config: Config): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.config = config;
-    const targets = healthTargets(config);
-    this.targets = new Map(targets.map((t) => [t.key, t]));
-    const keyOf = new Map<string, string>();
-    for (const t of targets) for (const u of t.users) keyOf.set(backendRef(u.service, u.address, u.port), t.key);
-    const before = this.uses;
-    this.uses = new Map();
+    const gone: Use[] = [];
+    const added: Use[] = [];
+    const seen = new Set<string>();
     for (const service of config.services) {
-      if (!service.enabled) continue;
-      for (const b of service.backends) {
-        if (!b.enabled) continue;
-        const ref = backendRef(service.name, b.address, b.port);
-        const key = keyOf.get(ref);
-        this.uses.set(ref, { ref, service, address: b.address, port: b.port, ...(key !== undefined ? { key } : {}) });
+      seen.add(service.name);
+      const had = this.byService.get(service.name);
+      if (had?.service === service) continue;
+      if (had) gone.push(...had.uses);
+      const uses = serviceUses(service);
+      this.byService.set(service.name, { service, uses });
+      added.push(...uses);
+    }
+    if (this.byService.size > seen.size) {
+      for (const [name, had] of this.byService) {
+        if (seen.has(name)) continue;
+        gone.push(...had.uses);
+        this.byService.delete(name);
       }
     }
-    this.scheduler.update(targets);
-    // A ramp or a hand-set verdict outlives a reload only where the backend still has the same check.
-    for (const ref of [...this.ramps.keys()]) {
-      const now = this.uses.get(ref);
-      if (!now || now.key === undefined || now.key !== before.get(ref)?.key || !(now.service.slow_start_s! > 0)) this.endRamp(ref);
+    if (gone.length === 0 && added.length === 0) return Promise.resolve();
+
+    let targetsChanged = false;
+    const keyBefore = new Map<string, string | undefined>();
+    for (const u of gone) {
+      keyBefore.set(u.ref, u.key);
+      if (this.uses.get(u.ref) === u) this.uses.delete(u.ref);
+      if (u.key === undefined) continue;
+      const t = this.targets.get(u.key);
+      if (!t) continue;
+      t.users = t.users.filter((x) => !(x.service === u.service.name && x.address === u.address && x.port === u.port));
+      if (t.users.length === 0) {
+        this.targets.delete(u.key);
+        targetsChanged = true;
+      }
     }
-    for (const ref of [...this.manual.keys()]) if (this.uses.get(ref)?.key === undefined) this.manual.delete(ref);
-    return this.push([...new Set([...this.sent.keys(), ...this.uses.keys()])]).then(() => undefined);
+    for (const u of added) {
+      this.uses.set(u.ref, u);
+      if (u.target === undefined) continue;
+      let t = this.targets.get(u.target.key);
+      if (t === undefined) {
+        t = { ...u.target, users: [] };
+        this.targets.set(t.key, t);
+        targetsChanged = true;
+      }
+      t.users.push({ service: u.service.name, address: u.address, port: u.port });
+    }
+    if (targetsChanged) this.scheduler.update([...this.targets.values()]);
+
+    // A ramp or a hand-set verdict outlives a reload only where the backend still has the same check.
+    const affected = [...new Set([...gone, ...added].map((u) => u.ref))];
+    for (const ref of affected) {
+      const now = this.uses.get(ref);
+      if (this.ramps.has(ref) && (!now || now.key === undefined || now.key !== keyBefore.get(ref) || !(now.service.slow_start_s! > 0))) this.endRamp(ref);
+      if (this.manual.has(ref) && now?.key === undefined) this.manual.delete(ref);
+    }
+    return this.push(affected).then(() => undefined);
   }
 
   /** Stops every probe and ramp; resolves when the probes in flight have settled. */

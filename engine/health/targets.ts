@@ -58,6 +58,29 @@ export function checkPort(service: Pick<Service, 'health' | 'ports' | 'port_rang
   return first === undefined ? 0 : portBounds(first)[0];
 }
 
+/** One checked backend of a service: the target it uses, and itself as that target's user. */
+export interface ServiceTargetUse {
+  target: Omit<HealthTarget, 'users'>;
+  user: BackendUse;
+}
+
+/**
+ * The targets one service's backends use: its enabled backends, when the service is enabled and its check is
+ * enabled and not `none` (none otherwise). The daemon keeps these per service, so that a commit recomputes only
+ * the services it changed (engine/daemon/health-runner.ts).
+ */
+export function serviceTargets(service: Service): ServiceTargetUse[] {
+  if (!service.enabled || service.inactive || !service.health.enabled || service.health.type === 'none') return [];
+  const check = checkDefinition(service.health);
+  const out: ServiceTargetUse[] = [];
+  for (const backend of service.backends) {
+    if (!backend.enabled || backend.inactive) continue;
+    const endpoint = { address: canonicalAddress(backend.address), port: checkPort(service, backend) };
+    out.push({ target: { key: targetKey(endpoint, check), ...endpoint, check }, user: { service: service.name, address: backend.address, port: backend.port } });
+  }
+  return out;
+}
+
 /**
  * Every target of `config`: enabled backends of enabled services whose check is enabled and not `none`.
  * A backend with no check is always up and has no target.
@@ -65,18 +88,13 @@ export function checkPort(service: Pick<Service, 'health' | 'ports' | 'port_rang
 export function healthTargets(config: Pick<Config, 'services'>): HealthTarget[] {
   const byKey = new Map<string, HealthTarget>();
   for (const service of config.services) {
-    if (!service.enabled || service.inactive || !service.health.enabled || service.health.type === 'none') continue;
-    const check = checkDefinition(service.health);
-    for (const backend of service.backends) {
-      if (!backend.enabled || backend.inactive) continue;
-      const endpoint = { address: canonicalAddress(backend.address), port: checkPort(service, backend) };
-      const key = targetKey(endpoint, check);
-      let target = byKey.get(key);
-      if (target === undefined) {
-        target = { key, ...endpoint, check, users: [] };
-        byKey.set(key, target);
+    for (const { target, user } of serviceTargets(service)) {
+      let t = byKey.get(target.key);
+      if (t === undefined) {
+        t = { ...target, users: [] };
+        byKey.set(target.key, t);
       }
-      target.users.push({ service: service.name, address: backend.address, port: backend.port });
+      t.users.push(user);
     }
   }
   return [...byKey.values()];

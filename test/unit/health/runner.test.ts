@@ -215,3 +215,47 @@ test('a service without a check: always up, no target, not settable', async () =
   await assert.rejects(r.runner.setManual({ address: '127.0.0.1', state: 'down' }), /has no health check/);
   await r.runner.stop();
 });
+
+test('updates look only at the services that changed, and end where a fresh runner would', async () => {
+  // The store shares a frozen service between revisions until it changes; the runner recomputes only services
+  // that are not the very objects it saw last. Whatever the order of changes, what it probes and what it
+  // reports must equal a runner given the same configuration fresh.
+  const check = (interval_ms: number) => ({ type: 'tcp', interval_ms, timeout_ms: 50, fail_after: 2, recover_after: 2 }) as const;
+  const make = (services: DeepPartial<Config['services'][number]>[]) => {
+    const c = applyDefaults({ vip: '192.0.2.10', services });
+    assert.deepEqual(validateConfig(c), []);
+    return c;
+  };
+  const first = make([
+    { name: 'web', ports: [80], backends: [{ address: '127.0.0.1', port: 8081 }, { address: '127.0.0.2', port: 8082 }], health: check(100) },
+    { name: 'api', ports: [81], backends: [{ address: '127.0.0.1', port: 8081 }, { address: '127.0.0.3', port: 8083 }], health: check(100) },
+    { name: 'plain', ports: [82], backends: [{ address: '127.0.0.4', port: 8084 }], health: { enabled: false } },
+  ]);
+  const reshaped = make([
+    { name: 'api', ports: [81], backends: [{ address: '127.0.0.1', port: 8081 }, { address: '127.0.0.3', port: 8083 }], health: check(200) },
+    { name: 'extra', ports: [83], backends: [{ address: '127.0.0.5', port: 8085 }], health: check(100) },
+  ]);
+  const [web, api, plain] = first.services;
+  const [api2, extra] = reshaped.services;
+  const steps: Config['services'][] = [
+    [web, api2, plain], // api's check changed: 127.0.0.1:8081 is now two targets, one shared no more
+    [web, api2, plain, extra], // a service added
+    [api2, plain, extra], // web removed: its targets go, api's stay
+    [web, api, plain], // back to the first: api shares 127.0.0.1:8081 with web again
+  ];
+  const r = await rig({ config: first });
+  for (const services of steps) {
+    const config = { ...first, services };
+    await r.runner.update(config);
+    const fresh = await rig({ config });
+    const view = async (x: typeof r) => {
+      x.probed.length = 0;
+      await x.advance(400);
+      return {
+        probed: [...new Set(x.probed)].sort(),
+        rows: x.runner.report().rows.map((row) => `${row.service} ${row.backend} ${row.check}`).sort(),
+      };
+    };
+    assert.deepEqual(await view(r), await view(fresh), `after ${services.map((s) => s.name).join(', ')}`);
+  }
+});
