@@ -39,7 +39,7 @@ function configureCommand(inactive: boolean): CommandDef {
     edits: true,
     run: (a, ctx) => {
       serviceOf(ctx.candidate(), a.service as string);
-      ctx.setCandidate(editConfig(ctx.candidate(), (c) => setInactive(serviceOf(c, a.service as string), inactive)));
+      ctx.setCandidate(editService(ctx.candidate(), a.service as string, (s) => setInactive(s, inactive)));
     },
   };
 }

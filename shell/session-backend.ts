@@ -154,7 +154,9 @@ export async function createContextBackend(
   const missing = missingConfiguration(ctx);
   try {
     if (missing) throw new MissingConfigurationError(missing.why);
-    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, });
+    // keepRunning: a shell lives for many commands; the running revision is parsed once per revision, not at
+    // every look (at 10,000 services a revision is a 6 MB checkpoint plus its difference).
+    store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, keepRunning: true });
     const r = store.running();
     running = r.config;
     revision = r.number;
@@ -164,7 +166,7 @@ export async function createContextBackend(
     // A user who may read but not write the state directory (read-only operators) still sees the history.
     try {
       if (!hasRevisions(ctx.stateDir)) throw new Error('no revisions'); // a read-only open of nothing: defaults
-      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true });
+      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, readOnly: true, keepRunning: true });
       const r = store.running();
       running = r.config;
       revision = r.number;

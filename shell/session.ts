@@ -109,7 +109,10 @@ class Session implements ShellSession, ModeContext {
   candidate(): Config {
     if (this.cand === null) {
       this.candBase = this.backend.runningRevision();
-      this.cand = structuredClone(this.backend.running());
+      // Shared, not copied: every edit is candidate → new candidate, copying only what it changes (modes/edit.ts),
+      // so the candidate keeps the running revision's own (frozen) service objects until they are edited. A
+      // commit then finds the changed services by identity, and the store hashes and writes only those.
+      this.cand = this.backend.running();
     }
     return this.cand;
   }

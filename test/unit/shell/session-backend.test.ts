@@ -98,3 +98,31 @@ test('rollback ? lists the revisions back with number, time, user and comment (c
     await s.close();
   }
 });
+
+test('the candidate shares the running revision\'s unchanged services; an edit copies only its own service', async (t) => {
+  const d = labDirs();
+  writeFileSync(join(d.configPath, 'config.d', 'api.yaml'), 'services:\n  - name: api\n    ports: [81]\n    backends:\n      - address: 10.0.0.2\n');
+  t.after(() => rmSync(d.root, { recursive: true, force: true }));
+  const s = await createSession({ context: { configPath: d.configPath, stateDir: d.stateDir, lab: true, labDefaults: false }, interactive: false, env: {} });
+  try {
+    for (const line of ['configure private', 'service web', 'backend 10.0.0.1 weight 5']) {
+      const r = await s.execute(line);
+      assert.equal(r.error, undefined, `${line}: ${r.output}`);
+    }
+    // What the session works on and what the store says runs (the Session is the ModeContext its modes see).
+    const session = s as unknown as { candidate(): import('../../../config/model.js').Config; backend: { running(): import('../../../config/model.js').Config } };
+    const cand = session.candidate();
+    const running = session.backend.running();
+    const byName = (c: typeof cand, name: string) => c.services.find((x) => x.name === name)!;
+    assert.equal(byName(cand, 'api'), byName(running, 'api'), 'the unchanged service is the running revision\'s own object');
+    assert.notEqual(byName(cand, 'web'), byName(running, 'web'));
+    assert.equal(byName(cand, 'web').backends[0].weight, 5);
+    assert.equal(byName(running, 'web').backends[0].weight, 1, 'the running revision was not changed by the edit');
+    assert.ok(Object.isFrozen(byName(running, 'api')), 'the shared service is frozen: an edit in place would throw');
+    const c = await s.execute('commit');
+    assert.equal(c.error, undefined, c.output);
+    assert.match(c.output, /committed successfully \(revision 2\)/);
+  } finally {
+    await s.close();
+  }
+});
