@@ -86,6 +86,13 @@ export interface CommitTransactionOptions {
    * daemon, the only writer, keeps its cache current instead (no dump per commit).
    */
   readBeforeCommit?: boolean;
+  /**
+   * With readBeforeCommit: true when the host can vouch that its cache holds what it last applied, which is the
+   * running revision, and that no other lbctl writer acted since (engine/host.ts). Only the services the commit
+   * plans are re-read then (Engine.refreshForCommit); otherwise, and for `commit check`, `commit full` and a
+   * commit without changes (the drift repair), the whole table.
+   */
+  cacheVouched?: (running: Revision) => boolean;
   /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
   identity: AuditIdentity;
   /** How long to wait for another commit's lock (default 60 s). */
@@ -243,7 +250,8 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
   let engine: Engine;
   try {
     engine = await opts.engine();
-    if (opts.readBeforeCommit || job.full) await engine.refresh({ ownership: job.full === true });
+    if (job.full) await engine.refresh({ ownership: true });
+    else if (opts.readBeforeCommit) await engine.refreshForCommit(cand, { whole: job.check === true || !opts.cacheVouched?.(running) });
   } catch (e) {
     refuse({ kind: 'dataplane', error: e as Error });
   }

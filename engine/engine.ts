@@ -306,6 +306,46 @@ export class Engine {
     });
   }
 
+  /**
+   * Before a commit of `config` by a host that may share the dataplane with other writers (an in-process shell):
+   * re-read only the kernel services this commit will plan, when it can be planned from the change alone
+   * (engine/service-changes.ts): their own state is then current whatever a hand `ipvsadm` did to them, and a
+   * one-weight commit reads one service instead of dumping 10,000. Anything else reads the whole table, as
+   * `refresh` does. `whole`: the caller cannot vouch that no other lbctl writer acted since this engine's last
+   * apply (another commit, a disable, a recovery): read everything.
+   */
+  refreshForCommit(config: Config, opts: { whole: boolean }): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireStarted();
+      const ids = opts.whole ? null : this.idsPlannedFor(config);
+      if (!ids) return this.fullRead();
+      for (const [id, key] of ids) {
+        const service = await this.dataplane.getService(key);
+        this.actual.putService(service, service ? await this.dataplane.listDests(key) : [], id);
+      }
+    });
+  }
+
+  /** The kernel services a commit of `config` plans when planned from the change alone; null: the whole table. */
+  private idsPlannedFor(config: Config): Map<string, IpvsService['key']> | null {
+    const base = this.lastDesired;
+    if (!base || !this.running || this.disabled || this.readSinceConverged) return null;
+    const names = changedServiceNames(this.running, config);
+    // No change: the commit is a drift repair, which only the whole table can tell.
+    if (!names || names.size === 0) return null;
+    let partial: DesiredState;
+    try {
+      partial = compileServices(config, this.inputs, names);
+    } catch (e) {
+      if (e instanceof CompileError) return null;
+      throw e;
+    }
+    const ids = new Map<string, IpvsService['key']>();
+    for (const [id, d] of base.declared) if (names.has(d.name)) ids.set(id, d.key);
+    for (const [id, d] of partial.declared) ids.set(id, d.key);
+    return ids;
+  }
+
   /** Per service: desired against the cached actual; foreign services listed. */
   status(config: Config | null = this.running, opts: StatusOptions = {}): StatusReport {
     this.requireStarted();

@@ -55,6 +55,21 @@ import { osIdentity } from '../store/store.js';
 import { recoverInterrupted, type Recovery } from './recover.js';
 import { Drains } from './drain/drains.js';
 import type { AdminState } from './inputs.js';
+import { OWNERSHIP_FILE } from './ownership.js';
+import { DRAINS_FILE } from './drain/drain-file.js';
+import { KERNEL_PENDING_FILE } from '../store/kernel-pending.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A file's identity (inode, size, modification time), or `-` when it does not exist. */
+function fileStamp(path: string): string {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return '-';
+  }
+}
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -159,6 +174,8 @@ export class EngineHost implements EnginePort {
   recoveryError: string | null = null;
   /** The running revision as this host last knew it (reading the store's revision file costs ms at scale). */
   private knownRevision: number | null = null;
+  /** After a commit of this host: the revision it applied and the other writers' files then (see commit). */
+  private vouched: { revision: number; stamp: string } | null = null;
   /** The maintenance drains of this state directory (STATE/drains.json), programmed by this host's engine. */
   readonly drains: Drains;
 
@@ -404,7 +421,15 @@ export class EngineHost implements EnginePort {
     let outcome: CommitTransactionOutcome;
     try {
       outcome = await runCommitTransaction(
-        { stateDir: this.opts.stateDir, store, lab: this.opts.lab, identity, engine: () => this.engine(), readBeforeCommit: this.opts.readBeforeCommit },
+        {
+          stateDir: this.opts.stateDir,
+          store,
+          lab: this.opts.lab,
+          identity,
+          engine: () => this.engine(),
+          readBeforeCommit: this.opts.readBeforeCommit,
+          cacheVouched: (running) => this.vouched !== null && this.vouched.revision === running.number && this.vouched.stamp === this.writersStamp(),
+        },
         { ...rest, describe: (r) => this.opts.describe(voice, r, store) },
       );
     } catch (e) {
@@ -414,7 +439,19 @@ export class EngineHost implements EnginePort {
     this.opts.onCommit?.(outcome.kind === 'no-changes' ? 'no_changes' : outcome.kind);
     if (outcome.kind !== 'check' && outcome.result?.ok) this.lastInSync = true;
     if (outcome.kind === 'committed') this.knownRevision = outcome.after;
+    // What this host's cache can vouch for at its next commit: the revision it applied, and the files other lbctl
+    // writers change when they touch the kernel without a new revision (a disable, a drain, a killed writer's
+    // kernel-pending record). Any difference at the next commit makes it read the whole table again.
+    this.vouched =
+      outcome.kind !== 'check' && outcome.result?.ok !== false && outcome.kind !== 'no-changes'
+        ? { revision: outcome.after, stamp: this.writersStamp() }
+        : null;
     return outcome;
+  }
+
+  /** Identities of the files other lbctl writers leave when they change the kernel beside this host. */
+  private writersStamp(): string {
+    return [OWNERSHIP_FILE, DRAINS_FILE, KERNEL_PENDING_FILE].map((f) => fileStamp(join(this.opts.stateDir, f))).join(' ');
   }
 
   async ha(): Promise<HaSnapshot | null> {
