@@ -17,13 +17,24 @@ export interface ConfigDelta {
   order?: string[];
 }
 
-/** Services by name, or null when a name is missing or repeated (names do not identify services then). */
-export function servicesByName(list: Service[]): Map<string, Service> | null {
-  const m = new Map<string, Service>();
+const byNameMemo = new WeakMap<object, ReadonlyMap<string, Service> | null>();
+
+/**
+ * Services by name, or null when a name is missing or repeated (names do not identify services then).
+ * Remembered for a frozen list (the running revision's: a commit asks for it several times).
+ */
+export function servicesByName(list: Service[]): ReadonlyMap<string, Service> | null {
+  const known = byNameMemo.get(list);
+  if (known !== undefined) return known;
+  let m: Map<string, Service> | null = new Map();
   for (const s of list) {
-    if (typeof s?.name !== 'string' || m.has(s.name)) return null;
+    if (typeof s?.name !== 'string' || m.has(s.name)) {
+      m = null;
+      break;
+    }
     m.set(s.name, s);
   }
+  if (Object.isFrozen(list)) byNameMemo.set(list, m);
   return m;
 }
 

@@ -16,6 +16,7 @@ import { configsEqual } from '../config/equal.js';
 import type { Config, Service } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import { layoutOfDocuments, loadOrder, type FileLayout } from './file-layout.js';
+import { spliceServices } from './service-splice.js';
 import type { FilePlan } from './store-files.js';
 
 export interface ChangedFilesPlan {
@@ -53,18 +54,27 @@ export function planChangedFiles(
   if (serviceHome.size !== before.size || [...before.keys()].some((n) => !serviceHome.has(n))) return null;
 
   const touched = new Set<string>();
+  /** Services changed in place (same name, in the file that holds them), by file; null once anything else changed. */
+  let modifiedOnly: Map<string, Service[]> | null = new Map();
   candidate.services.forEach((s, i) => {
     const old = before.get(s.name);
-    if (old && sameData(old, s)) return;
-    touched.add(serviceHome.get(s.name) ?? serviceFileName(s.name, i));
+    if (old === s || (old && sameData(old, s))) return;
+    const home = serviceHome.get(s.name) ?? serviceFileName(s.name, i);
+    touched.add(home);
+    if (!old) modifiedOnly = null;
+    else modifiedOnly?.set(home, [...(modifiedOnly.get(home) ?? []), s]);
   });
+  if (after.size !== before.size) modifiedOnly = null;
   for (const name of before.keys()) if (!after.has(name)) touched.add(serviceHome.get(name)!);
   const top = 'config.yaml' in layout ? 'config.yaml' : 'config.yml' in layout ? 'config.yml' : 'config.yaml';
   const sections = TOP_LEVEL_KEYS.filter((k) => k !== 'services');
   for (const k of [...sections, ...Object.keys(candidate).filter((k) => !TOP_LEVEL_KEYS.includes(k))]) {
     const a = (running as unknown as Obj)[k];
     const b = (candidate as unknown as Obj)[k];
-    if (!sameData(a, b)) touched.add(sectionHome.get(k) ?? top);
+    if (!sameData(a, b)) {
+      touched.add(sectionHome.get(k) ?? top);
+      modifiedOnly = null;
+    }
   }
   if (touched.size === 0) return { plan: { writes: {}, unchanged: [], deletes: [] }, committed: candidate, layout };
 
@@ -79,22 +89,47 @@ export function planChangedFiles(
   }
   part.services = candidate.services.filter((s, i) => touched.has(serviceHome.get(s.name) ?? serviceFileName(s.name, i)));
 
-  const previous: LoadedFile[] = [];
-  for (const rel of [...touched].sort(loadOrder)) {
-    if (!(rel in layout)) continue; // a new file
-    const text = readFile(rel);
-    const doc = parseConfigDocument(text);
-    if (doc.errors.length > 0) return null;
-    previous.push({ path: rel, text, doc });
+  // Services changed in place: each is rendered alone into its file's text (store/service-splice.ts), without
+  // parsing the rest of the file; otherwise, or when a file is not laid out for it, the touched files are parsed
+  // and rendered whole.
+  const texts = new Map<string, string>();
+  const readOnce = (rel: string) => texts.get(rel) ?? texts.set(rel, readFile(rel)).get(rel)!;
+  let rendered: Map<string, string> | null = null;
+  if (modifiedOnly) {
+    rendered = new Map();
+    for (const [rel, services] of modifiedOnly as Map<string, Service[]>) {
+      const spliced = rel in layout ? spliceServices(readOnce(rel), rel, services, part as unknown as Config) : null;
+      if (spliced === null || !splicedLoadsBack(rel, spliced, layout[rel], services)) {
+        rendered = null;
+        break;
+      }
+      rendered.set(rel, spliced);
+    }
+    if (rendered) {
+      // Each file holds the same services and sections as before (checked): the layout stays.
+      const writes = Object.fromEntries([...rendered].sort(([a], [b]) => loadOrder(a, b)));
+      const unchanged = Object.keys(writes).filter((rel) => texts.get(rel) === writes[rel]);
+      return { plan: { writes, unchanged, deletes: [] }, committed: { ...candidate, services: inFileOrder(layout, after) }, layout };
+    }
   }
-  const rendered = renderConfigFiles(part as unknown as Config, previous, { layout: 'directory' });
+  const previous: LoadedFile[] = [];
+  if (!rendered) {
+    for (const rel of [...touched].sort(loadOrder)) {
+      if (!(rel in layout)) continue; // a new file
+      const text = readOnce(rel);
+      const doc = parseConfigDocument(text);
+      if (doc.errors.length > 0) return null;
+      previous.push({ path: rel, text, doc });
+    }
+    rendered = renderConfigFiles(part as unknown as Config, previous, { layout: 'directory' });
+  }
 
   const writes: Record<string, string> = {};
   const unchanged: string[] = [];
   for (const [rel, text] of rendered) {
     if (!touched.has(rel)) return null; // the renderer placed something where the layout did not expect it
     writes[rel] = text;
-    if (previous.some((f) => f.path === rel && f.text === text)) unchanged.push(rel);
+    if (texts.get(rel) === text) unchanged.push(rel);
   }
   const deletes = [...touched].filter((rel) => rel in layout && !(rel in writes)).sort();
 
@@ -122,8 +157,7 @@ export function planChangedFiles(
   const nextLayout: FileLayout = {};
   for (const [rel, entry] of Object.entries(layout)) if (!touched.has(rel)) nextLayout[rel] = entry;
   Object.assign(nextLayout, backLayout);
-  const ordered: Service[] = [];
-  for (const rel of Object.keys(nextLayout).sort(loadOrder)) for (const name of nextLayout[rel].services) ordered.push(after.get(name)!);
+  const ordered = inFileOrder(nextLayout, after);
   if (ordered.length !== candidate.services.length || ordered.some((s) => s === undefined)) {
     return { errors: [renderBug('the rewritten files do not hold every service of the candidate')] };
   }
@@ -132,6 +166,31 @@ export function planChangedFiles(
     committed: { ...candidate, services: ordered },
     layout: Object.fromEntries(Object.entries(nextLayout).sort(([a], [b]) => loadOrder(a, b))),
   };
+}
+
+/** The services in the order a restart loads them: files in load order, each file's services in its order. */
+function inFileOrder(layout: FileLayout, byName: ReadonlyMap<string, Service>): Service[] {
+  const ordered: Service[] = [];
+  for (const rel of Object.keys(layout).sort(loadOrder)) for (const name of layout[rel].services) ordered.push(byName.get(name)!);
+  return ordered;
+}
+
+/**
+ * A spliced file, loaded back as a restart would (js-yaml), holds exactly the sections and services, in order,
+ * that it held before, and the changed services load back to what was asked. The bytes outside the changed items
+ * are the file's own, so this is what could have gone wrong.
+ */
+function splicedLoadsBack(rel: string, text: string, before: FileLayout[string], changed: Service[]): boolean {
+  const file = readFileBack(rel, text);
+  const data = 'data' in file ? (file.data as Obj | null) : null;
+  if (!data || typeof data !== 'object' || Array.isArray(data) || !Array.isArray(data.services)) return false;
+  const sections = Object.keys(data).filter((k) => k !== 'services');
+  if (sections.length !== before.sections.length || sections.some((k, i) => k !== before.sections[i])) return false;
+  const items = data.services as Obj[];
+  if (items.length !== before.services.length || items.some((item, i) => item?.name !== before.services[i])) return false;
+  const names = new Set(changed.map((s) => s.name));
+  const loaded = applyDefaults({ services: items.filter((item) => names.has(item.name as string)).map(normalizeWrittenService) });
+  return configsEqual(loaded, { ...loaded, services: changed });
 }
 
 function renderBug(what: string): ConfigError {

@@ -57,6 +57,9 @@ export class CommitRunner {
           // guard is already there to roll the change back at the deadline (or finish what the kill left).
           ...(job.confirmMinutes !== undefined && !job.check ? { onKernelPending: () => this.startGuard() } : {}),
           voice: 'shell',
+          // The store keeps the candidate as the new revision instead of copying 10,000 services: the session
+          // never changes a candidate in place (every edit makes a new one, modes/edit.ts), and the store freezes it.
+          handOver: true,
           ...this.baseConfig(job.base),
         },
         this.wf.auditIdentity(),

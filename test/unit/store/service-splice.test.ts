@@ -1,0 +1,80 @@
+// A changed service rendered alone into its file's text (store/service-splice.ts): the rest of the file keeps
+// every byte (comments, spacing, flow mappings, the other services), the service's own comments stay, and a
+// file that is not laid out plainly is left to the whole-file renderer (null).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyDefaults } from '../../../config/defaults.js';
+import { loadConfigText } from './splice-fixtures.js';
+import { spliceServices } from '../../../store/service-splice.js';
+import type { Config, Service } from '../../../config/model.js';
+
+const FILE =
+  '# edge services, kept by hand\n' +
+  'services:\n' +
+  '  - name: web   # the public site\n' +
+  '    vip: 192.0.2.1\n' +
+  '    ports: [80]\n' +
+  '    backends:\n' +
+  '      - {address: 198.51.100.1,  port: 8080, weight: 5}   # rack 1\n' +
+  '      - {address: 198.51.100.2, port: 8080, weight: 5}\n' +
+  '\n' +
+  '  # the API, moved here in March\n' +
+  '  - name: api\n' +
+  '    vip: 192.0.2.2\n' +
+  '    ports: [443]\n' +
+  '    persistence: {}\n' +
+  '    backends: [{address: 198.51.100.3, port: 8443}]\n' +
+  '  - name: mail\n' +
+  '    vip: 192.0.2.3\n' +
+  '    ports: [25]\n' +
+  '    backends:\n' +
+  '      - address: 198.51.100.4\n';
+
+const sections = (): Config => applyDefaults({});
+const services = (text: string): Service[] => loadConfigText(text).services;
+const edit = (text: string, name: string, fn: (s: Service) => void): Service => {
+  const s = structuredClone(services(text).find((x) => x.name === name)!);
+  fn(s);
+  return s;
+};
+
+test('only the changed item is rewritten; every other byte of the file stays', () => {
+  const web = edit(FILE, 'web', (s) => (s.backends[0].weight = 9));
+  const out = spliceServices(FILE, 'config.d/edge.yaml', [web], sections());
+  assert.ok(out !== null);
+  const before = FILE.split('\n');
+  const after = out.split('\n');
+  // The header and the other services' lines, comments and blank line included, are the same lines.
+  assert.deepEqual(after.slice(0, 2), before.slice(0, 2));
+  const apiAt = (lines: string[]) => lines.indexOf('  # the API, moved here in March');
+  assert.deepEqual(after.slice(apiAt(after) - 1), before.slice(apiAt(before) - 1));
+  assert.match(out, /- name: web +# the public site/, 'the item keeps its own comment');
+  assert.match(out, /# rack 1/);
+  const loaded = services(out);
+  assert.equal(loaded.find((s) => s.name === 'web')!.backends[0].weight, 9);
+  assert.deepEqual(loaded.map((s) => s.name), ['web', 'api', 'mail']);
+  assert.deepEqual(loaded.filter((s) => s.name !== 'web'), services(FILE).filter((s) => s.name !== 'web'));
+});
+
+test('two services of one file, the last one included', () => {
+  const api = edit(FILE, 'api', (s) => (s.backends[0].weight = 3));
+  const mail = edit(FILE, 'mail', (s) => (s.backends[0].weight = 4));
+  const out = spliceServices(FILE, 'config.d/edge.yaml', [mail, api], sections())!;
+  const loaded = services(out);
+  assert.equal(loaded.find((s) => s.name === 'api')!.backends[0].weight, 3);
+  assert.equal(loaded.find((s) => s.name === 'mail')!.backends[0].weight, 4);
+  assert.ok(out.startsWith(FILE.slice(0, FILE.indexOf('  # the API'))), 'web and the lines before api are untouched');
+  assert.match(out, /persistence: \{\}/, 'no default that nobody wrote was added');
+});
+
+test('a file not laid out plainly is left to the whole-file renderer', () => {
+  const web = edit(FILE, 'web', (s) => (s.backends[0].weight = 9));
+  const cases: Record<string, string> = {
+    'flow sequence': 'services: [{name: web, vip: 192.0.2.1, ports: [80], backends: [{address: 198.51.100.1}]}]\n',
+    'the name twice': FILE + '  - name: web\n    vip: 192.0.2.9\n    ports: [81]\n',
+    'an anchor': FILE.replace('    ports: [80]\n', '    ports: &p [80]\n'),
+    'a quoted name': FILE.replace('- name: web ', '- name: "web"'),
+    'no such service': FILE.replace('- name: web ', '- name: www '),
+  };
+  for (const [why, text] of Object.entries(cases)) assert.equal(spliceServices(text, 'config.d/edge.yaml', [web], sections()), null, why);
+});
