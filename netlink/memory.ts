@@ -96,7 +96,7 @@ function fail(errno: number, request: string): never {
 }
 
 function isUsableV4Dest(addr: string): boolean {
-  const b = addrToBytes(AF_INET, addr);
+  const b = addr.split('.').map(Number); // canonical already (checkDest): four decimal bytes
   // inet_addr_type(): 0.0.0.0/8 and 255.255.255.255 are "broadcast", 224.0.0.0/4 multicast; neither is allowed.
   if (b[0] === 0 || (b[0] & 0xf0) === 0xe0 || b.every((x) => x === 0xff)) return false;
   return true;
@@ -365,12 +365,14 @@ export class MemoryDataplane implements Dataplane {
   }
 
   private applyOne(op: IpvsOp): void {
-    const request = describeOp(op);
+    // The request's text only when an error needs it: formatting it for each of 50,000 ops cost more than the ops.
+    let text: string | undefined;
+    const describe = () => (text ??= describeOp(op));
     const guard = <T>(f: () => T): T => {
       try {
         return f();
       } catch (e) {
-        if (e instanceof InputError) fail(e.errno, request);
+        if (e instanceof InputError) fail(e.errno, describe());
         throw e;
       }
     };
@@ -378,8 +380,8 @@ export class MemoryDataplane implements Dataplane {
       case 'newService': {
         const service = guard(() => checkService(op.service));
         service.key = kernelKey(service.key);
-        if (this.find(service.key)) fail(EEXIST, request);
-        this.checkServiceSettings(service, request);
+        if (this.find(service.key)) fail(EEXIST, describe());
+        this.checkServiceSettings(service, describe);
         service.flags = (service.flags | SVC_F_HASHED) >>> 0;
         this.services.set(keyId(service.key), { service, stats: zeroStats(), dests: [] });
         return;
@@ -388,35 +390,35 @@ export class MemoryDataplane implements Dataplane {
         const service = guard(() => checkService(op.service));
         service.key = kernelKey(service.key);
         const stored = this.find(service.key);
-        if (!stored) fail(ESRCH, request);
-        this.checkServiceSettings(service, request);
+        if (!stored) fail(ESRCH, describe());
+        this.checkServiceSettings(service, describe);
         service.flags = (service.flags | SVC_F_HASHED) >>> 0;
         stored.service = service;
         return;
       }
       case 'delService': {
         const key = guard(() => kernelKey(checkKey(op.key)));
-        if (!this.services.delete(keyId(key))) fail(ESRCH, request);
+        if (!this.services.delete(keyId(key))) fail(ESRCH, describe());
         return;
       }
       case 'newDest':
       case 'setDest': {
         const key = guard(() => kernelKey(checkKey(op.key)));
         const stored = this.find(key);
-        if (!stored) fail(ESRCH, request);
+        if (!stored) fail(ESRCH, describe());
         const dest = guard(() => checkDest(key.af, op.dest));
         // Mixed families only with tunnel forwarding (ip_vs_genl_set_cmd).
-        if (dest.af !== key.af && (dest.fwdMethod & 7) !== FWD_TUNNEL) fail(EINVAL, request);
-        if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, request);
-        if (dest.lThresh > dest.uThresh) fail(ERANGE, request);
-        if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, request);
+        if (dest.af !== key.af && (dest.fwdMethod & 7) !== FWD_TUNNEL) fail(EINVAL, describe());
+        if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, describe());
+        if (dest.lThresh > dest.uThresh) fail(ERANGE, describe());
+        if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, describe());
         const index = stored.dests.findIndex((x) => x.dest.af === dest.af && x.dest.addr === dest.addr && x.dest.port === dest.port);
         if (op.op === 'newDest') {
-          if (index >= 0) fail(EEXIST, request);
-          if (!(dest.af === AF_INET ? isUsableV4Dest(dest.addr) : isUsableV6Dest(dest.addr))) fail(EINVAL, request);
+          if (index >= 0) fail(EEXIST, describe());
+          if (!(dest.af === AF_INET ? isUsableV4Dest(dest.addr) : isUsableV6Dest(dest.addr))) fail(EINVAL, describe());
           stored.dests.push({ dest, stats: zeroStats() });
         } else {
-          if (index < 0) fail(ENOENT, request);
+          if (index < 0) fail(ENOENT, describe());
           stored.dests[index].dest = dest;
         }
         return;
@@ -424,10 +426,10 @@ export class MemoryDataplane implements Dataplane {
       case 'delDest': {
         const key = guard(() => kernelKey(checkKey(op.key)));
         const stored = this.find(key);
-        if (!stored) fail(ESRCH, request);
+        if (!stored) fail(ESRCH, describe());
         const id = guard(() => checkDestId(key.af, op.dest));
         const index = stored.dests.findIndex((x) => x.dest.af === id.af && x.dest.addr === id.addr && x.dest.port === id.port);
-        if (index < 0) fail(ENOENT, request);
+        if (index < 0) fail(ENOENT, describe());
         stored.dests.splice(index, 1);
         return;
       }
@@ -435,10 +437,10 @@ export class MemoryDataplane implements Dataplane {
   }
 
   /** ip_vs_add_service / ip_vs_edit_service: scheduler, persistence engine, IPv6 prefix length. */
-  private checkServiceSettings(s: IpvsService, request: string) {
-    if (!KNOWN_SCHEDULERS.includes(s.scheduler)) fail(ENOENT, request);
-    if (s.peName && !KNOWN_PERSISTENCE_ENGINES.includes(s.peName)) fail(ENOENT, request);
-    if (s.key.af === AF_INET6 && (s.netmask < 1 || s.netmask > 128)) fail(EINVAL, request);
+  private checkServiceSettings(s: IpvsService, request: () => string) {
+    if (!KNOWN_SCHEDULERS.includes(s.scheduler)) fail(ENOENT, request());
+    if (s.peName && !KNOWN_PERSISTENCE_ENGINES.includes(s.peName)) fail(ENOENT, request());
+    if (s.key.af === AF_INET6 && (s.netmask < 1 || s.netmask > 128)) fail(EINVAL, request());
   }
 }
 
