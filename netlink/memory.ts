@@ -112,15 +112,32 @@ function isUsableV6Dest(addr: string): boolean {
 
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
 const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
-/** statsToJSON's object as JSON text. */
+/** statsToJSON's object as JSON text (the same text for every counter set at zero, nearly all of a lab's). */
 function statsText(s: IpvsStats): string {
+  if (isZeroStats(s)) return ZERO_STATS_TEXT;
+  return statsTextOf(s);
+}
+function isZeroStats(s: IpvsStats): boolean {
+  let n = 0;
+  for (const k in s) {
+    if (s[k as keyof IpvsStats] !== 0n) return false;
+    n++;
+  }
+  return n === ZERO_STATS_KEYS;
+}
+function statsTextOf(s: IpvsStats): string {
   let out = '';
   for (const k in s) out += `${out ? ',' : '{'}"${k}":"${s[k as keyof IpvsStats]}"`;
   return out ? `${out}}` : '{}';
 }
+const ZERO_STATS_TEXT = statsTextOf(zeroStats());
+const ZERO_STATS_KEYS = Object.keys(zeroStats()).length;
+const STATS_KEYS = Object.keys(zeroStats()) as (keyof IpvsStats)[];
 function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
   const s = zeroStats();
-  for (const k of Object.keys(s) as (keyof IpvsStats)[]) if (o?.[k] !== undefined) s[k] = BigInt(o[k]);
+  if (o === undefined || o === null) return s;
+  // "0", nearly every counter of a lab table, is the zero already there (half a million BigInt parses at 10,000 services).
+  for (const k of STATS_KEYS) if (o[k] !== undefined && o[k] !== '0') s[k] = BigInt(o[k]);
   return s;
 }
 
@@ -277,14 +294,34 @@ export class MemoryDataplane implements Dataplane {
    * it after every change, and at 10,000 services the copies cost more than the write.
    */
   toJSONText(): string {
-    const rows: string[] = [];
+    const parts: string[] = [];
+    this.toJSONChunks((text) => parts.push(text));
+    return parts.join('');
+  }
+
+  /**
+   * toJSONText's text handed to `take` in consecutive pieces of about `size` characters, all before it returns
+   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 14 MB text of a
+   * 10,000-service table as one string beside its bytes.
+   */
+  toJSONChunks(take: (text: string) => void, size = 1 << 20): void {
+    let buf = `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n`;
+    let first = true;
     for (const s of this.services.values()) {
       // The connection counts a lab sets by hand (what a drain waits for) are kept, as toJSON keeps them.
-      const conns = (d: (typeof s.dests)[number]) => (d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '');
-      const dests = s.dests.map((d) => `{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns(d)}}`).join(',');
-      rows.push(`{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`);
+      let dests = '';
+      for (const d of s.dests) {
+        const conns = d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '';
+        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns}}`;
+      }
+      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`;
+      first = false;
+      if (buf.length >= size) {
+        take(buf);
+        buf = '';
+      }
     }
-    return `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n${rows.join(',\n')}\n]}`;
+    take(`${buf}\n]}`);
   }
 
   static fromJSON(json: unknown, opts: MemoryDataplaneOptions = {}): MemoryDataplane {
