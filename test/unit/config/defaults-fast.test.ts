@@ -1,11 +1,10 @@
 // applyDefaults builds each service in one pass (config/defaults.ts serviceWithDefaults). It must give exactly the
-// model of the generic path it replaced (test/unit/config/defaults-oracle.ts), key order included, for valid
+// model of the generic path it replaced (genericDefaults, the previous applyDefaults), key order included, for valid
 // services and for every kind of wrong one: nulls, wrong types, unknown keys at any depth, port texts. Seeded:
 // LBCTL_PROPERTY_SEED replays a run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults } from '../../../config/defaults.js';
-import { oracleApplyDefaults } from './defaults-oracle.js';
+import { applyDefaults, genericDefaults as oracleApplyDefaults } from '../../../config/defaults.js';
 import { prng, randomValidConfig, type Rand } from '../../support/random-config.js';
 
 type Obj = Record<string, unknown>;
