@@ -78,9 +78,17 @@ export function readConfigFile(path: string): string {
     if (!st.isFile()) throw new ConfigFileRefusedError(path, `not a regular file (${fileKind(st)}): lbctl reads configuration only from regular files`);
     if (st.size > MAX_CONFIG_FILE_BYTES)
       throw new ConfigFileRefusedError(path, `${st.size} bytes is over the ${MAX_CONFIG_FILE_BYTES}-byte limit of one configuration file: split it into config.d/ files`);
-    const buf = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    // A buffer the size the file says (plus one byte, to see it grow), enlarged only if it does grow: one of the
+    // limit's size per file zero-filled 8 MiB a hundred times for a config.d/ of a hundred files (0.7 s of CPU
+    // and most of the peak memory of `lbctl validate` at 10,000 services).
+    let buf = Buffer.allocUnsafe(Math.min(st.size + 1, MAX_CONFIG_FILE_BYTES + 1));
     let n = 0;
     for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_CONFIG_FILE_BYTES + 1));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
       const got = readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;
@@ -197,7 +205,7 @@ function fastLoad(texts: ConfigText[], layout: 'directory' | 'file'): LoadResult
       if (k === 'services') {
         if (v === null) continue;
         if (!Array.isArray(v)) return null;
-        for (const s of v) services.push(normalizeWrittenService(s));
+        for (const s of v) services.push(s); // applyDefaults reads the written port notation
       } else {
         if (k in raw) return null;
         raw[k] = v;

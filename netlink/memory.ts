@@ -96,7 +96,7 @@ function fail(errno: number, request: string): never {
 }
 
 function isUsableV4Dest(addr: string): boolean {
-  const b = addrToBytes(AF_INET, addr);
+  const b = addr.split('.').map(Number); // canonical already (checkDest): four decimal bytes
   // inet_addr_type(): 0.0.0.0/8 and 255.255.255.255 are "broadcast", 224.0.0.0/4 multicast; neither is allowed.
   if (b[0] === 0 || (b[0] & 0xf0) === 0xe0 || b.every((x) => x === 0xff)) return false;
   return true;
@@ -112,16 +112,42 @@ function isUsableV6Dest(addr: string): boolean {
 
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
 const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
-/** statsToJSON's object as JSON text. */
+/** statsToJSON's object as JSON text (the same text for every counter set at zero, nearly all of a lab's). */
 function statsText(s: IpvsStats): string {
+  if (isZeroStats(s)) return ZERO_STATS_TEXT;
+  return statsTextOf(s);
+}
+function isZeroStats(s: IpvsStats): boolean {
+  let n = 0;
+  for (const k in s) {
+    if (s[k as keyof IpvsStats] !== 0n) return false;
+    n++;
+  }
+  return n === ZERO_STATS_KEYS;
+}
+function statsTextOf(s: IpvsStats): string {
   let out = '';
   for (const k in s) out += `${out ? ',' : '{'}"${k}":"${s[k as keyof IpvsStats]}"`;
   return out ? `${out}}` : '{}';
 }
+const ZERO_STATS_TEXT = statsTextOf(zeroStats());
+const ZERO_STATS_KEYS = Object.keys(zeroStats()).length;
+const STATS_KEYS = Object.keys(zeroStats()) as (keyof IpvsStats)[];
 function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
   const s = zeroStats();
-  for (const k of Object.keys(s) as (keyof IpvsStats)[]) if (o?.[k] !== undefined) s[k] = BigInt(o[k]);
+  if (o === undefined || o === null) return s;
+  // "0", nearly every counter of a lab table, is the zero already there (half a million BigInt parses at 10,000 services).
+  for (const k of STATS_KEYS) if (o[k] !== undefined && o[k] !== '0') s[k] = BigInt(o[k]);
   return s;
+}
+
+/**
+ * `s` as a string of its own. JSON.parse returns a string of 13 characters or more as a slice of the text it
+ * parsed, so one address kept from a parsed table kept the whole 14 MB text of a 10,000-service table alive for
+ * as long as the table lived (canonicalAddr returns an IPv4 text as it is).
+ */
+function unshared(s: string): string {
+  return s.length >= 13 ? (s + ' ').slice(0, -1) : s;
 }
 
 export class MemoryDataplane implements Dataplane {
@@ -277,14 +303,34 @@ export class MemoryDataplane implements Dataplane {
    * it after every change, and at 10,000 services the copies cost more than the write.
    */
   toJSONText(): string {
-    const rows: string[] = [];
+    const parts: string[] = [];
+    this.toJSONChunks((text) => parts.push(text));
+    return parts.join('');
+  }
+
+  /**
+   * toJSONText's text handed to `take` in consecutive pieces of about `size` characters, all before it returns
+   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 14 MB text of a
+   * 10,000-service table as one string beside its bytes.
+   */
+  toJSONChunks(take: (text: string) => void, size = 1 << 20): void {
+    let buf = `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n`;
+    let first = true;
     for (const s of this.services.values()) {
       // The connection counts a lab sets by hand (what a drain waits for) are kept, as toJSON keeps them.
-      const conns = (d: (typeof s.dests)[number]) => (d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '');
-      const dests = s.dests.map((d) => `{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns(d)}}`).join(',');
-      rows.push(`{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`);
+      let dests = '';
+      for (const d of s.dests) {
+        const conns = d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '';
+        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns}}`;
+      }
+      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`;
+      first = false;
+      if (buf.length >= size) {
+        take(buf);
+        buf = '';
+      }
     }
-    return `{"format":"lbctl-memory-ipvs","version":1,"timeouts":${JSON.stringify(this.timeouts)},"services":[\n${rows.join(',\n')}\n]}`;
+    take(`${buf}\n]}`);
   }
 
   static fromJSON(json: unknown, opts: MemoryDataplaneOptions = {}): MemoryDataplane {
@@ -297,12 +343,14 @@ export class MemoryDataplane implements Dataplane {
       const service = checkService(s.service);
       service.flags = s.service.flags | SVC_F_HASHED;
       const key = kernelKey(service.key);
+      if ('addr' in key) key.addr = unshared(key.addr);
       service.key = key;
-      dp.services.set(keyId(key), {
-        service,
-        stats: statsFromJSON(s.stats),
-        dests: s.dests.map((d) => ({ dest: checkDest(key.af, d.dest), stats: statsFromJSON(d.stats), ...connsFromJSON(d) })),
+      const dests = s.dests.map((d) => {
+        const dest = checkDest(key.af, d.dest);
+        dest.addr = unshared(dest.addr);
+        return { dest, stats: statsFromJSON(d.stats), ...connsFromJSON(d) };
       });
+      dp.services.set(keyId(key), { service, stats: statsFromJSON(s.stats), dests });
     }
     return dp;
   }
@@ -365,12 +413,14 @@ export class MemoryDataplane implements Dataplane {
   }
 
   private applyOne(op: IpvsOp): void {
-    const request = describeOp(op);
+    // The request's text only when an error needs it: formatting it for each of 50,000 ops cost more than the ops.
+    let text: string | undefined;
+    const describe = () => (text ??= describeOp(op));
     const guard = <T>(f: () => T): T => {
       try {
         return f();
       } catch (e) {
-        if (e instanceof InputError) fail(e.errno, request);
+        if (e instanceof InputError) fail(e.errno, describe());
         throw e;
       }
     };
@@ -378,8 +428,8 @@ export class MemoryDataplane implements Dataplane {
       case 'newService': {
         const service = guard(() => checkService(op.service));
         service.key = kernelKey(service.key);
-        if (this.find(service.key)) fail(EEXIST, request);
-        this.checkServiceSettings(service, request);
+        if (this.find(service.key)) fail(EEXIST, describe());
+        this.checkServiceSettings(service, describe);
         service.flags = (service.flags | SVC_F_HASHED) >>> 0;
         this.services.set(keyId(service.key), { service, stats: zeroStats(), dests: [] });
         return;
@@ -388,35 +438,35 @@ export class MemoryDataplane implements Dataplane {
         const service = guard(() => checkService(op.service));
         service.key = kernelKey(service.key);
         const stored = this.find(service.key);
-        if (!stored) fail(ESRCH, request);
-        this.checkServiceSettings(service, request);
+        if (!stored) fail(ESRCH, describe());
+        this.checkServiceSettings(service, describe);
         service.flags = (service.flags | SVC_F_HASHED) >>> 0;
         stored.service = service;
         return;
       }
       case 'delService': {
         const key = guard(() => kernelKey(checkKey(op.key)));
-        if (!this.services.delete(keyId(key))) fail(ESRCH, request);
+        if (!this.services.delete(keyId(key))) fail(ESRCH, describe());
         return;
       }
       case 'newDest':
       case 'setDest': {
         const key = guard(() => kernelKey(checkKey(op.key)));
         const stored = this.find(key);
-        if (!stored) fail(ESRCH, request);
+        if (!stored) fail(ESRCH, describe());
         const dest = guard(() => checkDest(key.af, op.dest));
         // Mixed families only with tunnel forwarding (ip_vs_genl_set_cmd).
-        if (dest.af !== key.af && (dest.fwdMethod & 7) !== FWD_TUNNEL) fail(EINVAL, request);
-        if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, request);
-        if (dest.lThresh > dest.uThresh) fail(ERANGE, request);
-        if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, request);
+        if (dest.af !== key.af && (dest.fwdMethod & 7) !== FWD_TUNNEL) fail(EINVAL, describe());
+        if (dest.weight < 0 || dest.weight > 0x7fffffff) fail(ERANGE, describe());
+        if (dest.lThresh > dest.uThresh) fail(ERANGE, describe());
+        if (dest.tunType === TUN_GUE && !dest.tunPort) fail(EINVAL, describe());
         const index = stored.dests.findIndex((x) => x.dest.af === dest.af && x.dest.addr === dest.addr && x.dest.port === dest.port);
         if (op.op === 'newDest') {
-          if (index >= 0) fail(EEXIST, request);
-          if (!(dest.af === AF_INET ? isUsableV4Dest(dest.addr) : isUsableV6Dest(dest.addr))) fail(EINVAL, request);
+          if (index >= 0) fail(EEXIST, describe());
+          if (!(dest.af === AF_INET ? isUsableV4Dest(dest.addr) : isUsableV6Dest(dest.addr))) fail(EINVAL, describe());
           stored.dests.push({ dest, stats: zeroStats() });
         } else {
-          if (index < 0) fail(ENOENT, request);
+          if (index < 0) fail(ENOENT, describe());
           stored.dests[index].dest = dest;
         }
         return;
@@ -424,10 +474,10 @@ export class MemoryDataplane implements Dataplane {
       case 'delDest': {
         const key = guard(() => kernelKey(checkKey(op.key)));
         const stored = this.find(key);
-        if (!stored) fail(ESRCH, request);
+        if (!stored) fail(ESRCH, describe());
         const id = guard(() => checkDestId(key.af, op.dest));
         const index = stored.dests.findIndex((x) => x.dest.af === id.af && x.dest.addr === id.addr && x.dest.port === id.port);
-        if (index < 0) fail(ENOENT, request);
+        if (index < 0) fail(ENOENT, describe());
         stored.dests.splice(index, 1);
         return;
       }
@@ -435,10 +485,10 @@ export class MemoryDataplane implements Dataplane {
   }
 
   /** ip_vs_add_service / ip_vs_edit_service: scheduler, persistence engine, IPv6 prefix length. */
-  private checkServiceSettings(s: IpvsService, request: string) {
-    if (!KNOWN_SCHEDULERS.includes(s.scheduler)) fail(ENOENT, request);
-    if (s.peName && !KNOWN_PERSISTENCE_ENGINES.includes(s.peName)) fail(ENOENT, request);
-    if (s.key.af === AF_INET6 && (s.netmask < 1 || s.netmask > 128)) fail(EINVAL, request);
+  private checkServiceSettings(s: IpvsService, request: () => string) {
+    if (!KNOWN_SCHEDULERS.includes(s.scheduler)) fail(ENOENT, request());
+    if (s.peName && !KNOWN_PERSISTENCE_ENGINES.includes(s.peName)) fail(ENOENT, request());
+    if (s.key.af === AF_INET6 && (s.netmask < 1 || s.netmask > 128)) fail(EINVAL, request());
   }
 }
 

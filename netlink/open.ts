@@ -20,7 +20,13 @@ export async function openDataplane(opts: OpenDataplaneOptions): Promise<Datapla
 
 export async function openMemoryDataplane(persistPath?: string): Promise<MemoryDataplane> {
   if (!persistPath) return new MemoryDataplane();
-  const onChange = (dp: MemoryDataplane) => writeFileAtomic(persistPath, dp.toJSONText() + '\n');
+  const onChange = (dp: MemoryDataplane) => {
+    // Bytes piece by piece (outside the JS heap): never the whole table as one string and its bytes beside it.
+    const parts: Buffer[] = [];
+    dp.toJSONChunks((text) => parts.push(Buffer.from(text)));
+    parts.push(Buffer.from('\n'));
+    return writeFileAtomic(persistPath, parts);
+  };
   let text: string | null = null;
   try {
     text = await readFile(persistPath, 'utf8');
@@ -42,13 +48,17 @@ export async function openMemoryDataplane(persistPath?: string): Promise<MemoryD
 }
 
 /** temp file in the same directory, fsync, rename, fsync the directory: readers see the old or the new table. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer[]): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
   const fh = await openFile(tmp, 'w', 0o644);
   try {
-    await fh.writeFile(data);
+    if (typeof data === 'string') await fh.writeFile(data);
+    else
+      for (const part of data) {
+        for (let at = 0; at < part.length; ) at += (await fh.write(part, at, part.length - at)).bytesWritten;
+      }
     await fh.sync();
   } finally {
     await fh.close();

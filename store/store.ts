@@ -94,6 +94,12 @@ export interface StoreOptions {
    * each read then returns a configuration the caller may change.
    */
   keepRunning?: boolean;
+  /**
+   * The configuration the caller has just loaded from the files (`lbctl apply`), with the fingerprints of the
+   * bytes it loaded: first use records it as revision 1 when the files still have exactly those fingerprints,
+   * instead of loading them a second time (a second YAML load, 1 s of CPU at 10,000 services).
+   */
+  loadedFiles?: { config: Config; fingerprints: Record<string, string>; files: LoadedFile[] };
 }
 
 export interface CommitOptions {
@@ -237,6 +243,7 @@ class RevisionStore implements Store {
    */
   private readonly checkpoints = new WeakMap<Revision, Revision>();
   private readonly keepRunning: boolean;
+  private readonly loadedFiles?: StoreOptions['loadedFiles'];
   /** Revision files read during the current locked operation (see `locked`), by file identity. */
   private operationReads: Map<string, Revision> | null = null;
 
@@ -249,6 +256,7 @@ class RevisionStore implements Store {
     this.identity = opts.identity ?? osIdentity;
     this.lockWaitMs = opts.lockWaitMs;
     this.keepRunning = opts.keepRunning === true;
+    this.loadedFiles = opts.loadedFiles;
     this.revisionsDir = join(this.stateDir, 'revisions');
     this.intentPath = join(this.stateDir, INTENT_FILE);
     this.confirmPath = join(this.stateDir, CONFIRM_FILE);
@@ -575,7 +583,11 @@ class RevisionStore implements Store {
   /** First use: revision 1 from the existing files, or revision 0 = the default configuration. Lock held. */
   private initializeLocked(): 'files' | 'default' | null {
     if (this.revisionNumbers().length > 0) return null;
-    const disk = readDiskConfig(this.loc);
+    const given = this.loadedFiles;
+    const disk: DiskConfig =
+      given && Object.keys(given.fingerprints).length > 0 && sameData(fingerprintFiles(this.loc), given.fingerprints)
+        ? { present: true, config: given.config, errors: [], files: given.files, fingerprints: given.fingerprints }
+        : readDiskConfig(this.loc);
     let rev: Revision;
     if (disk.present) {
       if (!disk.config) {

@@ -22,9 +22,9 @@ import { formatPlan } from '../../present/plan.js';
 import type { ApplyResult } from '../../engine/engine.js';
 import { describeInVoice } from '../../present/refusals.js';
 import type { Config } from '../../config/model.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, type LoadedFile } from '../../config/load.js';
 import { fingerprintFiles, locateConfig } from '../../store/store-files.js';
-import { openStore, type Store } from '../../store/store.js';
+import { openStore, type Store, type StoreOptions } from '../../store/store.js';
 import type { Dataplane } from '../../netlink/dataplane.js';
 
 const USAGE = `usage: lbctl apply [--dry-run] [--adopt] [--config DIR|FILE] [--state-dir DIR] [--lab]
@@ -62,6 +62,8 @@ function printResult(r: ApplyResult, io: CliIO): void {
 export interface LoadedFiles {
   config: Config;
   fingerprints: Record<string, string>;
+  /** The files read (their data names the services of each): the store's first use records them as they are. */
+  files?: LoadedFile[];
 }
 
 export function loadFilesSnapshot(configPath: string, io: CliIO): LoadedFiles | null {
@@ -74,7 +76,7 @@ export function loadFilesSnapshot(configPath: string, io: CliIO): LoadedFiles | 
       return null;
     }
     const after = fingerprintFiles(loc);
-    if (isDeepStrictEqual(before, after)) return { config: result.config, fingerprints: after };
+    if (isDeepStrictEqual(before, after)) return { config: result.config, fingerprints: after, files: result.files };
     if (attempt >= 4) throw new UserError(`the configuration files keep changing while being read (${configPath}); try again`);
   }
 }
@@ -90,8 +92,12 @@ export async function runApply(ctx: Context, io: CliIO, opts: { dryRun?: boolean
   if (reportMissingConfiguration(ctx, io)) return 1;
   let loaded = loadFilesSnapshot(ctx.configPath, io);
   if (!loaded) return 1;
+  // What was loaded from the files, for the store's first use (below): kept no longer than that.
+  let justLoaded: StoreOptions['loadedFiles'] = loaded.files ? { config: loaded.config, fingerprints: loaded.fingerprints, files: loaded.files } : undefined;
+  loaded = { config: loaded.config, fingerprints: loaded.fingerprints };
   const openDataplane = opts.openDataplane ?? (() => openContextDataplane(ctx));
   const daemon = opts.daemon === false ? null : await DaemonPort.connect(ctx.stateDir);
+  if (daemon || opts.dryRun) justLoaded = undefined; // no store opened here
 
   if (opts.dryRun) {
     const port = daemon ?? inProcessHost({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane });
@@ -114,11 +120,13 @@ export async function runApply(ctx: Context, io: CliIO, opts: { dryRun?: boolean
     await (await openDataplane()).close();
     let store: Store;
     try {
-      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath });
+      // On first use the store records the files as revision 1: from what was just loaded, not a second load.
+      store = await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath, loadedFiles: justLoaded });
     } catch (e) {
       io.stderr(`lbctl: the revision store cannot be opened: ${(e as Error).message}; nothing applied\n`);
       return 1;
     }
+    justLoaded = undefined;
     port = inProcessHost({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane });
     runningRevision = async () => store.running().number;
   }

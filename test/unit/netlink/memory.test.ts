@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
+import { AF_INET, IPPROTO_TCP, type IpvsOp } from '../../../netlink/dataplane.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { openDataplane, DataplaneUnavailableError } from '../../../netlink/open.js';
 import { dataplaneContract, dest, svc, tcpKey } from './dataplane-contract.js';
@@ -87,4 +88,27 @@ describe('memory dataplane specifics', () => {
     const e = new DataplaneUnavailableError('no-ipvs', 'x');
     assert.equal(e.reason, 'no-ipvs');
   });
+});
+
+test('toJSONChunks: pieces of about the size asked whose text is toJSONText, counters and connection counts kept', async () => {
+  const dp = new MemoryDataplane();
+  const ops: IpvsOp[] = [];
+  for (let i = 0; i < 300; i++) {
+    const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: `192.0.2.${1 + (i % 250)}`, port: 1000 + i } as const;
+    ops.push({ op: 'newService', service: { key, scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff } });
+    for (let j = 0; j < 3; j++) ops.push({ op: 'newDest', key, dest: { addr: `198.51.100.${1 + j}`, port: 80, fwdMethod: 0, weight: j, uThresh: 0, lThresh: 0 } });
+  }
+  assert.ok((await dp.apply(ops)).every((r) => r.ok));
+  const first = ops[0];
+  assert.ok(first.op === 'newService');
+  dp.addTraffic(first.service.key, { addr: '198.51.100.2', port: 80 }, { conns: 7n, inBytes: 1234n });
+  const pieces: string[] = [];
+  dp.toJSONChunks((t) => pieces.push(t), 4096);
+  assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+  assert.ok(pieces.slice(0, -1).every((p) => p.length >= 4096 && p.length < 4096 + 2048), 'each piece but the last reaches the size, by less than a service');
+  assert.equal(pieces.join(''), dp.toJSONText());
+  assert.deepEqual(JSON.parse(pieces.join('')), JSON.parse(JSON.stringify(dp.toJSON())));
+  const empty: string[] = [];
+  new MemoryDataplane().toJSONChunks((t) => empty.push(t));
+  assert.deepEqual(JSON.parse(empty.join('')), JSON.parse(JSON.stringify(new MemoryDataplane().toJSON())));
 });
