@@ -54,6 +54,8 @@ class LabTable implements Dataplane {
   readonly kind = 'memory' as const;
   private signature: string | null = null;
   private sent = 0;
+  /** The file was looked at in this turn of the event loop. */
+  private fresh = false;
 
   private constructor(
     private readonly path: string,
@@ -67,6 +69,11 @@ class LabTable implements Dataplane {
   }
 
   private async follow(): Promise<Dataplane> {
+    // Looked at once per turn of the event loop: a whole read (a service list, then one destination list per
+    // service, 10,000 calls at scale) between two turns sees one table, as it did before with 10,000 stats.
+    if (this.fresh) return this.inner;
+    this.fresh = true;
+    setImmediate(() => (this.fresh = false)).unref();
     const now = await fileSignature(this.path);
     if (now !== this.signature) {
       this.sent += this.inner.messagesSent();
@@ -77,6 +84,7 @@ class LabTable implements Dataplane {
   }
 
   private async write<T>(fn: (d: Dataplane) => Promise<T>): Promise<T> {
+    this.fresh = false;
     const r = await fn(await this.follow());
     this.signature = await fileSignature(this.path);
     return r;

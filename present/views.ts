@@ -51,11 +51,12 @@ export async function ipvsView(host: ViewHost, p: Record<string, unknown>): Prom
   const params = p as unknown as IpvsViewParams;
   const view: IpvsView = params.view === 'stats' || params.view === 'rate' ? params.view : 'basic';
   const judge = params.running === undefined ? (host.revision?.() ?? 0) > 0 : params.running !== null;
-  const info = await host.dataplaneInfo();
   // One read: the table and its judgement against the running configuration (the State column), as the
-  // shell's `show ipvs` shows it. Without a running configuration there is nothing to judge against.
+  // shell's `show ipvs` shows it. Without a running configuration there is nothing to judge against. (Asked
+  // first: a host that opens for it has just read the table and need not read it again.)
   const sync = judge ? await host.syncView(params.running ?? null, { table: true }) : null;
   const entries = sync?.table ?? (await host.table());
+  const info = await host.dataplaneInfo();
   const owned = new Set(await host.owned().catch(() => []));
   // The configuration's names come with the judgement: every declared service is in the report, named.
   const names = new Map<string, string>();
