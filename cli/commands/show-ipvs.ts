@@ -5,12 +5,10 @@
 import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
 import { resolveContext } from '../../config/context.js';
-import { ensureLab, openContextDataplane, runningConfig } from '../lab.js';
-import { connectEngine } from '../../engine/connect.js';
-import { describeInVoice } from '../../present/refusals.js';
+import { ensureLab } from '../../config/lab.js';
 import { parseCommandArgs } from './validate.js';
 import type { IpvsView } from '../../present/ipvs.js';
-import { printView } from '../view-output.js';
+import { daemonViews, printView } from '../view-output.js';
 
 const USAGE = `usage: lbctl show ipvs [--stats|--rate] [--json] [--state-dir DIR] [--lab]
 
@@ -38,12 +36,25 @@ const showIpvs: CliCommand = {
     const view: IpvsView = values.stats ? 'stats' : values.rate ? 'rate' : 'basic';
     const ctx = resolveContext(values, io.env);
     await ensureLab(ctx);
-    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
+    // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
+    const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
+    const params = { view, width, json: values.json === true };
+    // The daemon judges against the running configuration it keeps, and renders; only its text comes here.
+    const daemon = await daemonViews(ctx.stateDir);
     try {
-      // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
-      const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
-      // The daemon judges against the running configuration it keeps; without one, this process reads it.
-      await printView(io, host, 'show ipvs', { view, width, json: values.json === true }, async () => ({ running: await runningConfig(ctx) }));
+      if (await daemon?.print(io, 'show ipvs', params)) return 0;
+    } finally {
+      daemon?.close();
+    }
+    const [{ connectEngine }, { openContextDataplane, runningConfig }, { describeInVoice }] = await Promise.all([
+      import('../../engine/connect.js'),
+      import('../lab.js'),
+      import('../../present/refusals.js'),
+    ]);
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx), daemon: daemon !== null });
+    try {
+      // Without a daemon, this process reads the running configuration and judges against it.
+      await printView(io, host, 'show ipvs', params, async () => ({ running: await runningConfig(ctx) }));
       return 0;
     } finally {
       await host.close();
