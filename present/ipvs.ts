@@ -111,18 +111,23 @@ function listingPlan(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, 
   return { text, sorted, columns };
 }
 
-/** The table's rows, one at a time, in the listing's order (built again for each pass, never held). */
-function* listingRows(sorted: IpvsTableEntry[], view: IpvsView, labels: IpvsLabels, state?: IpvsStateCells): Generator<string[]> {
+/**
+ * The table's rows, one at a time, in the listing's order (built again for each pass, never held). `ids`: the
+ * service and destination ids by entry, filled by the first pass and read by the second (the ids are what a row
+ * costs most to build: 50,000 canonical addresses at 10,000 services × 4 backends).
+ */
+function* listingRows(sorted: IpvsTableEntry[], view: IpvsView, labels: IpvsLabels, state?: IpvsStateCells, ids: string[][] = []): Generator<string[]> {
   const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
   const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
   const cell = (text: string) => (state ? [text] : []);
-  for (const e of sorted) {
-    const id = serviceId(e.service.key);
+  for (const [k, e] of sorted.entries()) {
+    const known = (ids[k] ??= [serviceId(e.service.key), ...e.dests.map((d) => destId(e.service.key.af, d))]);
+    const id = known[0];
     const settings = [e.service.scheduler, serviceFlagsText(e.service)].filter((x) => x).join(' ');
     yield [id, labels.service(id), ...cell(state?.service(id) ?? ''), ...(view === 'basic' ? [settings] : stat(e.service.stats))];
-    for (const d of e.dests) {
+    for (const [j, d] of e.dests.entries()) {
       const name = labels.dest?.(id, d) ?? '';
-      const did = destId(e.service.key.af, d);
+      const did = known[j + 1];
       yield [`  -> ${did}`, name, ...cell(state?.dest(id, did) ?? ''), ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))];
     }
     for (const did of state?.missingDests(id) ?? []) yield [`  -> ${did}`, '', 'missing'];
@@ -159,10 +164,11 @@ export function* ipvsListingLines(entries: IpvsTableEntry[], info: IpvsInfo, vie
   yield* text.split('\n');
   if (!columns) return;
   const measure = new TableMeasure(columns);
-  for (const r of listingRows(sorted, view, labels, state)) measure.add(r);
+  const ids: string[][] = [];
+  for (const r of listingRows(sorted, view, labels, state, ids)) measure.add(r);
   const layout = measure.layout(width);
   yield* layout.head();
-  for (const r of listingRows(sorted, view, labels, state)) yield* layout.row(r);
+  for (const r of listingRows(sorted, view, labels, state, ids)) yield* layout.row(r);
 }
 
 /**
