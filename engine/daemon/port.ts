@@ -110,19 +110,6 @@ export class DaemonPort implements EnginePort {
     }
   }
 
-  /**
-   * A view the daemon renders with its host (present/views.ts): each chunk of its text to `onChunk` as it
-   * arrives, then the view's result. The daemon's CompileError comes back as one.
-   */
-  async view<T = unknown>(name: string, params: Record<string, unknown>, onChunk: (text: string) => void | Promise<void>): Promise<T> {
-    try {
-      return await this.conn.view<T>({ ...params, name }, onChunk);
-    } catch (e) {
-      if (e instanceof DaemonError && e.type === 'compile') throw new CompileError(e.wire.problems ?? [e.message]);
-      throw e;
-    }
-  }
-
   /** One request; the daemon's CompileError comes back as one, so callers handle both engines alike. */
   private async ask<T>(method: string, params?: unknown): Promise<T> {
     try {
