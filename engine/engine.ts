@@ -7,6 +7,7 @@ import type { Dataplane, IpvsDest, IpvsOp, IpvsService, IpvsTableEntry } from '.
 import { ActualState, type ActualService } from './actual.js';
 import { runTransaction, type OpFailure, type TransactionResult } from './apply.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { compileMemo } from './compile-memo.js';
 import { compile, CompileError, compileServices, type DesiredState } from './compile.js';
 import { destId, serviceId } from './identity.js';
 import { NO_INPUTS, type AdminState, type EngineInputs, type HealthVerdict } from './inputs.js';
@@ -349,7 +350,8 @@ export class Engine {
   /** Per service: desired against the cached actual; foreign services listed. */
   status(config: Config | null = this.running, opts: StatusOptions = {}): StatusReport {
     this.requireStarted();
-    const desired = config ? this.resolveHeld(compile(config, this.inputs)) : emptyDesired();
+    // Remembered per configuration and inputs (engine/compile-memo.ts): views judge the same running one again and again.
+    const desired = config ? this.resolveHeld(compileMemo(config, this.inputs)) : emptyDesired();
     return statusReport(desired, this.actual, this.ownership.ids(), planTables(desired, this.actual, this.ownership.ids()), opts);
   }
 

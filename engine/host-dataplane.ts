@@ -54,6 +54,8 @@ class LabTable implements Dataplane {
   readonly kind = 'memory' as const;
   private signature: string | null = null;
   private sent = 0;
+  /** The file was looked at in this turn of the event loop. */
+  private fresh = false;
 
   private constructor(
     private readonly path: string,
@@ -67,16 +69,23 @@ class LabTable implements Dataplane {
   }
 
   private async follow(): Promise<Dataplane> {
+    // Looked at once per turn of the event loop: a whole read (a service list, then one destination list per
+    // service, 10,000 calls at scale) between two turns sees one table, as it did before with 10,000 stats.
+    if (this.fresh) return this.inner;
     const now = await fileSignature(this.path);
     if (now !== this.signature) {
       this.sent += this.inner.messagesSent();
       this.inner = await openMemoryDataplane(this.path);
       this.signature = now;
     }
+    // Until the next turn: the calls that follow this one in the same turn (a whole read) need no stat.
+    this.fresh = true;
+    setImmediate(() => (this.fresh = false)).unref();
     return this.inner;
   }
 
   private async write<T>(fn: (d: Dataplane) => Promise<T>): Promise<T> {
+    this.fresh = false;
     const r = await fn(await this.follow());
     this.signature = await fileSignature(this.path);
     return r;

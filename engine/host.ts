@@ -386,18 +386,22 @@ export class EngineHost implements EnginePort {
   }
 
   async status(config: Config | null): Promise<StatusReport> {
+    // A host opened by this very call has just read the table (and the ownership record): no second read.
+    const opened = this.opened;
     const engine = await this.engine();
-    await engine.refresh();
+    if (opened) await engine.refresh();
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null);
     if (config === null) this.lastInSync = report.inSync;
     return report;
   }
 
   async syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
+    const opened = this.opened;
     const engine = await this.engine();
     // Another process may have committed since this host opened (a second shell): its services are lbctl's too.
     // Yielding: at 10,000 services a daemon's dump must not hold its event loop (table-read.ts), as `table` does not.
-    await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
+    // A host opened by this very call has just read both (a one-shot `lbctl show ipvs`): no second read.
+    if (opened) await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null, { dests: true });
     if (config === null || this.mode === 'in-process') this.lastInSync = report.inSync;
     return { report, ...(opts.table ? { table: engine.table() } : {}) };

@@ -9,7 +9,7 @@
 import { AF_INET, SVC_F_PERSISTENT, type IpvsService, type IpvsStats, type IpvsTableEntry } from '../engine/host.js';
 import { defaultNetmask, flagNames, fwdName, netmaskText, tunName } from '../engine/compare.js';
 import { destId, serviceId } from '../engine/identity.js';
-import type { Column, Table } from './table.js';
+import { TableMeasure, type Column, type Table } from './table.js';
 
 type IpvsDest = IpvsTableEntry['dests'][number];
 
@@ -75,21 +75,23 @@ function compareEntries(a: IpvsTableEntry, b: IpvsTableEntry): number {
   return ka.port - kb.port;
 }
 
+/** The entries in the listing's order (a copy): the JSON lists them as the table does. */
+export function ipvsListingOrder(entries: IpvsTableEntry[]): IpvsTableEntry[] {
+  return [...entries].sort(compareEntries);
+}
+
 const number = (title: string): Column => ({ title, align: 'right' });
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/**
- * The listing: `IP Virtual Server version …` and the counts as text, the services and destinations as a table;
- * `sorted` is the entries in the listing's order, for the JSON beside it.
- */
-export function ipvsListing(
-  entries: IpvsTableEntry[],
-  info: IpvsInfo,
-  view: IpvsView,
-  labels: IpvsLabels,
-  state?: IpvsStateCells,
-): { text: string; table?: Table; sorted: IpvsTableEntry[] } {
-  const sorted = [...entries].sort(compareEntries);
+interface ListingPlan {
+  text: string;
+  sorted: IpvsTableEntry[];
+  /** Absent when there is nothing to tabulate. */
+  columns?: Column[];
+}
+
+function listingPlan(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, state?: IpvsStateCells): ListingPlan {
+  const sorted = ipvsListingOrder(entries);
   const dests = sorted.reduce((n, e) => n + e.dests.length, 0);
   const text = [
     `IP Virtual Server version ${info.version} (size=${info.connTabSize})${info.kind === 'memory' ? ' [lab: in-memory]' : ''}`,
@@ -106,25 +108,67 @@ export function ipvsListing(
     ...(state ? [{ title: 'State' }] : []),
     ...(view === 'basic' ? [{ title: 'Sched/Fwd', spill: true }, ...['Weight', 'ActiveConn', 'InActConn'].map(number)] : statCols.map(([t]) => number(t))),
   ];
+  return { text, sorted, columns };
+}
+
+/**
+ * The table's rows, one at a time, in the listing's order (built again for each pass, never held). `ids`: the
+ * service and destination ids by entry, filled by the first pass and read by the second (the ids are what a row
+ * costs most to build: 50,000 canonical addresses at 10,000 services × 4 backends).
+ */
+function* listingRows(sorted: IpvsTableEntry[], view: IpvsView, labels: IpvsLabels, state?: IpvsStateCells, ids: string[][] = []): Generator<string[]> {
+  const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
   const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
   const cell = (text: string) => (state ? [text] : []);
-  const rows: string[][] = [];
-  for (const e of sorted) {
-    const id = serviceId(e.service.key);
+  for (const [k, e] of sorted.entries()) {
+    const known = (ids[k] ??= [serviceId(e.service.key), ...e.dests.map((d) => destId(e.service.key.af, d))]);
+    const id = known[0];
     const settings = [e.service.scheduler, serviceFlagsText(e.service)].filter((x) => x).join(' ');
-    rows.push([id, labels.service(id), ...cell(state?.service(id) ?? ''), ...(view === 'basic' ? [settings] : stat(e.service.stats))]);
-    for (const d of e.dests) {
+    yield [id, labels.service(id), ...cell(state?.service(id) ?? ''), ...(view === 'basic' ? [settings] : stat(e.service.stats))];
+    for (const [j, d] of e.dests.entries()) {
       const name = labels.dest?.(id, d) ?? '';
-      const did = destId(e.service.key.af, d);
-      rows.push([`  -> ${did}`, name, ...cell(state?.dest(id, did) ?? ''), ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))]);
+      const did = known[j + 1];
+      yield [`  -> ${did}`, name, ...cell(state?.dest(id, did) ?? ''), ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))];
     }
-    for (const did of state?.missingDests(id) ?? []) rows.push([`  -> ${did}`, '', 'missing']);
+    for (const did of state?.missingDests(id) ?? []) yield [`  -> ${did}`, '', 'missing'];
   }
   for (const m of state?.missingServices ?? []) {
-    rows.push([m.id, m.name, 'missing']);
-    for (const did of m.dests) rows.push([`  -> ${did}`, '', 'missing']);
+    yield [m.id, m.name, 'missing'];
+    for (const did of m.dests) yield [`  -> ${did}`, '', 'missing'];
   }
-  return { text, table: { columns, rows }, sorted };
+}
+
+/**
+ * The listing: `IP Virtual Server version …` and the counts as text, the services and destinations as a table;
+ * `sorted` is the entries in the listing's order, for the JSON beside it.
+ */
+export function ipvsListing(
+  entries: IpvsTableEntry[],
+  info: IpvsInfo,
+  view: IpvsView,
+  labels: IpvsLabels,
+  state?: IpvsStateCells,
+): { text: string; table?: Table; sorted: IpvsTableEntry[] } {
+  const { text, sorted, columns } = listingPlan(entries, info, view, state);
+  if (!columns) return { text, sorted };
+  return { text, table: { columns, rows: [...listingRows(sorted, view, labels, state)] }, sorted };
+}
+
+/**
+ * The same listing as lines, laid out to `width` (0: no limit) exactly as renderTable lays out ipvsListing's
+ * table, in two passes over the entries (one to measure the columns, one to print): the rows and the text are
+ * never held whole (50,000 lines at 10,000 services × 4 backends).
+ */
+export function* ipvsListingLines(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, labels: IpvsLabels, state: IpvsStateCells | undefined, width: number): Generator<string> {
+  const { text, sorted, columns } = listingPlan(entries, info, view, state);
+  yield* text.split('\n');
+  if (!columns) return;
+  const measure = new TableMeasure(columns);
+  const ids: string[][] = [];
+  for (const r of listingRows(sorted, view, labels, state, ids)) measure.add(r);
+  const layout = measure.layout(width);
+  yield* layout.head();
+  for (const r of listingRows(sorted, view, labels, state, ids)) yield* layout.row(r);
 }
 
 /**

@@ -51,31 +51,30 @@ function foldRanges(services: ServiceStatus[]): Array<ServiceStatus & { count: n
 
 /** `fix`: how the fix is spelled for this context (`lbctl apply --lab` in the lab, `commit full` in the shell). */
 export function formatStatus(report: StatusReport, fix: FixWords = cliFixWords()): string {
+  return [...statusLines(report, fix)].join('\n') + '\n';
+}
+
+/** formatStatus's lines, one at a time (10,000 services: the text is never held whole). */
+export function* statusLines(report: StatusReport, fix: FixWords = cliFixWords()): Generator<string> {
   const folded = foldRanges(report.services);
-  const rows = folded.map((s) => [
-    s.name ?? '-',
-    s.id + (s.count > 1 ? ` (${s.count})` : ''),
-    STATE_TEXT[s.state],
-    `${s.desiredDests}/${s.actualDests}`,
-    s.reason ?? '',
-  ]);
+  const cells = (s: (typeof folded)[number]) => [s.name ?? '-', s.id + (s.count > 1 ? ` (${s.count})` : ''), STATE_TEXT[s.state], `${s.desiredDests}/${s.actualDests}`, s.reason ?? ''];
   const header = ['SERVICE', 'IPVS', 'STATE', 'DESTS want/have', ''];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const out = [line(header)];
-  for (const [i, s] of folded.entries()) {
-    out.push(line(rows[i]));
+  const widths = header.map((h) => h.length);
+  for (const s of folded) cells(s).forEach((c, i) => (widths[i] = Math.max(widths[i], c.length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  yield line(header);
+  for (const s of folded) {
+    yield line(cells(s));
     // A missing service's fix is "create all of it": the row says so; only real differences are listed.
-    if (s.state !== 'missing') for (const d of s.differences) out.push(`    ${d.trim()}`);
+    if (s.state !== 'missing') for (const d of s.differences) yield `    ${d.trim()}`;
   }
-  if (report.services.length === 0) out.push('(the configuration declares no services)');
-  out.push('');
+  if (report.services.length === 0) yield '(the configuration declares no services)';
+  yield '';
   if (report.foreign.length) {
-    out.push("foreign (not lbctl's, left alone):");
-    for (const f of report.foreign) out.push(`  ${f.id}  ${f.dests} dest${f.dests === 1 ? '' : 's'}`);
+    yield "foreign (not lbctl's, left alone):";
+    for (const f of report.foreign) yield `  ${f.id}  ${f.dests} dest${f.dests === 1 ? '' : 's'}`;
   }
-  out.push(statusSummary(report, fix));
-  return out.join('\n') + '\n';
+  yield statusSummary(report, fix);
 }
 
 /** The verdict line: `7 IPVS services: 5 in sync, 2 not (3 operations pending; 'lbctl apply' fixes it); 0 foreign`. */

@@ -22,22 +22,47 @@ export interface OnDisk {
   base?: unknown;
   config?: { node?: { name?: unknown } };
   delta?: { set?: { node?: { name?: unknown } }; unset?: unknown };
+  /** sha256 of each configuration file the revision was made from. */
+  files?: unknown;
 }
 
 const nameOf = (node: { name?: unknown } | undefined): string | undefined => (typeof node?.name === 'string' ? node.name : undefined);
 
+/** The newest revision's head, when the disk leaves no doubt that it is the running one (see above). */
+function runningHead(stateDir: string): { dir: string; number: number; rev: OnDisk } | null {
+  if (existsSync(join(stateDir, INTENT_FILE)) || existsSync(join(stateDir, CONFIRM_FILE))) return null;
+  const dir = join(stateDir, 'revisions');
+  const newest = readdirSync(dir)
+    .filter((n) => REVISION_FILE.test(n))
+    .sort()
+    .pop();
+  if (!newest) return null;
+  const number = Number(newest.slice(0, 10));
+  const rev = readHead(join(dir, newest));
+  return rev.number === number ? { dir, number, rev } : null;
+}
+
+/**
+ * The running revision's number and the fingerprints (sha256 by relative path) of the configuration files it was
+ * made from, read as peekRunning reads (null in doubt): `lbctl status` asks whether the files on disk are still
+ * exactly those, to judge the kernel against the running revision without parsing the files.
+ */
+export function peekRunningFiles(stateDir: string): { number: number; files: Record<string, string> } | null {
+  try {
+    const head = runningHead(stateDir);
+    const files = head?.rev.files;
+    if (!head || !files || typeof files !== 'object' || Array.isArray(files)) return null;
+    return { number: head.number, files: files as Record<string, string> };
+  } catch {
+    return null;
+  }
+}
+
 export function peekRunning(stateDir: string): RunningPeek | null {
   try {
-    if (existsSync(join(stateDir, INTENT_FILE)) || existsSync(join(stateDir, CONFIRM_FILE))) return null;
-    const dir = join(stateDir, 'revisions');
-    const newest = readdirSync(dir)
-      .filter((n) => REVISION_FILE.test(n))
-      .sort()
-      .pop();
-    if (!newest) return null;
-    const number = Number(newest.slice(0, 10));
-    const rev = readHead(join(dir, newest));
-    if (rev.number !== number) return null;
+    const head = runningHead(stateDir);
+    if (!head) return null;
+    const { dir, number, rev } = head;
     if (rev.format === undefined) return typeof rev.config === 'object' && rev.config !== null ? { number, nodeName: nameOf(rev.config.node) } : null;
     if (rev.format !== 2 || typeof rev.base !== 'number' || !rev.delta) return null;
     if (rev.delta.set && 'node' in rev.delta.set) return { number, nodeName: nameOf(rev.delta.set.node) };

@@ -12,6 +12,7 @@ import { openNotifier, watchdogIntervalMs } from '../../engine/daemon/notify.js'
 import { socketPath } from '../../engine/daemon/protocol.js';
 import { LockHeldError } from '../../locks/lock.js';
 import { describeInVoice } from '../../present/refusals.js';
+import { VIEWS } from '../../present/views.js';
 
 const USAGE = `usage: lbctl daemon [--flush-on-stop] [--socket-group NAME] [--config DIR|FILE] [--state-dir DIR] [--lab]
 
@@ -65,6 +66,7 @@ const daemon: CliCommand = {
       lab: ctx.lab,
       version: lbctlVersion(),
       describe: describeInVoice,
+      views: VIEWS,
       log,
       notifier,
       watchdogMs: watchdogIntervalMs(io.env, process.pid),

@@ -1,17 +1,14 @@
 // `lbctl show ipvs [--stats|--rate] [--json]`: the kernel's IPVS table as it is (one read), in the shell's
 // `show ipvs` layout (present/ipvs.ts). Services are named from the running configuration; a service it does not
-// declare is `(lbctl)` when lbctl's ownership record holds it, else `(not ours)`.
+// declare is `(lbctl)` when lbctl's ownership record holds it, else `(not ours)`. Rendered by present/views.ts
+// (`ipvsView`) where the data is: in the daemon when one answers, else here, and written as it comes.
 import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
 import { resolveContext } from '../../config/context.js';
-import { ensureLab, openContextDataplane, runningConfig } from '../lab.js';
-import { connectEngine } from '../../engine/connect.js';
-import { declaredServiceNames, serviceId } from '../../engine/host.js';
-import { describeInVoice } from '../../present/refusals.js';
+import { ensureLab } from '../../config/lab.js';
 import { parseCommandArgs } from './validate.js';
-import { ipvsListing, ipvsServiceJson, type IpvsView } from '../../present/ipvs.js';
-import { renderTable } from '../../shell/format.js';
-import { ipvsStateCells, judgedById, judgedServiceJson, missingServicesJson } from '../../present/sync.js';
+import type { IpvsView } from '../../present/ipvs.js';
+import { daemonViews, printView } from '../view-output.js';
 
 const USAGE = `usage: lbctl show ipvs [--stats|--rate] [--json] [--state-dir DIR] [--lab]
 
@@ -39,33 +36,25 @@ const showIpvs: CliCommand = {
     const view: IpvsView = values.stats ? 'stats' : values.rate ? 'rate' : 'basic';
     const ctx = resolveContext(values, io.env);
     await ensureLab(ctx);
-    const running = await runningConfig(ctx);
-    const names = running ? declaredServiceNames(running) : new Map<string, string>();
-    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
+    // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
+    const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
+    const params = { view, width, json: values.json === true };
+    // The daemon judges against the running configuration it keeps, and renders; only its text comes here.
+    const daemon = await daemonViews(ctx.stateDir);
     try {
-      const info = await host.dataplaneInfo();
-      // One read: the table and its judgement against the running configuration (the State column), as the
-      // shell's `show ipvs` shows it. Without a running configuration there is nothing to judge against.
-      const sync = running ? await host.syncView(host.mode === 'daemon' ? null : running, { table: true }) : null;
-      const entries = sync?.table ?? (await host.table());
-      const owned = new Set(await host.owned().catch(() => []));
-      const owner = (id: string) => (owned.has(id) ? 'lbctl' : 'foreign');
-      const state = sync ? ipvsStateCells(sync.report) : undefined;
-      const judged = sync ? judgedById(sync.report) : undefined;
-      const listing = ipvsListing(entries, info, view, { service: (id) => names.get(id) ?? (owned.has(id) ? '(lbctl)' : '(not ours)') }, state);
-      if (values.json) {
-        const services = listing.sorted.map((e) => {
-          const id = serviceId(e.service.key);
-          const json = ipvsServiceJson(e, names.get(id) ?? null);
-          return { ...(judged ? judgedServiceJson(json, judged.get(id)) : json), owner: owner(id) };
-        });
-        // What the running configuration wants and the kernel lacks: not IPVS services, so listed apart.
-        io.stdout(JSON.stringify({ version: info.version, connTabSize: info.connTabSize, services, ...(state ? { missing: missingServicesJson(state) } : {}) }, null, 2) + '\n');
-      } else {
-        // A terminal gets a table that fits it; a pipe gets every value whole (width 0: no limit).
-        const width = process.stdout.isTTY ? process.stdout.columns || 80 : 0;
-        io.stdout([listing.text, ...(listing.table ? [renderTable(listing.table, width)] : [])].join('\n') + '\n');
-      }
+      if (await daemon?.print(io, 'show ipvs', params)) return 0;
+    } finally {
+      daemon?.close();
+    }
+    const [{ connectEngine }, { openContextDataplane, runningConfig }, { describeInVoice }] = await Promise.all([
+      import('../../engine/connect.js'),
+      import('../lab.js'),
+      import('../../present/refusals.js'),
+    ]);
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store: null, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx), daemon: daemon !== null });
+    try {
+      // Without a daemon, this process reads the running configuration and judges against it.
+      await printView(io, host, 'show ipvs', params, async () => ({ running: await runningConfig(ctx) }));
       return 0;
     } finally {
       await host.close();

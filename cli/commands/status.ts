@@ -2,16 +2,16 @@
 // differs), plus the foreign services lbctl leaves alone.
 import type { CliCommand } from '../command.js';
 import { UserError } from '../command.js';
-import { resolveContext } from '../../config/context.js';
-import { ensureLab, loadConfigOrReport, openContextDataplane } from '../lab.js';
-import { connectEngine } from '../../engine/connect.js';
-import { describeInVoice } from '../../present/refusals.js';
+import { missingConfiguration, resolveContext, type Context } from '../../config/context.js';
+import type { Config } from '../../config/model.js';
+import { ensureLab } from '../../config/lab.js';
 import { parseCommandArgs } from './validate.js';
-import { CompileError } from '../../engine/compile.js';
-import type { StatusReport } from '../../engine/status.js';
-import { cliFixWords, formatStatus, unsettledWarnings } from '../../present/status.js';
+import { unsettledWarnings } from '../../present/status.js';
+import type { DaemonPort } from '../../engine/daemon/port.js';
+import { peekRunningFiles } from '../../store/running-peek.js';
+import { fingerprintFiles, locateConfig } from '../../store/store-files.js';
+import { daemonViews, printView } from '../view-output.js';
 import { readKernelPending } from '../../store/kernel-pending.js';
-import { openStore } from '../../store/store.js';
 import { canConfigure, operatorIdentity } from '../../config/identity.js';
 import { unsettledChanges } from '../../store/unsettled.js';
 
@@ -44,30 +44,84 @@ const status: CliCommand = {
     const ctx = resolveContext(values, io.env);
     const note = await ensureLab(ctx);
     if (note) io.stderr(note + '\n');
-    const config = loadConfigOrReport(ctx, io);
-    if (!config) return 1;
+    if (missingConfiguration(ctx)) {
+      (await import('../lab.js')).reportMissingConfiguration(ctx, io);
+      return 1;
+    }
+    const load = () => import('../lab.js').then((m) => m.loadConfigOrReport(ctx, io));
+    // Files exactly as the running revision recorded them say what it says: judge against it, without parsing
+    // 10,000 services of YAML (the daemon keeps it; this process reads it from the store). Otherwise the files.
+    // (Not while a killed process's change waits to be finished: that may change the running revision.)
+    const pending = readKernelPending(ctx.stateDir);
+    const unchanged = pending ? null : runningFilesUnchanged(ctx);
+    let config: Config | null = null;
+    if (!unchanged) {
+      config = await load();
+      if (!config) return 1;
+    }
+    // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync.
+    const warnings = unsettledWarnings(unsettledChanges(ctx.stateDir));
+    const params = (c: Config | null) => ({ config: c, warnings, json: values.json === true, applyCommand: ctx.lab ? 'lbctl apply --lab' : 'lbctl apply' });
+    const exit = (r: { inSync: boolean }) => (r.inSync ? 0 : 3);
+    // The daemon renders from the running revision it keeps when the files are that revision's; only its text
+    // comes here. Its running revision must be the one the files match, or the files are read after all.
+    const daemon = await daemonViews(ctx.stateDir);
+    try {
+      if (daemon) {
+        const c = unchanged && daemon.info.runningRevision !== unchanged.number ? await load() : config;
+        if (unchanged && daemon.info.runningRevision !== unchanged.number && !c) return 1;
+        const shown = await compileErrorSaid(() => daemon.print<{ inSync: boolean }>(io, 'status', params(c)));
+        if (shown) return exit(shown.result);
+      }
+    } finally {
+      daemon?.close();
+    }
+    const [{ connectEngine }, { openContextDataplane, runningConfig }, { describeInVoice }, { openStore }] = await Promise.all([
+      import('../../engine/connect.js'),
+      import('../lab.js'),
+      import('../../present/refusals.js'),
+      import('../../store/store.js'),
+    ]);
     // A change a killed process left between the kernel and the store: status finishes it like any start when
     // this user may configure (the host's first open runs engine/recover.ts with a writable store).
-    const pending = readKernelPending(ctx.stateDir);
     const store = pending && (ctx.lab || canConfigure(operatorIdentity())) ? await openStore({ stateDir: ctx.stateDir, configPath: ctx.configPath }).catch(() => null) : null;
-    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx) });
+    const host = await connectEngine({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane: () => openContextDataplane(ctx), daemon: daemon !== null });
     try {
-      let report: StatusReport;
-      try {
-        report = await host.status(config);
-      } catch (e) {
-        if (e instanceof CompileError || (e as Error).name === 'CompileError') throw new UserError(`cannot program this configuration: ${(e as Error).message}`);
-        throw e;
+      // Without a daemon, the store's running configuration (a tenth of the files' parse); failing that, or with
+      // a daemon of an older lbctl on another revision, the files.
+      if (unchanged && !(host.mode === 'daemon' && (host as DaemonPort).info.runningRevision === unchanged.number)) {
+        config = (host.mode === 'daemon' ? null : await runningConfig(ctx)) ?? (await load());
+        if (!config) return 1;
       }
-      // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync.
-      const warnings = unsettledWarnings(unsettledChanges(ctx.stateDir));
-      const inSync = report.inSync && warnings.length === 0;
-      io.stdout(values.json ? JSON.stringify({ ...report, inSync, warnings }, null, 2) + '\n' : formatStatus(report, cliFixWords(ctx.lab ? 'lbctl apply --lab' : 'lbctl apply')) + warnings.map((w) => w + '\n').join(''));
-      return inSync ? 0 : 3;
+      return exit(await compileErrorSaid(() => printView<{ inSync: boolean }>(io, host, 'status', params(config), () => ({}))));
     } finally {
       await host.close();
     }
   },
 };
+
+/** A configuration the engine cannot program, in status's words. */
+async function compileErrorSaid<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if ((e as Error).name === 'CompileError') throw new UserError(`cannot program this configuration: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/**
+ * The running revision's number when the configuration files are byte for byte those it was made from (their
+ * sha256 against the revision's record); null when they differ, or the store leaves any doubt (a commit in
+ * flight, a confirmation pending: store/running-peek.ts).
+ */
+function runningFilesUnchanged(ctx: Context): { number: number } | null {
+  const running = peekRunningFiles(ctx.stateDir);
+  if (!running) return null;
+  const now = fingerprintFiles(locateConfig(ctx.configPath));
+  const names = Object.keys(now);
+  if (names.length === 0 || names.length !== Object.keys(running.files).length) return null;
+  return names.every((n) => running.files[n] === now[n]) ? { number: running.number } : null;
+}
 
 export default status;

@@ -2,7 +2,7 @@
 // command that prefers the daemon's engine (shell, apply, status, show ipvs, doctor). A missing socket, a refused
 // connection or a daemon that does not answer `hello` in time means "no daemon": the caller runs in-process.
 import { createConnection, type Socket } from 'node:net';
-import { decode, encode, PROTOCOL_VERSION, socketPath, type DaemonInfo, type Reply, type WireError } from './protocol.js';
+import { decode, encode, PROTOCOL_VERSION, socketPath, VIEW_METHOD, type ChunkLine, type DaemonInfo, type Reply, type WireError } from './protocol.js';
 
 /** A reply with ok:false, thrown by `call`. */
 export class DaemonError extends Error {
@@ -23,11 +23,14 @@ export class DaemonGoneError extends Error {
   }
 }
 
+/** How the server writes a chunk line (`{v, id, chunk}` in that order); every other reply has `ok` after the id. */
+const CHUNK_LINE = /^\{"v":\d+,"id":\d+,"chunk":/;
+
 export class DaemonConnection {
   private nextId = 1;
   /** The reply line being received, in pieces: joined once when its newline arrives (replies reach 20 MB). */
   private pieces: Buffer[] = [];
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; chunk?: (text: string) => void | Promise<void> }>();
   private closed: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -71,22 +74,40 @@ export class DaemonConnection {
       const line = Buffer.concat(this.pieces).toString('utf8');
       this.pieces = [];
       start = nl + 1;
-      let reply: Reply;
+      let reply: Reply | ChunkLine;
       try {
-        reply = decode(line) as Reply;
+        // A view's chunk is a plain string: no reviver to run over it.
+        reply = (CHUNK_LINE.test(line.slice(0, 40)) ? JSON.parse(line) : decode(line)) as Reply | ChunkLine;
       } catch {
         continue;
       }
       const w = this.waiting.get(reply.id);
       if (!w) continue;
+      if ('chunk' in reply) {
+        // The reader may ask to wait (its output is full): the socket pauses until it has taken the chunk.
+        const wait = typeof reply.chunk === 'string' ? w.chunk?.(reply.chunk) : undefined;
+        if (wait) {
+          this.socket.pause();
+          void wait.catch(() => {}).then(() => this.socket.resume());
+        }
+        continue;
+      }
       this.waiting.delete(reply.id);
       w.resolve(reply);
     }
     if (start < chunk.length) this.pieces.push(chunk.subarray(start));
   }
 
+  /**
+   * A `view` request: `onChunk` is given each piece of the text as it arrives (in order; a promise it returns
+   * holds the next ones back), then resolves with the reply's result. Errors as `call`.
+   */
+  async view<T = unknown>(params: { name: string } & Record<string, unknown>, onChunk: (text: string) => void | Promise<void>): Promise<T> {
+    return this.call<T>(VIEW_METHOD, params, 0, onChunk);
+  }
+
   /** One request; resolves with the result, throws DaemonError for ok:false and DaemonGoneError for a lost link. */
-  async call<T = unknown>(method: string, params?: unknown, timeoutMs = 0): Promise<T> {
+  async call<T = unknown>(method: string, params?: unknown, timeoutMs = 0, onChunk?: (text: string) => void | Promise<void>): Promise<T> {
     if (this.closed) throw this.closed;
     const id = this.nextId++;
     const reply = await new Promise<Reply>((resolve, reject) => {
@@ -101,6 +122,7 @@ export class DaemonConnection {
       this.waiting.set(id, {
         resolve: (r) => (done(), resolve(r)),
         reject: (e) => (done(), reject(e)),
+        ...(onChunk ? { chunk: onChunk } : {}),
       });
       this.socket.write(encode({ v: PROTOCOL_VERSION, id, method, ...(params !== undefined ? { params } : {}) }) + '\n');
     });

@@ -49,7 +49,7 @@ import type { Log } from './log.js';
 import type { Notifier } from './notify.js';
 import type { IdentifyPeer } from './peer.js';
 import { socketPath, type DaemonInfo } from './protocol.js';
-import { ControlServer } from './server.js';
+import { ControlServer, type ControlServerOptions } from './server.js';
 import { loadLibc } from '../../netlink/libc.js';
 import { Exporter } from '../observability/exporter.js';
 import { MetricsServer } from './metrics-server.js';
@@ -60,6 +60,8 @@ export interface DaemonOptions {
   lab: boolean;
   version: string;
   describe: DescribeRefusal;
+  /** The views the control socket renders (present/views.ts), handed over like the refusal words. */
+  views?: ControlServerOptions['views'];
   log: Log;
   notifier: Notifier;
   /** systemd's watchdog period (half of WatchdogSec), or null. */
@@ -185,6 +187,7 @@ export class Daemon {
         ...(this.opts.identify ? { identify: this.opts.identify } : {}),
         log,
         handlers: routes,
+        ...(this.opts.views ? { views: this.opts.views } : {}),
       };
       this.server = new ControlServer(serverOptions);
       await this.server.listen();

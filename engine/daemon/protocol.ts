@@ -3,6 +3,8 @@
 //   request  {"v":1,"id":7,"method":"status","params":{...}}
 //   reply    {"v":1,"id":7,"ok":true,"result":...}
 //            {"v":1,"id":7,"ok":false,"error":{"type":"forbidden","message":"..."}}
+//   a view   {"v":1,"id":8,"chunk":"IP Virtual Server version …\n…"}   (as many as the text needs, in order)
+//            {"v":1,"id":8,"ok":true,"result":{...}}                   (then the reply that ends it)
 //
 // Values the engine returns hold bigints (IPVS 64-bit counters) and Error objects (refusals); both are encoded
 // here so that a reply decodes into the same values an in-process call returns.
@@ -47,6 +49,26 @@ export interface Request {
 }
 
 export type Reply = { v: number; id: number; ok: true; result: unknown } | { v: number; id: number; ok: false; error: WireError };
+
+/** A piece of a view's text (the `view` request): sent before the reply that ends the request. */
+export interface ChunkLine {
+  v: number;
+  id: number;
+  chunk: string;
+}
+
+/**
+ * The `view` request: a long text (`show ipvs`, `status` at 10,000 services) rendered by the daemon with the
+ * same function a command without a daemon runs (present/views.ts), sent in chunks of tens of KB, each written
+ * when the socket has taken the one before.
+ */
+export const VIEW_METHOD = 'view';
+
+/** What a view renderer returns: the text in chunks (built as they are taken), and a result for the reply. */
+export interface ViewOutput {
+  chunks: Iterable<string>;
+  result?: unknown;
+}
 
 /** JSON with bigints and Errors kept: {"$bigint":"123"}, {"$error":{name,message,code,...}}. */
 export function encode(value: unknown): string {

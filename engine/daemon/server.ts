@@ -11,7 +11,7 @@ import { CommitRefusedError } from '../commit-transaction.js';
 import type { EngineHost, HostCommitJob } from '../host.js';
 import type { Plan } from '../plan.js';
 import { identifyBySoPeercred, type IdentifyPeer, type Peer } from './peer.js';
-import { decode, encode, MAX_LINE_BYTES, PROTOCOL_VERSION, type DaemonInfo, type ErrorType, type Request, type WireError } from './protocol.js';
+import { decode, encode, MAX_LINE_BYTES, PROTOCOL_VERSION, VIEW_METHOD, type DaemonInfo, type ErrorType, type Request, type ViewOutput, type WireError } from './protocol.js';
 import { applyConfigDelta, type ConfigDelta } from '../../config/delta.js';
 import type { RequestRoute } from './health-requests.js';
 
@@ -29,6 +29,11 @@ export interface ControlServerOptions {
   /** A connection that sends nothing for this long is closed (default 10 min: a shell may sit idle). */
   idleTimeoutMs?: number;
   maxLineBytes?: number;
+  /**
+   * The views the `view` request renders, by name (present/views.ts VIEWS, handed over by whoever starts the
+   * daemon, as the refusal words are): each runs on this server's host and returns its text in chunks.
+   */
+  views?: Record<string, (host: EngineHost, params: Record<string, unknown>) => Promise<ViewOutput>>;
 }
 
 class RequestError extends Error {
@@ -66,6 +71,8 @@ export class ControlServer {
       disable: { write: true, run: async (p, peer) => stripResult(await host.disable(config(p), { user: peer.user, uid: peer.uid })) },
       commit: { write: true, run: (p, peer) => this.commit(p, peer) },
       ha: { write: false, run: () => host.ha() },
+      // Answered by view() (chunks, then the reply); listed here for the method check and the read permission.
+      [VIEW_METHOD]: { write: false, run: async () => null },
     };
     for (const [method, route] of Object.entries(opts.handlers ?? {})) this.handlers[method] ??= route;
   }
@@ -167,11 +174,29 @@ export class ControlServer {
       if (handler.write && !peer.canConfigure)
         throw new RequestError('forbidden', `user ${peer.user} (uid ${peer.uid}) is neither root nor a member of group lbctl-admin (read-only access)`);
       const params = req.params && typeof req.params === 'object' ? (req.params as Record<string, unknown>) : {};
+      if (req.method === VIEW_METHOD) return await this.view(socket, id, params);
       const result = await handler.run(params, peer);
       send(socket, { v: PROTOCOL_VERSION, id, ok: true, result });
     } catch (e) {
       send(socket, { v: PROTOCOL_VERSION, id, ok: false, error: wireError(e) });
     }
+  }
+
+  /**
+   * A view's text in chunks, then the reply with its result. Each chunk is built when the socket has taken the
+   * one before ('drain'), so a reader that is slow (a pager) holds the daemon's memory to one chunk, and other
+   * connections are answered between chunks.
+   */
+  private async view(socket: Socket, id: number, params: Record<string, unknown>): Promise<void> {
+    const name = typeof params.name === 'string' ? params.name : '';
+    const render = this.opts.views?.[name];
+    if (!render) throw new RequestError('bad-request', `no view ${JSON.stringify(name)} here`);
+    const out = await render(this.opts.host, params);
+    for (const chunk of out.chunks) {
+      if (socket.destroyed) return;
+      if (!socket.write(JSON.stringify({ v: PROTOCOL_VERSION, id, chunk }) + '\n')) await drained(socket);
+    }
+    send(socket, { v: PROTOCOL_VERSION, id, ok: true, result: out.result ?? null });
   }
 
   private async commit(p: Record<string, unknown>, peer: Peer): Promise<unknown> {
@@ -207,6 +232,19 @@ export class ControlServer {
 function send(socket: Socket, reply: unknown): void {
   if (socket.destroyed) return;
   socket.write(encode(reply) + '\n');
+}
+
+/** The socket has taken what was written (or is gone). */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 function publicPeer(p: Peer): DaemonInfo['peer'] {
