@@ -109,7 +109,7 @@ export function planChangedFiles(
       // Each file holds the same services and sections as before (checked): the layout stays.
       const writes = Object.fromEntries([...rendered].sort(([a], [b]) => loadOrder(a, b)));
       const unchanged = Object.keys(writes).filter((rel) => texts.get(rel) === writes[rel]);
-      return { plan: { writes, unchanged, deletes: [] }, committed: { ...candidate, services: inFileOrder(layout, after) }, layout };
+      return { plan: { writes, unchanged, deletes: [] }, committed: inLoadOrder(candidate, inFileOrder(layout, after)), layout };
     }
   }
   const previous: LoadedFile[] = [];
@@ -163,9 +163,19 @@ export function planChangedFiles(
   }
   return {
     plan: { writes, unchanged: unchanged.sort(), deletes },
-    committed: { ...candidate, services: ordered },
+    committed: inLoadOrder(candidate, ordered),
     layout: Object.fromEntries(Object.entries(nextLayout).sort(([a], [b]) => loadOrder(a, b))),
   };
+}
+
+/**
+ * The candidate with its services in load order: the candidate itself when they are in that order already (the
+ * usual case), so that the store's revision, the engine's running configuration and the next candidate share one
+ * list, whose indexes by name are then built once per revision (config/delta.ts).
+ */
+function inLoadOrder(candidate: Config, ordered: Service[]): Config {
+  const same = ordered.length === candidate.services.length && ordered.every((s, i) => s === candidate.services[i]);
+  return same ? candidate : { ...candidate, services: ordered };
 }
 
 /** The services in the order a restart loads them: files in load order, each file's services in its order. */
