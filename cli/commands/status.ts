@@ -59,9 +59,14 @@ const status: CliCommand = {
       config = await load();
       if (!config) return 1;
     }
-    // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync.
-    const warnings = unsettledWarnings(unsettledChanges(ctx.stateDir));
-    const params = (c: Config | null) => ({ config: c, warnings, json: values.json === true, applyCommand: ctx.lab ? 'lbctl apply --lab' : 'lbctl apply' });
+    // The files may equal the kernel while the kernel runs a commit nobody confirmed in time: not in sync. Read
+    // when the view is asked for: an in-process host finishes a killed process's change first (engine/recover.ts).
+    const params = (c: Config | null) => ({
+      config: c,
+      warnings: unsettledWarnings(unsettledChanges(ctx.stateDir)),
+      json: values.json === true,
+      applyCommand: ctx.lab ? 'lbctl apply --lab' : 'lbctl apply',
+    });
     const exit = (r: { inSync: boolean }) => (r.inSync ? 0 : 3);
     // The daemon renders from the running revision it keeps when the files are that revision's; only its text
     // comes here. Its running revision must be the one the files match, or the files are read after all.
@@ -76,11 +81,12 @@ const status: CliCommand = {
     } finally {
       daemon?.close();
     }
-    const [{ connectEngine }, { openContextDataplane, runningConfig }, { describeInVoice }, { openStore }] = await Promise.all([
+    const [{ connectEngine }, { openContextDataplane, runningConfig }, { describeInVoice }, { openStore }, { EngineHost }] = await Promise.all([
       import('../../engine/connect.js'),
       import('../lab.js'),
       import('../../present/refusals.js'),
       import('../../store/store.js'),
+      import('../../engine/host.js'),
     ]);
     // A change a killed process left between the kernel and the store: status finishes it like any start when
     // this user may configure (the host's first open runs engine/recover.ts with a writable store).
@@ -93,6 +99,8 @@ const status: CliCommand = {
         config = (host.mode === 'daemon' ? null : await runningConfig(ctx)) ?? (await load());
         if (!config) return 1;
       }
+      // Opened (and a killed process's change finished, when this user may) before the warnings are read.
+      if (host instanceof EngineHost) await host.engine().catch(() => {});
       return exit(await compileErrorSaid(() => printView<{ inSync: boolean }>(io, host, 'status', params(config), () => ({}))));
     } finally {
       await host.close();
