@@ -290,7 +290,7 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
       base = out.after;
       notes.push(`result.messagesSent ${out.result?.messagesSent ?? '?'}; ${countedNote(e0, await counters())}`);
     }
-    put('commit: straight to the daemon socket', { ms: median(direct), note: `${deltaMod ? 'delta' : 'whole candidate'}; ${direct.map((t) => t.toFixed(0)).join(' / ')} ms; ${notes[notes.length - 1]}` });
+    put('commit: straight to the daemon socket', { ms: median(direct), rssMiB: procStatus(daemon.pid)?.hwm ?? null, note: `RSS: the daemon's VmHWM so far; ${deltaMod ? 'delta' : 'whole candidate'}; ${direct.map((t) => t.toFixed(0)).join(' / ')} ms; ${notes[notes.length - 1]}` });
     put('lbctl status, daemon', cellOf(await run(['status', ...common])));
     put('lbctl show ipvs, daemon', cellOf(await run(['show', 'ipvs', '--state-dir', state, '--config', cfg])));
     const end = procStatus(daemon.pid);
@@ -338,16 +338,25 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
   }
 }
 
-/** The ipvsadm reference of one size, each restore in its own fresh namespace. */
-async function measureIpvsadm(size: number): Promise<Record<string, Cell>> {
-  const rules = ipvsadmRules(size);
+/** `ipvsadm -e` of the middle service's first backend and `ipvsadm -Ln`, in namespace `ns`. */
+const ipvsadmEdit = (ns: string, size: number, w: number) => {
   const mid = Math.floor(size / 2);
   const { vip, port } = vipOf(mid);
   const b0 = backendOf(mid, 0);
+  return runTimed(ns, ['ipvsadm', '-e', '-t', `${vip}:${port}`, '-r', `${b0.address}:${b0.port}`, '-m', '-w', String(w)]);
+};
+const refNs = (size: number, k: number) => `vmb-ref${size}-${k}`;
+
+/**
+ * The ipvsadm reference of one size, each restore in its own fresh namespace. The second namespace is kept (with
+ * its table) until the size is done, so that `ipvsadm -e` and `-Ln` can be timed again after each build.
+ */
+async function measureIpvsadm(size: number): Promise<Record<string, Cell>> {
+  const rules = ipvsadmRules(size);
   const out: Record<string, Cell> = {};
   const restores: Proc[] = [];
   for (let k = 0; k < 2; k++) {
-    const ns = `vmb-ref${size}-${k}`;
+    const ns = refNs(size, k);
     netnsAdd(ns);
     try {
       restores.push(await runTimed(ns, ['ipvsadm', '-R'], { input: rules }));
@@ -355,7 +364,7 @@ async function measureIpvsadm(size: number): Promise<Record<string, Cell>> {
         const edits: Proc[] = [];
         const lists: Proc[] = [];
         for (let j = 0; j < 3; j++) {
-          edits.push(await runTimed(ns, ['ipvsadm', '-e', '-t', `${vip}:${port}`, '-r', `${b0.address}:${b0.port}`, '-m', '-w', String(9 + j)]));
+          edits.push(await ipvsadmEdit(ns, size, 9 + j));
           lists.push(await runTimed(ns, ['ipvsadm', '-Ln']));
         }
         const med = (ps: Proc[], note: string): Cell => {
@@ -365,9 +374,11 @@ async function measureIpvsadm(size: number): Promise<Record<string, Cell>> {
         out['ipvsadm -e'] = med(edits, 'median of 3');
         out['ipvsadm -Ln'] = med(lists, `median of 3, ${lists[0].stdout.split('\n').length} lines`);
       }
-    } finally {
+    } catch (e) {
       netnsDel(ns);
+      throw e;
     }
+    if (k === 0) netnsDel(ns);
   }
   out['ipvsadm -R'] = { ms: median(restores.map((p) => p.ms)), rssMiB: Math.max(...restores.map((p) => p.rssMiB ?? 0)) || null, code: restores.find((p) => p.code !== 0)?.code ?? 0, note: `${rules.split('\n').length - 1} rules, a fresh namespace each; ${restores.map((p) => p.ms.toFixed(0)).join(' / ')} ms` };
   for (const [k, v] of Object.entries(out)) console.log(`  [ipvsadm ${size}] ${k}: ${fmtCell(v)}`);
@@ -459,7 +470,19 @@ export async function main(): Promise<string> {
   for (const size of SIZES) {
     const ref = await measureIpvsadm(size);
     const results: Map<string, Cell>[] = [];
-    for (const [i, b] of BUILDS.entries()) results.push(await measureBuild(b, size, `${size}-${i + 1}`, ref));
+    for (const [i, b] of BUILDS.entries()) {
+      results.push(await measureBuild(b, size, `${size}-${i + 1}`, ref));
+      // The load of a shared host drifts over a long boot: the reference once more, right after this build.
+      try {
+        const e = await ipvsadmEdit(refNs(size, 1), size, 20 + i);
+        const l = await runTimed(refNs(size, 1), ['ipvsadm', '-Ln']);
+        ref[`again after #${i + 1}`] = { ms: null, note: `ipvsadm -e ${fmtMs(e.ms)}, ipvsadm -Ln ${fmtMs(l.ms)} (the ratios use the figures above)` };
+        console.log(`  [ipvsadm ${size}] again after #${i + 1}: ${ref[`again after #${i + 1}`].note}`);
+      } catch (err) {
+        console.log(`  [ipvsadm ${size}] again after #${i + 1}: failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    netnsDel(refNs(size, 1));
     const t = table(size, BUILDS, ref, results);
     console.log(t);
     tables.push(t);
