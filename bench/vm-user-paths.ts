@@ -77,6 +77,11 @@ function runTimed(ns: string, argv: string[], opts: { input?: string; env?: Node
   );
 }
 
+/** A commit command's cell: also says when the output lacks "committed successfully". */
+const commitCell = (p: Proc, note = ''): Cell => {
+  const c = cellOf(p, note);
+  return p.code === 0 && !/committed successfully/.test(p.stdout) ? { ...c, note: `${c.note ? `${c.note}; ` : ''}no "committed successfully" in the output: ${p.stdout.trim().split('\n').slice(-2).join(' | ').slice(0, 200)}` } : c;
+};
 const cellOf = (p: Proc, note = ''): Cell => ({ ms: p.ms, rssMiB: p.rssMiB, code: p.code, note: p.code === 0 ? note : `exit ${p.code}: ${(p.stderr.replace(/vmb-maxrss=\d+/, '').trim() || p.stdout.trim()).split('\n').slice(-2).join(' | ').slice(0, 200)}` });
 
 function procStatus(pid: number): { rss: number; hwm: number } | null {
@@ -243,7 +248,7 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
     put("lbctl shell -c 'show version'", cellOf(await run(['shell', ...common, '-c', 'show version'])));
 
     const one = await run(['shell', ...common, '-c', `configure private; service s${mid}; ${weightLine(11)}; commit`]);
-    put("commit: lbctl shell -c '…; commit', no daemon", cellOf(one));
+    put("commit: lbctl shell -c '…; commit', no daemon", commitCell(one));
     const slow = one.ms > SLOW_MS;
     await openShell('no daemon', slow, 12);
 
@@ -262,7 +267,7 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
 
     let e0 = await counters();
     const oneD = await run(['shell', ...common, '-c', `configure private; service s${mid}; ${weightLine(21)}; commit`]);
-    put("commit: lbctl shell -c '…; commit', daemon", cellOf(oneD, countedNote(e0, await counters())));
+    put("commit: lbctl shell -c '…; commit', daemon", commitCell(oneD, countedNote(e0, await counters())));
     await openShell('daemon', slow || oneD.ms > SLOW_MS, 22, counters, countedNote);
 
     // Straight to the socket, as the shell sends it: a delta from the running revision, or the whole candidate.
@@ -273,24 +278,29 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
     let prev: Config = storeMod.readRevisionConfig ? storeMod.readRevisionConfig(state, base)! : (await storeMod.openStore({ stateDir: state, configPath: cfg, readOnly: true })).running().config;
     const direct: number[] = [];
     const notes: string[] = [];
-    for (let k = 0; k < (slow ? 1 : 3); k++) {
-      const cand = structuredClone(prev);
-      cand.services.find((s) => s.name === `s${mid}`)!.backends[0].weight = 30 + k;
-      const delta = deltaMod ? deltaMod.configDelta(prev, cand) : null;
-      prev = cand;
-      e0 = await counters();
-      const t = performance.now();
-      const out = await c.call<{ kind: string; after: number; result?: { messagesSent?: number } }>(
-        'commit',
-        { job: { ...(delta ? { delta } : { candidate: cand }), base, action: 'commit', record: { how: 'commit', meta: { origin: 'shell', user: 'root', uid: 0 } }, voice: 'shell' }, identity: { user: 'root', uid: 0, session: 'bench' } },
-        CMD_TIMEOUT_MS,
-      );
-      direct.push(performance.now() - t);
-      if (out.kind !== 'committed') throw new Error(`direct commit: ${out.kind}`);
-      base = out.after;
-      notes.push(`result.messagesSent ${out.result?.messagesSent ?? '?'}; ${countedNote(e0, await counters())}`);
+    try {
+      for (let k = 0; k < (slow ? 1 : 3); k++) {
+        const cand = structuredClone(prev);
+        cand.services.find((s) => s.name === `s${mid}`)!.backends[0].weight = 30 + k;
+        const delta = deltaMod ? deltaMod.configDelta(prev, cand) : null;
+        prev = cand;
+        e0 = await counters();
+        const t = performance.now();
+        const out = await c.call<{ kind: string; after: number; result?: { messagesSent?: number } }>(
+          'commit',
+          { job: { ...(delta ? { delta } : { candidate: cand }), base, action: 'commit', record: { how: 'commit', meta: { origin: 'shell', user: 'root', uid: 0 } }, voice: 'shell' }, identity: { user: 'root', uid: 0, session: 'bench' } },
+          CMD_TIMEOUT_MS,
+        );
+        direct.push(performance.now() - t);
+        if (out.kind !== 'committed') throw new Error(`direct commit: ${out.kind}`);
+        base = out.after;
+        notes.push(`result.messagesSent ${out.result?.messagesSent ?? '?'}; ${countedNote(e0, await counters())}`);
+      }
+    } catch (e) {
+      // A build whose commit request differs: say so, and go on with the other paths.
+      notes.push(`stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    put('commit: straight to the daemon socket', { ms: median(direct), rssMiB: procStatus(daemon.pid)?.hwm ?? null, note: `RSS: the daemon's VmHWM so far; ${deltaMod ? 'delta' : 'whole candidate'}; ${direct.map((t) => t.toFixed(0)).join(' / ')} ms; ${notes[notes.length - 1]}` });
+    put('commit: straight to the daemon socket', { ms: direct.length ? median(direct) : null, rssMiB: procStatus(daemon.pid)?.hwm ?? null, note: `RSS: the daemon's VmHWM so far; ${deltaMod ? 'delta' : 'whole candidate'}; ${direct.map((t) => t.toFixed(0)).join(' / ')} ms; ${notes[notes.length - 1]}` });
     put('lbctl status, daemon', cellOf(await run(['status', ...common])));
     put('lbctl show ipvs, daemon', cellOf(await run(['show', 'ipvs', '--state-dir', state, '--config', cfg])));
     const end = procStatus(daemon.pid);
