@@ -58,3 +58,17 @@ export function writeBigConfig(dir: string, stateDir: string, services: number, 
     writeFileSync(join(dir, 'config.d', `${String(f).padStart(4, '0')}.yaml`), lines.join('\n') + '\n');
   }
 }
+
+/** The same table as `ipvsadm -R` input (masquerading, wrr), for the ipvsadm reference beside lbctl. */
+export function ipvsadmRules(services: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < services; i++) {
+    const { vip, port } = vipOf(i);
+    lines.push(`-A -t ${vip}:${port} -s wrr`);
+    for (let j = 0; j < BACKENDS; j++) {
+      const b = backendOf(i, j);
+      lines.push(`-a -t ${vip}:${port} -r ${b.address}:${b.port} -m -w ${b.weight}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -28,7 +28,7 @@ import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import { decode, encode } from '../engine/daemon/protocol.js';
 import { validateConfig } from '../config/validate.js';
 import { configDelta } from '../config/delta.js';
-import { BACKENDS, PER_FILE, backendOf, vipOf, writeBigConfig } from './big-config.js';
+import { BACKENDS, PER_FILE, backendOf, ipvsadmRules, vipOf, writeBigConfig } from './big-config.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
 import type { HostCommitJob } from '../engine/host.js';
 import { DaemonProcess, nowMs, pollUntil, runCli, sleep, writeLauncher } from '../test/kernel/suite/daemon-helpers.js';
@@ -51,19 +51,6 @@ const PROBE_COMMIT = (process.env.LBCTL_BENCH_PROBE_COMMIT ?? (BIG ? '0' : '1'))
 const STORE_ALONE = (process.env.LBCTL_BENCH_STORE_ALONE ?? (BIG ? '0' : '1')) === '1';
 const NS = `lbctl-bd-${process.pid}`;
 const NS_REF = `lbctl-bdref-${process.pid}`;
-
-function ipvsadmRules(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < SERVICES; i++) {
-    const { vip, port } = vipOf(i);
-    lines.push(`-A -t ${vip}:${port} -s wrr`);
-    for (let j = 0; j < BACKENDS; j++) {
-      const b = backendOf(i, j);
-      lines.push(`-a -t ${vip}:${port} -r ${b.address}:${b.port} -m -w ${b.weight}`);
-    }
-  }
-  return lines.join('\n') + '\n';
-}
 
 const inNs = (ns: string, cmd: string, args: string[], input?: string) =>
   execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 29, ...(input !== undefined ? { input } : {}) });
@@ -139,7 +126,7 @@ export async function main(): Promise<string> {
     row('generate config files', f1(genMs), `${Math.ceil(SERVICES / PER_FILE)} files in config.d`);
 
     // ---- reference: ipvsadm in its own fresh namespace ----
-    const rules = ipvsadmRules();
+    const rules = ipvsadmRules(SERVICES);
     const [, restoreMs] = timed(() => inNs(NS_REF, 'ipvsadm', ['-R'], rules));
     row('ipvsadm -R (fresh netns)', f1(restoreMs), `${rules.split('\n').length - 1} rules, one process`);
     const mid = Math.floor(SERVICES / 2);
