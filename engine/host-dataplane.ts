@@ -1,7 +1,7 @@
 // The dataplane a host of this state directory programs: the lab's in-memory IPVS persisted beside the store
 // (so successive lbctl commands, and the daemon, see one table), or the kernel's IPVS over netlink. The one
 // place that knows the lab table's file name.
-import { stat } from 'node:fs/promises';
+import { fileIdentity } from './file-identity.js';
 import { join } from 'node:path';
 import type { Dataplane } from '../netlink/dataplane.js';
 import { MemoryDataplane } from '../netlink/memory.js';
@@ -64,7 +64,7 @@ class LabTable implements Dataplane {
 
   static async open(path: string): Promise<LabTable> {
     const t = new LabTable(path, await openMemoryDataplane(path));
-    t.signature = await fileSignature(path);
+    t.signature = fileIdentity(path);
     return t;
   }
 
@@ -72,7 +72,7 @@ class LabTable implements Dataplane {
     // Looked at once per turn of the event loop: a whole read (a service list, then one destination list per
     // service, 10,000 calls at scale) between two turns sees one table, as it did before with 10,000 stats.
     if (this.fresh) return this.inner;
-    const now = await fileSignature(this.path);
+    const now = fileIdentity(this.path);
     if (now !== this.signature) {
       this.sent += this.inner.messagesSent();
       this.inner = await openMemoryDataplane(this.path);
@@ -87,7 +87,7 @@ class LabTable implements Dataplane {
   private async write<T>(fn: (d: Dataplane) => Promise<T>): Promise<T> {
     this.fresh = false;
     const r = await fn(await this.follow());
-    this.signature = await fileSignature(this.path);
+    this.signature = fileIdentity(this.path);
     return r;
   }
 
@@ -105,11 +105,3 @@ class LabTable implements Dataplane {
   close = () => this.inner.close();
 }
 
-async function fileSignature(path: string): Promise<string | null> {
-  try {
-    const s = await stat(path, { bigint: true });
-    return `${s.ino}:${s.size}:${s.mtimeNs}`;
-  } catch {
-    return null;
-  }
-}

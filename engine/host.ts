@@ -58,18 +58,8 @@ import type { AdminState } from './inputs.js';
 import { OWNERSHIP_FILE } from './ownership.js';
 import { DRAINS_FILE } from './drain/drain-file.js';
 import { KERNEL_PENDING_FILE } from '../store/kernel-pending.js';
-import { statSync } from 'node:fs';
+import { fileIdentity } from './file-identity.js';
 import { join } from 'node:path';
-
-/** A file's identity (inode, size, modification time), or `-` when it does not exist. */
-function fileStamp(path: string): string {
-  try {
-    const st = statSync(path, { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}`;
-  } catch {
-    return '-';
-  }
-}
 
 /** Whose words a refusal is told in: the shell's `% …` sentences, or `lbctl apply`'s. */
 export type CommitVoice = 'shell' | 'apply';
@@ -455,7 +445,7 @@ export class EngineHost implements EnginePort {
 
   /** Identities of the files other lbctl writers leave when they change the kernel beside this host. */
   private writersStamp(): string {
-    return [OWNERSHIP_FILE, DRAINS_FILE, KERNEL_PENDING_FILE].map((f) => fileStamp(join(this.opts.stateDir, f))).join(' ');
+    return [OWNERSHIP_FILE, DRAINS_FILE, KERNEL_PENDING_FILE].map((f) => fileIdentity(join(this.opts.stateDir, f)) ?? '-').join(' ');
   }
 
   async ha(): Promise<HaSnapshot | null> {

@@ -2,7 +2,7 @@
 // one): requests to drain and resume, the step from draining to drained as the connections end, the file that
 // keeps them across restarts, and the audit records. The decisions are engine/drain/decide.ts's; the host lends
 // the table, the running configuration and the way to program an AdminState.
-import { statSync } from 'node:fs';
+import { fileIdentity } from '../file-identity.js';
 import type { Config } from '../../config/model.js';
 import type { IpvsTableEntry } from '../../netlink/dataplane.js';
 import type { AdminState } from '../inputs.js';
@@ -68,7 +68,7 @@ export class Drains {
 
   /** True when the file changed since this host last read it. */
   changed(): boolean {
-    return fileSignature(this.host.stateDir) !== this.signature;
+    return fileIdentity(drainsPath(this.host.stateDir)) !== this.signature;
   }
 
   /** True when some drain still waits for its connections (the daemon then advances them on a timer). */
@@ -189,7 +189,7 @@ export class Drains {
   }
 
   private reload(): void {
-    const signature = fileSignature(this.host.stateDir);
+    const signature = fileIdentity(drainsPath(this.host.stateDir));
     if (signature === this.signature) return;
     const file = readDrains(this.host.stateDir);
     this.records = file.drains;
@@ -201,7 +201,7 @@ export class Drains {
     writeDrains(this.host.stateDir, records, unaudited);
     this.records = records;
     this.unaudited = unaudited;
-    this.signature = fileSignature(this.host.stateDir);
+    this.signature = fileIdentity(drainsPath(this.host.stateDir));
   }
 
   /**
@@ -275,11 +275,3 @@ function noBackendSentence(req: DrainRequest): string {
 }
 
 /** Identity and size of the drains file, or null when it does not exist: tells a host another process wrote it. */
-function fileSignature(stateDir: string): string | null {
-  try {
-    const s = statSync(drainsPath(stateDir));
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return null;
-  }
-}
