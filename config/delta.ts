@@ -62,14 +62,19 @@ function nameIndex(list: Service[]): Map<string, number> | null {
  * names. Null: not that case (or names that do not identify services).
  */
 export function changedInPlace(base: Service[], cand: Service[]): Service[] | null {
+  return changedIndexesInPlace(base, cand)?.map((i) => cand[i]) ?? null;
+}
+
+/** changedInPlace's services as their indexes (the same in both lists). */
+export function changedIndexesInPlace(base: Service[], cand: Service[]): number[] | null {
   if (base.length !== cand.length || !nameIndex(base)) return null;
-  const changed: Service[] = [];
+  const changed: number[] = [];
   for (let i = 0; i < base.length; i++) {
     const a = base[i];
     const b = cand[i];
     if (a === b) continue;
-    if (typeof b?.name !== 'string' || b.name !== a.name) return null;
-    if (!sameData(a, b)) changed.push(b);
+    if (typeof b?.name !== 'string' || b.name !== a?.name) return null;
+    if (!sameData(a, b)) changed.push(i);
   }
   return changed;
 }
@@ -152,7 +157,60 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
     if (i === undefined) out.push(s);
     else out[i] = s;
   }
+  if (out.length === list.length) {
+    // The same names at the same indexes: the base's index by name is this list's too, and its services by name
+    // differ in the replaced ones alone. Frozen (a list the daemon's next revision keeps), both are remembered,
+    // so the next commit on top of this one builds neither map of 10,000 names.
+    Object.freeze(out);
+    nameIndexes.set(out, index);
+    const byName = byNameMemo.get(list);
+    if (byName) byNameMemo.set(out, ReplacedServices.of(byName, delta.services));
+  }
   return out;
+}
+
+/**
+ * Services by name: a base map with some services replaced by others of the same names (no name added or
+ * removed). Replacing chains flatten into one level over a plain map, which is rebuilt once replacements are many.
+ */
+class ReplacedServices implements ReadonlyMap<string, Service> {
+  private constructor(
+    private readonly base: ReadonlyMap<string, Service>,
+    private readonly replaced: ReadonlyMap<string, Service>,
+  ) {}
+
+  static of(base: ReadonlyMap<string, Service>, services: Service[]): ReadonlyMap<string, Service> {
+    const root = base instanceof ReplacedServices ? base.base : base;
+    const replaced = new Map(base instanceof ReplacedServices ? base.replaced : []);
+    for (const s of services) replaced.set(s.name, s);
+    const map = new ReplacedServices(root, replaced);
+    return replaced.size > 64 && replaced.size * 8 > root.size ? new Map(map) : map;
+  }
+
+  get size(): number {
+    return this.base.size;
+  }
+  get(name: string): Service | undefined {
+    return this.replaced.get(name) ?? this.base.get(name);
+  }
+  has(name: string): boolean {
+    return this.base.has(name);
+  }
+  keys(): MapIterator<string> {
+    return this.base.keys();
+  }
+  *entries(): MapIterator<[string, Service]> {
+    for (const [name, s] of this.base) yield [name, this.replaced.get(name) ?? s];
+  }
+  *values(): MapIterator<Service> {
+    for (const [, s] of this.entries()) yield s;
+  }
+  [Symbol.iterator](): MapIterator<[string, Service]> {
+    return this.entries();
+  }
+  forEach(fn: (s: Service, name: string, map: ReadonlyMap<string, Service>) => void): void {
+    for (const [name, s] of this.entries()) fn(s, name, this);
+  }
 }
 
 /**

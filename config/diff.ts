@@ -14,7 +14,7 @@ import type { Config, Service } from './model.js';
 import { canonicalAddress, ipFamily } from './derive.js';
 import { renderFragment, toWritten } from './render.js';
 import { sameData } from './same-data.js';
-import { changedInPlace } from './delta.js';
+import { changedIndexesInPlace } from './delta.js';
 
 export interface ConfigChange {
   /** Keys and item names: ['services', 'web', 'backends', '198.51.100.11', 'weight']. */
@@ -68,19 +68,18 @@ export function withoutEqualServices(a: Config, b: Config): [Config, Config] {
   const la = Array.isArray(a.services) ? a.services : null;
   const lb = Array.isArray(b.services) ? b.services : null;
   if (!la || !lb || la.length === 0 || lb.length === 0) return [a, b];
-  // A list holding a non-mapping (an invalid candidate) is compared whole by walk(): leave it whole.
-  if (!la.every(isObj) || !lb.every(isObj)) return [a, b];
-  // Services kept in place (the usual commit): the changed ones found by identity first (config/delta.ts).
-  const inPlace = changedInPlace(la, lb);
-  if (inPlace) {
+  // Services kept in place (the usual commit): the changed ones found by identity first (config/delta.ts), each a
+  // mapping named as before. An item both lists share contributes nothing, whatever it is.
+  const inPlace = changedIndexesInPlace(la, lb);
+  if (inPlace && inPlace.every((i) => isObj(la[i]) && isObj(lb[i]))) {
     if (inPlace.length === la.length) return [a, b];
-    const changed = new Set(inPlace.map((s) => s.name));
-    const keepChanged = (list: Service[]) => list.filter((s) => changed.has(s.name));
     return [
-      { ...a, services: keepChanged(la) },
-      { ...b, services: keepChanged(lb) },
+      { ...a, services: inPlace.map((i) => la[i]) },
+      { ...b, services: inPlace.map((i) => lb[i]) },
     ];
   }
+  // A list holding a non-mapping (an invalid candidate) is compared whole by walk(): leave it whole.
+  if (!la.every(isObj) || !lb.every(isObj)) return [a, b];
   const once = (list: Service[]) => {
     const seen = new Map<unknown, Service | null>();
     for (const s of list) {

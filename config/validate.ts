@@ -8,6 +8,7 @@ import { CONFIG_SCHEMA, type Field, type Schema } from './schema.js';
 import { hint } from './suggest.js';
 import { type ConfigError, type Locator, type Path, formatPath } from './errors.js';
 import { backendKey, canonicalAddress, effectiveVip, formatPortSpec, ipFamily, portBounds, zoneId } from './derive.js';
+import { acrossServicesStep, limitsOf, portIdentities, portSpecs, rememberAcrossServices } from './across-services.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -56,13 +57,40 @@ class Reporter {
  * `locate` maps a model path to the YAML node it came from; without it errors carry only the path.
  */
 export function validateConfig(config: Config, locate?: Locator): ConfigError[] {
-  // Remembering applies to errors without file positions only (the daemon's commits): a located error's text
-  // depends on the files, which the memory knows nothing of.
+  // Remembering applies to errors without file positions only (the daemon's commits, a shell's candidates): a
+  // located error's text depends on the files, which the memory knows nothing of.
+  if (!isObj(config)) return validateWhole(config, locate);
+  const model = config as unknown as Obj;
+  const vip = model.vip;
+  const step = locate ? null : acrossServicesStep(model);
+  if (step) {
+    // The rules across services hold (judged from the changes against the last clean configuration): the rest
+    // runs for the changed services alone (an unchanged one is the same frozen object at the same index, with the
+    // same vip, as in that clean configuration). Any error, and the whole pass words them all.
+    const changed = new Set(step.changed);
+    const r = new Reporter(config, undefined, (_s, i) => !changed.has(i));
+    checkSchema(config, CONFIG_SCHEMA, [], r);
+    checkEachService(model, r);
+    checkHa(model, r);
+    checkObservability(model, r);
+    if (r.errors.length === 0) {
+      step.keep();
+      rememberClean(model.services as unknown[], step.changed, vip);
+      return [];
+    }
+  }
+  return validateWhole(config, locate);
+}
+
+function validateWhole(config: Config, locate?: Locator): ConfigError[] {
   const vip = isObj(config) ? (config as unknown as Obj).vip : undefined;
   const r = new Reporter(config, locate, locate ? undefined : (s, i) => isClean(s, i, vip));
   checkSchema(config, CONFIG_SCHEMA, [], r);
   if (isObj(config)) checkCrossField(config as unknown as Obj, r);
-  if (!locate && isObj(config) && Array.isArray(config.services)) rememberClean(config.services, r.errors, vip);
+  if (!locate && isObj(config) && Array.isArray(config.services) && r.errors.length === 0) {
+    rememberClean(config.services, undefined, vip);
+    rememberAcrossServices(config as unknown as Obj);
+  } else if (!locate && isObj(config) && Array.isArray(config.services)) rememberCleanDespite(config.services, r.errors, vip);
   return r.errors;
 }
 
@@ -87,18 +115,25 @@ function isClean(s: unknown, index: number, vip: unknown): boolean {
   return m !== undefined && m.index === index && m.vip === vip;
 }
 
-function rememberClean(services: unknown[], errors: ConfigError[], vip: unknown): void {
+/** Remembers the frozen services at `indexes` (all when undefined) as clean: their own checks passed. */
+function rememberClean(services: unknown[], indexes: number[] | undefined, vip: unknown): void {
+  const mark = (i: number) => {
+    const s = services[i];
+    if (isObj(s) && Object.isFrozen(s)) cleanServices.set(s, { index: i, vip });
+  };
+  if (indexes) indexes.forEach(mark);
+  else for (let i = 0; i < services.length; i++) mark(i);
+}
+
+/** rememberClean for a configuration with errors: the services no error lies in (none when one is global). */
+function rememberCleanDespite(services: unknown[], errors: ConfigError[], vip: unknown): void {
   const withErrors = new Set<number>();
-  let whole = false;
   for (const e of errors) {
     const m = /^services\[(\d+)\]/.exec(e.path);
     if (m) withErrors.add(Number(m[1]));
-    else if (e.path === 'services' || e.path === '') whole = true;
+    else if (e.path === 'services' || e.path === '') return;
   }
-  if (whole) return;
-  services.forEach((s, i) => {
-    if (isObj(s) && Object.isFrozen(s) && !withErrors.has(i)) cleanServices.set(s, { index: i, vip });
-  });
+  rememberClean(services, [...services.keys()].filter((i) => !withErrors.has(i)), vip);
 }
 
 // ---------------------------------------------------------------------------------------------- schema pass
@@ -263,11 +298,17 @@ function checkCrossField(config: Obj, r: Reporter): void {
   checkServiceNames(services, r);
   checkIdentities(config, services, r);
   checkLimits(config, services, r);
+  checkEachService(config, r);
+  checkHa(config, r);
+  checkObservability(config, r);
+}
+
+/** Each service's own rules (those that read the service and the top-level vip alone), clean ones skipped. */
+function checkEachService(config: Obj, r: Reporter): void {
+  const services = Array.isArray(config.services) ? config.services : [];
   services.forEach((s, i) => {
     if (isObj(s) && !r.skipService(s, i)) checkService(config, s, ['services', i], r);
   });
-  checkHa(config, r);
-  checkObservability(config, r);
 }
 
 function checkServiceNames(services: unknown[], r: Reporter): void {
@@ -278,24 +319,6 @@ function checkServiceNames(services: unknown[], r: Reporter): void {
     if (first === undefined) seen.set(s.name, i);
     else r.error(['services', i, 'name'], `service name "${s.name}" is already used${r.where(['services', first, 'name'])}`);
   });
-}
-
-function specIsValid(p: unknown): p is number | { from: number; to: number } {
-  if (isInt(p)) return p >= 1 && p <= 65535;
-  return isObj(p) && isInt(p.from) && isInt(p.to) && p.from >= 1 && p.to <= 65535 && p.from <= p.to;
-}
-
-/** Every valid port spec of a service with its model path. */
-function portSpecs(s: Obj, base: Path): { spec: number | { from: number; to: number }; path: Path }[] {
-  const out: { spec: number | { from: number; to: number }; path: Path }[] = [];
-  for (const key of ['ports', 'port_ranges']) {
-    const list = s[key];
-    if (!Array.isArray(list)) continue;
-    list.forEach((p, j) => {
-      if (specIsValid(p)) out.push({ spec: p, path: [...base, key, j] });
-    });
-  }
-  return out;
 }
 
 /** One service identity: vip + protocol + port (ranges overlap per port), or fwmark. */
@@ -336,49 +359,13 @@ function checkIdentities(config: Obj, services: unknown[], r: Reporter): void {
   });
 }
 
-interface PortIdentities {
-  path: Path;
-  /** `vip|protocol|port` and the port, for each port of the spec. */
-  keys: Array<[string, number]>;
-}
-
-/**
- * The identities of a service with ports at index `index`, per valid port spec. They depend on the service, its
- * index and the vip alone, so a frozen service's are remembered with those (as `cleanServices` remembers its own
- * checks): a commit among 10,000 services builds the keys of the services it changed, not of all of them.
- */
-const rememberedIdentities = new WeakMap<object, { index: number; vip: unknown; ids: PortIdentities[] }>();
-
-function portIdentities(s: Obj, index: number, vip: string | undefined): PortIdentities[] {
-  const known = rememberedIdentities.get(s);
-  if (known && known.index === index && known.vip === vip) return known.ids;
-  const ids: PortIdentities[] = [];
-  if (isStr(vip) && isIP(vip) !== 0 && isStr(s.protocol)) {
-    const vipKey = canonical(vip);
-    for (const { spec, path } of portSpecs(s, ['services', index])) {
-      const [from, to] = portBounds(spec);
-      const keys: Array<[string, number]> = [];
-      for (let port = from; port <= to; port++) keys.push([`${vipKey}|${s.protocol}|${port}`, port]);
-      ids.push({ path, keys });
-    }
-  }
-  if (Object.isFrozen(s)) rememberedIdentities.set(s, { index, vip, ids });
-  return ids;
-}
-
 function serviceLabel(services: unknown[], i: number): string {
   const s = services[i];
   return isObj(s) && isStr(s.name) ? `"${s.name}"` : `services[${i}]`;
 }
 
-function canonical(address: string): string {
-  return backendKey({ address, port: 0 });
-}
-
 function checkLimits(config: Obj, services: unknown[], r: Reporter): void {
-  const limits = isObj(config.daemon) && isObj(config.daemon.limits) ? config.daemon.limits : {};
-  const maxRange = isInt(limits.max_ports_per_range) ? limits.max_ports_per_range : Infinity;
-  const maxServices = isInt(limits.max_services) ? limits.max_services : Infinity;
+  const { maxRange, maxServices } = limitsOf(config);
   let total = 0;
   let reportedTotal = false;
   services.forEach((s, i) => {

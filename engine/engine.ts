@@ -591,12 +591,12 @@ export class Engine {
     const t0 = performance.now();
     const sent0 = this.dataplane.messagesSent();
     const ops = p.steps.map((s) => s.op);
-    const recordBefore = [...this.ownership.entries()];
     // Snapshots of what this apply takes over, as they were: `revert` gives them back.
     const adoptedIds = p.adopted ?? [];
     const adopted = adoptedIds.map((id) => ({ id, before: entryOf(this.actual.get(id)!) }));
-    // Write-ahead: whatever this apply may create or take over is recorded as lbctl's before it changes.
-    await this.ownership.add([
+    // Write-ahead: whatever this apply may create or take over is recorded as lbctl's before it changes (the ids
+    // new to the record are what a rollback takes back out).
+    const intended = await this.ownership.add([
       ...ops.filter((op) => op.op === 'newService').map((op) => ({ id: serviceId(op.service.key), key: op.service.key })),
       ...adoptedIds.map((id) => ({ id, key: this.actual.get(id)!.service.key })),
     ]);
@@ -612,15 +612,16 @@ export class Engine {
     // The record is exactly what lbctl owns in the kernel now: what it owned before, created or adopted, minus
     // what is gone (deleted, or deleted by hand) and what was given back. The file is written only if it changed.
     // (The verdict path, weights only, skips the walk: keep one backend's event cheap at 10,000 services.)
+    // A commit that moved no service walks the record only when an owned service is gone from the kernel.
     const servicesMoved = adoptedIds.length > 0 || release.size > 0 || ops.some((op) => op.op === 'newService' || op.op === 'delService');
-    if (tx.ok && (reason !== 'sync' || servicesMoved)) {
+    if (tx.ok && (servicesMoved || (reason !== 'sync' && !this.ownership.every((id) => this.actual.services.has(id))))) {
       const owned = this.ownership.ids();
       await this.ownership.replace(
         [...this.actual.services.values()].filter((s) => owned.has(s.id) && !release.has(s.id)).map((s) => ({ id: s.id, key: s.service.key })),
       );
     } else if (tx.rolledBack && tx.restored) {
       // The kernel is as it was: so is the record (the write-ahead intents were never realised).
-      await this.ownership.replace(recordBefore.map(([id, key]) => ({ id, key })));
+      await this.ownership.withdraw(intended);
     }
     // Otherwise (outcome unknown, restore failed) the superset stays: nothing lbctl created may turn foreign.
     const result: ApplyResult = {

@@ -20,6 +20,8 @@ interface OwnershipJSON {
 
 export class OwnershipRecord {
   private entryMap = new Map<string, ServiceKey>();
+  /** ids() as last handed out; dropped at each change (a holder keeps the snapshot it got, as with a copy). */
+  private idsView: ReadonlySet<string> | null = null;
 
   /** `path` null = not persisted (tests that do not care, or a read-only status). */
   private constructor(private readonly path: string | null) {}
@@ -50,8 +52,15 @@ export class OwnershipRecord {
     return record;
   }
 
+  /** The owned ids, a snapshot: one set per version of the record, not a copy per call (10,000 ids a commit). */
   ids(): ReadonlySet<string> {
-    return new Set(this.entryMap.keys());
+    return (this.idsView ??= new Set(this.entryMap.keys()));
+  }
+
+  /** Whether every owned id passes `test` (e.g. is still in the kernel), without copying the record. */
+  every(test: (id: string) => boolean): boolean {
+    for (const id of this.entryMap.keys()) if (!test(id)) return false;
+    return true;
   }
 
   /** Id → key pairs (a copy): to put the record back after a rolled-back apply. */
@@ -67,15 +76,29 @@ export class OwnershipRecord {
     return this.entryMap.size;
   }
 
-  /** Add ids (intent before an apply); persists only when something is new. */
-  async add(services: Iterable<{ id: string; key: ServiceKey }>): Promise<void> {
-    let changed = false;
+  /** Add ids (intent before an apply); persists only when something is new. The ids that were new. */
+  async add(services: Iterable<{ id: string; key: ServiceKey }>): Promise<string[]> {
+    const added: string[] = [];
     for (const s of services)
       if (!this.entryMap.has(s.id)) {
         this.entryMap.set(s.id, s.key);
-        changed = true;
+        added.push(s.id);
       }
-    if (changed) await this.save();
+    if (added.length > 0) {
+      this.idsView = null;
+      await this.save();
+    }
+    return added;
+  }
+
+  /** Take back ids `add` recorded (an apply rolled back: they were never realised); persists when any was there. */
+  async withdraw(ids: Iterable<string>): Promise<void> {
+    let changed = false;
+    for (const id of ids) changed = this.entryMap.delete(id) || changed;
+    if (changed) {
+      this.idsView = null;
+      await this.save();
+    }
   }
 
   /** Replace the whole record (after an apply: what lbctl now has in the kernel). */
@@ -84,6 +107,7 @@ export class OwnershipRecord {
     for (const s of services) next.set(s.id, s.key);
     if (sameKeys(next, this.entryMap)) return;
     this.entryMap = next;
+    this.idsView = null;
     await this.save();
   }
 

@@ -29,6 +29,25 @@ export interface ChangedFilesPlan {
 type Obj = Record<string, unknown>;
 
 
+const rememberedHomes = new WeakMap<FileLayout, { serviceHome: Map<string, string>; sectionHome: Map<string, string> }>();
+
+/**
+ * The file each service and each section is in; remembered for a frozen layout (the running revision's, which a
+ * commit that changes services in place keeps for the next revision).
+ */
+function homesOf(layout: FileLayout): { serviceHome: ReadonlyMap<string, string>; sectionHome: ReadonlyMap<string, string> } {
+  const known = rememberedHomes.get(layout);
+  if (known) return known;
+  const serviceHome = new Map<string, string>();
+  const sectionHome = new Map<string, string>();
+  for (const [file, entry] of Object.entries(layout)) {
+    for (const name of entry.services) if (!serviceHome.has(name)) serviceHome.set(name, file);
+    for (const key of entry.sections) if (!sectionHome.has(key)) sectionHome.set(key, file);
+  }
+  if (Object.isFrozen(layout)) rememberedHomes.set(layout, { serviceHome, sectionHome });
+  return { serviceHome, sectionHome };
+}
+
 /**
  * The plan that makes the directory say `candidate`, given that it says `running` now, laid out as `layout`.
  * `readFile` returns a file's current text (only files the change touches are read). Null: plan the whole
@@ -44,12 +63,7 @@ export function planChangedFiles(
   const after = servicesByName(candidate.services);
   if (!before || !after) return null;
 
-  const serviceHome = new Map<string, string>();
-  const sectionHome = new Map<string, string>();
-  for (const [file, entry] of Object.entries(layout)) {
-    for (const name of entry.services) if (!serviceHome.has(name)) serviceHome.set(name, file);
-    for (const key of entry.sections) if (!sectionHome.has(key)) sectionHome.set(key, file);
-  }
+  const { serviceHome, sectionHome } = homesOf(layout);
   // The layout must place every running service, and nothing else: otherwise it does not describe these files.
   if (serviceHome.size !== before.size || [...before.keys()].some((n) => !serviceHome.has(n))) return null;
 

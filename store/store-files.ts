@@ -10,6 +10,7 @@ import { loadConfig, loadConfigTexts, type LoadedFile } from '../config/load.js'
 import { renderConfigFiles, renderYaml } from '../config/render.js';
 import { configHash, configsEqual } from '../config/equal.js';
 import { loadOrder } from './file-layout.js';
+import type { FileFingerprints } from './file-fingerprints.js';
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -52,10 +53,16 @@ export function listConfigFiles(loc: ConfigLocation): string[] {
   return out;
 }
 
-/** sha256 of each configuration file's bytes, keyed by relative path. */
-export function fingerprintFiles(loc: ConfigLocation): Record<string, string> {
+/**
+ * sha256 of each configuration file's bytes, keyed by relative path. `known`: a long-lived store's fingerprints,
+ * which read a file again only when its identity changed (store/file-fingerprints.ts).
+ */
+export function fingerprintFiles(loc: ConfigLocation, known?: FileFingerprints): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const rel of listConfigFiles(loc)) out[rel] = sha256(readFileSync(join(loc.dir, rel)));
+  for (const rel of listConfigFiles(loc)) {
+    const sum = known ? known.of(join(loc.dir, rel)) : sha256(readFileSync(join(loc.dir, rel)));
+    if (sum !== null) out[rel] = sum;
+  }
   return out;
 }
 
@@ -68,8 +75,8 @@ export interface DiskConfig {
   fingerprints: Record<string, string>;
 }
 
-export function readDiskConfig(loc: ConfigLocation): DiskConfig {
-  const fingerprints = fingerprintFiles(loc);
+export function readDiskConfig(loc: ConfigLocation, known?: FileFingerprints): DiskConfig {
+  const fingerprints = fingerprintFiles(loc, known);
   if (Object.keys(fingerprints).length === 0) return { present: false, config: null, errors: [], files: [], fingerprints };
   const result = loadConfig(loc.path);
   return { present: true, config: result.errors.length === 0 ? result.config : null, errors: result.errors, files: result.files, fingerprints };

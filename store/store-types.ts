@@ -42,7 +42,7 @@ export interface RevisionSummary {
   comment?: string;
   origin: Origin;
   session?: string;
-  /** sha256 of the configuration's canonical JSON (config/equal.ts configHash). */
+  /** sha256 of the configuration's canonical JSON, sections then per-service digests (config/equal.ts configHash). */
   hash: string;
   /** sha256 of each configuration file (path relative to the config directory) as this revision left it. */
   files: Record<string, string>;

@@ -32,6 +32,7 @@ import {
 import type { LoadedFile } from '../config/load.js';
 import { layoutOfDocuments, type FileLayout } from './file-layout.js';
 import { completeConfig } from './complete-config.js';
+import { FileFingerprints } from './file-fingerprints.js';
 import { decodeIntent, encodeIntent, type Intent } from './intent.js';
 import { planChangedFiles, type ChangedFilesPlan } from './changed-files.js';
 import { sameData } from '../config/same-data.js';
@@ -244,6 +245,8 @@ class RevisionStore implements Store {
   private readonly checkpoints = new WeakMap<Revision, Revision>();
   private readonly keepRunning: boolean;
   private readonly loadedFiles?: StoreOptions['loadedFiles'];
+  /** The configuration files' hashes, taken again only for a file whose identity changed (store/file-fingerprints.ts). */
+  private readonly fileHashes = new FileFingerprints();
   /** Revision files read during the current locked operation (see `locked`), by file identity. */
   private operationReads: Map<string, Revision> | null = null;
 
@@ -585,9 +588,9 @@ class RevisionStore implements Store {
     if (this.revisionNumbers().length > 0) return null;
     const given = this.loadedFiles;
     const disk: DiskConfig =
-      given && Object.keys(given.fingerprints).length > 0 && sameData(fingerprintFiles(this.loc), given.fingerprints)
+      given && Object.keys(given.fingerprints).length > 0 && sameData(fingerprintFiles(this.loc, this.fileHashes), given.fingerprints)
         ? { present: true, config: given.config, errors: [], files: given.files, fingerprints: given.fingerprints }
-        : readDiskConfig(this.loc);
+        : readDiskConfig(this.loc, this.fileHashes);
     let rev: Revision;
     if (disk.present) {
       if (!disk.config) {
@@ -641,7 +644,7 @@ class RevisionStore implements Store {
     };
   }
 
-  private handEditReport(running: Revision, disk: DiskConfig = readDiskConfig(this.loc)): HandEditReport {
+  private handEditReport(running: Revision, disk: DiskConfig = readDiskConfig(this.loc, this.fileHashes)): HandEditReport {
     const files: FileChange[] = [];
     const before = running.files ?? {};
     for (const [rel, sum] of Object.entries(disk.fingerprints)) {
@@ -720,7 +723,7 @@ class RevisionStore implements Store {
       Object.assign(fingerprints, fingerprintsOfPlan(plan));
       fingerprints = Object.fromEntries(Object.entries(fingerprints).sort(([a], [b]) => a.localeCompare(b)));
     } else if (how.files === 'render') {
-      plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc)));
+      plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc, this.fileHashes)));
       fingerprints = fingerprintsOfPlan(plan);
       const back = loadPlanBack(this.loc, plan, candidate);
       if (back.config) {
@@ -796,7 +799,7 @@ class RevisionStore implements Store {
       this.checkExclusive(meta.session);
       const planned = this.planFromLayout(running, candidate);
       if (planned) return this.commitLocked(candidate, meta, { files: 'planned', planned, handOver: opts.handOver });
-      const disk = readDiskConfig(this.loc);
+      const disk = readDiskConfig(this.loc, this.fileHashes);
       const report = this.handEditReport(running, disk);
       if (report.configDiffers && !opts.overwriteHandEdits) {
         throw new HandEditsPendingError(
@@ -816,7 +819,7 @@ class RevisionStore implements Store {
    */
   private planFromLayout(running: Revision, candidate: Config): ChangedFilesPlan | null {
     if (this.loc.singleFile || !running.layout) return null;
-    const onDisk = fingerprintFiles(this.loc);
+    const onDisk = fingerprintFiles(this.loc, this.fileHashes);
     if (!sameData(onDisk, running.files) || !sameData(Object.keys(running.layout).sort(), Object.keys(onDisk).sort())) return null;
     let raced = false;
     const readFile = (rel: string) => {
@@ -893,7 +896,7 @@ class RevisionStore implements Store {
       }
       const disk: Pick<DiskConfig, 'present' | 'config' | 'errors' | 'fingerprints' | 'files'> = opts.loaded
         ? { present: true, config: opts.loaded.config, errors: [], fingerprints: opts.loaded.fingerprints, files: opts.loaded.files ?? [] }
-        : readDiskConfig(this.loc);
+        : readDiskConfig(this.loc, this.fileHashes);
       if (!disk.present) {
         return { kind: 'invalid', errors: [{ file: '', line: 0, column: 0, path: '', message: `no configuration files in ${this.loc.path}` }] };
       }

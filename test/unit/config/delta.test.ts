@@ -2,7 +2,7 @@
 // the candidate from the base and the delta must give back exactly the candidate, services in the same order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyConfigDelta, changedInPlace, configDelta } from '../../../config/delta.js';
+import { applyConfigDelta, changedInPlace, configDelta, servicesByName } from '../../../config/delta.js';
 import { renderCompare } from '../../../config/diff.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config } from '../../../config/model.js';
@@ -92,4 +92,27 @@ test('services kept in place (the usual commit): found by identity, and the same
   assert.equal(changedInPlace([b.services[0], b.services[0]], [b.services[0], b.services[0]]), null, 'repeated names identify nothing');
   // A delta naming one service twice is rebuilt by the general path, which refuses it.
   assert.throws(() => applyConfigDelta(b, { set: {}, unset: [], services: [{ ...b.services[0], name: 'x' }, { ...b.services[1], name: 'x' }], removed: [] }), /does not order every service/);
+});
+
+test('a chain of in-place deltas on a frozen list: each list is frozen, and its services by name (derived from the base\'s, not rebuilt) are exactly its own', () => {
+  const start = base(300);
+  Object.freeze(start.services);
+  let current: Config = start;
+  assert.ok(servicesByName(current.services)); // the base's map, remembered for the frozen list
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let step = 0; step < 150; step++) {
+    const changed = Array.from({ length: 1 + rnd(4) }, () => current.services[rnd(300)]);
+    const cand = { ...current, services: current.services.map((s) => (changed.includes(s) ? { ...s, backends: [{ ...defaultBackend('198.51.100.7'), weight: step }] } : s)) };
+    const next = applyConfigDelta(current, configDelta(current, cand)!);
+    assert.ok(Object.isFrozen(next.services), `step ${step}: the list is frozen`);
+    const byName = servicesByName(next.services)!;
+    const fresh = new Map(next.services.map((s) => [s.name, s]));
+    assert.equal(byName.size, fresh.size);
+    assert.deepEqual([...byName.keys()], [...fresh.keys()], `step ${step}: names in order`);
+    for (const [name, s] of fresh) assert.equal(byName.get(name), s, `step ${step}: ${name}`);
+    assert.ok([...byName.entries()].every(([name, s]) => fresh.get(name) === s));
+    assert.equal(byName.get('no such service'), undefined);
+    current = next;
+  }
 });
