@@ -15,19 +15,33 @@ const SERVICE_KEYS = Object.keys(defaultService('x', 'tcp')).filter((k) => k !==
 const HEALTH_KEYS = Object.keys(defaultService('x', 'tcp').health);
 const BACKEND_KEYS = Object.keys(defaultBackend('x')).filter((k) => k !== 'address');
 
+/**
+ * Frozen services already found complete: a revision read after a commit (its checkpoint's services and the few the
+ * difference changed) is looked at by what changed, not 10,000 services again (a shell re-reads the running
+ * revision after each commit the daemon makes).
+ */
+const completeServices = new WeakSet<object>();
+
 function complete(config: Obj): boolean {
   for (const k of TOP_KEYS) if (!(k in config)) return false;
   if (!Array.isArray(config.services)) return false;
   for (const s of config.services) {
     if (!isObj(s)) return false;
-    for (const k of SERVICE_KEYS) if (!(k in s)) return false;
-    if (!isObj(s.health)) return false;
-    for (const k of HEALTH_KEYS) if (!(k in s.health)) return false;
-    if (!Array.isArray(s.backends)) return false;
-    for (const b of s.backends) {
-      if (!isObj(b)) return false;
-      for (const k of BACKEND_KEYS) if (!(k in b)) return false;
-    }
+    if (completeServices.has(s)) continue;
+    if (!serviceComplete(s)) return false;
+    if (Object.isFrozen(s) && Object.isFrozen(s.health) && Object.isFrozen(s.backends) && (s.backends as unknown[]).every(Object.isFrozen)) completeServices.add(s);
+  }
+  return true;
+}
+
+function serviceComplete(s: Obj): boolean {
+  for (const k of SERVICE_KEYS) if (!(k in s)) return false;
+  if (!isObj(s.health)) return false;
+  for (const k of HEALTH_KEYS) if (!(k in s.health)) return false;
+  if (!Array.isArray(s.backends)) return false;
+  for (const b of s.backends) {
+    if (!isObj(b)) return false;
+    for (const k of BACKEND_KEYS) if (!(k in b)) return false;
   }
   return true;
 }
