@@ -35,8 +35,10 @@ export function configHash(config: Config): string {
   h.update(canonicalJson(sections));
   const services = obj.services;
   if (Array.isArray(services)) {
-    h.update('\nservices');
-    for (const item of services) h.update(`\n${item === undefined ? 'null' : serviceDigest(item)}`);
+    // One update of the joined digests: 10,000 small updates cost more than hashing the 650 KB.
+    const digests = new Array<string>(services.length);
+    for (let i = 0; i < services.length; i++) digests[i] = services[i] === undefined ? 'null' : serviceDigest(services[i]);
+    h.update(digests.length > 0 ? `\nservices\n${digests.join('\n')}` : '\nservices');
   } else if (services !== undefined) h.update(`\nservices:${canonicalJson(services)}`);
   return h.digest('hex');
 }

@@ -11,7 +11,7 @@ import { applyDefaults, defaultConfig } from '../config/defaults.js';
 import { renderConfigFiles, serviceFileName } from '../config/render.js';
 import { TOP_LEVEL_KEYS } from '../config/schema.js';
 import { sameData } from '../config/same-data.js';
-import { servicesByName } from '../config/delta.js';
+import { changedIndexesInPlace, servicesByName } from '../config/delta.js';
 import { configsEqual } from '../config/equal.js';
 import type { Config, Service } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
@@ -70,7 +70,11 @@ export function planChangedFiles(
   const touched = new Set<string>();
   /** Services changed in place (same name, in the file that holds them), by file; null once anything else changed. */
   let modifiedOnly: Map<string, Service[]> | null = new Map();
-  candidate.services.forEach((s, i) => {
+  // In place (the usual commit), the services that differ are found by identity (config/delta.ts): a one-weight
+  // commit among 10,000 services looks at one of them here.
+  const inPlace = changedIndexesInPlace(running.services, candidate.services);
+  const lookAt = inPlace ? inPlace.map((i) => [candidate.services[i], i] as const) : candidate.services.map((s, i) => [s, i] as const);
+  lookAt.forEach(([s, i]) => {
     const old = before.get(s.name);
     if (old === s || (old && sameData(old, s))) return;
     const home = serviceHome.get(s.name) ?? serviceFileName(s.name, i);

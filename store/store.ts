@@ -193,9 +193,14 @@ function summaryOf(rev: Revision): RevisionSummary {
  * the next reader is told is running, so a change throws instead (ES modules are strict).
  */
 function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+  if (!v || typeof v !== 'object') return v;
+  if (!Object.isFrozen(v)) {
     Object.freeze(v);
     for (const x of Object.values(v)) deepFreeze(x);
+  } else if (Array.isArray(v)) {
+    // A list frozen alone (config/delta.ts freezes a services list it builds, to remember its index by name) may
+    // hold new items: those are frozen here; a frozen item is not walked again (10,000 services).
+    for (const x of v) if (x && typeof x === 'object' && !Object.isFrozen(x)) deepFreeze(x);
   }
   return v;
 }

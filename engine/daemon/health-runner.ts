@@ -11,6 +11,7 @@
 // Only the daemon runs this: a shell or a CLI command never probes.
 import type { Config, Service } from '../../config/model.js';
 import { canonicalAddress } from '../../config/derive.js';
+import { changedIndexesInPlace } from '../../config/delta.js';
 import { HealthScheduler, anyAddress, serviceTargets, loopbackOnly, type HealthTarget, type SchedulerOptions, type Transition, type Verdict } from '../health/index.js';
 import { WorkerScheduler } from '../health/worker-scheduler.js';
 import { healthyCount } from '../compile.js';
@@ -156,11 +157,16 @@ export class HealthRunner {
    */
   update(config: Config): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    const previous = this.config;
     this.config = config;
     const gone: Use[] = [];
     const added: Use[] = [];
+    // Services changed in place (the usual commit): found by identity against the previous configuration
+    // (config/delta.ts), so a one-weight commit among 10,000 services looks at one, not at every name.
+    // (The same list again may have been changed in place by its holder: then every service is looked at.)
+    const inPlace = previous && previous.services !== config.services ? changedIndexesInPlace(previous.services, config.services) : null;
     const seen = new Set<string>();
-    for (const service of config.services) {
+    for (const service of inPlace ? inPlace.map((i) => config.services[i]) : config.services) {
       seen.add(service.name);
       const had = this.byService.get(service.name);
       if (had?.service === service) continue;
@@ -169,7 +175,7 @@ export class HealthRunner {
       this.byService.set(service.name, { service, uses });
       added.push(...uses);
     }
-    if (this.byService.size > seen.size) {
+    if (!inPlace && this.byService.size > seen.size) {
       for (const [name, had] of this.byService) {
         if (seen.has(name)) continue;
         gone.push(...had.uses);

@@ -6,6 +6,7 @@ import { applyConfigDelta, changedInPlace, configDelta, servicesByName } from '.
 import { renderCompare } from '../../../config/diff.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config } from '../../../config/model.js';
+import { deepFreeze } from './helpers.js';
 
 function base(n = 5): Config {
   const c = defaultConfig();
@@ -56,14 +57,6 @@ test('names that do not identify services: no delta (the whole candidate goes); 
   assert.equal(configDelta(b, dup), null);
   assert.throws(() => applyConfigDelta(b, { set: {}, unset: [], services: [], removed: [], order: ['s0', 'ghost'] }), /ghost/);
 });
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 test('services kept in place (the usual commit): found by identity, and the same delta, rebuild and diff as the general path', () => {
   const b = deepFreeze(base(6)); // the daemon's revision: frozen, its index by name remembered

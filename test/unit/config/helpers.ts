@@ -11,6 +11,15 @@ import type { CliIO } from '../../../cli/command.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const EXAMPLES_DIR = join(REPO_ROOT, 'dist', 'examples');
 
+/** Freezes a configuration deeply, as the store freezes the revisions it keeps (and shares with candidates). */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 /** A fresh directory holding `files` (relative path → content); removed by the returned cleanup. */
 export function tempConfigDir(files: Record<string, string>): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'lbctl-config-test-'));

@@ -5,14 +5,7 @@ import assert from 'node:assert/strict';
 import { validateConfig } from '../../../config/validate.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config, Service } from '../../../config/model.js';
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+import { deepFreeze } from './helpers.js';
 
 function svc(name: string, port: number, vip?: string): Service {
   return { ...defaultService(name), ...(vip ? { vip } : {}), ports: [port], backends: [{ ...defaultBackend('198.51.100.1'), port: 8080 }] };

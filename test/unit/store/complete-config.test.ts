@@ -5,14 +5,7 @@ import assert from 'node:assert/strict';
 import { completeConfig } from '../../../store/complete-config.js';
 import { applyDefaults } from '../../../config/defaults.js';
 import type { Config, Service } from '../../../config/model.js';
-
-function deepFreeze<T>(v: T): T {
-  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
+import { deepFreeze } from '../config/helpers.js';
 
 test('a complete frozen configuration is returned as it is; one sharing its services with an incomplete one is completed', () => {
   const whole = deepFreeze(applyDefaults({ vip: '192.0.2.1', services: [{ name: 'a', ports: [80] }, { name: 'b', ports: [81] }] }) as Config);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openStore, readRevisionConfig, StoreCorruptError, type Store, type StoreOptions } from '../../../store/store.js';
 import { hashConfig } from '../../../store/store-files.js';
 import { configJson } from '../../../config/equal.js';
+import { applyConfigDelta } from '../../../config/delta.js';
 import type { Config } from '../../../config/model.js';
 import { SNAPSHOT_EVERY, checkpointInPrefix } from '../../../store/revision-format.js';
 import { FakeClock, configOf, tempDirs } from './fixtures.js';
@@ -93,6 +94,23 @@ test('a long-lived store (keepRunning) commits on its kept checkpoint and reads 
   assert.throws(() => {
     (store.running().config.services[0].backends[0] as { weight: number }).weight = 1;
   }, TypeError, 'the kept running revision is frozen');
+});
+
+test('a kept revision is frozen through and through, also when its services list came frozen with new services in it (a daemon\'s delta)', async () => {
+  const { store } = await fresh({ keepRunning: true });
+  await commitSeries(store, 1);
+  for (let k = 0; k < 4; k++) {
+    const running = store.running();
+    const changed = structuredClone(running.config.services[k]);
+    changed.backends[0].weight = 200 + k;
+    // As the daemon rebuilds a candidate from a client's difference: the list frozen, the changed service new.
+    const candidate = applyConfigDelta(running.config, { set: {}, unset: [], services: [changed], removed: [] });
+    assert.ok(Object.isFrozen(candidate.services) && !Object.isFrozen(candidate.services[k]));
+    const out = await store.commit(candidate, running.number, { origin: 'shell' }, { handOver: true });
+    assert.equal(out.kind, 'committed');
+    const kept = store.running().config.services;
+    assert.equal(kept.filter((s) => Object.isFrozen(s) && Object.isFrozen(s.backends[0])).length, kept.length, `commit ${k}: every service frozen`);
+  }
 });
 
 test('pruning hides the checkpoint that kept revisions need, and removes it once a newer whole revision replaces it', async () => {
