@@ -6,7 +6,7 @@ import { applyConfigDelta, changedInPlace, configDelta, servicesByName } from '.
 import { renderCompare } from '../../../config/diff.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config } from '../../../config/model.js';
-import { deepFreeze } from './helpers.js';
+import { deepFreeze, seededRandom } from './helpers.js';
 
 function base(n = 5): Config {
   const c = defaultConfig();
@@ -92,8 +92,7 @@ test('a chain of in-place deltas on a frozen list: each list is frozen, and its 
   Object.freeze(start.services);
   let current: Config = start;
   assert.ok(servicesByName(current.services)); // the base's map, remembered for the frozen list
-  let seed = 7;
-  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const rnd = seededRandom(7);
   for (let step = 0; step < 150; step++) {
     const changed = Array.from({ length: 1 + rnd(4) }, () => current.services[rnd(300)]);
     const cand = { ...current, services: current.services.map((s) => (changed.includes(s) ? { ...s, backends: [{ ...defaultBackend('198.51.100.7'), weight: step }] } : s)) };

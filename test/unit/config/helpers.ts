@@ -11,6 +11,21 @@ import type { CliIO } from '../../../cli/command.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const EXAMPLES_DIR = join(REPO_ROOT, 'dist', 'examples');
 
+/**
+ * A seeded generator of integers 0..n-1 (mulberry32): the same walk at every run. (A linear congruential step
+ * in doubles, `seed * 1103515245 % 2^31`, loses precision above 2^53 and falls into a short cycle.)
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+  };
+}
+
 /** Freezes a configuration deeply, as the store freezes the revisions it keeps (and shares with candidates). */
 export function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { validateConfig } from '../../../config/validate.js';
 import { defaultBackend, defaultConfig, defaultService } from '../../../config/defaults.js';
 import type { Config, Service } from '../../../config/model.js';
-import { deepFreeze } from './helpers.js';
+import { deepFreeze, seededRandom } from './helpers.js';
 
 function svc(name: string, port: number, vip?: string): Service {
   return { ...defaultService(name), ...(vip ? { vip } : {}), ports: [port], backends: [{ ...defaultBackend('198.51.100.1'), port: 8080 }] };
@@ -68,15 +68,11 @@ test('remembered identities (vip, protocol, port per frozen service): a new vip,
 // services of the last clean one: at every step the errors must be those of the whole pass (a locator that places
 // nothing gives the whole pass with unlocated messages, and leaves the index alone).
 test('the index across services: a random walk of renames, moves, fwmarks, additions, removals and limits gives the whole pass\'s errors at every step', () => {
-  let seed = 13;
-  const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
-  };
+  const rnd = seededRandom(13);
   const vips = ['192.0.2.1', '192.0.2.2'];
   const make = (k: number): Service => {
-    const s: Service = rnd(6) === 0 ? { ...defaultService(`n${k}`), fwmark: 1 + rnd(60), backends: [{ ...defaultBackend('198.51.100.1'), port: 0 }] } : svc(`n${k}`, 80 + rnd(120), vips[rnd(2)]);
-    if (s.fwmark === undefined && rnd(8) === 0) s.port_ranges = [{ from: 300 + rnd(20), to: 320 + rnd(20) }];
+    const s: Service = rnd(6) === 0 ? { ...defaultService(`n${k}`), fwmark: 1 + rnd(8), backends: [{ ...defaultBackend('198.51.100.1'), port: 0 }] } : svc(`n${k}`, 80 + rnd(15), vips[rnd(2)]);
+    if (s.fwmark === undefined && rnd(3) === 0) s.port_ranges = [{ from: 300 + rnd(20), to: 320 + rnd(20) }];
     return rnd(3) === 0 ? s : deepFreeze(s);
   };
   let clean: Config = (() => {
@@ -84,6 +80,7 @@ test('the index across services: a random walk of renames, moves, fwmarks, addit
     c.vip = '192.0.2.1';
     c.services = [];
     for (let k = 0; k < 40; k++) c.services.push(deepFreeze(svc(`n${k}`, 1000 + k, vips[k % 2])));
+    c.daemon = { ...c.daemon, limits: { ...c.daemon.limits, max_services: 46 } };
     return deepFreeze(c);
   })();
   const whole = (c: Config) => validateConfig(c, () => undefined).map((e) => `${e.path}: ${e.message}`);
@@ -97,13 +94,13 @@ test('the index across services: a random walk of renames, moves, fwmarks, addit
     for (let e = 1 + rnd(3); e > 0; e--) {
       const i = rnd(services.length);
       switch (rnd(9)) {
-        case 0: services[i] = deepFreeze({ ...services[i], name: `n${rnd(next + 5)}` }); break;
+        case 0: services[i] = deepFreeze({ ...services[i], name: `n${rnd(40)}` }); break;
         case 1: services[i] = make(next++); break;
         case 2: services.push(make(next++)); break;
-        case 3: if (services.length > 2) services.pop(); break;
-        case 4: if (services.length > 2) services.splice(i, 1); break;
+        case 3: if (services.length > 44) services.pop(); break;
+        case 4: if (services.length > 44) services.splice(i, 1); break;
         case 5: services[i] = { ...services[i], backends: [{ ...defaultBackend('198.51.100.1'), port: 8080, weight: rnd(100) }] }; break;
-        case 6: c = { ...c, daemon: { ...c.daemon, limits: { ...c.daemon.limits, max_services: 40 + rnd(4) * 15, ...(rnd(2) ? { max_ports_per_range: 15 + rnd(15) } : {}) } } }; break;
+        case 6: c = { ...c, daemon: { ...c.daemon, limits: { ...c.daemon.limits, max_services: 42 + rnd(5) * 3, ...(rnd(2) ? { max_ports_per_range: 15 + rnd(15) } : {}) } } }; break;
         case 7: if (rnd(10) === 0) c = { ...c, vip: vips[rnd(2)] }; break;
         default: services[i] = deepFreeze({ ...services[i] }); // the same content, another object
       }
