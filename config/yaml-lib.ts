@@ -28,3 +28,8 @@ export function newDocument(value: unknown): Yaml.Document {
 export function newParseError(...a: ConstructorParameters<typeof Yaml.YAMLParseError>): Yaml.YAMLParseError {
   return new (yaml().YAMLParseError)(...a);
 }
+
+/** Loads the library now (a daemon's idle moment after its start), so that the first commit does not pay it. */
+export function loadYamlLibrary(): void {
+  yaml();
+}

@@ -21,6 +21,7 @@
 //
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
+import { warmCommitPath } from '../warm-up.js';
 import { isDeepStrictEqual } from 'node:util';
 import { formatConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
@@ -205,6 +206,12 @@ export class Daemon {
     }
     this.opts.notifier.ready(this.statusLine());
     log('info', `lbctl daemon ${this.opts.version} ready: pid ${process.pid}, state ${stateDir}, ${this.opts.lab ? 'lab dataplane' : 'kernel IPVS'}, running revision ${this.running.number}, socket ${socketPath(stateDir)}`);
+    // Right after the start, before a first commit: what that commit would build otherwise (engine/warm-up.ts).
+    const warm: NodeJS.Timeout = setTimeout(() => {
+      this.timers.delete(warm);
+      if (this.running) warmCommitPath(this.running.config);
+    }, 0);
+    this.timers.add(warm);
   }
 
   /** Make the kernel run the running revision (after a reboot, a crash, or hand edits made while we were down). */
