@@ -89,16 +89,26 @@ export interface HolderOverrides {
  * The holder record for this process. The user comes from the operating system (never from typed input);
  * overrides exist for a daemon acting for a peer it identified with SO_PEERCRED, and for tests.
  */
+let osUser: { uid: number | undefined; name: string } | null = null;
+
+/** This process's user name, looked up once per uid (getpwuid reads the user database: two locks per commit). */
+function processUser(): string {
+  const uid = process.getuid?.();
+  if (!osUser || osUser.uid !== uid) {
+    let name: string;
+    try {
+      name = userInfo().username;
+    } catch {
+      name = `uid ${uid ?? '?'}`;
+    }
+    osUser = { uid, name };
+  }
+  return osUser.name;
+}
+
 export function describeHolder(overrides: HolderOverrides = {}): LockHolder {
   const pid = overrides.pid ?? process.pid;
-  let user = overrides.user;
-  if (user === undefined) {
-    try {
-      user = userInfo().username;
-    } catch {
-      user = `uid ${process.getuid?.() ?? '?'}`;
-    }
-  }
+  const user = overrides.user ?? processUser();
   const sudoUser = overrides.sudoUser ?? (overrides.user === undefined ? process.env.SUDO_USER : undefined);
   return {
     user,
