@@ -222,6 +222,9 @@ class ReplacedServices implements ReadonlyMap<string, Service> {
 export function exactConfigDelta(base: Config, cand: Config): ConfigDelta | null {
   const delta = configDelta(base, cand);
   if (!delta) return null;
+  // Services changed in place (the same name at each index): applying the delta puts each changed one back at its
+  // index and sets the sections to the candidate's, so it is exact by construction (no rebuild of 10,000).
+  if (delta.order === undefined && delta.removed.length === 0 && changedIndexesInPlace(base.services, cand.services)) return delta;
   let rebuilt: Config;
   try {
     rebuilt = applyConfigDelta(base, delta);

@@ -32,6 +32,8 @@ class Reporter {
     private readonly locate?: Locator,
     /** A service whose own checks are known to pass (see `cleanServices`): they are not run again. */
     readonly skipService: (s: unknown, index: number) => boolean = () => false,
+    /** The only services whose own checks run, when known (the changed ones of an index step); else all. */
+    readonly onlyServices?: readonly number[],
   ) {}
 
   error(path: Path, message: string, target: 'key' | 'value' = 'value'): void {
@@ -67,8 +69,7 @@ export function validateConfig(config: Config, locate?: Locator): ConfigError[] 
     // The rules across services hold (judged from the changes against the last clean configuration): the rest
     // runs for the changed services alone (an unchanged one is the same frozen object at the same index, with the
     // same vip, as in that clean configuration). Any error, and the whole pass words them all.
-    const changed = new Set(step.changed);
-    const r = new Reporter(config, undefined, (_s, i) => !changed.has(i));
+    const r = new Reporter(config, undefined, undefined, step.changed);
     checkSchema(config, CONFIG_SCHEMA, [], r);
     checkEachService(model, r);
     checkHa(model, r);
@@ -171,6 +172,10 @@ function checkSchema(v: unknown, s: Schema, path: Path, r: Reporter): void {
     if (!Array.isArray(v)) return r.error(path, `must be a list, got ${describeValue(v)}`);
     if (s.nonEmpty && v.length === 0) r.error(path, 'must not be empty');
     const services = path.length === 1 && path[0] === 'services';
+    if (services && r.onlyServices) {
+      for (const i of r.onlyServices) if (i < v.length && i in v) checkChild(v[i], s.items, path, i, r);
+      return;
+    }
     for (let i = 0; i < v.length; i++) {
       if (!(i in v)) continue; // a hole, which forEach skipped too
       const x: unknown = v[i];
@@ -305,10 +310,12 @@ function checkCrossField(config: Obj, r: Reporter): void {
 
 /** Each service's own rules (those that read the service and the top-level vip alone), clean ones skipped. */
 function checkEachService(config: Obj, r: Reporter): void {
-  const services = Array.isArray(config.services) ? config.services : [];
-  services.forEach((s, i) => {
+  const services: unknown[] = Array.isArray(config.services) ? config.services : [];
+  const check = (s: unknown, i: number) => {
     if (isObj(s) && !r.skipService(s, i)) checkService(config, s, ['services', i], r);
-  });
+  };
+  if (r.onlyServices) for (const i of r.onlyServices) check(services[i], i);
+  else services.forEach(check);
 }
 
 function checkServiceNames(services: unknown[], r: Reporter): void {

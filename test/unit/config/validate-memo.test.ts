@@ -93,7 +93,7 @@ test('the index across services: a random walk of renames, moves, fwmarks, addit
     let c: Config = { ...clean, services };
     for (let e = 1 + rnd(3); e > 0; e--) {
       const i = rnd(services.length);
-      switch (rnd(9)) {
+      switch (rnd(10)) {
         case 0: services[i] = deepFreeze({ ...services[i], name: `n${rnd(40)}` }); break;
         case 1: services[i] = make(next++); break;
         case 2: services.push(make(next++)); break;
@@ -102,6 +102,11 @@ test('the index across services: a random walk of renames, moves, fwmarks, addit
         case 5: services[i] = { ...services[i], backends: [{ ...defaultBackend('198.51.100.1'), port: 8080, weight: rnd(100) }] }; break;
         case 6: c = { ...c, daemon: { ...c.daemon, limits: { ...c.daemon.limits, max_services: 42 + rnd(5) * 3, ...(rnd(2) ? { max_ports_per_range: 15 + rnd(15) } : {}) } } }; break;
         case 7: if (rnd(10) === 0) c = { ...c, vip: vips[rnd(2)] }; break;
+        case 9: { // a service's own rule broken (the same backend twice)
+          const b = { ...defaultBackend('198.51.100.9'), port: 8080 };
+          services[i] = deepFreeze({ ...services[i], backends: [b, { ...b }] });
+          break;
+        }
         default: services[i] = deepFreeze({ ...services[i] }); // the same content, another object
       }
     }
