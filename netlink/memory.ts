@@ -55,9 +55,20 @@ interface StoredService {
   dests: StoredDest[];
 }
 
+/**
+ * One change as it was made, in canonical form, so that `replay` makes it again on a copy of the table it was
+ * made on: the ops of an apply that succeeded (the failed ones changed nothing), the timeouts set, the service
+ * zeroed (null: all), a flush. What the lab's journal records (netlink/table-journal.ts).
+ */
+export type MemoryChange =
+  | { apply: IpvsOp[] }
+  | { setTimeouts: Partial<IpvsTimeouts> }
+  | { zero: ServiceKey | null }
+  | { flush: true };
+
 export interface MemoryDataplaneOptions {
-  /** Called after every change (apply with at least one op, zero, flush, setTimeouts); awaited. */
-  onChange?: (dp: MemoryDataplane) => void | Promise<void>;
+  /** Called after every change (apply with at least one op, zero, flush, setTimeouts), with the change; awaited. */
+  onChange?: (dp: MemoryDataplane, change: MemoryChange) => void | Promise<void>;
 }
 
 /** JSON form of the table (bigints as decimal strings). */
@@ -108,6 +119,15 @@ function isUsableV6Dest(addr: string): boolean {
   if (b[0] === 0xff) return false; // multicast
   if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return false; // link-local
   return true;
+}
+
+/** The timeouts a setTimeouts changes: the non-zero ones (0 leaves a timeout as it is). */
+function pickTimeouts(t: Partial<IpvsTimeouts>): Partial<IpvsTimeouts> {
+  const out: Partial<IpvsTimeouts> = {};
+  if (t.tcp) out.tcp = t.tcp;
+  if (t.tcpFin) out.tcpFin = t.tcpFin;
+  if (t.udp) out.udp = t.udp;
+  return out;
 }
 
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
@@ -198,10 +218,12 @@ export class MemoryDataplane implements Dataplane {
   }
 
   async apply(ops: IpvsOp[]): Promise<OpResult[]> {
+    const done: IpvsOp[] = [];
     const results = ops.map((op): OpResult => {
       try {
+        let canonical: IpvsOp;
         try {
-          checkOp(op);
+          canonical = checkOp(op);
         } catch (e) {
           // Refused before reaching the kernel, as NetlinkDataplane does: no message is counted.
           if (e instanceof InputError) fail(e.errno, `${describeOp(op)}: ${e.message}`);
@@ -209,13 +231,14 @@ export class MemoryDataplane implements Dataplane {
         }
         this.sent++;
         this.applyOne(op);
+        done.push(canonical);
         return { ok: true };
       } catch (e) {
         if (e instanceof DataplaneError) return { ok: false, errno: e.errno, code: e.code, message: e.message };
         throw e;
       }
     });
-    if (ops.length) await this.changed();
+    if (ops.length) await this.changed({ apply: done });
     return results;
   }
 
@@ -234,31 +257,49 @@ export class MemoryDataplane implements Dataplane {
     this.sent++;
     // ip_vs_set_timeout: all three are checked first, then each non-zero one is set (0 = unchanged).
     for (const v of [t.tcp, t.tcpFin, t.udp]) if (v !== undefined && v > MAX_TIMEOUT) fail(EINVAL, 'setTimeouts');
-    if (t.tcp) this.timeouts.tcp = t.tcp;
-    if (t.tcpFin) this.timeouts.tcpFin = t.tcpFin;
-    if (t.udp) this.timeouts.udp = t.udp;
-    await this.changed();
+    const set = pickTimeouts(t);
+    Object.assign(this.timeouts, set);
+    await this.changed({ setTimeouts: set });
   }
 
   async zero(key?: ServiceKey): Promise<void> {
+    let parsed: ServiceKey | null = null;
     if (key === undefined) {
       this.sent++;
       for (const s of this.services.values()) this.zeroService(s);
     } else {
       const request = `zero ${describeKey(key)}`;
-      const parsed = this.parseKey(key, request);
+      parsed = this.parseKey(key, request);
       this.sent++;
       const stored = this.find(parsed);
       if (!stored) fail(ESRCH, request);
       this.zeroService(stored);
     }
-    await this.changed();
+    await this.changed({ zero: parsed });
   }
 
   async flush(): Promise<void> {
     this.sent++;
     this.services.clear();
-    await this.changed();
+    await this.changed({ flush: true });
+  }
+
+  /**
+   * Makes again a change this table's twin made (the lab's journal, read back): no message counted, no onChange
+   * (it is on file already). Throws when the change does not fit, which means the table is not the one it was made on.
+   */
+  replay(change: MemoryChange): void {
+    if ('apply' in change) for (const op of change.apply) this.applyOne(op);
+    else if ('setTimeouts' in change) this.timeouts = { ...this.timeouts, ...pickTimeouts(change.setTimeouts) };
+    else if ('zero' in change) {
+      if (change.zero === null) for (const s of this.services.values()) this.zeroService(s);
+      else {
+        const stored = this.find(change.zero);
+        if (!stored) fail(ESRCH, `zero ${describeKey(change.zero)}`);
+        this.zeroService(stored);
+      }
+    } else if ('flush' in change) this.services.clear();
+    else throw new Error(`not a table change: ${JSON.stringify(change)}`);
   }
 
   messagesSent(): number {
@@ -357,8 +398,8 @@ export class MemoryDataplane implements Dataplane {
 
   // ---- internals ----
 
-  private async changed() {
-    if (this.onChange) await this.onChange(this);
+  private async changed(change: MemoryChange) {
+    if (this.onChange) await this.onChange(this, change);
   }
 
   private parseKey(key: ServiceKey, request: string): ServiceKey {

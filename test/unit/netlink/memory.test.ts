@@ -66,7 +66,7 @@ describe('memory dataplane specifics', () => {
       const c = await openDataplane({ kind: 'memory', persistPath: path });
       assert.deepEqual(await c.listServices(), []);
       const files = (await import('node:fs')).readdirSync(join(dir, 'sub'));
-      assert.deepEqual(files, ['ipvs.json'], 'no temp file left behind');
+      assert.deepEqual(files.sort(), ['ipvs.journal', 'ipvs.json'], 'the snapshot and its journal, no temp file left behind');
       assert.match(await readFile(path, 'utf8'), /lbctl-memory-ipvs/);
     } finally {
       await rm(dir, { recursive: true, force: true });
