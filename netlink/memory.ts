@@ -132,10 +132,12 @@ function pickTimeouts(t: Partial<IpvsTimeouts>): Partial<IpvsTimeouts> {
 
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
 const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
-/** statsToJSON's object as JSON text (the same text for every counter set at zero, nearly all of a lab's). */
-function statsText(s: IpvsStats): string {
-  if (isZeroStats(s)) return ZERO_STATS_TEXT;
-  return statsTextOf(s);
+/**
+ * `,"stats":{…}` for the lab's snapshot, or nothing when every counter is zero (nearly all of a lab's, and half
+ * the bytes of a 10,000-service table): fromJSON reads a missing "stats" as zero counters.
+ */
+function statsField(s: IpvsStats): string {
+  return isZeroStats(s) ? '' : `,"stats":${statsTextOf(s)}`;
 }
 function isZeroStats(s: IpvsStats): boolean {
   let n = 0;
@@ -150,7 +152,6 @@ function statsTextOf(s: IpvsStats): string {
   for (const k in s) out += `${out ? ',' : '{'}"${k}":"${s[k as keyof IpvsStats]}"`;
   return out ? `${out}}` : '{}';
 }
-const ZERO_STATS_TEXT = statsTextOf(zeroStats());
 const ZERO_STATS_KEYS = Object.keys(zeroStats()).length;
 const STATS_KEYS = Object.keys(zeroStats()) as (keyof IpvsStats)[];
 function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
@@ -163,8 +164,8 @@ function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
 
 /**
  * `s` as a string of its own. JSON.parse returns a string of 13 characters or more as a slice of the text it
- * parsed, so one address kept from a parsed table kept the whole 14 MB text of a 10,000-service table alive for
- * as long as the table lived (canonicalAddr returns an IPv4 text as it is).
+ * parsed, so one address kept from a parsed table kept the whole text (megabytes) of a 10,000-service table alive
+ * for as long as the table lived (canonicalAddr returns an IPv4 text as it is).
  */
 function unshared(s: string): string {
   return s.length >= 13 ? (s + ' ').slice(0, -1) : s;
@@ -218,7 +219,8 @@ export class MemoryDataplane implements Dataplane {
   }
 
   async apply(ops: IpvsOp[]): Promise<OpResult[]> {
-    const done: IpvsOp[] = [];
+    // The canonical form of each op that succeeded, for onChange alone (nobody else keeps 50,000 of them).
+    const done: IpvsOp[] | null = this.onChange ? [] : null;
     const results = ops.map((op): OpResult => {
       try {
         let canonical: IpvsOp;
@@ -231,14 +233,14 @@ export class MemoryDataplane implements Dataplane {
         }
         this.sent++;
         this.applyOne(op);
-        done.push(canonical);
+        done?.push(canonical);
         return { ok: true };
       } catch (e) {
         if (e instanceof DataplaneError) return { ok: false, errno: e.errno, code: e.code, message: e.message };
         throw e;
       }
     });
-    if (ops.length) await this.changed({ apply: done });
+    if (ops.length) await this.changed({ apply: done ?? [] });
     return results;
   }
 
@@ -340,8 +342,9 @@ export class MemoryDataplane implements Dataplane {
   }
 
   /**
-   * `JSON.stringify(toJSON())`, one service per line, built without copying the table first: the lab persists
-   * it after every change, and at 10,000 services the copies cost more than the write.
+   * toJSON's table as JSON text, one service per line, zero counters left out (what fromJSON reads back to the
+   * same table), built without copying the table first: the lab's snapshot (at 10,000 services the copies cost
+   * more than the write).
    */
   toJSONText(): string {
     const parts: string[] = [];
@@ -351,7 +354,7 @@ export class MemoryDataplane implements Dataplane {
 
   /**
    * toJSONText's text handed to `take` in consecutive pieces of about `size` characters, all before it returns
-   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 14 MB text of a
+   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 7 MB text of a
    * 10,000-service table as one string beside its bytes.
    */
   toJSONChunks(take: (text: string) => void, size = 1 << 20): void {
@@ -362,9 +365,9 @@ export class MemoryDataplane implements Dataplane {
       let dests = '';
       for (const d of s.dests) {
         const conns = d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '';
-        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns}}`;
+        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)}${statsField(d.stats)}${conns}}`;
       }
-      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`;
+      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)}${statsField(s.stats)},"dests":[${dests}]}`;
       first = false;
       if (buf.length >= size) {
         take(buf);
