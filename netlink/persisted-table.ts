@@ -80,7 +80,13 @@ export class PersistedTable {
     const read = readFrom(this.journalPath, this.journal.end);
     if (!read || read.stats.ino !== this.journal.ino) return this.reload();
     const { lines, end } = completeLines(read.bytes);
-    this.replay(this.table, lines, this.journal.end);
+    try {
+      this.replay(this.table, lines, this.journal.end);
+    } catch {
+      // Part of it replayed, onto a table that is then neither before nor after: read the files again whole
+      // (which says what does not fit, when something does not).
+      return this.reload();
+    }
     this.journal.end += end;
     this.journal.identity = identity(read.stats);
     return false;
@@ -91,29 +97,30 @@ export class PersistedTable {
     return true;
   }
 
+  /** The table the files hold now; what was read of them is noted only once it is a table (else the next call tries again). */
   private load(): MemoryDataplane {
     // A compaction by another process between the two reads (its new snapshot, then its new journal) gives a
     // snapshot with a journal of another: the table is then the older snapshot alone. Read again to get the newer.
     for (let attempt = 0; ; attempt++) {
-      const table = this.loadOnce();
-      if (attempt >= 2 || identity(statOrNull(this.path)) === this.snapshot.identity) return table;
+      const { table, snapshot, journal } = this.loadOnce();
+      this.snapshot = snapshot;
+      this.journal = journal;
+      if (attempt >= 2 || identity(statOrNull(this.path)) === snapshot.identity) return table;
     }
   }
 
-  private loadOnce(): MemoryDataplane {
+  private loadOnce(): { table: MemoryDataplane; snapshot: PersistedTable['snapshot']; journal: PersistedTable['journal'] } {
     const onChange = (dp: MemoryDataplane, change: MemoryChange) => this.record(dp, change);
     const snap = readFrom(this.path, 0);
-    this.snapshot = { identity: identity(snap?.stats ?? null), bytes: snap?.bytes.length ?? 0 };
+    const snapshot = { identity: identity(snap?.stats ?? null), bytes: snap?.bytes.length ?? 0 };
     const table = snap ? parseSnapshot(this.path, snap.bytes, onChange) : new MemoryDataplane({ onChange });
-    const journal = readFrom(this.journalPath, 0);
-    this.journal = { identity: identity(journal?.stats ?? null), ino: journal?.stats.ino ?? null, end: 0, bound: false };
-    if (!snap || !journal) return table;
-    const { lines, end } = completeLines(journal.bytes);
-    if (!lines.length || headerDigest(lines[0]) !== snapshotDigest([snap.bytes])) return table;
+    const read = readFrom(this.journalPath, 0);
+    const journal = { identity: identity(read?.stats ?? null), ino: read?.stats.ino ?? null, end: 0, bound: false };
+    if (!snap || !read) return { table, snapshot, journal };
+    const { lines, end } = completeLines(read.bytes);
+    if (!lines.length || headerDigest(lines[0]) !== snapshotDigest([snap.bytes])) return { table, snapshot, journal };
     this.replay(table, lines.slice(1), Buffer.byteLength(lines[0]) + 1);
-    this.journal.end = end;
-    this.journal.bound = true;
-    return table;
+    return { table, snapshot, journal: { ...journal, end, bound: true } };
   }
 
   private replay(table: MemoryDataplane, lines: string[], at: number): void {

@@ -169,9 +169,20 @@ describe('persisted lab table', () => {
     assert.deepEqual(await PersistedTable.open(path).table.listServices(), []);
   });
 
-  it('names the journal line a change does not fit', async () => {
-    await journalled();
+  it('names the journal line a change does not fit, to a new open and to a follower', async () => {
+    const follower = await journalled();
     appendFileSync(journalPathOf(path), `${JSON.stringify({ apply: [{ op: 'delService', key: k2 }] })}\n`);
     assert.throws(() => PersistedTable.open(path), /lab-ipvs\.journal at byte \d+: the change does not fit/);
+    assert.throws(() => follower.catchUp(), /lab-ipvs\.journal at byte \d+: the change does not fit/);
+  });
+
+  it('a snapshot that is not a table is an error at every look until it is one again, never the old table', async () => {
+    const follower = await journalled();
+    writeFileSync(path, '{"format":"lbctl-memory-ipvs","version":1,"services":[');
+    assert.throws(() => follower.catchUp(), /lab-ipvs\.json: not valid JSON/);
+    assert.throws(() => follower.catchUp(), /lab-ipvs\.json: not valid JSON/);
+    writeFileSync(path, JSON.stringify(new MemoryDataplane().toJSON()));
+    assert.equal(follower.catchUp(), true);
+    assert.deepEqual(await follower.table.listServices(), []);
   });
 });
