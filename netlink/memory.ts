@@ -56,9 +56,10 @@ interface StoredService {
 }
 
 /**
- * One change as it was made, in canonical form, so that `replay` makes it again on a copy of the table it was
- * made on: the ops of an apply that succeeded (the failed ones changed nothing), the timeouts set, the service
- * zeroed (null: all), a flush. What the lab's journal records (netlink/table-journal.ts).
+ * One change as it was made, so that `replay` makes it again on a copy of the table it was made on: the ops of an
+ * apply that succeeded (the failed ones changed nothing; as the caller gave them, so valid for checkOp), the
+ * timeouts set, the service zeroed (null: all), a flush. What the lab's journal records (netlink/table-journal.ts),
+ * each op in checkOp's canonical form.
  */
 export type MemoryChange =
   | { apply: IpvsOp[] }
@@ -219,13 +220,12 @@ export class MemoryDataplane implements Dataplane {
   }
 
   async apply(ops: IpvsOp[]): Promise<OpResult[]> {
-    // The canonical form of each op that succeeded, for onChange alone (nobody else keeps 50,000 of them).
+    // The ops that succeeded, for onChange alone: the caller's own objects, nothing copied (a cold apply has 50,000).
     const done: IpvsOp[] | null = this.onChange ? [] : null;
     const results = ops.map((op): OpResult => {
       try {
-        let canonical: IpvsOp;
         try {
-          canonical = checkOp(op);
+          checkOp(op);
         } catch (e) {
           // Refused before reaching the kernel, as NetlinkDataplane does: no message is counted.
           if (e instanceof InputError) fail(e.errno, `${describeOp(op)}: ${e.message}`);
@@ -233,7 +233,7 @@ export class MemoryDataplane implements Dataplane {
         }
         this.sent++;
         this.applyOne(op);
-        done?.push(canonical);
+        done?.push(op);
         return { ok: true };
       } catch (e) {
         if (e instanceof DataplaneError) return { ok: false, errno: e.errno, code: e.code, message: e.message };

@@ -2,6 +2,7 @@
 // Pure: no files here (netlink/persisted-table.ts reads and writes them). The format is in docs/netlink.md.
 import { createHash } from 'node:crypto';
 import type { MemoryChange } from './memory.js';
+import { checkOp } from './validate.js';
 
 const FORMAT = 'lbctl-memory-ipvs-journal';
 
@@ -21,9 +22,12 @@ export function journalHeader(digest: string): string {
   return `${JSON.stringify({ format: FORMAT, version: 1, snapshot: digest })}\n`;
 }
 
-/** One change, one line: JSON.stringify escapes every newline inside, so a line's only newline is its last byte. */
+/**
+ * One change, one line: JSON.stringify escapes every newline inside, so a line's only newline is its last byte.
+ * Ops in canonical form: what the table made of them, without what a read adds (bigint counters).
+ */
 export function changeLine(change: MemoryChange): string {
-  return `${JSON.stringify(change)}\n`;
+  return `${JSON.stringify('apply' in change ? { apply: change.apply.map(checkOp) } : change)}\n`;
 }
 
 /**

@@ -47,6 +47,9 @@ async function journalled(): Promise<PersistedTable> {
   await t.table.setTimeouts({ tcp: 77 });
   await t.table.zero(k1);
   await t.table.apply([{ op: 'delDest', key: k1, dest: { addr: '10.0.0.2', port: 80 } }]);
+  // A service as a read gives it (bigint counters) changed and sent back: journalled in canonical form.
+  const read = await t.table.getService(k6);
+  await t.table.apply([{ op: 'setService', service: { ...read!, scheduler: 'wlc' } }]);
   return t;
 }
 
