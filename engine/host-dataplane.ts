@@ -1,13 +1,13 @@
 // The dataplane a host of this state directory programs: the lab's in-memory IPVS persisted beside the store
 // (so successive lbctl commands, and the daemon, see one table), or the kernel's IPVS over netlink. The one
 // place that knows the lab table's file name.
-import { fileIdentity } from './file-identity.js';
 import { join } from 'node:path';
 import type { Dataplane } from '../netlink/dataplane.js';
 import { MemoryDataplane } from '../netlink/memory.js';
-import { DataplaneUnavailableError, openDataplane, openMemoryDataplane } from '../netlink/open.js';
+import { DataplaneUnavailableError, openDataplane } from '../netlink/open.js';
+import { PersistedTable } from '../netlink/persisted-table.js';
 
-/** The lab's IPVS table, inside its state directory. */
+/** The lab's IPVS table (its snapshot; the journal of changes since is lab-ipvs.journal beside it), inside its state directory. */
 export const LAB_TABLE_FILE = 'lab-ipvs.json';
 
 export function labTablePath(stateDir: string): string {
@@ -47,36 +47,32 @@ export async function openHostDataplane(where: { stateDir: string; lab: boolean 
 
 /**
  * The lab's table as the kernel's would be: shared by every process of the state directory. Before each call it
- * re-loads the file if another process wrote it since (a second shell's commit, the daemon, or a hand edit of
- * the JSON, which is the lab's `ipvsadm`), so a long-lived host never plans against a table that is gone.
+ * catches up with the files if another process changed them since (a second shell's commit, the daemon, or a
+ * hand edit of the snapshot, which is the lab's `ipvsadm`), so a long-lived host never plans against a table
+ * that is gone: the new journal lines only when the journal grew, the whole table when the snapshot changed.
  */
 class LabTable implements Dataplane {
   readonly kind = 'memory' as const;
-  private signature: string | null = null;
   private sent = 0;
-  /** The file was looked at in this turn of the event loop. */
+  /** The files were looked at in this turn of the event loop. */
   private fresh = false;
+  private inner: MemoryDataplane;
 
-  private constructor(
-    private readonly path: string,
-    private inner: Dataplane,
-  ) {}
-
-  static async open(path: string): Promise<LabTable> {
-    const t = new LabTable(path, await openMemoryDataplane(path));
-    t.signature = fileIdentity(path);
-    return t;
+  private constructor(private readonly files: PersistedTable) {
+    this.inner = files.table;
   }
 
-  private async follow(): Promise<Dataplane> {
+  static async open(path: string): Promise<LabTable> {
+    return new LabTable(PersistedTable.open(path));
+  }
+
+  private follow(): Dataplane {
     // Looked at once per turn of the event loop: a whole read (a service list, then one destination list per
     // service, 10,000 calls at scale) between two turns sees one table, as it did before with 10,000 stats.
     if (this.fresh) return this.inner;
-    const now = fileIdentity(this.path);
-    if (now !== this.signature) {
+    if (this.files.catchUp()) {
       this.sent += this.inner.messagesSent();
-      this.inner = await openMemoryDataplane(this.path);
-      this.signature = now;
+      this.inner = this.files.table;
     }
     // Until the next turn: the calls that follow this one in the same turn (a whole read) need no stat.
     this.fresh = true;
@@ -85,18 +81,17 @@ class LabTable implements Dataplane {
   }
 
   private async write<T>(fn: (d: Dataplane) => Promise<T>): Promise<T> {
+    // Caught up just before: the change lands on the table the files hold, and is appended after their last line.
     this.fresh = false;
-    const r = await fn(await this.follow());
-    this.signature = fileIdentity(this.path);
-    return r;
+    return fn(this.follow());
   }
 
-  info = async () => (await this.follow()).info();
-  listServices = async () => (await this.follow()).listServices();
-  getService: Dataplane['getService'] = async (key) => (await this.follow()).getService(key);
-  listDests: Dataplane['listDests'] = async (key) => (await this.follow()).listDests(key);
-  readAll = async () => (await this.follow()).readAll();
-  getTimeouts = async () => (await this.follow()).getTimeouts();
+  info = async () => this.follow().info();
+  listServices = async () => this.follow().listServices();
+  getService: Dataplane['getService'] = async (key) => this.follow().getService(key);
+  listDests: Dataplane['listDests'] = async (key) => this.follow().listDests(key);
+  readAll = async () => this.follow().readAll();
+  getTimeouts = async () => this.follow().getTimeouts();
   apply: Dataplane['apply'] = (ops) => this.write((d) => d.apply(ops));
   setTimeouts: Dataplane['setTimeouts'] = (t) => this.write((d) => d.setTimeouts(t));
   zero: Dataplane['zero'] = (key) => this.write((d) => d.zero(key));
@@ -104,4 +99,3 @@ class LabTable implements Dataplane {
   messagesSent = () => this.sent + this.inner.messagesSent();
   close = () => this.inner.close();
 }
-

@@ -55,9 +55,21 @@ interface StoredService {
   dests: StoredDest[];
 }
 
+/**
+ * One change as it was made, so that `replay` makes it again on a copy of the table it was made on: the ops of an
+ * apply that succeeded (the failed ones changed nothing; as the caller gave them, so valid for checkOp), the
+ * timeouts set, the service zeroed (null: all), a flush. What the lab's journal records (netlink/table-journal.ts),
+ * each op in checkOp's canonical form.
+ */
+export type MemoryChange =
+  | { apply: IpvsOp[] }
+  | { setTimeouts: Partial<IpvsTimeouts> }
+  | { zero: ServiceKey | null }
+  | { flush: true };
+
 export interface MemoryDataplaneOptions {
-  /** Called after every change (apply with at least one op, zero, flush, setTimeouts); awaited. */
-  onChange?: (dp: MemoryDataplane) => void | Promise<void>;
+  /** Called after every change (apply with at least one op, zero, flush, setTimeouts), with the change; awaited. */
+  onChange?: (dp: MemoryDataplane, change: MemoryChange) => void | Promise<void>;
 }
 
 /** JSON form of the table (bigints as decimal strings). */
@@ -110,12 +122,23 @@ function isUsableV6Dest(addr: string): boolean {
   return true;
 }
 
+/** The timeouts a setTimeouts changes: the non-zero ones (0 leaves a timeout as it is). */
+function pickTimeouts(t: Partial<IpvsTimeouts>): Partial<IpvsTimeouts> {
+  const out: Partial<IpvsTimeouts> = {};
+  if (t.tcp) out.tcp = t.tcp;
+  if (t.tcpFin) out.tcpFin = t.tcpFin;
+  if (t.udp) out.udp = t.udp;
+  return out;
+}
+
 const cloneStats = (s: IpvsStats): IpvsStats => ({ ...s });
 const statsToJSON = (s: IpvsStats) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.toString()]));
-/** statsToJSON's object as JSON text (the same text for every counter set at zero, nearly all of a lab's). */
-function statsText(s: IpvsStats): string {
-  if (isZeroStats(s)) return ZERO_STATS_TEXT;
-  return statsTextOf(s);
+/**
+ * `,"stats":{…}` for the lab's snapshot, or nothing when every counter is zero (nearly all of a lab's, and half
+ * the bytes of a 10,000-service table): fromJSON reads a missing "stats" as zero counters.
+ */
+function statsField(s: IpvsStats): string {
+  return isZeroStats(s) ? '' : `,"stats":${statsTextOf(s)}`;
 }
 function isZeroStats(s: IpvsStats): boolean {
   let n = 0;
@@ -130,7 +153,6 @@ function statsTextOf(s: IpvsStats): string {
   for (const k in s) out += `${out ? ',' : '{'}"${k}":"${s[k as keyof IpvsStats]}"`;
   return out ? `${out}}` : '{}';
 }
-const ZERO_STATS_TEXT = statsTextOf(zeroStats());
 const ZERO_STATS_KEYS = Object.keys(zeroStats()).length;
 const STATS_KEYS = Object.keys(zeroStats()) as (keyof IpvsStats)[];
 function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
@@ -143,8 +165,8 @@ function statsFromJSON(o: Record<string, string> | undefined): IpvsStats {
 
 /**
  * `s` as a string of its own. JSON.parse returns a string of 13 characters or more as a slice of the text it
- * parsed, so one address kept from a parsed table kept the whole 14 MB text of a 10,000-service table alive for
- * as long as the table lived (canonicalAddr returns an IPv4 text as it is).
+ * parsed, so one address kept from a parsed table kept the whole text (megabytes) of a 10,000-service table alive
+ * for as long as the table lived (canonicalAddr returns an IPv4 text as it is).
  */
 function unshared(s: string): string {
   return s.length >= 13 ? (s + ' ').slice(0, -1) : s;
@@ -198,6 +220,8 @@ export class MemoryDataplane implements Dataplane {
   }
 
   async apply(ops: IpvsOp[]): Promise<OpResult[]> {
+    // The ops that succeeded, for onChange alone: the caller's own objects, nothing copied (a cold apply has 50,000).
+    const done: IpvsOp[] | null = this.onChange ? [] : null;
     const results = ops.map((op): OpResult => {
       try {
         try {
@@ -209,13 +233,14 @@ export class MemoryDataplane implements Dataplane {
         }
         this.sent++;
         this.applyOne(op);
+        done?.push(op);
         return { ok: true };
       } catch (e) {
         if (e instanceof DataplaneError) return { ok: false, errno: e.errno, code: e.code, message: e.message };
         throw e;
       }
     });
-    if (ops.length) await this.changed();
+    if (ops.length) await this.changed({ apply: done ?? [] });
     return results;
   }
 
@@ -234,31 +259,49 @@ export class MemoryDataplane implements Dataplane {
     this.sent++;
     // ip_vs_set_timeout: all three are checked first, then each non-zero one is set (0 = unchanged).
     for (const v of [t.tcp, t.tcpFin, t.udp]) if (v !== undefined && v > MAX_TIMEOUT) fail(EINVAL, 'setTimeouts');
-    if (t.tcp) this.timeouts.tcp = t.tcp;
-    if (t.tcpFin) this.timeouts.tcpFin = t.tcpFin;
-    if (t.udp) this.timeouts.udp = t.udp;
-    await this.changed();
+    const set = pickTimeouts(t);
+    Object.assign(this.timeouts, set);
+    await this.changed({ setTimeouts: set });
   }
 
   async zero(key?: ServiceKey): Promise<void> {
+    let parsed: ServiceKey | null = null;
     if (key === undefined) {
       this.sent++;
       for (const s of this.services.values()) this.zeroService(s);
     } else {
       const request = `zero ${describeKey(key)}`;
-      const parsed = this.parseKey(key, request);
+      parsed = this.parseKey(key, request);
       this.sent++;
       const stored = this.find(parsed);
       if (!stored) fail(ESRCH, request);
       this.zeroService(stored);
     }
-    await this.changed();
+    await this.changed({ zero: parsed });
   }
 
   async flush(): Promise<void> {
     this.sent++;
     this.services.clear();
-    await this.changed();
+    await this.changed({ flush: true });
+  }
+
+  /**
+   * Makes again a change this table's twin made (the lab's journal, read back): no message counted, no onChange
+   * (it is on file already). Throws when the change does not fit, which means the table is not the one it was made on.
+   */
+  replay(change: MemoryChange): void {
+    if ('apply' in change) for (const op of change.apply) this.applyOne(op);
+    else if ('setTimeouts' in change) this.timeouts = { ...this.timeouts, ...pickTimeouts(change.setTimeouts) };
+    else if ('zero' in change) {
+      if (change.zero === null) for (const s of this.services.values()) this.zeroService(s);
+      else {
+        const stored = this.find(change.zero);
+        if (!stored) fail(ESRCH, `zero ${describeKey(change.zero)}`);
+        this.zeroService(stored);
+      }
+    } else if ('flush' in change) this.services.clear();
+    else throw new Error(`not a table change: ${JSON.stringify(change)}`);
   }
 
   messagesSent(): number {
@@ -299,8 +342,9 @@ export class MemoryDataplane implements Dataplane {
   }
 
   /**
-   * `JSON.stringify(toJSON())`, one service per line, built without copying the table first: the lab persists
-   * it after every change, and at 10,000 services the copies cost more than the write.
+   * toJSON's table as JSON text, one service per line, zero counters left out (what fromJSON reads back to the
+   * same table), built without copying the table first: the lab's snapshot (at 10,000 services the copies cost
+   * more than the write).
    */
   toJSONText(): string {
     const parts: string[] = [];
@@ -310,7 +354,7 @@ export class MemoryDataplane implements Dataplane {
 
   /**
    * toJSONText's text handed to `take` in consecutive pieces of about `size` characters, all before it returns
-   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 14 MB text of a
+   * (one consistent table): the lab's writer turns each into bytes at once and never holds the 7 MB text of a
    * 10,000-service table as one string beside its bytes.
    */
   toJSONChunks(take: (text: string) => void, size = 1 << 20): void {
@@ -321,9 +365,9 @@ export class MemoryDataplane implements Dataplane {
       let dests = '';
       for (const d of s.dests) {
         const conns = d.conns ? `,"activeConns":${d.conns.active},"inactConns":${d.conns.inact}` : '';
-        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)},"stats":${statsText(d.stats)}${conns}}`;
+        dests += `${dests ? ',' : ''}{"dest":${JSON.stringify(d.dest)}${statsField(d.stats)}${conns}}`;
       }
-      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)},"stats":${statsText(s.stats)},"dests":[${dests}]}`;
+      buf += `${first ? '' : ',\n'}{"service":${JSON.stringify(s.service)}${statsField(s.stats)},"dests":[${dests}]}`;
       first = false;
       if (buf.length >= size) {
         take(buf);
@@ -357,8 +401,8 @@ export class MemoryDataplane implements Dataplane {
 
   // ---- internals ----
 
-  private async changed() {
-    if (this.onChange) await this.onChange(this);
+  private async changed(change: MemoryChange) {
+    if (this.onChange) await this.onChange(this, change);
   }
 
   private parseKey(key: ServiceKey, request: string): ServiceKey {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../../../cli/command.js';
@@ -17,6 +17,7 @@ import { acquireExclusiveLock } from '../../../locks/exclusive-lock.js';
 import { describeHolder } from '../../../locks/holder.js';
 import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js';
 import { makeLab, openLabSession, run, type Lab } from '../commit-wiring/helpers.js';
+import { labTableText } from '../../support/lab-table.js';
 
 const MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
 
@@ -34,11 +35,7 @@ function lbctl(lab: Lab, args: string[]) {
 }
 
 function labTable(lab: Lab): string {
-  try {
-    return readFileSync(join(lab.ctx.stateDir, 'lab-ipvs.json'), 'utf8');
-  } catch {
-    return '';
-  }
+  return labTableText(join(lab.ctx.stateDir, 'lab-ipvs.json'));
 }
 
 function captureIO(): CliIO & { out: string; err: string } {

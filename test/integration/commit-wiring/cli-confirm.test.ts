@@ -11,6 +11,7 @@ import { runningConfirmGuard } from '../../../engine/confirm-guard.js';
 import { cliEntry, makeLab, openLabSession, type Lab } from './helpers.js';
 import { HOOKED_LBCTL, hookArgs } from '../../support/hooks.js';
 import { readableInstall } from '../../support/readable-install.js';
+import { labTableText } from '../../support/lab-table.js';
 
 function launcher(lab: Lab): string {
   const path = join(lab.dir, 'lbctl.mjs');
@@ -69,7 +70,7 @@ test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the gu
     const killed = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await killed;
-    assert.match(readFileSync(join(lab.ctx.stateDir, 'lab-ipvs.json'), 'utf8'), /10\.0\.0\.1/);
+    assert.match(labTableText(join(lab.ctx.stateDir, 'lab-ipvs.json')), /10\.0\.0\.1/);
 
     // The guard was spawned by the (now dead) shell; give node a moment to start it.
     for (let i = 0; i < 100 && !guardPid; i++) {
@@ -101,7 +102,7 @@ test('commit confirmed 1 in a shell killed with SIGKILL is rolled back by the gu
     const timeout = records.find((r) => r.action === 'confirm-timeout');
     assert.ok(timeout, 'audit record confirm-timeout');
     assert.equal(timeout.result, 'ok');
-    assert.doesNotMatch(readFileSync(join(lab.ctx.stateDir, 'lab-ipvs.json'), 'utf8'), /10\.0\.0\.1/, 'the lab kernel was rolled back');
+    assert.doesNotMatch(labTableText(join(lab.ctx.stateDir, 'lab-ipvs.json')), /10\.0\.0\.1/, 'the lab kernel was rolled back');
   } finally {
     if (guardPid) {
       try {

@@ -13,6 +13,7 @@ import { describeOp } from '../../../netlink/describe.js';
 import { makeLab, openLabSession, out, run } from './helpers.js';
 import { setPretendIdentity } from '../../../config/identity.js';
 import { setStoreClock } from '../../../store/store.js';
+import { labTableText } from '../../support/lab-table.js';
 
 /** Opens a session whose store clock runs `offsetMs` from the real one (the clock is captured at open). */
 async function openSkewedSession(lab: Parameters<typeof openLabSession>[0], extras: Parameters<typeof openLabSession>[1], offsetMs: number) {
@@ -27,11 +28,7 @@ async function openSkewedSession(lab: Parameters<typeof openLabSession>[0], extr
 const WEB = ['service web', 'port 80', 'backend 10.0.0.1 port 80', 'top'];
 
 function labTable(dir: string): string {
-  try {
-    return readFileSync(join(dir, 'state', 'lab-ipvs.json'), 'utf8');
-  } catch {
-    return '';
-  }
+  return labTableText(join(dir, 'state', 'lab-ipvs.json'));
 }
 
 function auditActions(stateDir: string): string[] {

@@ -9,7 +9,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { LAB_TABLE_FILE } from '../../../engine/confirm-rollback.js';
 import { readAudit } from '../../../engine/audit.js';
 import { LAB_TABLE_FILE as CLI_LAB_TABLE_FILE } from '../../../cli/lab.js';
 import { HOOKED_GUARD, hookArgs } from '../../support/hooks.js';
+import { labTableText } from '../../support/lab-table.js';
 
 const guardModule = fileURLToPath(new URL('../../../engine/confirm-guard.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +66,7 @@ async function applyLab(lab: Lab, config: Config): Promise<void> {
 
 /** The ports of the services in the lab table (from the persisted file, as another process sees it). */
 function labPorts(lab: Lab): number[] {
-  const text = readFileSync(join(lab.stateDir, LAB_TABLE_FILE), 'utf8');
+  const text = labTableText(join(lab.stateDir, LAB_TABLE_FILE));
   return [...text.matchAll(/"port":\s*(\d+)/g)].map((m) => Number(m[1])).filter((p) => p !== 8080).sort();
 }
 

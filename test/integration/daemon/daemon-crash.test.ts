@@ -18,6 +18,7 @@ import { auditPath } from '../../../engine/audit.js';
 import { probeDaemon } from '../../../engine/daemon/client.js';
 import { openStore } from '../../../store/store.js';
 import { HOOKED_LBCTL, hookArgs, type TestHooks } from '../../support/hooks.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +74,7 @@ function shell(lab: Lab, commands: string) {
 
 /** backend address → weight, as the lab table holds them. */
 function tableWeights(lab: Lab): Map<string, number> {
-  const t = JSON.parse(readFileSync(join(lab.state, 'lab-ipvs.json'), 'utf8')) as { services: Array<{ dests: Array<{ dest: { addr: string; weight: number } }> }> };
+  const t = labTableJSON<{ services: Array<{ dests: Array<{ dest: { addr: string; weight: number } }> }> }>(join(lab.state, 'lab-ipvs.json'));
   return new Map(t.services.flatMap((s) => s.dests.map((d) => [d.dest.addr, d.dest.weight] as [string, number])));
 }
 

@@ -22,6 +22,7 @@ import { createContextBackend } from '../../../shell/session-backend.js';
 import { createSession } from '../../../shell/session.js';
 import { openStore } from '../../../store/store.js';
 import { startDaemon as startLabDaemon, stopDaemon, type RunningDaemon } from '../../support/lab-daemon.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 
@@ -85,7 +86,7 @@ async function eventually(check: () => boolean, ms: number): Promise<boolean> {
 interface LabJson {
   services: Array<{ service: { key: { addr?: string; port?: number } }; dests: Array<{ dest: { addr: string; port: number; weight: number } }> }>;
 }
-const labTable = (lab: Lab) => JSON.parse(readFileSync(join(lab.state, 'lab-ipvs.json'), 'utf8')) as LabJson;
+const labTable = (lab: Lab) => labTableJSON<LabJson>(join(lab.state, 'lab-ipvs.json'));
 const weightOf = (lab: Lab, addr: string) => {
   for (const s of labTable(lab).services) for (const d of s.dests) if (d.dest.addr === addr) return d.dest.weight;
   return undefined;

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { probeDaemon } from '../../../engine/daemon/client.js';
 import { daemonHealth } from '../../../engine/daemon/health-client.js';
 import { HOOKED_LBCTL } from '../../support/hooks.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -85,9 +86,9 @@ function table(lab: Lab): Map<string, Map<string, number>> {
   if (!existsSync(file)) return out;
   let json: LabJson;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as LabJson;
+    json = labTableJSON<LabJson>(file);
   } catch {
-    return out; // being rewritten
+    return out; // being written by hand
   }
   for (const s of json.services) {
     const m = new Map<string, number>();

@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openMemoryDataplane } from '../../../netlink/open.js';
 import { AF_INET, FWD_MASQ, IPPROTO_TCP } from '../../../netlink/dataplane.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
 
@@ -42,7 +43,7 @@ test('apply --dry-run --lab prints a readable plan of the dist examples and chan
     assert.ok(lines.includes('564 operations: services +278 ~0 -0, destinations +286 ~0 -0'));
     assert.ok(lines.includes('dry run: nothing applied'));
     const table = join(home, '.lbctl-lab', 'state', 'lab-ipvs.json');
-    assert.ok(!existsSync(table) || JSON.parse(readFileSync(table, 'utf8')).services.length === 0, 'nothing applied');
+    assert.ok(!existsSync(table) || labTableJSON(table).services.length === 0, 'nothing applied');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

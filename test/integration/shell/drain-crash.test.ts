@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { HOOKED_LBCTL, hookArgs, type TestHooks } from '../../support/hooks.js';
 import type { Lab } from '../../support/lab-daemon.js';
 import { labWith, shellLines, WEB_TWO_BACKENDS } from '../../support/lab-shell.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const DRAIN = 'request backend 198.51.100.11 drain';
 
@@ -28,9 +29,9 @@ interface LabJson {
 }
 const tablePath = (l: Lab) => join(l.state, 'lab-ipvs.json');
 const dests = (l: Lab) =>
-  (JSON.parse(readFileSync(tablePath(l), 'utf8')) as LabJson).services.flatMap((s) => s.dests.map((d) => `${d.dest.addr}:${d.dest.port} w${d.dest.weight}`));
+  labTableJSON<LabJson>(tablePath(l)).services.flatMap((s) => s.dests.map((d) => `${d.dest.addr}:${d.dest.port} w${d.dest.weight}`));
 function setConnections(l: Lab, addr: string, active: number): void {
-  const table = JSON.parse(readFileSync(tablePath(l), 'utf8')) as LabJson;
+  const table = labTableJSON<LabJson>(tablePath(l));
   for (const s of table.services) for (const d of s.dests) if (d.dest.addr === addr) d.activeConns = active;
   writeFileSync(tablePath(l), JSON.stringify(table));
 }

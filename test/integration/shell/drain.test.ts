@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, shell, startDaemon, stopDaemon, type Lab } from '../../support/lab-daemon.js';
 import { labWith, shellLines, WEB_TWO_BACKENDS } from '../../support/lab-shell.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 
 const lab = (t: { after(fn: () => void): void }): Lab => labWith(t, WEB_TWO_BACKENDS);
@@ -19,7 +20,7 @@ interface LabJson {
   services: Array<{ dests: Array<{ dest: { addr: string; port: number; weight: number }; activeConns?: number }> }>;
 }
 const tablePath = (l: Lab) => join(l.state, 'lab-ipvs.json');
-const readTable = (l: Lab) => JSON.parse(readFileSync(tablePath(l), 'utf8')) as LabJson;
+const readTable = (l: Lab) => labTableJSON<LabJson>(tablePath(l));
 /** `198.51.100.11:80 w0`, … : what the lab's IPVS holds. */
 const dests = (l: Lab) => readTable(l).services.flatMap((s) => s.dests.map((d) => `${d.dest.addr}:${d.dest.port} w${d.dest.weight}`));
 /** The lab's ipvsadm: set the active connections of a destination. */

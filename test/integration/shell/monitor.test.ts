@@ -5,10 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_DIR, lbctlCommand, TmuxTerminal, tmuxAvailable } from './tmux.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const PROMPT = 'lb1[lab]#';
 
@@ -77,7 +78,7 @@ type Counters = Partial<Record<'conns' | 'inPkts' | 'outPkts' | 'inBytes' | 'out
  */
 function addTraffic(lab: Lab, delta: Counters): void {
   const path = join(lab.state, 'lab-ipvs.json');
-  const table = JSON.parse(readFileSync(path, 'utf8'));
+  const table = labTableJSON<any>(path); // loosely typed, as the JSON.parse this was
   const web = table.services.find((s: { service: { key: { port?: number } } }) => s.service.key.port === 80);
   for (const stats of [web.stats, web.dests.find((d: { dest: { addr: string } }) => d.dest.addr === '198.51.100.11').stats])
     for (const [k, v] of Object.entries(delta)) stats[k] = (BigInt(stats[k]) + (v as bigint)).toString();

@@ -17,6 +17,7 @@ import { readableInstall } from '../../support/readable-install.js';
 import { openStore } from '../../../store/store.js';
 import { readAudit } from '../../../engine/audit.js';
 import { confirmGuardLogPath, readPendingConfirm, runningConfirmGuard } from '../../../engine/confirm-guard.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const PROMPT = 'lb1[lab]#';
 
@@ -404,7 +405,7 @@ type LabTable = { services: Array<{ dests: Array<{ dest: { addr: string; weight:
  * service that has it. */
 function labWeights(state: string, addr: string): number[] {
   if (!existsSync(join(state, 'lab-ipvs.json'))) return [];
-  const table = JSON.parse(readFileSync(join(state, 'lab-ipvs.json'), 'utf8')) as LabTable;
+  const table = labTableJSON<LabTable>(join(state, 'lab-ipvs.json'));
   return table.services.flatMap((s) => s.dests.filter((d) => d.dest.addr === addr).map((d) => d.dest.weight));
 }
 

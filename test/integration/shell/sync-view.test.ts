@@ -8,10 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeLab, shell, startDaemon, stopDaemon, type Lab } from '../../support/lab-daemon.js';
+import { labTableJSON } from '../../support/lab-table.js';
 
 const LBCTL = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
 
@@ -44,7 +45,7 @@ interface LabTable {
 /** What `ipvsadm -e -t 192.0.2.20:443 -r 198.51.100.21 -w 7; ipvsadm -d -t 192.0.2.20:443 -r 198.51.100.22` does. */
 function handDrift(lab: Lab): void {
   const path = join(lab.state, 'lab-ipvs.json');
-  const table = JSON.parse(readFileSync(path, 'utf8')) as LabTable;
+  const table = labTableJSON<LabTable>(path);
   const api443 = table.services.find((s) => s.service.key.addr === '192.0.2.20' && s.service.key.port === 443)!;
   api443.dests.find((d) => d.dest.addr === '198.51.100.21')!.dest.weight = 7;
   api443.dests = api443.dests.filter((d) => d.dest.addr !== '198.51.100.22');
