@@ -63,11 +63,6 @@ export class OwnershipRecord {
     return true;
   }
 
-  /** Id → key pairs (a copy): to put the record back after a rolled-back apply. */
-  entries(): Array<[string, ServiceKey]> {
-    return [...this.entryMap];
-  }
-
   has(id: string): boolean {
     return this.entryMap.has(id);
   }
