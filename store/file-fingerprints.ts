@@ -7,7 +7,7 @@
 // file's last change is not trusted (the "racily clean" case of git's index): the clock that stamps ctime is
 // coarse, and a second write in the same tick would keep the identity; such a file is hashed again next time.
 import { readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256 } from './store-files.js';
 
 /** How long after a file's last change its hash may still miss a write that kept the identity. */
 const RACY_NS = 1_000_000_000n;
@@ -45,7 +45,7 @@ export class FileFingerprints {
       this.known.delete(path);
       return null;
     }
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    const sha = sha256(bytes);
     // The bytes read may be newer than the identity (a write between stat and read): then the identity differs
     // next time and the file is read again. Older they cannot be.
     this.known.set(path, { identity, sha, trusted: st.ctimeNs < before - RACY_NS });
