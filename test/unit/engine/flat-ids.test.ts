@@ -1,0 +1,54 @@
+// The ids the daemon keeps for its life (map keys and values of the cache, the compiled state, ownership, the
+// health runner) are flat strings, one copy shared by every holder (engine/identity.ts IdMemo): a rope built by a
+// template costs its parts besides. Whether a string is a rope only V8 can say: a child node with natives syntax
+// prints each id's representation (%DebugPrint marks a rope, a cons string, `c"…"`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const build = (rel: string) => new URL(`../../../${rel}`, import.meta.url).href;
+
+const SCRIPT = `
+import { serviceId, destId } from '${build('engine/identity.js')}';
+import { backendRef } from '${build('engine/inputs.js')}';
+import { ActualState } from '${build('engine/actual.js')}';
+import { compile } from '${build('engine/compile.js')}';
+import { applyDefaults } from '${build('config/defaults.js')}';
+const key = { af: 2, protocol: 6, addr: '192.0.2.' + (200 + Number(process.argv[1] ?? 0)), port: 10080 };
+const dest = { addr: '198.51.100.' + (20 + Number(process.argv[1] ?? 0)), port: 8080, fwdMethod: 0, weight: 1, uThresh: 0, lThresh: 0 };
+const actual = ActualState.fromTable([{ service: { key, scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff }, dests: [dest] }]);
+const desired = compile(applyDefaults({ services: [{ name: 'web-frontend', vip: key.addr, protocol: 'tcp', ports: [10080], backends: [{ address: dest.addr, port: 8080, weight: 1 }] }] }), undefined);
+const [cached] = actual.services.values();
+const [want] = desired.services.values();
+const [wantDest] = want.dests.values();
+const ids = {
+  serviceId: serviceId(key),
+  serviceIdAgain: serviceId({ ...key }),
+  destId: destId(2, dest),
+  backendRef: backendRef('web-frontend', dest.addr, 8080),
+  cacheServiceKey: [...actual.services.keys()][0],
+  cacheDestKey: [...cached.dests.keys()][0],
+  compiledServiceKey: [...desired.services.keys()][0],
+  compiledDestId: wantDest.id,
+  compiledRef: wantDest.ref,
+};
+for (const [name, id] of Object.entries(ids)) {
+  process.stdout.write('== ' + name + ' ' + id.length + '\\n');
+  %DebugPrint(id);
+}
+`;
+
+test('the ids kept long-term are flat strings, not ropes', () => {
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', SCRIPT, '1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const blocks = r.stdout.split('== ').slice(1);
+  assert.equal(blocks.length, 9, r.stdout);
+  for (const block of blocks) {
+    const [head, print] = [block.slice(0, block.indexOf('\n')), block.slice(block.indexOf('\n') + 1)];
+    assert.ok(Number(head.split(' ')[1]) >= 13, `${head}: long enough that V8 would build a rope`);
+    const first = print.split('\n')[0];
+    assert.match(first, /\[String\]/, `${head}: ${first}`);
+    assert.doesNotMatch(first, /\]: c"/, `${head} is a rope: ${first}`);
+  }
+});
