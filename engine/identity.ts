@@ -57,6 +57,8 @@ export class IdMemo<A, B> {
 
   /** Remember `id` for (a, b); returns the flat copy kept. */
   set(a: A, b: B, id: string): string {
+    // A part that is NaN (a malformed key: a port or mark not a number) would match every other NaN: not kept.
+    if (a !== a || b !== b) return flat(id);
     if (this.entries >= MEMO_LIMIT) {
       this.outer.clear();
       this.entries = 0;

@@ -56,3 +56,19 @@ test('the ids kept long-term are flat strings, not ropes', () => {
     assert.doesNotMatch(first, /\]: c"/, `${head} is a rope: ${first}`);
   }
 });
+
+test('memoised ids: any spelling of an address gives the canonical id; a malformed key is not memoised with another', async () => {
+  const { serviceId, destId } = await import('../../../engine/identity.js');
+  const { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP } = await import('../../../netlink/dataplane.js');
+  assert.equal(serviceId({ af: AF_INET6, protocol: IPPROTO_TCP, addr: '2001:db8::1', port: 443 }), 'tcp [2001:db8::1]:443');
+  assert.equal(serviceId({ af: AF_INET6, protocol: IPPROTO_TCP, addr: '2001:0db8:0:0::1', port: 443 }), 'tcp [2001:db8::1]:443');
+  assert.equal(serviceId({ af: AF_INET6, protocol: IPPROTO_UDP, addr: '2001:db8::1', port: 443 }), 'udp [2001:db8::1]:443');
+  assert.equal(serviceId({ af: AF_INET6, fwmark: 7 }), 'fwmark 7 inet6');
+  assert.equal(serviceId({ af: AF_INET, fwmark: 7 }), 'fwmark 7');
+  assert.equal(destId(AF_INET, { addr: '10.0.1.2', port: 8080 }), '10.0.1.2:8080');
+  assert.equal(destId(AF_INET, { addr: '2001:db8::2', port: 8080, af: AF_INET6 }), '[2001:db8::2]:8080');
+  // NaN parts would all share one memo slot: each malformed key keeps its own text.
+  const bad = (protocol: number) => serviceId({ af: AF_INET, protocol, addr: '10.0.0.9', port: undefined as unknown as number });
+  assert.equal(bad(IPPROTO_TCP), 'tcp 10.0.0.9:undefined');
+  assert.equal(bad(IPPROTO_UDP), 'udp 10.0.0.9:undefined');
+});
