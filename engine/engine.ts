@@ -4,7 +4,7 @@
 import type { Config } from '../config/model.js';
 import { EEXIST_ERRNO } from './apply.js';
 import type { Dataplane, IpvsDest, IpvsOp, IpvsService, IpvsTableEntry } from '../netlink/dataplane.js';
-import { ActualState, type ActualService } from './actual.js';
+import { ActualState, stripDest, stripService, type ActualService } from './actual.js';
 import { runTransaction, type OpFailure, type TransactionResult } from './apply.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { compileMemo } from './compile-memo.js';
@@ -113,12 +113,17 @@ export class Engine {
     this.onApply = opts.onApply;
   }
 
-  /** Load the ownership record and read the kernel's table once (one service dump + one dest dump per service). */
-  async start(): Promise<void> {
-    if (this.started) return;
+  /**
+   * Load the ownership record and read the kernel's table once (one service dump + one dest dump per service).
+   * Returns the table that read found, counters included (null when already started): the cache keeps none, so a
+   * caller that shows the table it just opened for takes it from here instead of reading again.
+   */
+  async start(): Promise<IpvsTableEntry[] | null> {
+    if (this.started) return null;
     this.ownership = this.stateDir ? await OwnershipRecord.load(this.stateDir) : OwnershipRecord.inMemory();
-    await this.fullRead();
+    const table = await this.fullRead();
     this.started = true;
+    return table;
   }
 
   /** The configuration last committed (null before the first commit). */
@@ -137,7 +142,7 @@ export class Engine {
     return this.inputs;
   }
 
-  /** The cached table (no kernel read). */
+  /** The cached table (no kernel read): settable fields only, no counters or connection counts. */
   table(): IpvsTableEntry[] {
     return this.actual.toTable();
   }
@@ -296,14 +301,15 @@ export class Engine {
   /**
    * Read the whole table again into the cache (no apply): what `status` and a drift check start from. `yielding`:
    * let the event loop turn during the dump (engine/table-read.ts), for a read a shell's view asks of the daemon.
+   * Returns the table read, counters included (the cache keeps only what planning needs).
    */
-  refresh(opts: { ownership?: boolean; yielding?: boolean } = {}): Promise<void> {
+  refresh(opts: { ownership?: boolean; yielding?: boolean } = {}): Promise<IpvsTableEntry[]> {
     return this.exclusive(async () => {
       this.requireStarted();
       // Another process may have committed since this engine started (a one-shot command's host): re-read what
       // it recorded as lbctl's, or its services would look foreign.
       if (opts.ownership && this.stateDir) this.ownership = await OwnershipRecord.load(this.stateDir);
-      await this.fullRead(opts.yielding === true);
+      return this.fullRead(opts.yielding === true);
     });
   }
 
@@ -319,7 +325,10 @@ export class Engine {
     return this.exclusive(async () => {
       this.requireStarted();
       const ids = opts.whole ? null : this.idsPlannedFor(config);
-      if (!ids) return this.fullRead();
+      if (!ids) {
+        await this.fullRead();
+        return;
+      }
       for (const [id, key] of ids) {
         const service = await this.dataplane.getService(key);
         this.actual.putService(service, service ? await this.dataplane.listDests(key) : [], id);
@@ -446,7 +455,11 @@ export class Engine {
   /** One engine operation at a time: a health event never interleaves with a commit or a drift check. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
+    // Settled to nothing: the queue must not keep the last result alive (a refresh's whole table, counters included).
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
     return run;
   }
 
@@ -466,13 +479,14 @@ export class Engine {
     return desired;
   }
 
-  private async fullRead(yielding = false): Promise<void> {
+  private async fullRead(yielding = false): Promise<IpvsTableEntry[]> {
     const t0 = performance.now();
     const table = yielding ? await readTableYielding(this.dataplane) : await this.dataplane.readAll();
     this.actual.reset(table);
     this.readSinceConverged = true;
     this.metrics.fullReads++;
     this.metrics.lastFullReadMs = performance.now() - t0;
+    return table;
   }
 
   private async syncNow(reason: ApplyReason): Promise<ApplyResult | null> {
@@ -605,7 +619,9 @@ export class Engine {
         dataplane: this.dataplane,
         actual: this.actual,
         replan: (id) => this.replanOne(p.desired, id),
-        fullRead: () => this.fullRead(),
+        fullRead: async () => {
+          await this.fullRead();
+        },
       },
       ops,
     );
@@ -672,17 +688,6 @@ export class Engine {
 
 function entryOf(s: ActualService): IpvsTableEntry {
   return { service: { ...s.service }, dests: [...s.dests.values()].map((d) => ({ ...d })) };
-}
-
-/** The settable fields of a service (no counters): what a NEW/SET carries. */
-function stripService(s: IpvsService): IpvsService {
-  const { stats: _s, ...rest } = s;
-  return { ...rest, key: { ...s.key } } as IpvsService;
-}
-
-function stripDest(d: IpvsDest): IpvsDest {
-  const { stats: _s, activeConns: _a, inactConns: _i, persistConns: _p, ...rest } = d;
-  return rest as IpvsDest;
 }
 
 function emptyDesired(): DesiredState {

@@ -188,8 +188,12 @@ export class EngineHost implements EnginePort {
     return this.opts.store;
   }
 
-  /** The started engine (opens the dataplane and reads the table once, on first use). */
-  engine(): Promise<Engine> {
+  /**
+   * The started engine (opens the dataplane and reads the table once, on first use). `startRead`: given the table
+   * of that first read (counters included) when this call opens the engine and nothing changed the kernel since
+   * (no recovery applied): a view that opens the host shows it rather than dumping a second time.
+   */
+  engine(opts: { startRead?: (table: IpvsTableEntry[]) => void } = {}): Promise<Engine> {
     if (this.engineInstance) {
       // Another process drained or resumed (a shell beside this one): the next apply programs it.
       if (this.drains.changed()) this.engineInstance.noteAdmin(this.drains.admin());
@@ -199,8 +203,9 @@ export class EngineHost implements EnginePort {
       const dp = await this.opts.openDataplane();
       const engine = new Engine({ ...this.opts.engine, dataplane: dp, stateDir: this.opts.stateDir });
       engine.noteAdmin(this.drains.admin());
+      let table: IpvsTableEntry[] | null;
       try {
-        await engine.start();
+        table = await engine.start();
       } catch (e) {
         await dp.close().catch(() => {});
         throw e;
@@ -214,6 +219,7 @@ export class EngineHost implements EnginePort {
       } catch (e) {
         this.recoveryError = (e as Error).message;
       }
+      if (table && !this.recovered && !this.recoveryError) opts.startRead?.(table);
       return engine;
     })().finally(() => {
       this.opening = null;
@@ -387,14 +393,17 @@ export class EngineHost implements EnginePort {
 
   async syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
     const opened = this.opened;
-    const engine = await this.engine();
+    // The table shown is the one this call read, counters included: the engine's cache keeps none.
+    let table: IpvsTableEntry[] | undefined;
+    const engine = await this.engine(opts.table ? { startRead: (t) => (table = t) } : {});
     // Another process may have committed since this host opened (a second shell): its services are lbctl's too.
     // Yielding: at 10,000 services a daemon's dump must not hold its event loop (table-read.ts), as `table` does not.
-    // A host opened by this very call has just read both (a one-shot `lbctl show ipvs`): no second read.
-    if (opened) await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
+    // A host opened by this very call has just read both (a one-shot `lbctl show ipvs`): no second read, unless
+    // that read is not one to show (another caller opened the host, or a recovery changed the kernel since).
+    if (opened || (opts.table && !table)) table = await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null, { dests: true });
     if (config === null || this.mode === 'in-process') this.lastInSync = report.inSync;
-    return { report, ...(opts.table ? { table: engine.table() } : {}) };
+    return { report, ...(opts.table ? { table } : {}) };
   }
 
   async plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {

@@ -1,8 +1,7 @@
 // What besides the running configuration decides the desired IPVS table: health verdicts, the operator's
 // runtime administrative state, and each VRRP instance's state on this node. Plain data, so compile() stays a
 // pure function.
-import { familyOf } from '../netlink/addr.js';
-import { canonical, hostPort } from './identity.js';
+import { IdMemo, destId, familyOfCached } from './identity.js';
 import type { VrrpStates } from './ha/programming.js';
 
 /** A backend's health as the checker sees it. `recovering` ramps the weight up (slow start). */
@@ -43,6 +42,12 @@ export const NO_INPUTS: EngineInputs = { verdicts: new Map(), admin: {}, vrrp: n
  * backend is one backend, not one per port).
  */
 export function backendRef(service: string, address: string, port: number): string {
-  const af = familyOf(address);
-  return af === null ? `${service}/${address}:${port}` : `${service}/${hostPort(af, canonical(af, address), port)}`;
+  const af = familyOfCached(address);
+  if (af === null) return `${service}/${address}:${port}`;
+  // Kept by the compiled state, the verdicts and the health runner: one flat copy each (IdMemo).
+  const backend = destId(af, { addr: address, port });
+  return backendRefs.get(service, backend) ?? backendRefs.set(service, backend, `${service}/${backend}`);
 }
+
+/** By service name, then the backend's destination id. */
+const backendRefs = new IdMemo<string, string>();
