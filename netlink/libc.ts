@@ -47,6 +47,7 @@ function call(funcName: string, paramsType: number[], paramsValue: unknown[], ss
 export const AF_NETLINK = 16;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
 export const NETLINK_ROUTE = 0;
 export const NETLINK_GENERIC = 16;
 export const SOL_SOCKET = 1;
