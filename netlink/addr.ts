@@ -40,11 +40,11 @@ function ipv6ToBytes(addr: string): Buffer {
   return out;
 }
 
-/** Text of the first 4 (AF_INET) or 16 (AF_INET6) bytes. */
-export function bytesToAddr(af: AddressFamily, bytes: Uint8Array): string {
-  if (af === AF_INET) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+/** Text of the 4 (AF_INET) or 16 (AF_INET6) bytes from `off` (a dump decodes addresses where they lie). */
+export function bytesToAddr(af: AddressFamily, bytes: Uint8Array, off = 0): string {
+  if (af === AF_INET) return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
   const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[i * 2] << 8) | bytes[i * 2 + 1]);
+  for (let i = 0; i < 8; i++) groups.push((bytes[off + i * 2] << 8) | bytes[off + i * 2 + 1]);
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on ties.
   let bestStart = -1;
   let bestLen = 0;

@@ -261,3 +261,71 @@ function fixLen(h: Buffer): Buffer {
   LE ? c.writeUInt32LE(NLMSG_HDRLEN, 0) : c.writeUInt32BE(NLMSG_HDRLEN, 0);
   return c;
 }
+
+// ---------- decoding in place ----------
+// A dump of 10,000 services x 4 destinations is 50,000 messages of about 20 attributes each. Decoding each one
+// through parseAttrs/attrMap made a Buffer view and an object per attribute and a Map per nest: a third of the
+// time of reading the whole table (CPU profile in the kernel VM). The functions below read the same bytes by
+// offset instead; the Buffer-returning ones above stay for everything that is not on a dump's path.
+
+/**
+ * Index a run of attributes in buf[start, end) by type, as nla_parse does (the last one of a type wins, types
+ * beyond the table are skipped): slots[2t] is the offset of type t's data in buf, slots[2t + 1] its length, and
+ * -1 marks a type that is absent. The table is the caller's, so nothing is allocated per message; a truncated
+ * attribute is a DecodeError, as in parseAttrs.
+ */
+export function indexAttrs(buf: Buffer, start: number, end: number, slots: Int32Array): Int32Array {
+  slots.fill(-1);
+  const maxType = (slots.length >> 1) - 1;
+  let off = start;
+  while (off + NLA_HDRLEN <= end) {
+    const len = LE ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
+    const type = (LE ? buf.readUInt16LE(off + 2) : buf.readUInt16BE(off + 2)) & NLA_TYPE_MASK;
+    if (len < NLA_HDRLEN || off + len > end)
+      throw new DecodeError(`attribute type ${type} at offset ${off - start} claims length ${len}`);
+    if (type <= maxType) {
+      slots[2 * type] = off + NLA_HDRLEN;
+      slots[2 * type + 1] = len - NLA_HDRLEN;
+    }
+    off += align4(len);
+  }
+  return slots;
+}
+
+/** A slot table for indexAttrs that holds types 0..maxType. */
+export const attrSlots = (maxType: number) => new Int32Array(2 * (maxType + 1));
+
+function needAt(len: number, n: number, what: string) {
+  if (len < n) throw new DecodeError(`${what} attribute has ${len} bytes, needs ${n}`);
+}
+/** Readers of an attribute found by indexAttrs: buf, the data's offset and its length (checked as getU16 etc. do). */
+export function u8At(buf: Buffer, off: number, len: number): number {
+  needAt(len, 1, 'u8');
+  return buf[off];
+}
+export function u16At(buf: Buffer, off: number, len: number): number {
+  needAt(len, 2, 'u16');
+  return LE ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
+}
+export function u32At(buf: Buffer, off: number, len: number): number {
+  needAt(len, 4, 'u32');
+  return LE ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+}
+export function u64At(buf: Buffer, off: number, len: number): bigint {
+  needAt(len, 8, 'u64');
+  return LE ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off);
+}
+export function be16At(buf: Buffer, off: number, len: number): number {
+  needAt(len, 2, 'be16');
+  return buf.readUInt16BE(off);
+}
+export function be32At(buf: Buffer, off: number, len: number): number {
+  needAt(len, 4, 'be32');
+  return buf.readUInt32BE(off);
+}
+/** String up to the first NUL within the attribute (or its end). */
+export function stringAt(buf: Buffer, off: number, len: number): string {
+  let end = off;
+  while (end < off + len && buf[end] !== 0) end++;
+  return buf.toString('utf8', off, end);
+}

@@ -19,15 +19,22 @@ import {
   attrU16,
   attrU32,
   attrU8,
+  attrSlots,
+  be16At,
+  be32At,
   genlPayload,
-  getBe16,
-  getBe32,
   getString,
   getU16,
   getU32,
-  getU64,
   getU8,
+  GENL_HDRLEN,
+  indexAttrs,
   nlmsg,
+  stringAt,
+  u16At,
+  u32At,
+  u64At,
+  u8At,
   u32Bytes,
   DecodeError,
 } from './codec.js';
@@ -190,30 +197,51 @@ export function ipvsMessage(family: number, cmd: number, flags: number, seq: num
 
 // ---------- decoding ----------
 
-/** STATS (u32 counters 1-3, u64 bytes 4-5, u32 rates) or STATS64 (all u64); PAD (11) ignored. */
-export function decodeStats(buf: Buffer, is64: boolean): IpvsStats {
-  const m = attrMap(buf);
+// A dump's replies are decoded in place (indexAttrs and the *At readers): no Buffer view, Map or object per
+// attribute. Each nest level has its own slot table, because a service nest holds a stats nest; decoding is
+// synchronous, so one table per level is enough.
+const CMD_SLOTS = attrSlots(IPVS_CMD_ATTR_TIMEOUT_UDP);
+const SVC_SLOTS = attrSlots(IPVS_SVC_ATTR_STATS64);
+const DEST_SLOTS = attrSlots(IPVS_DEST_ATTR_TUN_FLAGS);
+const STATS_SLOTS = attrSlots(STATS_FIELDS.length);
+
+/**
+ * The range [start, end) in buf of the nest of type `type` among the attributes of a generic netlink payload
+ * (buf[start, end) is the payload, genlmsghdr included), or null when the reply has no such nest.
+ */
+export function findNest(buf: Buffer, start: number, end: number, type: number): [number, number] | null {
+  if (end - start < GENL_HDRLEN) throw new DecodeError(`generic netlink payload of ${end - start} bytes`);
+  const s = indexAttrs(buf, start + GENL_HDRLEN, end, CMD_SLOTS);
+  return s[2 * type] < 0 ? null : [s[2 * type], s[2 * type] + s[2 * type + 1]];
+}
+
+/** STATS (u32 counters 1-3, u64 bytes 4-5, u32 rates) or STATS64 (all u64) in buf[start, end); PAD (11) ignored. */
+export function decodeStatsAt(buf: Buffer, start: number, end: number, is64: boolean): IpvsStats {
+  const s = indexAttrs(buf, start, end, STATS_SLOTS);
   const out = {} as IpvsStats;
-  STATS_FIELDS.forEach((name, i) => {
-    const b = m.get(i + 1);
-    if (!b) out[name] = 0n;
-    else if (is64 || b.length === 8) out[name] = getU64(b);
-    else out[name] = BigInt(getU32(b));
-  });
+  for (let i = 0; i < STATS_FIELDS.length; i++) {
+    const off = s[2 * (i + 1)];
+    const len = s[2 * (i + 1) + 1];
+    if (off < 0) out[STATS_FIELDS[i]] = 0n;
+    else if (is64 || len === 8) out[STATS_FIELDS[i]] = u64At(buf, off, len);
+    else out[STATS_FIELDS[i]] = BigInt(u32At(buf, off, len));
+  }
   return out;
 }
 
-function decodeStatsPreferring64(m: Map<number, Buffer>, t64: number, t32: number): IpvsStats | undefined {
-  const s64 = m.get(t64);
-  if (s64) return decodeStats(s64, true);
-  const s32 = m.get(t32);
-  return s32 ? decodeStats(s32, false) : undefined;
+export const decodeStats = (buf: Buffer, is64: boolean): IpvsStats => decodeStatsAt(buf, 0, buf.length, is64);
+
+/** Stats of a service or dest whose attributes are indexed in `s`: STATS64 when present, else STATS. */
+function statsPreferring64(buf: Buffer, s: Int32Array, t64: number, t32: number): IpvsStats | undefined {
+  if (s[2 * t64] >= 0) return decodeStatsAt(buf, s[2 * t64], s[2 * t64] + s[2 * t64 + 1], true);
+  if (s[2 * t32] >= 0) return decodeStatsAt(buf, s[2 * t32], s[2 * t32] + s[2 * t32 + 1], false);
+  return undefined;
 }
 
-function need(m: Map<number, Buffer>, type: number, what: string): Buffer {
-  const b = m.get(type);
-  if (!b) throw new DecodeError(`kernel reply lacks ${what}`);
-  return b;
+/** Offset of a required attribute indexed in `s`. */
+function needSlot(s: Int32Array, type: number, what: string): number {
+  if (s[2 * type] < 0) throw new DecodeError(`kernel reply lacks ${what}`);
+  return s[2 * type];
 }
 
 function decodeAf(v: number): AddressFamily {
@@ -221,60 +249,84 @@ function decodeAf(v: number): AddressFamily {
   return v;
 }
 
-/** The attributes inside a SERVICE nest of a GET_SERVICE reply. HASHED is masked off the flags. */
-export function decodeService(nest: Buffer, hashedMask = 0x2): IpvsService {
-  const m = attrMap(nest);
-  const af = decodeAf(getU16(need(m, IPVS_SVC_ATTR_AF, 'service AF')));
-  const fw = m.get(IPVS_SVC_ATTR_FWMARK);
-  const key: ServiceKey = fw
-    ? { af, fwmark: getU32(fw) }
-    : {
-        af,
-        protocol: getU16(need(m, IPVS_SVC_ATTR_PROTOCOL, 'service PROTOCOL')),
-        addr: bytesToAddr(af, need(m, IPVS_SVC_ATTR_ADDR, 'service ADDR')),
-        port: getBe16(need(m, IPVS_SVC_ATTR_PORT, 'service PORT')),
-      };
-  const flagsBuf = m.get(IPVS_SVC_ATTR_FLAGS);
-  const nm = m.get(IPVS_SVC_ATTR_NETMASK);
+/** An address attribute: 4 bytes for AF_INET, 16 for AF_INET6 (the kernel sends the 16-byte union for both). */
+function addrAt(buf: Buffer, s: Int32Array, type: number, af: AddressFamily, what: string): string {
+  const off = needSlot(s, type, what);
+  needAddrLen(s[2 * type + 1], af, what);
+  return bytesToAddr(af, buf, off);
+}
+function needAddrLen(len: number, af: AddressFamily, what: string) {
+  const n = af === AF_INET ? 4 : 16;
+  if (len < n) throw new DecodeError(`${what} attribute has ${len} bytes, needs ${n}`);
+}
+
+/** The attributes of a SERVICE nest in buf[start, end) of a GET_SERVICE reply. HASHED is masked off the flags. */
+export function decodeServiceAt(buf: Buffer, start: number, end: number, hashedMask = 0x2): IpvsService {
+  const s = indexAttrs(buf, start, end, SVC_SLOTS);
+  const slot = (t: number) => s[2 * t];
+  const len = (t: number) => s[2 * t + 1];
+  const af = decodeAf(u16At(buf, needSlot(s, IPVS_SVC_ATTR_AF, 'service AF'), len(IPVS_SVC_ATTR_AF)));
+  const key: ServiceKey =
+    slot(IPVS_SVC_ATTR_FWMARK) >= 0
+      ? { af, fwmark: u32At(buf, slot(IPVS_SVC_ATTR_FWMARK), len(IPVS_SVC_ATTR_FWMARK)) }
+      : {
+          af,
+          protocol: u16At(buf, needSlot(s, IPVS_SVC_ATTR_PROTOCOL, 'service PROTOCOL'), len(IPVS_SVC_ATTR_PROTOCOL)),
+          addr: addrAt(buf, s, IPVS_SVC_ATTR_ADDR, af, 'service ADDR'),
+          port: be16At(buf, needSlot(s, IPVS_SVC_ATTR_PORT, 'service PORT'), len(IPVS_SVC_ATTR_PORT)),
+        };
+  const flags = slot(IPVS_SVC_ATTR_FLAGS);
+  const nm = slot(IPVS_SVC_ATTR_NETMASK);
+  const nmLen = len(IPVS_SVC_ATTR_NETMASK);
   const out: IpvsService = {
     key,
-    scheduler: getString(need(m, IPVS_SVC_ATTR_SCHED_NAME, 'service SCHED_NAME')),
-    flags: flagsBuf ? (getU32(flagsBuf) & ~hashedMask) >>> 0 : 0,
-    timeout: getU32(need(m, IPVS_SVC_ATTR_TIMEOUT, 'service TIMEOUT')),
-    netmask: nm ? (af === AF_INET ? getBe32(nm) : getU32(nm)) : 0,
+    scheduler: stringAt(buf, needSlot(s, IPVS_SVC_ATTR_SCHED_NAME, 'service SCHED_NAME'), len(IPVS_SVC_ATTR_SCHED_NAME)),
+    flags: flags >= 0 ? (u32At(buf, flags, len(IPVS_SVC_ATTR_FLAGS)) & ~hashedMask) >>> 0 : 0,
+    timeout: u32At(buf, needSlot(s, IPVS_SVC_ATTR_TIMEOUT, 'service TIMEOUT'), len(IPVS_SVC_ATTR_TIMEOUT)),
+    netmask: nm < 0 ? 0 : af === AF_INET ? be32At(buf, nm, nmLen) : u32At(buf, nm, nmLen),
   };
-  const pe = m.get(IPVS_SVC_ATTR_PE_NAME);
-  if (pe) out.peName = getString(pe);
-  const stats = decodeStatsPreferring64(m, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
+  if (slot(IPVS_SVC_ATTR_PE_NAME) >= 0) out.peName = stringAt(buf, slot(IPVS_SVC_ATTR_PE_NAME), len(IPVS_SVC_ATTR_PE_NAME));
+  const stats = statsPreferring64(buf, s, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
   if (stats) out.stats = stats;
   return out;
 }
 
-/** The attributes inside a DEST nest of a GET_DEST reply; `af` is reported only when it differs from svcAf. */
-export function decodeDest(nest: Buffer, svcAf: AddressFamily): IpvsDest {
-  const m = attrMap(nest);
-  const afBuf = m.get(IPVS_DEST_ATTR_ADDR_FAMILY);
-  const af = afBuf ? decodeAf(getU16(afBuf)) : svcAf;
-  const u32 = (t: number) => (m.has(t) ? getU32(m.get(t)!) : 0);
+export const decodeService = (nest: Buffer, hashedMask = 0x2): IpvsService => decodeServiceAt(nest, 0, nest.length, hashedMask);
+
+/** The attributes of a DEST nest in buf[start, end) of a GET_DEST reply; `af` is reported only when it differs from svcAf. */
+export function decodeDestAt(buf: Buffer, start: number, end: number, svcAf: AddressFamily): IpvsDest {
+  const s = indexAttrs(buf, start, end, DEST_SLOTS);
+  const slot = (t: number) => s[2 * t];
+  const len = (t: number) => s[2 * t + 1];
+  const u32 = (t: number) => (slot(t) >= 0 ? u32At(buf, slot(t), len(t)) : 0);
+  const af = slot(IPVS_DEST_ATTR_ADDR_FAMILY) >= 0 ? decodeAf(u16At(buf, slot(IPVS_DEST_ATTR_ADDR_FAMILY), len(IPVS_DEST_ATTR_ADDR_FAMILY))) : svcAf;
   const out: IpvsDest = {
-    addr: bytesToAddr(af, need(m, IPVS_DEST_ATTR_ADDR, 'dest ADDR')),
-    port: getBe16(need(m, IPVS_DEST_ATTR_PORT, 'dest PORT')),
+    addr: addrAt(buf, s, IPVS_DEST_ATTR_ADDR, af, 'dest ADDR'),
+    port: be16At(buf, needSlot(s, IPVS_DEST_ATTR_PORT, 'dest PORT'), len(IPVS_DEST_ATTR_PORT)),
     fwdMethod: u32(IPVS_DEST_ATTR_FWD_METHOD) & 7,
     // Full 32 bits: the kernel keeps a signed int that is never negative once accepted.
     weight: u32(IPVS_DEST_ATTR_WEIGHT),
     uThresh: u32(IPVS_DEST_ATTR_U_THRESH),
     lThresh: u32(IPVS_DEST_ATTR_L_THRESH),
-    tunType: m.has(IPVS_DEST_ATTR_TUN_TYPE) ? getU8(m.get(IPVS_DEST_ATTR_TUN_TYPE)!) : 0,
-    tunPort: m.has(IPVS_DEST_ATTR_TUN_PORT) ? getBe16(m.get(IPVS_DEST_ATTR_TUN_PORT)!) : 0,
-    tunFlags: m.has(IPVS_DEST_ATTR_TUN_FLAGS) ? getU16(m.get(IPVS_DEST_ATTR_TUN_FLAGS)!) : 0,
+    tunType: slot(IPVS_DEST_ATTR_TUN_TYPE) >= 0 ? u8At(buf, slot(IPVS_DEST_ATTR_TUN_TYPE), len(IPVS_DEST_ATTR_TUN_TYPE)) : 0,
+    tunPort: slot(IPVS_DEST_ATTR_TUN_PORT) >= 0 ? be16At(buf, slot(IPVS_DEST_ATTR_TUN_PORT), len(IPVS_DEST_ATTR_TUN_PORT)) : 0,
+    tunFlags: slot(IPVS_DEST_ATTR_TUN_FLAGS) >= 0 ? u16At(buf, slot(IPVS_DEST_ATTR_TUN_FLAGS), len(IPVS_DEST_ATTR_TUN_FLAGS)) : 0,
     activeConns: u32(IPVS_DEST_ATTR_ACTIVE_CONNS),
     inactConns: u32(IPVS_DEST_ATTR_INACT_CONNS),
     persistConns: u32(IPVS_DEST_ATTR_PERSIST_CONNS),
   };
   if (af !== svcAf) out.af = af;
-  const stats = decodeStatsPreferring64(m, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS);
+  const stats = statsPreferring64(buf, s, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS);
   if (stats) out.stats = stats;
   return out;
+}
+
+export const decodeDest = (nest: Buffer, svcAf: AddressFamily): IpvsDest => decodeDestAt(nest, 0, nest.length, svcAf);
+
+function need(m: Map<number, Buffer>, type: number, what: string): Buffer {
+  const b = m.get(type);
+  if (!b) throw new DecodeError(`kernel reply lacks ${what}`);
+  return b;
 }
 
 export function decodeTimeouts(attrs: Buffer): IpvsTimeouts {

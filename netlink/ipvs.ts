@@ -72,7 +72,10 @@ export class NetlinkDataplane implements Dataplane {
 
   async listServices(): Promise<IpvsService[]> {
     const msgs = await this.request(C.IPVS_CMD_GET_SERVICE, [], 'IPVS GET_SERVICE dump', true);
-    return msgs.map((m) => C.decodeService(this.nest(m, C.IPVS_CMD_ATTR_SERVICE)));
+    return msgs.map((m) => {
+      const [start, end] = this.nestRange(m, C.IPVS_CMD_ATTR_SERVICE);
+      return C.decodeServiceAt(m.payload, start, end);
+    });
   }
 
   async getService(key: ServiceKey): Promise<IpvsService | null> {
@@ -94,7 +97,10 @@ export class NetlinkDataplane implements Dataplane {
       return []; // the kernel's dest dump answers nothing for a service it cannot parse
     }
     const msgs = await this.request(C.IPVS_CMD_GET_DEST, [C.encodeServiceKeyNest(k)], `IPVS GET_DEST ${describeKey(k)}`, true);
-    return msgs.map((m) => C.decodeDest(this.nest(m, C.IPVS_CMD_ATTR_DEST), k.af));
+    return msgs.map((m) => {
+      const [start, end] = this.nestRange(m, C.IPVS_CMD_ATTR_DEST);
+      return C.decodeDestAt(m.payload, start, end, k.af);
+    });
   }
 
   async readAll(): Promise<IpvsTableEntry[]> {
@@ -204,6 +210,13 @@ export class NetlinkDataplane implements Dataplane {
   private async write(cmd: number, attrs: Buffer[], describe: string): Promise<void> {
     const [ack] = await this.sock.batch([{ describe, build: (seq, flags) => C.ipvsMessage(this.familyId, cmd, flags, seq, attrs) }]);
     if (ack.errno) throw new DataplaneError(ack.errno, describe, ack.kernelMessage);
+  }
+
+  /** Where a reply's nest lies in its payload: a dump's replies are decoded in place, without a view per nest. */
+  private nestRange(m: NlMessage, type: number): [number, number] {
+    const r = C.findNest(m.payload, 0, m.payload.length, type);
+    if (!r) throw new DataplaneError(ENOENT, `IPVS reply without attribute ${type}`);
+    return r;
   }
 
   private nest(m: NlMessage, type: number): Buffer {
