@@ -309,7 +309,10 @@ export class Daemon {
     if (!this.metricsServer || !config || config === this.metricsConfig) return;
     this.metricsConfig = config;
     const p = config.observability.prometheus;
-    if (p.enabled) await this.metricsServer.listen(p.bind, p.port);
+    if (p.enabled) {
+      this.exporter.startDefaultMetrics();
+      await this.metricsServer.listen(p.bind, p.port);
+    }
     else await this.metricsServer.close();
   }
 

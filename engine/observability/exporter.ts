@@ -35,7 +35,7 @@ export interface ExporterOptions {
   minIntervalMs?: number;
   /** Monotonic milliseconds (default performance.now). */
   now?: () => number;
-  /** The process's default metrics (CPU, memory, event loop, GC): on by default. */
+  /** The process's default metrics (CPU, memory, event loop, GC): on by default, from startDefaultMetrics(). */
   defaultMetrics?: boolean;
   build?: BuildOptions;
   render?: RenderOptions;
@@ -84,6 +84,7 @@ export class Exporter {
   private readonly probeLatency: Histogram<'type'>;
   private readonly commits: Counter<'result'>;
   private readonly kernelOps: Counter<'kind' | 'result'>;
+  private defaultMetricsOn = false;
 
   constructor(private readonly opts: ExporterOptions) {
     this.now = opts.now ?? (() => performance.now());
@@ -115,12 +116,25 @@ export class Exporter {
       labelNames: ['kind', 'result'],
       registers,
     });
-    if (opts.defaultMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry });
-      // prom-client names three gauges `_total` (promtool rejects a gauge so named); each is the sum of its
-      // by-type sibling (nodejs_active_handles{type}, …), so nothing is lost without them.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
-    }
+  }
+
+  /**
+   * Start the process's default metrics (once; nothing with `defaultMetrics: false`). Called when the endpoint is
+   * first served, not at construction: prom-client's event-loop-lag histogram samples the loop every 10 ms, and a
+   * daemon with Prometheus off would wake 100 times a second for metrics nobody can read (seen under strace).
+   */
+  startDefaultMetrics(): void {
+    if (this.opts.defaultMetrics === false || this.defaultMetricsOn) return;
+    this.defaultMetricsOn = true;
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `_total` (promtool rejects a gauge so named); each is the sum of its
+    // by-type sibling (nodejs_active_handles{type}, …), so nothing is lost without them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Whether the default metrics run (startDefaultMetrics was called and they are not switched off). */
+  get defaultMetricsRunning(): boolean {
+    return this.defaultMetricsOn;
   }
 
   get contentType(): string {

@@ -193,6 +193,9 @@ scrape_configs:
     const scrape = await httpGet(metricsPort, '/metrics');
     assert.equal(scrape.status, 200);
     assert.match(scrape.body, /^lbctl_ipvs_connections_total\{service="web"/m);
+    // The process's default metrics start with the endpoint (Exporter.startDefaultMetrics).
+    assert.match(scrape.body, /^nodejs_eventloop_lag_seconds /m);
+    assert.match(scrape.body, /^process_cpu_user_seconds_total /m);
     const r = spawnSync('promtool', ['check', 'metrics'], { input: scrape.body, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
   });

@@ -38,6 +38,24 @@ function sources(over: Partial<ExporterSources> = {}): ExporterSources & { reads
 }
 
 describe('Exporter', () => {
+  it("starts the process's default metrics only when asked (the endpoint is served), once", async () => {
+    const ex = new Exporter({ sources: sources() });
+    // Not before: prom-client's event-loop-lag histogram would wake a daemon with Prometheus off every 10 ms.
+    assert.equal(ex.defaultMetricsRunning, false);
+    assert.doesNotMatch(await ex.registry.metrics(), /nodejs_eventloop_lag_seconds|process_cpu_user_seconds_total/);
+    ex.startDefaultMetrics();
+    ex.startDefaultMetrics(); // a second serve (the port moved): prom-client would throw on a second registration
+    assert.equal(ex.defaultMetricsRunning, true);
+    const text = await ex.registry.metrics();
+    assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+    assert.match(text, /^process_cpu_user_seconds_total /m);
+    assert.doesNotMatch(text, /^nodejs_active_handles_total /m);
+    const off = new Exporter({ sources: sources(), defaultMetrics: false });
+    off.startDefaultMetrics();
+    assert.equal(off.defaultMetricsRunning, false);
+    assert.doesNotMatch(await off.registry.metrics(), /nodejs_eventloop_lag_seconds/);
+  });
+
   it('reads the table at most once per interval; concurrent scrapes share the read', async () => {
     let clock = 0;
     const src = sources();
