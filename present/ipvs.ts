@@ -117,20 +117,40 @@ function listingPlan(entries: IpvsTableEntry[], info: IpvsInfo, view: IpvsView, 
  * costs most to build: 50,000 canonical addresses at 10,000 services × 4 backends).
  */
 function* listingRows(sorted: IpvsTableEntry[], view: IpvsView, labels: IpvsLabels, state?: IpvsStateCells, ids: string[][] = []): Generator<string[]> {
+  // Index loops and rows built by push: this runs twice per `show ipvs` for 50,000 rows at 10,000 services, and
+  // iterators, spreads and filters per row were most of the view's time in the daemon after the read.
   const statCols = view === 'basic' ? [] : STAT_COLUMNS[view];
-  const stat = (s: IpvsStats | undefined) => statCols.map(([, k]) => String(s?.[k] ?? 0n));
-  const cell = (text: string) => (state ? [text] : []);
-  for (const [k, e] of sorted.entries()) {
-    const known = (ids[k] ??= [serviceId(e.service.key), ...e.dests.map((d) => destId(e.service.key.af, d))]);
-    const id = known[0];
-    const settings = [e.service.scheduler, serviceFlagsText(e.service)].filter((x) => x).join(' ');
-    yield [id, labels.service(id), ...cell(state?.service(id) ?? ''), ...(view === 'basic' ? [settings] : stat(e.service.stats))];
-    for (const [j, d] of e.dests.entries()) {
-      const name = labels.dest?.(id, d) ?? '';
-      const did = known[j + 1];
-      yield [`  -> ${did}`, name, ...cell(state?.dest(id, did) ?? ''), ...(view === 'basic' ? [forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0)] : stat(d.stats))];
+  const basic = view === 'basic';
+  const addStats = (row: string[], s: IpvsStats | undefined) => {
+    for (const [, k] of statCols) row.push(String(s?.[k] ?? 0n));
+  };
+  for (let k = 0; k < sorted.length; k++) {
+    const e = sorted[k];
+    let known = ids[k];
+    if (known === undefined) {
+      known = [serviceId(e.service.key)];
+      for (const d of e.dests) known.push(destId(e.service.key.af, d));
+      ids[k] = known;
     }
-    for (const did of state?.missingDests(id) ?? []) yield [`  -> ${did}`, '', 'missing'];
+    const id = known[0];
+    const row = [id, labels.service(id)];
+    if (state) row.push(state.service(id) ?? '');
+    if (basic) {
+      const flags = serviceFlagsText(e.service);
+      const scheduler = e.service.scheduler;
+      row.push(scheduler && flags ? `${scheduler} ${flags}` : scheduler || flags);
+    } else addStats(row, e.service.stats);
+    yield row;
+    for (let j = 0; j < e.dests.length; j++) {
+      const d = e.dests[j];
+      const did = known[j + 1];
+      const destRow = [`  -> ${did}`, labels.dest?.(id, d) ?? ''];
+      if (state) destRow.push(state.dest(id, did) ?? '');
+      if (basic) destRow.push(forwardText(d), String(d.weight), String(d.activeConns ?? 0), String(d.inactConns ?? 0));
+      else addStats(destRow, d.stats);
+      yield destRow;
+    }
+    if (state) for (const did of state.missingDests(id)) yield [`  -> ${did}`, '', 'missing'];
   }
   for (const m of state?.missingServices ?? []) {
     yield [m.id, m.name, 'missing'];

@@ -95,6 +95,12 @@ export class TableMeasure {
   }
 }
 
+/** Cell i is followed by no non-empty cell among the first n of the row. */
+function lastFilled(r: string[], i: number, n: number): boolean {
+  for (let j = i + 1; j < n; j++) if (r[j]) return false;
+  return true;
+}
+
 /** A cell of a spilling column that is the last non-empty one of its row. */
 function spills(cols: Column[], r: string[], i: number): boolean {
   if (!cols[i].spill) return false;
@@ -124,19 +130,22 @@ export class TableLayout {
 
   /** One row's line, or its lines when a spilling cell runs past the table's width. */
   row(r: string[]): string[] {
-    const cells = this.cols.map((_, i) => r[i] ?? '');
-    const at = cells.findIndex((_, i) => spills(this.cols, cells, i) && cells[i].length > this.widths[i]);
-    if (at < 0) return [this.line(cells)];
+    // Loops rather than a copy of the row and closures: `show ipvs` lays out 50,000 rows at 10,000 services.
+    const n = this.cols.length;
+    let at = -1;
+    for (let i = 0; i < n && at < 0; i++) if (this.cols[i].spill && (r[i] ?? '').length > this.widths[i] && lastFilled(r, i, n)) at = i;
+    if (at < 0) return [this.line(r, n)];
     const indent = this.widths.slice(0, at).reduce((a, b) => a + b + GAP, 0);
     // Past the table's own width only: a table that overflows the terminal (a long IPv6 address) already wraps.
-    return wrapAt(this.line(cells.slice(0, at)).padEnd(indent) + cells[at], indent, Math.max(this.limit, this.total));
+    return wrapAt(this.line(r, at).padEnd(indent) + r[at], indent, Math.max(this.limit, this.total));
   }
 
-  private line(cells: string[]): string {
+  /** The first `count` cells of `cells` (missing ones empty) laid out to the widths. */
+  private line(cells: string[], count = cells.length): string {
     let out = '';
-    for (let i = 0; i < cells.length; i++) {
+    for (let i = 0; i < count; i++) {
       const w = this.widths[i];
-      const text = cells[i];
+      const text = cells[i] ?? '';
       const t = text.length > w ? text.slice(0, Math.max(0, w - 1)) + '…' : text;
       out += (i > 0 ? '  ' : '') + (this.cols[i].align === 'right' ? t.padStart(w) : t.padEnd(w));
     }
