@@ -19,6 +19,7 @@ import { checkpointInPrefix, decodeRevision, encodeRevision, encodeWhole, planPr
 import {
   fingerprintFiles,
   fingerprintsOfPlan,
+  sortedFingerprints,
   sha256,
   loadPlanBack,
   hashConfig,
@@ -726,7 +727,7 @@ class RevisionStore implements Store {
       fingerprints = { ...running.files };
       for (const rel of plan.deletes) delete fingerprints[rel];
       Object.assign(fingerprints, fingerprintsOfPlan(plan));
-      fingerprints = Object.fromEntries(Object.entries(fingerprints).sort(([a], [b]) => a.localeCompare(b)));
+      fingerprints = sortedFingerprints(fingerprints);
     } else if (how.files === 'render') {
       plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc, this.fileHashes)));
       fingerprints = fingerprintsOfPlan(plan);

@@ -108,3 +108,26 @@ test('a chain of in-place deltas on a frozen list: each list is frozen, and its 
     current = next;
   }
 });
+
+test('the changed indexes of two frozen lists are remembered for that pair only', async () => {
+  const { changedIndexesInPlace } = await import('../../../config/delta.js');
+  const b1 = deepFreeze(base(50));
+  const b2 = deepFreeze(structuredClone(base(50)));
+  const cand = structuredClone(b1);
+  cand.services[7].backends[0].weight = 9;
+  // The candidate shares every other service with b1 (as a delta builds it), and its list is frozen.
+  const list = Object.freeze(b1.services.map((s, i) => (i === 7 ? cand.services[7] : s))) as typeof b1.services;
+  const first = changedIndexesInPlace(b1.services, list);
+  assert.deepEqual(first, [7]);
+  assert.equal(changedIndexesInPlace(b1.services, list), first, 'asked again of the same pair: the same answer, not a new pass');
+  // Against another base (equal data, other objects), the answer is that base's own: still only index 7 differs.
+  const other = changedIndexesInPlace(b2.services, list);
+  assert.notEqual(other, first);
+  assert.deepEqual(other, [7]);
+  // A list that is not frozen is compared anew each time (it may change in between).
+  const open = [...list];
+  const a = changedIndexesInPlace(b1.services, open);
+  open[3] = cand.services[7];
+  assert.deepEqual(a, [7]);
+  assert.equal(changedIndexesInPlace(b1.services, open), null, 'a renamed service at index 3: not in place');
+});

@@ -41,3 +41,12 @@ test('a file rewritten in place with its size and mtime restored, renamed over, 
   writeFileSync(path, 'dddd');
   assert.equal(known.of(path), sha('dddd'));
 });
+
+test("a revision's fingerprints are in code-unit order, whatever the locale's collation says", async () => {
+  const { fingerprintsOfPlan, sortedFingerprints } = await import('../../../store/store-files.js');
+  const plan = { writes: { 'config.d/b.yaml': 'b', 'B.yaml': 'B', 'a.yaml': 'a', 'config.yaml': 'c' }, unchanged: [], deletes: [] };
+  // A locale's collation puts a.yaml before B.yaml; code units (what loadOrder uses too) put B first.
+  assert.deepEqual(Object.keys(fingerprintsOfPlan(plan)), ['B.yaml', 'a.yaml', 'config.d/b.yaml', 'config.yaml']);
+  assert.equal(fingerprintsOfPlan(plan)['a.yaml'], sha('a'));
+  assert.deepEqual(Object.keys(sortedFingerprints({ z: '1', Z: '2', 'y/x': '3' })), ['Z', 'y/x', 'z']);
+});
