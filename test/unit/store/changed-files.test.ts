@@ -151,3 +151,54 @@ test('a revision written before a default existed is completed when read: a comm
   assert.equal(out.kind, 'committed');
   assert.deepEqual(out.kind === 'committed' && out.filesWritten, ['config.d/b.yaml']);
 });
+
+test('a splice on top of a splice: the list known to be in file order is that list only, not any list of the layout', async () => {
+  const { planChangedFiles } = await import('../../../store/changed-files.js');
+  const { defaultConfig } = await import('../../../config/defaults.js');
+  const { loadConfig: load } = await import('../../../config/load.js');
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const loaded = load(dirs.configDir);
+  assert.ok(loaded.config, 'the fixture loads');
+  const freeze = <T>(v: T): T => {
+    if (v && typeof v === 'object') {
+      for (const x of Object.values(v)) freeze(x);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const running = freeze({ ...defaultConfig(), ...loaded.config, services: loaded.config.services });
+  const layout = freeze({
+    'config.yaml': { services: [], sections: ['node', 'daemon'] },
+    'config.d/a.yaml': { services: ['a1', 'a2'], sections: [] },
+    'config.d/b.yaml': { services: ['b1'], sections: [] },
+    'config.d/c.yaml': { services: ['c1'], sections: [] },
+  });
+  const read = (rel: string) => readFileSync(join(dirs.configDir, rel), 'utf8');
+  const withWeight = (list: readonly (typeof running.services)[number][], name: string, weight: number) =>
+    Object.freeze(list.map((s) => (s.name === name ? freeze({ ...structuredClone(s), backends: [{ ...structuredClone(s.backends[0]), weight }] }) : s))) as typeof running.services;
+
+  const cand1 = { ...running, services: withWeight(running.services, 'a2', 9) };
+  const first = planChangedFiles(running, layout, cand1, read);
+  assert.ok(first && 'plan' in first);
+  assert.equal(first.committed, cand1, 'in file order already: the candidate itself');
+  assert.deepEqual(Object.keys(first.plan.writes), ['config.d/a.yaml']);
+
+  // On top of it, in place: still the candidate itself, and the file says the new weight.
+  const running2 = freeze({ ...cand1 });
+  const cand2 = { ...running2, services: withWeight(running2.services, 'a2', 11) };
+  const second = planChangedFiles(running2, layout, cand2, read);
+  assert.ok(second && 'plan' in second);
+  assert.equal(second.committed, cand2);
+  assert.match(second.plan.writes['config.d/a.yaml'], /weight: 11/);
+
+  // Another frozen list of the same services out of file order: nothing known about it, so the committed
+  // configuration comes back in file order (a2 after a1), not in the candidate's order.
+  const shuffled = Object.freeze([running.services[1], running.services[0], ...running.services.slice(2)]) as typeof running.services;
+  const running3 = freeze({ ...running, services: shuffled });
+  const cand3 = { ...running3, services: withWeight(shuffled, 'a2', 13) };
+  const third = planChangedFiles(running3, layout, cand3, read);
+  assert.ok(third && 'plan' in third);
+  assert.deepEqual(third.committed.services.map((s) => s.name), ['a1', 'a2', 'b1', 'c1']);
+  assert.equal(third.committed.services[1].backends[0].weight, 13);
+});
