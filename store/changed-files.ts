@@ -16,7 +16,7 @@ import { configsEqual } from '../config/equal.js';
 import type { Config, Service } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import { layoutOfDocuments, loadOrder, type FileLayout } from './file-layout.js';
-import { spliceServices } from './service-splice.js';
+import { spliceServicesChecked, type SpliceCheck } from './service-splice.js';
 import type { FilePlan } from './store-files.js';
 
 export interface ChangedFilesPlan {
@@ -123,12 +123,12 @@ export function planChangedFiles(
   if (modifiedOnly) {
     rendered = new Map();
     for (const [rel, services] of modifiedOnly as Map<string, Service[]>) {
-      const spliced = rel in layout ? spliceServices(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }) : null;
-      if (spliced === null || !splicedLoadsBack(rel, spliced, layout[rel], services)) {
+      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }) : null;
+      if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel]) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
         rendered = null;
         break;
       }
-      rendered.set(rel, spliced);
+      rendered.set(rel, spliced.text);
     }
     if (rendered) {
       // Each file holds the same services and sections as before (checked): the layout stays.
@@ -230,6 +230,30 @@ function inFileOrder(layout: FileLayout, byName: ReadonlyMap<string, Service>): 
   const ordered: Service[] = [];
   for (const rel of Object.keys(layout).sort(loadOrder)) for (const name of layout[rel].services) ordered.push(byName.get(name)!);
   return ordered;
+}
+
+/**
+ * The splice checked item by item, without loading the whole file back: the file's items, as its lines show them,
+ * are the layout's services in order, the sequence ends where the lines say, and each rewritten item, loaded as a
+ * restart would load it (js-yaml) from its own lines, is exactly the service asked for. Every byte outside the
+ * rewritten items is the file's own (unchanged since the running revision, by its fingerprint), and an item whose
+ * lines are all indented past its dash is the same YAML node alone as inside the file: so this says what loading
+ * the whole file would. False when it cannot tell (the caller then loads the whole file back).
+ */
+export function splicedItemsLoadBack(rel: string, check: SpliceCheck, before: FileLayout[string]): boolean {
+  if (!check.endsPlainly || check.names.length !== before.services.length || check.names.some((n, i) => n !== before.services[i])) return false;
+  for (const { service, alone } of check.items) {
+    if (alone === null) return false;
+    const file = readFileBack(rel, alone);
+    const data = 'data' in file ? (file.data as Obj | null) : null;
+    const keys = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
+    if (keys.length !== 1 || keys[0] !== 'services' || !Array.isArray(data!.services) || data!.services.length !== 1) return false;
+    const item = data!.services[0] as Obj;
+    if (item?.name !== service.name) return false;
+    const loaded = applyDefaults({ services: [normalizeWrittenService(item)] });
+    if (!configsEqual(loaded, { ...loaded, services: [service] })) return false;
+  }
+  return true;
 }
 
 /**

@@ -25,7 +25,7 @@ interface Item {
 }
 
 /** The items of the top-level `services:` block sequence with their names; null when not laid out plainly. */
-function itemsOf(lines: string[]): { items: Item[]; indent: number } | null {
+function itemsOf(lines: string[]): { items: Item[]; indent: number; endedAt: number } | null {
   const heads = lines.flatMap((l, i) => (HEAD.test(l) ? [i] : []));
   if (heads.length !== 1) return null;
   const isQuiet = (l: string) => l.trim() === '' || l.trimStart().startsWith('#');
@@ -36,12 +36,16 @@ function itemsOf(lines: string[]): { items: Item[]; indent: number } | null {
   const indent = first[1].length;
   const itemStart = new RegExp(`^ {${indent}}- `);
   const items: Item[] = [];
+  let endedAt = lines.length;
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (isQuiet(l)) continue;
     const depth = l.length - l.trimStart().length;
     if (itemStart.test(l)) items.push({ name: '', start: i, end: i + 1 });
-    else if (depth <= indent) break; // the sequence ended: another top-level key
+    else if (depth <= indent) {
+      endedAt = i; // the sequence ended: another top-level key
+      break;
+    }
     items[items.length - 1].end = i + 1;
   }
   const nameLine = new RegExp(`^(?: {${indent}}- | {${indent + 2}})name:[ \\t]*(\\S+?)[ \\t]*(#.*)?$`);
@@ -56,7 +60,7 @@ function itemsOf(lines: string[]): { items: Item[]; indent: number } | null {
     if (names.length !== 1 || !PLAIN_NAME.test(names[0])) return null;
     item.name = names[0];
   }
-  return { items, indent };
+  return { items, indent, endedAt };
 }
 
 /**
@@ -66,6 +70,23 @@ function itemsOf(lines: string[]): { items: Item[]; indent: number } | null {
  * renderer writes none of them).
  */
 export function spliceServices(text: string, rel: string, services: Service[], sections: Config): string | null {
+  return spliceServicesChecked(text, rel, services, sections)?.text ?? null;
+}
+
+/**
+ * What a splice's result can be checked by, item by item, instead of loading the whole file back: the names of
+ * the file's items as its lines show them (in order), whether the sequence provably ends where those lines say
+ * (at the end of the file or at a top-level key), and for each rewritten item a YAML text that says the same as
+ * the item says inside the file (`services:`, the item's lines, the blank and comment lines after it), or null
+ * when the item's lines alone cannot show that (a line of it not indented past the item's dash).
+ */
+export interface SpliceCheck {
+  names: string[];
+  endsPlainly: boolean;
+  items: Array<{ service: Service; alone: string | null }>;
+}
+
+export function spliceServicesChecked(text: string, rel: string, services: Service[], sections: Config): { text: string; check: SpliceCheck } | null {
   const lines = text.split('\n');
   const found = itemsOf(lines);
   if (!found) return null;
@@ -91,7 +112,20 @@ export function spliceServices(text: string, rel: string, services: Service[], s
     if (!new RegExp(`^ {${found.indent}}- `).test(body[0] ?? '')) return null;
     replacements.push({ item: { ...item, end }, lines: body });
   }
+  const check: SpliceCheck = {
+    names: found.items.map((item) => item.name),
+    endsPlainly: found.endedAt === lines.length || /^[A-Za-z_"'][^:]*:/.test(lines[found.endedAt]),
+    items: replacements.map((r, k) => {
+      // Inside the file, the item runs from its dash to the next line indented no deeper than the dash; alone
+      // after `services:` it runs the same way when every line of it is indented deeper (or blank).
+      const deeper = r.lines.slice(1).every((l) => l.trim() === '' || (/^ +/.exec(l)?.[0].length ?? 0) > found.indent);
+      const trailing = lines.slice(r.item.end);
+      const next = trailing.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+      const quiet = next < 0 ? trailing : trailing.slice(0, next);
+      return { service: services[k], alone: deeper ? `services:\n${[...r.lines, ...quiet].join('\n')}\n` : null };
+    }),
+  };
   replacements.sort((a, b) => b.item.start - a.item.start);
   for (const r of replacements) lines.splice(r.item.start, r.item.end - r.item.start, ...r.lines);
-  return lines.join('\n');
+  return { text: lines.join('\n'), check };
 }

@@ -156,3 +156,20 @@ test('daemon lock: single instance, second one refused naming the first', async 
   assert.equal(runningDaemon(state), null);
   rmSync(state, { recursive: true, force: true });
 });
+
+test("this process's holder record: its start time, boot id and terminal as /proc says, read once and kept", async () => {
+  const { describeHolder, processStartTime, currentBootId, currentTty } = await import('../../../locks/holder.js');
+  const a = describeHolder();
+  const b = describeHolder({ session: 's1' });
+  assert.equal(a.pid, process.pid);
+  assert.equal(a.pidStart, processStartTime(process.pid));
+  assert.ok(a.pidStart !== undefined && a.pidStart > 0);
+  assert.equal(a.bootId, currentBootId());
+  assert.equal(a.tty, currentTty());
+  assert.deepEqual([b.pidStart, b.bootId, b.tty, b.session], [a.pidStart, a.bootId, a.tty, 's1']);
+  assert.notEqual(a.token, b.token, 'each acquisition its own token');
+  // Another process's record (a daemon acting for its peer) is read for that pid, never this process's facts.
+  const parent = describeHolder({ pid: process.ppid, user: 'peer' });
+  assert.equal(parent.pidStart, processStartTime(process.ppid));
+  assert.equal(parent.tty, undefined);
+});

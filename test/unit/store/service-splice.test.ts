@@ -78,3 +78,46 @@ test('a file not laid out plainly is left to the whole-file renderer', () => {
   };
   for (const [why, text] of Object.entries(cases)) assert.equal(spliceServices(text, 'config.d/edge.yaml', [web], sections()), null, why);
 });
+
+test('a splice is checked item by item: what the item alone loads to is what the whole file loads to, or the check says it cannot tell', async () => {
+  const { spliceServicesChecked } = await import('../../../store/service-splice.js');
+  const { splicedItemsLoadBack } = await import('../../../store/changed-files.js');
+  const layoutOf = (text: string) => ({ services: services(text).map((s) => s.name), sections: [] as string[] });
+
+  // The plain file: the check says yes, and what it loaded (the item alone, with the blank and comment lines after it) is the change.
+  const web = edit(FILE, 'web', (s) => (s.backends[0].weight = 9));
+  const plain = spliceServicesChecked(FILE, 'config.d/edge.yaml', [web], sections())!;
+  assert.deepEqual(plain.check.names, ['web', 'api', 'mail']);
+  assert.equal(plain.check.endsPlainly, true);
+  assert.match(plain.check.items[0].alone!, /^services:\n  - name: web +# the public site\n[\s\S]*weight: 9[\s\S]*\n\n  # the API, moved here in March\n$/);
+  assert.equal(splicedItemsLoadBack('config.d/edge.yaml', plain.check, layoutOf(FILE)), true);
+  // The layout must be the file's: another order of names, and it cannot tell.
+  assert.equal(splicedItemsLoadBack('config.d/edge.yaml', plain.check, { services: ['api', 'web', 'mail'], sections: [] }), false);
+
+  // Files laid out in ways the item's lines cannot vouch for, and ones they can. Whenever the check says yes, the
+  // whole spliced file must load to the candidate: the other services as they were, the changed one as asked.
+  const variants: Record<string, string> = {
+    plain: FILE,
+    'a top-level key after the list': FILE + 'node:\n  name: lb1\n',
+    'a document end after the list': FILE + '...\n',
+    'a comment at column 0 inside the item': FILE.replace('    ports: [80]\n', '# rack notes\n    ports: [80]\n'),
+    'a kept-trailing-lines description last': FILE.replace('      - {address: 198.51.100.2, port: 8080, weight: 5}\n', '      - {address: 198.51.100.2, port: 8080, weight: 5}\n    description: |+\n      public\n'),
+    'blank lines and comments at the end of the file': FILE + '\n\n# end\n\n',
+    'web last': FILE.replace(/  - name: web[\s\S]*?\n\n/, '') + '  - name: web\n    vip: 192.0.2.1\n    ports: [80]\n    backends:\n      - {address: 198.51.100.1, port: 8080, weight: 5}\n\n\n',
+  };
+  let vouched = 0;
+  for (const [why, text] of Object.entries(variants)) {
+    const before = loadConfigText(text).services;
+    const changed = edit(text, 'web', (s) => (s.backends[0].weight = 7));
+    const out = spliceServicesChecked(text, 'config.d/edge.yaml', [changed], sections());
+    if (!out) continue;
+    if (!splicedItemsLoadBack('config.d/edge.yaml', out.check, layoutOf(text))) continue;
+    vouched++;
+    const after = loadConfigText(out.text).services;
+    assert.deepEqual(after.map((s) => s.name), before.map((s) => s.name), why);
+    for (const [i, s] of after.entries()) assert.deepEqual(s, s.name === 'web' ? changed : before[i], `${why}: ${s.name}`);
+  }
+  assert.ok(vouched >= 3, `the check vouched for the plain layouts (${vouched})`);
+  const endsAtMarker = spliceServicesChecked(variants['a document end after the list'], 'config.d/edge.yaml', [web], sections());
+  assert.equal(endsAtMarker?.check.endsPlainly ?? false, false, 'a document marker after the list: not vouched for');
+});
