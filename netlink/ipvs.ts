@@ -11,7 +11,7 @@ import {
   type OpResult,
   type ServiceKey,
 } from './dataplane.js';
-import { attrMap, attrNest, attrString, attrU32, parseGenl, type NlMessage } from './codec.js';
+import { attrNest, attrString, attrU32, parseGenl, type NlMessage } from './codec.js';
 import { describeKey, describeOp } from './describe.js';
 import { ENOENT, EPERM, ESRCH, errnoName, errnoText } from './errno.js';
 import { DataplaneError, DataplaneUnavailableError, NO_IPVS_MESSAGE, NO_PERMISSION_MESSAGE } from './errors.js';
@@ -219,11 +219,12 @@ export class NetlinkDataplane implements Dataplane {
     return r;
   }
 
+  /** A reply's nest as a view of its payload (one lookup for both: nestRange). */
   private nest(m: NlMessage, type: number): Buffer {
-    const b = attrMap(parseGenl(m.payload).attrs).get(type);
-    if (!b) throw new DataplaneError(ENOENT, `IPVS reply without attribute ${type}`);
-    return b;
+    const [start, end] = this.nestRange(m, type);
+    return m.payload.subarray(start, end);
   }
+
 
   private opRequest(op: IpvsOp): BatchRequest {
     const describe = describeOp(op);

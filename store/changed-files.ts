@@ -250,8 +250,7 @@ export function splicedItemsLoadBack(rel: string, check: SpliceCheck, before: Fi
     if (keys.length !== 1 || keys[0] !== 'services' || !Array.isArray(data!.services) || data!.services.length !== 1) return false;
     const item = data!.services[0] as Obj;
     if (item?.name !== service.name) return false;
-    const loaded = applyDefaults({ services: [normalizeWrittenService(item)] });
-    if (!configsEqual(loaded, { ...loaded, services: [service] })) return false;
+    if (!loadsAs([item], [service])) return false;
   }
   return true;
 }
@@ -270,8 +269,13 @@ function splicedLoadsBack(rel: string, text: string, before: FileLayout[string],
   const items = data.services as Obj[];
   if (items.length !== before.services.length || items.some((item, i) => item?.name !== before.services[i])) return false;
   const names = new Set(changed.map((s) => s.name));
-  const loaded = applyDefaults({ services: items.filter((item) => names.has(item.name as string)).map(normalizeWrittenService) });
-  return configsEqual(loaded, { ...loaded, services: changed });
+  return loadsAs(items.filter((item) => names.has(item.name as string)), changed);
+}
+
+/** Written service items, loaded as a restart loads them (normalised, defaults filled), are exactly `services`. */
+function loadsAs(items: unknown[], services: Service[]): boolean {
+  const loaded = applyDefaults({ services: items.map(normalizeWrittenService) });
+  return configsEqual(loaded, { ...loaded, services });
 }
 
 function renderBug(what: string): ConfigError {
