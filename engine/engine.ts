@@ -532,6 +532,19 @@ export class Engine {
   }
 
   /**
+   * The plan a commit of `config` would make from the change alone (as applyChangedServices makes it), without
+   * sending it, counting it or patching what running converged to; null when such a commit would plan the whole
+   * configuration. The daemon's warm-up rehearses a first commit with it (engine/warm-up.ts).
+   */
+  rehearseCommit(config: Config): Plan | null {
+    const base = this.lastDesired;
+    if (!this.started || !base || !this.running || this.disabled || this.readSinceConverged) return null;
+    const names = changedServiceNames(this.running, config);
+    if (!names) return null;
+    return planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d))?.plan ?? null;
+  }
+
+  /**
    * Re-plan only the named configuration services against the cache; the rest of `base` stands. `base` was
    * compiled from this same running configuration, so those services declare the same ids as before; what can
    * differ is their destinations (a verdict) or whether they are programmed at all (a VRRP transition). A service

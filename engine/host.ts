@@ -412,6 +412,15 @@ export class EngineHost implements EnginePort {
     return engine.plan(config, undefined, { adopt: opts.adopt === true });
   }
 
+  /**
+   * The plan a commit of `candidate` would make from the change alone, when the engine is open (null otherwise
+   * or when that commit would plan the whole configuration): nothing is sent or counted. The daemon's warm-up
+   * rehearses its first commit with it (engine/warm-up.ts).
+   */
+  rehearseCommit(candidate: Config): Plan | null {
+    return this.engineInstance?.rehearseCommit(candidate) ?? null;
+  }
+
   /** A revision's configuration from this host's store (the running one is kept parsed), or null. */
   revisionConfig(n: number): Config | null {
     return this.opts.store?.get(n)?.config ?? null;

@@ -128,6 +128,12 @@ export interface Store {
   getRelative(k: number): Revision | null;
   pendingConfirm(): PendingConfirm | null;
   commit(candidate: Config, baseRevision: number, meta: CommitMeta, opts?: CommitOptions): Promise<CommitOutcome>;
+  /**
+   * The files a commit of `candidate` on the running revision would write, when only the touched files would
+   * change (null: the commit would look at the whole directory). Reads, never writes, takes no lock: a daemon
+   * rehearses its first commit with it (engine/warm-up.ts).
+   */
+  previewFiles(candidate: Config): ChangedFilesPlan | null;
   /** Confirms a pending `commit confirmed` (a `commit check` does this); returns what was pending. */
   confirm(user?: string): Promise<PendingConfirm | null>;
   /** Rolls back an expired pending confirmation (a new revision, origin confirm-timeout). */
@@ -816,6 +822,10 @@ class RevisionStore implements Store {
       }
       return this.commitLocked(candidate, meta, { files: 'render', previousFiles: previousFilesFor(disk) });
     });
+  }
+
+  previewFiles(candidate: Config): ChangedFilesPlan | null {
+    return this.planFromLayout(this.running(), candidate);
   }
 
   /**

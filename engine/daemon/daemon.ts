@@ -209,7 +209,13 @@ export class Daemon {
     // Right after the start, before a first commit: what that commit would build otherwise (engine/warm-up.ts).
     const warm: NodeJS.Timeout = setTimeout(() => {
       this.timers.delete(warm);
-      if (this.running) warmCommitPath(this.running.config);
+      const running = this.running;
+      if (!running) return;
+      const host = this.host;
+      warmCommitPath(running.config, {
+        previewFiles: (candidate) => this.store?.previewFiles(candidate),
+        plan: (candidate) => host?.rehearseCommit(candidate),
+      });
     }, 0);
     this.timers.add(warm);
   }

@@ -163,3 +163,28 @@ test('after a read of the kernel (an in-process host reads before each commit), 
   const next = await engine.commit(edit(cfg, 'web', (s) => (s.backends[0].weight = 8)));
   assert.deepEqual([...next.plan.desired.services.keys()], ['tcp 10.0.0.10:80']);
 });
+
+test('rehearseCommit: the plan of the change alone, nothing sent, counted or patched; the real commit then plans the same', async () => {
+  const { dp, engine } = await started();
+  const cfg = bigConfig(100, 4);
+  assert.equal(engine.rehearseCommit(cfg), null, 'nothing converged yet: a commit would plan the whole configuration');
+  assert.equal((await engine.commit(cfg)).ok, true);
+  const next = edit(cfg, 'svc42', (s) => (s.backends[1].weight = 9));
+  const kernelBefore = await snapshot(dp);
+  const sent = dp.messagesSent();
+  const plans = engine.metrics.plans;
+  const rehearsed = engine.rehearseCommit(next);
+  assert.ok(rehearsed);
+  assert.deepEqual(rehearsed.steps.map((s) => s.op.op), ['setDest']);
+  assert.equal(dp.messagesSent(), sent, 'nothing sent');
+  assert.equal(engine.metrics.plans, plans, 'not counted as a plan');
+  assert.equal(await snapshot(dp), kernelBefore, 'the kernel unchanged');
+  const beforeCommit = dp.messagesSent();
+  // Rehearsing did not patch what running converged to: the real commit still sees the change and sends it.
+  const result = await engine.commit(next);
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.applied.map((op) => op.op), ['setDest']);
+  assert.equal(dp.messagesSent() - beforeCommit, 1);
+  assert.deepEqual(engine.rehearseCommit(next)?.steps, [], 'committed: nothing left to plan');
+  assert.equal(engine.rehearseCommit({ ...next, vip: '192.0.2.77' }), null, 'another section changed: the whole configuration');
+});

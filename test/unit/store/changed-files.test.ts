@@ -3,7 +3,7 @@
 // store planned from the running revision's layout or from the whole directory (a revision without a layout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../../store/store.js';
 import { loadConfig } from '../../../config/load.js';
@@ -201,4 +201,30 @@ test('a splice on top of a splice: the list known to be in file order is that li
   assert.ok(third && 'plan' in third);
   assert.deepEqual(third.committed.services.map((s) => s.name), ['a1', 'a2', 'b1', 'c1']);
   assert.equal(third.committed.services[1].backends[0].weight, 13);
+});
+
+test('previewFiles: the plan a commit would write, and nothing written, no lock, no revision', async () => {
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  const listState = () => readdirSync(dirs.stateDir, { recursive: true }).map(String).sort();
+  const stateBefore = listState();
+  const before = snapshot(dirs.configDir);
+  const mtimes = Object.keys(FILES).map((rel) => statSync(join(dirs.configDir, rel)).mtimeMs);
+
+  const cand = structuredClone(store.running().config);
+  cand.services.find((s) => s.name === 'a2')!.backends[0].weight = 9;
+  const preview = store.previewFiles(cand);
+  assert.ok(preview, 'planned from the layout');
+  assert.deepEqual(Object.keys(preview.plan.writes), ['config.d/a.yaml'], 'the one file the change touches');
+  assert.equal(preview.plan.writes['config.d/a.yaml'], FILES['config.d/a.yaml'].replace('weight: 1}', 'weight: 9}'));
+
+  assert.deepEqual(snapshot(dirs.configDir), before, 'no file rewritten');
+  assert.deepEqual(Object.keys(FILES).map((rel) => statSync(join(dirs.configDir, rel)).mtimeMs), mtimes, 'none touched');
+  assert.deepEqual(listState(), stateBefore, 'no lock, intent or revision left in the state directory');
+  assert.equal(store.running().number, 1);
+  // And the commit that follows writes what the preview said.
+  const out = await store.commit(cand, 1, { origin: 'shell' });
+  assert.deepEqual(out.kind === 'committed' && out.filesWritten, ['config.d/a.yaml']);
+  assert.equal(readFileSync(join(dirs.configDir, 'config.d/a.yaml'), 'utf8'), preview.plan.writes['config.d/a.yaml']);
 });
