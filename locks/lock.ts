@@ -100,9 +100,11 @@ function asidePath(lockPath: string, why: string): string {
  * the first check and the rename another process may have replaced it with a fresh lock; in that case it is
  * put back. Returns false when the lock was left in place.
  */
-function removeIf(lockPath: string, allowed: (dir: string) => boolean): boolean {
-  if (!existsSync(lockPath)) return true;
-  if (!allowed(lockPath)) return false;
+function removeIf(lockPath: string, allowed: (dir: string) => boolean, checkedInPlace = false): boolean {
+  if (!checkedInPlace) {
+    if (!existsSync(lockPath)) return true;
+    if (!allowed(lockPath)) return false;
+  }
   const aside = asidePath(lockPath, 'removing');
   try {
     fs.renameSync(lockPath, aside);
@@ -111,7 +113,7 @@ function removeIf(lockPath: string, allowed: (dir: string) => boolean): boolean 
     throw err;
   }
   if (allowed(aside)) {
-    fs.rmSync(aside, { recursive: true, force: true });
+    removeLockDir(aside);
     return true;
   }
   try {
@@ -122,6 +124,16 @@ function removeIf(lockPath: string, allowed: (dir: string) => boolean): boolean 
     fs.rmSync(aside, { recursive: true, force: true });
   }
   return false;
+}
+
+/** Deletes a lock directory set aside: its holder record and itself, or whatever else a crash left in it. */
+function removeLockDir(dir: string): void {
+  try {
+    fs.unlinkSync(join(dir, HOLDER_FILE));
+    fs.rmdirSync(dir);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** How long a takeover mutex may exist before it counts as abandoned (its critical section is a few syscalls). */
@@ -187,8 +199,9 @@ function lockFs(holder: LockHolder, staleMs: number) {
   };
   // Our own lock (a release) is removed directly: nobody else removes a live holder's lock. Anyone else's goes
   // through the takeover mutex.
+  // (Our own was just read in place: removeIf checks it again only once it is set aside.)
   const remove = (path: string) =>
-    readHolder(path)?.token === holder.token ? removeIf(path, canDelete) : removeOthersIf(path, canDelete);
+    readHolder(path)?.token === holder.token ? removeIf(path, canDelete, true) : removeOthersIf(path, canDelete);
   const rmdir = (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
     try {
       cb(remove(path) ? null : errno('ELOCKED', 'Lock file is already being held'));

@@ -255,6 +255,12 @@ class RevisionStore implements Store {
    * writes its difference from the running revision's.
    */
   private readonly checkpoints = new WeakMap<Revision, Revision>();
+  /**
+   * Each revision file's checkpoint number (null: whole) as pruning read it from the file's first bytes. A
+   * revision's file never changes: its number is written once (running + 1, under the commit lock) and leaves only
+   * by pruning, which keeps the newest; so a number seen once need not be read again at every commit (50 reads).
+   */
+  private readonly checkpointNumbers = new Map<number, number | null>();
   private readonly keepRunning: boolean;
   private readonly loadedFiles?: StoreOptions['loadedFiles'];
   /** The configuration files' hashes, taken again only for a file whose identity changed (store/file-fingerprints.ts). */
@@ -535,8 +541,9 @@ class RevisionStore implements Store {
     else unlinkDurable(this.confirmPath);
     for (const rel of Object.keys(intent.plan.writes).sort()) {
       const abs = join(intent.configDir, rel);
-      // A file already holding exactly its planned bytes is left alone (fewer fsyncs; same result on replay).
-      if (readIfExists(abs) === intent.plan.writes[rel]) continue;
+      // A file already holding exactly its planned bytes is left alone (fewer fsyncs; same result on replay). A
+      // commit made its plan under this lock from the files as they are, so it knows them; a replay reads them.
+      if (recovering ? readIfExists(abs) === intent.plan.writes[rel] : intent.plan.unchanged.includes(rel)) continue;
       ensureDir(dirname(abs));
       writeFileAtomic(abs, intent.plan.writes[rel]);
     }
@@ -582,10 +589,19 @@ class RevisionStore implements Store {
     const pending = this.pendingConfirm();
     const protect = new Set(pending ? [pending.revision, pending.previousRevision] : []);
     const kept = new Set(numbers.filter((n, i) => i < keep || protect.has(n)));
+    // A number above the newest on disk means the directory was replaced under us: nothing remembered holds.
+    const newest = numbers[0] ?? 0;
+    if ([...this.checkpointNumbers.keys()].some((n) => n > newest)) this.checkpointNumbers.clear();
     const plan = planPrune(numbers, kept, this.hiddenCheckpointsOnDisk(), (n) => {
+      const known = this.checkpointNumbers.get(n);
+      if (known !== undefined) return known;
       const prefix = readPrefix(join(this.revisionsDir, revisionFileName(n)));
-      return prefix === null ? null : checkpointInPrefix(prefix);
+      if (prefix === null) return null; // gone: not remembered
+      const checkpoint = checkpointInPrefix(prefix);
+      this.checkpointNumbers.set(n, checkpoint);
+      return checkpoint;
     });
+    for (const n of this.checkpointNumbers.keys()) if (!kept.has(n)) this.checkpointNumbers.delete(n);
     for (const n of plan.hide) renameDurable(join(this.revisionsDir, revisionFileName(n)), join(this.revisionsDir, hiddenCheckpointName(n)));
     for (const n of plan.remove) unlinkDurable(join(this.revisionsDir, revisionFileName(n)));
     for (const n of plan.removeHidden) unlinkDurable(join(this.revisionsDir, hiddenCheckpointName(n)));

@@ -131,6 +131,26 @@ test('pruning hides the checkpoint that kept revisions need, and removes it once
   assertAllRead(store, stateDir, committed);
 });
 
+test('a long-lived store remembers what its pruning read, and still prunes right when another process committed between', async () => {
+  const { store, stateDir, open } = await fresh({ keep: 3, keepRunning: true });
+  const committed = await commitSeries(store, 5);
+  // Another process (a shell without the daemon) commits past the next whole revision, pruning as it goes.
+  const other = await open();
+  for (const [n, c] of await commitSeries(other, SNAPSHOT_EVERY)) committed.set(n, c);
+  // The long-lived store commits again: what it remembered of revisions since pruned must not keep 1 alive or
+  // lose a checkpoint the kept ones need.
+  for (const [n, c] of await commitSeries(store, 2)) committed.set(n, c);
+  const newest = store.running().number;
+  assert.deepEqual(store.list().map((r) => r.number), [newest, newest - 1, newest - 2]);
+  assert.ok(!revisionFiles(stateDir).includes('0000000001.base.json'), `1 is gone: ${revisionFiles(stateDir).join(' ')}`);
+  for (const n of [newest, newest - 1, newest - 2]) {
+    const base = checkpointOfFile(stateDir, n);
+    if (base !== null && base < newest - 2) assert.ok(revisionFiles(stateDir).includes(`${String(base).padStart(10, '0')}.base.json`), `${n}'s checkpoint ${base} is kept hidden`);
+  }
+  assertAllRead(store, stateDir, committed);
+  assertAllRead(await open({ readOnly: true }), stateDir, committed);
+});
+
 test('the rollback target of a pending commit confirmed is kept with its checkpoint, and restores exactly', async () => {
   const { store, clock, stateDir, open } = await fresh({ keep: 2 });
   const committed = await commitSeries(store, 3);
