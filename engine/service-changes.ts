@@ -53,7 +53,8 @@ export function planServicesChange(
     throw e;
   }
   const dropped = new Set<string>();
-  for (const [id, d] of base.declared) if (names.has(d.name) && !partial.declared.has(id)) dropped.add(id);
+  const byName = declaredByName(base.declared);
+  for (const name of names) for (const id of byName.get(name) ?? []) if (!partial.declared.has(id)) dropped.add(id);
   // An identity an unchanged service declares: the whole compile names both services.
   for (const id of partial.declared.keys()) {
     const owner = base.declared.get(id);
@@ -66,8 +67,7 @@ export function planServicesChange(
   if (stillDeclared > maxServices) return null;
 
   const foreign: string[] = [];
-  for (const id of actual.services.keys()) {
-    if (owned.has(id)) continue;
+  for (const id of actual.foreignIds(owned)) {
     // A declared identity held by a foreign service: the whole plan reports every clash in configuration order.
     if (partial.declared.has(id) || (base.declared.has(id) && !dropped.has(id))) return null;
     foreign.push(id);
@@ -85,18 +85,58 @@ export function planServicesChange(
     if (want) planService(want, have, steps);
     else if (have && owned.has(id)) steps.push(removeServiceStep(have, d.name));
   }
-  return { plan: { steps, foreign: foreign.sort(), clashes: [], adopted: [], desired: partial }, dropped };
+  return { plan: { steps, foreign, clashes: [], adopted: [], desired: partial }, dropped };
+}
+
+type Declared = DesiredState['declared'];
+
+/**
+ * The ids each configuration service declares in `declared`, built at the first partial plan on a converged base
+ * (one walk of 10,000 ids) and kept equal to it by patchDesired, the only writer of a base after its compile: a
+ * commit then finds the ids a changed service dropped without walking every declared id again.
+ */
+const idsByName = new WeakMap<Declared, Map<string, Set<string>>>();
+
+function declaredByName(declared: Declared): Map<string, Set<string>> {
+  let index = idsByName.get(declared);
+  if (!index) {
+    index = new Map();
+    for (const [id, d] of declared) addId(index, d.name, id);
+    idsByName.set(declared, index);
+  }
+  return index;
+}
+
+function addId(index: Map<string, Set<string>>, name: string, id: string): void {
+  const ids = index.get(name);
+  if (ids) ids.add(id);
+  else index.set(name, new Set([id]));
+}
+
+function removeId(index: Map<string, Set<string>>, name: string, id: string): void {
+  const ids = index.get(name);
+  if (!ids) return;
+  ids.delete(id);
+  if (ids.size === 0) index.delete(name);
 }
 
 /** Make `base` what compiling the whole new configuration would give, once the change's plan is applied. */
 export function patchDesired(base: DesiredState, change: ServicesChange, names: ReadonlySet<string>): void {
   const partial = change.plan.desired;
+  const index = idsByName.get(base.declared);
   for (const id of change.dropped) {
+    const was = base.declared.get(id);
+    if (index && was) removeId(index, was.name, id);
     base.services.delete(id);
     base.declared.delete(id);
     base.held?.delete(id);
   }
   for (const [id, d] of partial.declared) {
+    const was = base.declared.get(id);
+    if (index && was?.name !== d.name) {
+      if (was) removeId(index, was.name, id);
+      addId(index, d.name, id);
+    }
     base.declared.set(id, d);
     const want = partial.services.get(id);
     if (want) base.services.set(id, want);

@@ -117,3 +117,31 @@ test("show ipvs shows the kernel's counters and connection counts: a host it ope
     assert.match(text, /"activeConns": 8,/);
     assert.match(text, /"inactConns": 3,/);
   }));
+
+test('foreignIds: the ids not owned, sorted; remembered while the table keeps its services and the owned snapshot is the same', () => {
+  const key = (port: number): ServiceKey => ({ af: AF_INET, protocol: IPPROTO_TCP, addr: '192.0.2.10', port });
+  const svc = (port: number) => ({ key: key(port), scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff });
+  const dest: IpvsDest = { addr: '198.51.100.1', port: 80, fwdMethod: FWD_MASQ, weight: 1, uThresh: 0, lThresh: 0 };
+  const actual = ActualState.fromTable([81, 80, 82].map((p) => ({ service: { ...svc(p), stats: zeroStats() }, dests: [] }) as unknown as IpvsTableEntry));
+  const ids = [...actual.services.keys()].sort();
+  const owned: ReadonlySet<string> = new Set([ids[1]]);
+  const first = actual.foreignIds(owned);
+  assert.deepEqual(first, [ids[0], ids[2]]);
+  // A destination's change does not change which services are there: the same answer, not walked again.
+  actual.applyOp({ op: 'newDest', key: key(80), dest } as never);
+  assert.equal(actual.foreignIds(owned), first);
+  // A service that comes, one that goes, a re-read, another owned snapshot: each is seen.
+  actual.applyOp({ op: 'newService', service: svc(79) } as never);
+  const withNew = actual.foreignIds(owned);
+  assert.equal(withNew.length, 3);
+  assert.ok(withNew.every((id, i) => i === 0 || withNew[i - 1] < id), 'sorted');
+  actual.applyOp({ op: 'delService', key: key(79) } as never);
+  assert.deepEqual(actual.foreignIds(owned), first);
+  actual.putService(null, [], ids[0]);
+  assert.deepEqual(actual.foreignIds(owned), [ids[2]]);
+  actual.reset([]);
+  assert.deepEqual(actual.foreignIds(owned), []);
+  actual.putService(svc(81) as never, []);
+  assert.deepEqual(actual.foreignIds(new Set()), [...actual.services.keys()]);
+  assert.deepEqual(actual.foreignIds(new Set(actual.services.keys())), [], 'another snapshot: asked again');
+});

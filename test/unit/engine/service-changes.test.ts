@@ -84,6 +84,9 @@ test('every kind of service change, one commit after another, ends where a whole
     ['a service removed', (c) => ({ ...c, services: c.services.filter((s) => s.name !== 'range') }), ['delService', 'delService']],
     ['a service added', (c) => ({ ...c, services: [...c.services, config({ vip: '192.0.2.1', services: [service('dns', { protocol: 'udp', ports: [53], backends: [{ address: '10.0.3.1', port: 53 }] })] }).services[0]] }), ['newService', 'newDest']],
     ['a rename (same identity, other name)', (c) => edit(c, 'dns', (s) => (s.name = 'resolver')), []],
+    // Found by its new name: what the commit drops is the identity the rename kept.
+    ['the renamed service moves its port', (c) => edit(c, 'resolver', (s) => (s.ports = [5353])), ['delService', 'newService', 'newDest']],
+    ['the renamed service removed', (c) => ({ ...c, services: c.services.filter((s) => s.name !== 'resolver') }), ['delService']],
   ];
   for (const [what, change, ops] of steps) {
     cfg = change(cfg);
