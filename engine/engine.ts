@@ -17,7 +17,7 @@ import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, hasUnnamedRemovals, nameRemovals, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusOptions, type StatusReport } from './status.js';
 import { readTableYielding } from './table-read.js';
-import { changedServiceNames, patchDesired, planServicesChange } from './service-changes.js';
+import { changedServiceNames, idsDeclaredBy, patchDesired, planServicesChange, type ServicesChange } from './service-changes.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
 
@@ -351,7 +351,7 @@ export class Engine {
       throw e;
     }
     const ids = new Map<string, IpvsService['key']>();
-    for (const [id, d] of base.declared) if (names.has(d.name)) ids.set(id, d.key);
+    for (const id of idsDeclaredBy(base.declared, names)) ids.set(id, base.declared.get(id)!.key);
     for (const [id, d] of partial.declared) ids.set(id, d.key);
     return ids;
   }
@@ -518,16 +518,13 @@ export class Engine {
    */
   private async applyChangedServices(config: Config, opts: CommitOptions): Promise<ApplyResult | null> {
     this.requireStarted();
-    const base = this.lastDesired;
-    if (!base || !this.running || this.disabled || opts.adopt || this.readSinceConverged) return null;
+    if (opts.adopt) return null;
     const t0 = performance.now();
-    const names = changedServiceNames(this.running, config);
-    if (!names) return null;
-    const change = planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d));
-    if (!change) return null;
+    const found = this.changeAlone(config);
+    if (!found) return null;
     this.metrics.plans++;
-    const result = await this.execute(change.plan, 'commit', performance.now() - t0);
-    if (result.ok) patchDesired(base, change, names);
+    const result = await this.execute(found.change.plan, 'commit', performance.now() - t0);
+    if (result.ok) patchDesired(found.base, found.change, found.names);
     return result;
   }
 
@@ -537,11 +534,17 @@ export class Engine {
    * configuration. The daemon's warm-up rehearses a first commit with it (engine/warm-up.ts).
    */
   rehearseCommit(config: Config): Plan | null {
+    return this.started ? (this.changeAlone(config)?.change.plan ?? null) : null;
+  }
+
+  /** The change of `config` planned alone on what running converged to (engine/service-changes.ts), or null. */
+  private changeAlone(config: Config): { base: DesiredState; names: ReadonlySet<string>; change: ServicesChange } | null {
     const base = this.lastDesired;
-    if (!this.started || !base || !this.running || this.disabled || this.readSinceConverged) return null;
+    if (!base || !this.running || this.disabled || this.readSinceConverged) return null;
     const names = changedServiceNames(this.running, config);
     if (!names) return null;
-    return planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d))?.plan ?? null;
+    const change = planServicesChange(base, config, names, this.inputs, this.actual, this.ownership.ids(), (d) => this.resolveHeld(d));
+    return change ? { base, names, change } : null;
   }
 
   /**

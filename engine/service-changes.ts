@@ -53,8 +53,7 @@ export function planServicesChange(
     throw e;
   }
   const dropped = new Set<string>();
-  const byName = declaredByName(base.declared);
-  for (const name of names) for (const id of byName.get(name) ?? []) if (!partial.declared.has(id)) dropped.add(id);
+  for (const id of idsDeclaredBy(base.declared, names)) if (!partial.declared.has(id)) dropped.add(id);
   // An identity an unchanged service declares: the whole compile names both services.
   for (const id of partial.declared.keys()) {
     const owner = base.declared.get(id);
@@ -95,9 +94,9 @@ type Declared = DesiredState['declared'];
  * (one walk of 10,000 ids) and kept equal to it by patchDesired, the only writer of a base after its compile: a
  * commit then finds the ids a changed service dropped without walking every declared id again.
  */
-const idsByName = new WeakMap<Declared, Map<string, Set<string>>>();
+const idsByName = new WeakMap<Declared, Map<string, string[]>>();
 
-function declaredByName(declared: Declared): Map<string, Set<string>> {
+function declaredByName(declared: Declared): Map<string, string[]> {
   let index = idsByName.get(declared);
   if (!index) {
     index = new Map();
@@ -107,17 +106,26 @@ function declaredByName(declared: Declared): Map<string, Set<string>> {
   return index;
 }
 
-function addId(index: Map<string, Set<string>>, name: string, id: string): void {
-  const ids = index.get(name);
-  if (ids) ids.add(id);
-  else index.set(name, new Set([id]));
+/** The ids the services `names` declare in `declared` (a converged base's: see idsByName). */
+export function* idsDeclaredBy(declared: Declared, names: Iterable<string>): Generator<string> {
+  const byName = declaredByName(declared);
+  for (const name of names) yield* byName.get(name) ?? [];
 }
 
-function removeId(index: Map<string, Set<string>>, name: string, id: string): void {
+// Arrays, not sets: a service declares one id per port (a few), and 10,000 sets would weigh ~1.5 MB more. An id
+// is added only where `declared` does not have it under that name yet, so it is never in the array already.
+function addId(index: Map<string, string[]>, name: string, id: string): void {
   const ids = index.get(name);
-  if (!ids) return;
-  ids.delete(id);
-  if (ids.size === 0) index.delete(name);
+  if (ids) ids.push(id);
+  else index.set(name, [id]);
+}
+
+function removeId(index: Map<string, string[]>, name: string, id: string): void {
+  const ids = index.get(name);
+  const at = ids?.indexOf(id) ?? -1;
+  if (!ids || at < 0) return;
+  ids.splice(at, 1);
+  if (ids.length === 0) index.delete(name);
 }
 
 /** Make `base` what compiling the whole new configuration would give, once the change's plan is applied. */
