@@ -11,6 +11,8 @@
 import { isIP } from 'node:net';
 import type { Path } from './errors.js';
 import { backendKey, effectiveVip, portBounds } from './derive.js';
+import { changedIndexesInPlace } from './delta.js';
+import type { Service } from './model.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -132,6 +134,8 @@ class AcrossServicesIndex {
     private readonly ports: Map<string, number>,
     private readonly marks: Map<number, number>,
     private total: number,
+    /** The list the entries were made from, when frozen: a commit's candidate list says what changed from it. */
+    private list: readonly unknown[] | null = null,
   ) {}
 
   /** The index of a configuration that passed validation whole (so no name or identity repeats). */
@@ -140,6 +144,7 @@ class AcrossServicesIndex {
     const index = new AcrossServicesIndex(config.vip, limits, [], new Map(), new Map(), new Map(), 0);
     index.entries = services.map((s, i) => entryOf(s, i, config, limits));
     index.entries.forEach((e, i) => index.add(e, i));
+    index.list = Object.isFrozen(services) ? services : null;
     return index;
   }
 
@@ -155,8 +160,10 @@ class AcrossServicesIndex {
     const n = services.length;
     const m = this.entries.length;
     const most = Math.min(MAX_CHANGES, Math.floor(Math.max(n, m) / 2));
-    const changed: number[] = [];
-    for (let i = 0; i < n; i++) {
+    const known = this.knownChanges(services);
+    const changed: number[] = known ?? [];
+    if (changed.length > most) return null;
+    for (let i = 0; !known && i < n; i++) {
       if (i < m && services[i] === this.entries[i].item) continue;
       if (changed.push(i) > most) return null;
     }
@@ -203,8 +210,21 @@ class AcrossServicesIndex {
           this.add(e, changed[k]);
         });
         this.total = total;
+        this.list = Object.isFrozen(services) ? services : null;
       },
     };
+  }
+
+  /**
+   * The indexes of `services` whose data differ from the indexed list's, when both lists are frozen and as long as
+   * each other (config/delta.ts: remembered for a daemon's commit, so no pass over 10,000 entries); else null.
+   * An index outside them holds a service with the same data: the same name, identities and size.
+   */
+  private knownChanges(services: unknown[]): number[] | null {
+    const list = this.list;
+    if (!list || list.length !== services.length || !Object.isFrozen(services)) return null;
+    const known = changedIndexesInPlace(list as Service[], services as Service[]);
+    return known ? [...known] : null;
   }
 
   private add(e: Entry, i: number): void {

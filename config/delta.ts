@@ -39,9 +39,9 @@ export function servicesByName(list: Service[]): ReadonlyMap<string, Service> | 
 }
 
 /** Each service's index by name, or null when names do not identify services; remembered for a frozen list. */
-const nameIndexes = new WeakMap<object, Map<string, number> | null>();
+const nameIndexes = new WeakMap<object, ReadonlyMap<string, number> | null>();
 
-function nameIndex(list: Service[]): Map<string, number> | null {
+export function nameIndex(list: Service[]): ReadonlyMap<string, number> | null {
   const known = nameIndexes.get(list);
   if (known !== undefined) return known;
   let index: Map<string, number> | null = new Map();
@@ -65,21 +65,52 @@ export function changedInPlace(base: Service[], cand: Service[]): Service[] | nu
   return changedIndexesInPlace(base, cand)?.map((i) => cand[i]) ?? null;
 }
 
-/** The last answer of changedIndexesInPlace for a frozen candidate list, with the frozen base it was asked for. */
-const changedMemo = new WeakMap<object, { base: Service[]; changed: readonly number[] | null }>();
+/**
+ * The recent answers of changedIndexesInPlace for a frozen candidate list, each with the frozen base it was
+ * asked for (newest first). A commit asks of several pairs around one candidate: the running revision and the
+ * candidate (the audit's difference, the file plan, the health runner), the same pair the other way round (the
+ * store's "nothing changed?"), and the revision file's checkpoint and the candidate (the revision's difference).
+ */
+const changedMemo = new WeakMap<object, Array<{ base: Service[]; changed: readonly number[] | null }>>();
+const REMEMBERED_BASES = 4;
+
+function remembered(base: Service[], cand: Service[]): { changed: readonly number[] | null } | undefined {
+  return changedMemo.get(cand)?.find((k) => k.base === base);
+}
+
+function rememberChanged(base: Service[], cand: Service[], changed: readonly number[] | null): readonly number[] | null {
+  const kept = changed && Object.freeze(changed);
+  const known = (changedMemo.get(cand) ?? []).filter((k) => k.base !== base);
+  changedMemo.set(cand, [{ base, changed: kept }, ...known].slice(0, REMEMBERED_BASES));
+  return kept;
+}
 
 /**
  * changedInPlace's services as their indexes (the same in both lists). Remembered when both lists are frozen
  * (the daemon's running revision and the candidate a delta built): the file plan, the audit's difference and the
  * health runner each ask it of the same commit, and under emulation each pass over 10,000 pointers costs ~25 ms.
+ * Without a pass when it can be told from what is remembered: the same pair the other way round (the same
+ * indexes), or two remembered steps base → middle → cand (only the indexes either step changed can differ, and
+ * those are compared; an index neither changed holds equal data in all three, as equality of data is transitive).
  */
 export function changedIndexesInPlace(base: Service[], cand: Service[]): readonly number[] | null {
-  const frozen = Object.isFrozen(base) && Object.isFrozen(cand);
-  const known = frozen ? changedMemo.get(cand) : undefined;
-  if (known && known.base === base) return known.changed;
-  const changed = findChangedIndexes(base, cand);
-  if (frozen) changedMemo.set(cand, { base, changed: changed && Object.freeze(changed) });
-  return changed;
+  if (!Object.isFrozen(base) || !Object.isFrozen(cand)) return findChangedIndexes(base, cand);
+  const known = remembered(base, cand) ?? remembered(cand, base);
+  if (known) return known.changed;
+  return rememberChanged(base, cand, throughMiddle(base, cand) ?? findChangedIndexes(base, cand));
+}
+
+/** The changed indexes from two remembered steps base → middle → cand; undefined when none is remembered. */
+function throughMiddle(base: Service[], cand: Service[]): number[] | null | undefined {
+  for (const second of changedMemo.get(cand) ?? []) {
+    const first = remembered(base, second.base);
+    if (!first) continue;
+    // Either step not in place (other lengths or names at an index): nor is the whole.
+    if (first.changed === null || second.changed === null) return null;
+    const maybe = [...new Set([...first.changed, ...second.changed])].sort((a, b) => a - b);
+    return maybe.filter((i) => base[i] !== cand[i] && !sameData(base[i], cand[i]));
+  }
+  return undefined;
 }
 
 function findChangedIndexes(base: Service[], cand: Service[]): number[] | null {
@@ -168,10 +199,15 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
   const index = nameIndex(list);
   if (!index || new Set(delta.services.map((s) => s.name)).size !== delta.services.length) return null;
   const out = list.slice();
+  /** The indexes given a service whose data differ: a service the delta sends unchanged keeps the base's object. */
+  const replaced: number[] = [];
   for (const s of delta.services) {
     const i = index.get(s.name);
     if (i === undefined) out.push(s);
-    else out[i] = s;
+    else if (!sameData(list[i], s)) {
+      out[i] = s;
+      replaced.push(i);
+    }
   }
   if (out.length === list.length) {
     // The same names at the same indexes: the base's index by name is this list's too, and its services by name
@@ -179,8 +215,12 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
     // so the next commit on top of this one builds neither map of 10,000 names.
     Object.freeze(out);
     nameIndexes.set(out, index);
+    // Which indexes changed is known here, and they are the only ones whose objects differ: every later question
+    // of this pair (the audit's difference, the file plan, the hash, the health runner) is answered without a
+    // pass over 10,000 pointers.
+    if (Object.isFrozen(list)) rememberChanged(list, out, replaced.sort((a, b) => a - b));
     const byName = byNameMemo.get(list);
-    if (byName) byNameMemo.set(out, ReplacedServices.of(byName, delta.services));
+    if (byName) byNameMemo.set(out, ReplacedServices.of(byName, replaced.map((i) => out[i])));
   }
   return out;
 }

@@ -42,6 +42,14 @@ export class ActualState {
    * change of the record) does not hold, sorted. Remembered until the table gains or loses a service or another
    * snapshot is given: a one-weight commit at 10,000 services does not walk every id to find the few foreign ones.
    */
+  /**
+   * Whether every id of `owned` is in the table: the table's ids less the foreign ones are the owned ones present
+   * (foreignIds is remembered, so a commit that moved no service answers without a pass over 10,000 ids).
+   */
+  holdsAll(owned: ReadonlySet<string>): boolean {
+    return this.services.size - this.foreignIds(owned).length === owned.size;
+  }
+
   foreignIds(owned: ReadonlySet<string>): readonly string[] {
     const known = this.foreign;
     if (known && known.membership === this.membership && known.owned === owned) return known.ids;

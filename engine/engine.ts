@@ -646,7 +646,7 @@ export class Engine {
     // (The verdict path, weights only, skips the walk: keep one backend's event cheap at 10,000 services.)
     // A commit that moved no service walks the record only when an owned service is gone from the kernel.
     const servicesMoved = adoptedIds.length > 0 || release.size > 0 || ops.some((op) => op.op === 'newService' || op.op === 'delService');
-    if (tx.ok && (servicesMoved || (reason !== 'sync' && !this.ownership.every((id) => this.actual.services.has(id))))) {
+    if (tx.ok && (servicesMoved || (reason !== 'sync' && !this.actual.holdsAll(this.ownership.ids())))) {
       const owned = this.ownership.ids();
       await this.ownership.replace(
         [...this.actual.services.values()].filter((s) => owned.has(s.id) && !release.has(s.id)).map((s) => ({ id: s.id, key: s.service.key })),

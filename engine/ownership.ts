@@ -57,12 +57,6 @@ export class OwnershipRecord {
     return (this.idsView ??= new Set(this.entryMap.keys()));
   }
 
-  /** Whether every owned id passes `test` (e.g. is still in the kernel), without copying the record. */
-  every(test: (id: string) => boolean): boolean {
-    for (const id of this.entryMap.keys()) if (!test(id)) return false;
-    return true;
-  }
-
   has(id: string): boolean {
     return this.entryMap.has(id);
   }

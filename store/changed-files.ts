@@ -123,7 +123,8 @@ export function planChangedFiles(
   if (modifiedOnly) {
     rendered = new Map();
     for (const [rel, services] of modifiedOnly as Map<string, Service[]>) {
-      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }) : null;
+      const substitution = { before, loadsAs: (alone: string, s: Service) => itemLoadsAs(rel, alone, s) };
+      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }, substitution) : null;
       if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel]) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
         rendered = null;
         break;
@@ -242,17 +243,17 @@ function inFileOrder(layout: FileLayout, byName: ReadonlyMap<string, Service>): 
  */
 export function splicedItemsLoadBack(rel: string, check: SpliceCheck, before: FileLayout[string]): boolean {
   if (!check.endsPlainly || check.names.length !== before.services.length || check.names.some((n, i) => n !== before.services[i])) return false;
-  for (const { service, alone } of check.items) {
-    if (alone === null) return false;
-    const file = readFileBack(rel, alone);
-    const data = 'data' in file ? (file.data as Obj | null) : null;
-    const keys = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
-    if (keys.length !== 1 || keys[0] !== 'services' || !Array.isArray(data!.services) || data!.services.length !== 1) return false;
-    const item = data!.services[0] as Obj;
-    if (item?.name !== service.name) return false;
-    if (!loadsAs([item], [service])) return false;
-  }
-  return true;
+  return check.items.every(({ service, alone }) => alone !== null && itemLoadsAs(rel, alone, service));
+}
+
+/** `alone` (`services:` and one item, as a SpliceCheck holds it), loaded as a restart would, is exactly `service`. */
+function itemLoadsAs(rel: string, alone: string, service: Service): boolean {
+  const file = readFileBack(rel, alone);
+  const data = 'data' in file ? (file.data as Obj | null) : null;
+  const keys = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
+  if (keys.length !== 1 || keys[0] !== 'services' || !Array.isArray(data!.services) || data!.services.length !== 1) return false;
+  const item = data!.services[0] as Obj;
+  return item?.name === service.name && loadsAs([item], [service]);
 }
 
 /**

@@ -52,3 +52,32 @@ test('the hash is its definition at every step of a walk over 700 services: chan
   // The same content as other objects hashes the same.
   assert.equal(configHash(structuredClone(config)), configHash(config));
 });
+
+test('frozen lists built by deltas (a daemon\'s commits): the hash is its definition, whatever the remembered changes say', async () => {
+  const { applyConfigDelta } = await import('../../../config/delta.js');
+  const rnd = seededRandom(11);
+  const svc = (k: number, weight = 1): Service => ({ ...defaultService(`s${k}`), ports: [1000 + k], backends: [{ ...defaultBackend('198.51.100.1'), port: 8080, weight }] });
+  let config: Config = deepFreeze({ ...defaultConfig(), vip: '192.0.2.1', services: Array.from({ length: 900 }, (_, k) => svc(k)) });
+  const history: Config[] = [config];
+  for (let step = 0; step < 150; step++) {
+    const changed = Array.from({ length: 1 + rnd(3) }, () => structuredClone(config.services[rnd(900)]));
+    for (const s of changed) s.backends[0].weight = 2 + rnd(50);
+    // Sometimes a service sent unchanged (it keeps the base's object), sometimes a section changes.
+    if (rnd(4) === 0) changed.push(structuredClone(config.services[rnd(900)]));
+    const next = applyConfigDelta(config, { set: rnd(8) === 0 ? { vip: `192.0.2.${1 + rnd(9)}` } : {}, unset: [], services: changed, removed: [] });
+    assert.ok(Object.isFrozen(next.services));
+    assert.equal(configHash(next), defined(next), `step ${step}`);
+    // The new services are not frozen yet: their holder may still change one in place before the store freezes it.
+    const mine = next.services.find((s) => !Object.isFrozen(s));
+    if (mine && rnd(2) === 0) mine.backends[0].weight += 100;
+    next.services.forEach((s) => deepFreeze(s));
+    assert.equal(configHash(next), defined(next), `step ${step}, after its holder changed it`);
+    // Now and then an older revision is hashed in between (the last list hashed is then not the base).
+    if (rnd(5) === 0) {
+      const old = history[rnd(history.length)];
+      assert.equal(configHash(old), defined(old), `step ${step}, an older revision`);
+    }
+    history.push(next);
+    config = next;
+  }
+});

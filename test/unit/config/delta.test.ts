@@ -131,3 +131,31 @@ test('the changed indexes of two frozen lists are remembered for that pair only'
   assert.deepEqual(a, [7]);
   assert.equal(changedIndexesInPlace(b1.services, open), null, 'a renamed service at index 3: not in place');
 });
+
+test('the changed indexes of a daemon\'s commits: known from the delta, the pair the other way round and two steps; always what a pass finds', async () => {
+  const { changedIndexesInPlace } = await import('../../../config/delta.js');
+  const { sameData } = await import('../../../config/same-data.js');
+  const byPass = (a: Config['services'], b: Config['services']) => a.flatMap((s, i) => (sameData(s, b[i]) ? [] : [i]));
+  const rnd = seededRandom(5);
+  let config = deepFreeze(base(400));
+  const history: Config[] = [config];
+  for (let step = 0; step < 200; step++) {
+    const changed = Array.from({ length: 1 + rnd(3) }, () => structuredClone(config.services[rnd(400)]));
+    for (const s of changed) s.backends[0].weight = 1 + rnd(4); // sometimes the weight it had: no change
+    const next = applyConfigDelta(config, { set: {}, unset: [], services: changed, removed: [] });
+    next.services.forEach((s) => deepFreeze(s));
+    const expect = byPass(config.services, next.services);
+    // A service sent with the data it had keeps the base's object: the lists differ exactly where the data do.
+    assert.deepEqual(next.services.flatMap((s, i) => (s === config.services[i] ? [] : [i])), expect, `step ${step}: objects`);
+    assert.deepEqual(changedIndexesInPlace(config.services, next.services), expect, `step ${step}: from the delta`);
+    assert.deepEqual(changedIndexesInPlace(next.services, config.services), expect, `step ${step}: the other way round`);
+    history.push(next);
+    // Two steps back (base → middle → next), and any older pair: what a pass finds.
+    const older = history[Math.max(0, history.length - 3)];
+    assert.deepEqual(changedIndexesInPlace(older.services, next.services), byPass(older.services, next.services), `step ${step}: two steps`);
+    const a = history[rnd(history.length)];
+    const b = history[rnd(history.length)];
+    assert.deepEqual(changedIndexesInPlace(a.services, b.services), byPass(a.services, b.services), `step ${step}: any pair`);
+    config = next;
+  }
+});

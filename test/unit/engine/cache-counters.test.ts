@@ -145,3 +145,21 @@ test('foreignIds: the ids not owned, sorted; remembered while the table keeps it
   assert.deepEqual(actual.foreignIds(new Set()), [...actual.services.keys()]);
   assert.deepEqual(actual.foreignIds(new Set(actual.services.keys())), [], 'another snapshot: asked again');
 });
+
+test('holdsAll: every owned id is in the table, told from the remembered foreign ids; an owned service deleted by hand is seen', () => {
+  const key = (port: number): ServiceKey => ({ af: AF_INET, protocol: IPPROTO_TCP, addr: '192.0.2.10', port });
+  const svc = (port: number) => ({ key: key(port), scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff });
+  const actual = ActualState.fromTable([80, 81, 82].map((p) => ({ service: { ...svc(p), stats: zeroStats() }, dests: [] }) as unknown as IpvsTableEntry));
+  const ids = [...actual.services.keys()].sort();
+  const owned: ReadonlySet<string> = new Set([ids[0], ids[1]]);
+  assert.equal(actual.holdsAll(owned), true);
+  actual.applyOp({ op: 'newService', service: svc(90) } as never); // a foreign service comes: still all held
+  assert.equal(actual.holdsAll(owned), true);
+  actual.applyOp({ op: 'delService', key: key(81) } as never); // an owned one goes (by hand, seen in a read)
+  assert.equal(actual.holdsAll(owned), false);
+  assert.equal(actual.holdsAll(new Set([ids[0]])), true, 'another snapshot of the record');
+  assert.equal(actual.holdsAll(new Set([ids[0], 'no such id'])), false, 'an owned id the table never had');
+  actual.reset([]);
+  assert.equal(actual.holdsAll(new Set()), true);
+  assert.equal(actual.holdsAll(owned), false);
+});

@@ -233,3 +233,27 @@ test('mixed families: an IPv6 backend of an IPv4 tunnel service carries its own 
   assert.equal(d.id, '[2001:db8::9]:80');
   assert.equal(d.dest.af, AF_INET6);
 });
+
+test('compileServices of a few names from a frozen list of many (looked up by name) is what walking the list gives', async () => {
+  const { compileServices } = await import('../../../engine/compile.js');
+  const services = Array.from({ length: 200 }, (_, i) => service(`s${i}`, { vip: `192.0.2.${1 + (i % 200)}`, ports: [80 + (i % 7)] }));
+  // Two services claim one identity (s3 and s203 would, were there 204): s5 is given s6's vip and port here.
+  services[5] = service('s5', { vip: '192.0.2.7', ports: [80 + (6 % 7)] });
+  const open = config({ services });
+  const frozen = { ...open, services: Object.freeze([...open.services]) as typeof open.services };
+  const show = (names: string[], c: typeof open) => {
+    try {
+      const d = compileServices(c, NO_INPUTS, new Set(names));
+      return JSON.stringify({ services: [...d.services.keys()], declared: [...d.declared.entries()], notProgrammed: [...d.notProgrammed] });
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  for (const names of [['s150', 's3'], ['s6', 's5'], ['s5', 's6', 's7'], ['nobody', 's199'], [], ['s0']]) {
+    assert.equal(show(names, frozen), show(names, open), names.join(' '));
+  }
+  assert.match(show(['s6', 's5'], frozen), /service s6: tcp 192.0.2.7:86 is also declared by service s5/, 'in list order, whatever the order of the names');
+  // The same name twice: names do not identify services, and the list is walked.
+  const twice = { ...open, services: Object.freeze([...open.services, open.services[9]]) as typeof open.services };
+  assert.match(show(['s9'], twice), /service s9: .* is also declared by service s9/);
+});

@@ -121,3 +121,44 @@ test('a splice is checked item by item: what the item alone loads to is what the
   const endsAtMarker = spliceServicesChecked(variants['a document end after the list'], 'config.d/edge.yaml', [web], sections());
   assert.equal(endsAtMarker?.check.endsPlainly ?? false, false, 'a document marker after the list: not vouched for');
 });
+
+test('a few changed scalar values are put in place of the old ones, checked by the loader; anything else is rendered', async () => {
+  const { spliceServicesChecked } = await import('../../../store/service-splice.js');
+  const before = new Map(services(FILE).map((s) => [s.name, s]));
+  const tried: string[] = [];
+  const loadsAs = (alone: string, s: Service) => {
+    tried.push(alone);
+    const loaded = services(alone);
+    return loaded.length === 1 && JSON.stringify(loaded[0]) === JSON.stringify(s);
+  };
+  const splice = (s: Service, check = loadsAs) => spliceServicesChecked(FILE, 'config.d/edge.yaml', [s], sections(), { before, loadsAs: check })!.text;
+
+  // The second backend's weight: both backends say `weight: 5`, so the first place is tried, refused by the
+  // loader, and the second taken. Every other byte stays, the odd spacing and the comments included (which the
+  // renderer re-spaces: that is how a rendered item shows below).
+  const second = edit(FILE, 'web', (s) => (s.backends[1].weight = 9));
+  assert.equal(splice(second), FILE.replace('port: 8080, weight: 5}\n', 'port: 8080, weight: 9}\n'));
+  assert.equal(tried.length, 2, 'the first place was tried and refused, the second taken');
+  tried.length = 0;
+  const first = edit(FILE, 'web', (s) => (s.backends[0].weight = 9));
+  assert.equal(splice(first), FILE.replace('weight: 5}   # rack 1', 'weight: 9}   # rack 1'));
+  assert.equal(tried.length, 1);
+  // Two values at once, in a block mapping and a block item.
+  const two = edit(FILE, 'mail', (s) => {
+    s.vip = '192.0.2.33';
+    s.backends[0].address = '198.51.100.44';
+  });
+  assert.equal(splice(two), FILE.replace('vip: 192.0.2.3\n', 'vip: 192.0.2.33\n').replace('- address: 198.51.100.4\n', '- address: 198.51.100.44\n'));
+
+  // Rendered instead: a value nobody wrote (mail's weight is the default), a backend added, a loader that
+  // refuses every place. Each result still loads to the change.
+  const isRendered = (text: string) => text.includes('- name: web # the public site');
+  const unwritten = splice(edit(FILE, 'mail', (s) => (s.backends[0].weight = 3)));
+  assert.equal(unwritten, FILE + '        weight: 3\n', 'a default nobody wrote: the renderer adds the key');
+  const added = splice(edit(FILE, 'web', (s) => s.backends.push({ ...s.backends[0], address: '198.51.100.9' })));
+  assert.ok(isRendered(added), 'a backend added');
+  assert.equal(services(added).find((s) => s.name === 'web')!.backends.length, 3);
+  const refused = splice(first, () => false);
+  assert.ok(isRendered(refused), 'no place fits');
+  assert.equal(services(refused).find((s) => s.name === 'web')!.backends[0].weight, 9);
+});
