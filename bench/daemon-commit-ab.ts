@@ -8,10 +8,14 @@
 //  - a summary per build: the median of each round's last five commits (the first ones after a start still build
 //    memos), and of every `ipvsadm -e`.
 // Run: LBCTL_BENCH_BUILDS=/tmp/old/build,build node build/bench/run.js daemon-commit-ab
-//   LBCTL_BENCH_ROUNDS (2), LBCTL_BENCH_COMMITS (8), LBCTL_BENCH_SERVICES (10,000).
+//   LBCTL_BENCH_ROUNDS (2), LBCTL_BENCH_COMMITS (8), LBCTL_BENCH_SERVICES (10,000);
+//   LBCTL_BENCH_CPU_PROF=1: each daemon runs under --cpu-prof, and its CPU during the last commits of each round is
+//   printed as its top functions (bench/profile-summary.ts): the profile of the emulated machine, whose weights
+//   differ from the host's (the profiler itself slows the commits: take the times from a run without it).
 // Addresses are documentation ranges (bench/big-config.ts): table entries only, no traffic is sent.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { profileSummaryText } from './profile-summary.js';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +26,7 @@ const ROUNDS = Number(process.env.LBCTL_BENCH_ROUNDS ?? 2);
 const COMMITS = Math.max(6, Number(process.env.LBCTL_BENCH_COMMITS ?? 8));
 const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
 const TAIL = 5;
+const CPU_PROF = process.env.LBCTL_BENCH_CPU_PROF === '1';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -39,6 +44,8 @@ interface Run {
   cpus: number[];
   rssMiB: number;
   edits: number[];
+  /** With LBCTL_BENCH_CPU_PROF: the daemon's profile during the last commits. */
+  profile?: string;
 }
 
 async function oneRun(build: string, ns: string): Promise<Run> {
@@ -57,7 +64,13 @@ async function oneRun(build: string, ns: string): Promise<Run> {
     mkdirSync(state, { recursive: true });
     big.writeBigConfig(cfg, state, SERVICES, 3_600_000);
     const launcher = H.writeLauncher(root);
-    const d = spawn('ip', ['netns', 'exec', ns, process.execPath, launcher, 'daemon', '--config', cfg, '--state-dir', state], { stdio: ['ignore', 'ignore', 'ignore'], env: H.cleanEnv() });
+    const profDir = join(root, 'cpu-profile');
+    const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+    const d = spawn('ip', ['netns', 'exec', ns, process.execPath, ...prof, launcher, 'daemon', '--config', cfg, '--state-dir', state], { stdio: ['ignore', 'ignore', 'ignore'], env: H.cleanEnv() });
+    /** Each commit's span on the monotonic clock, in microseconds (what the profile's samples are stamped with). */
+    const windows: Array<[number, number]> = [];
+    const micros = () => Number(process.hrtime.bigint() / 1000n);
+    let run: Run | null = null;
     try {
       let conn: any = null;
       const deadline = Date.now() + 30 * 60_000;
@@ -71,7 +84,7 @@ async function oneRun(build: string, ns: string): Promise<Run> {
       const mid = Math.floor(SERVICES / 2);
       let prev = readRevisionConfig(state, hello.runningRevision);
       let base = hello.runningRevision as number;
-      const run: Run = { walls: [], cpus: [], rssMiB: 0, edits: [] };
+      run = { walls: [], cpus: [], rssMiB: 0, edits: [] };
       for (let k = 0; k < COMMITS; k++) {
         // As the shell sends it: the difference from the base revision.
         const cand = structuredClone(prev);
@@ -81,7 +94,9 @@ async function oneRun(build: string, ns: string): Promise<Run> {
         await sleep(1000);
         const c0 = cpuMs(d.pid!);
         const t0 = performance.now();
+        const w0 = micros();
         const out = await conn.call('commit', { job: { delta, base, action: 'commit', record: { how: 'commit', meta: { origin: 'shell' } }, voice: 'shell' }, identity: { user: 'bench' } }, 30 * 60_000);
+        windows.push([w0, micros()]);
         run.walls.push(Math.round(performance.now() - t0));
         run.cpus.push(cpuMs(d.pid!) - c0);
         if (out.kind !== 'committed') throw new Error(`${build}: commit ${k}: ${out.kind}`);
@@ -100,6 +115,9 @@ async function oneRun(build: string, ns: string): Promise<Run> {
     } finally {
       d.kill('SIGTERM');
       await new Promise((r) => d.once('exit', r));
+      // The profile is written as the daemon exits: the main thread's is the one named ….0.001.cpuprofile.
+      const main = CPU_PROF && existsSync(profDir) ? readdirSync(profDir).find((f) => /\.0\.0*1\.cpuprofile$/.test(f)) : undefined;
+      if (run && main) run.profile = profileSummaryText(join(profDir, main), windows.slice(-TAIL));
     }
   } finally {
     execFileSync('ip', ['netns', 'del', ns]);
@@ -115,6 +133,7 @@ export async function main(): Promise<string> {
       const run = await oneRun(build, `lbctl-ab-${process.pid}-${round}-${i}`);
       runs.get(build)!.push(run);
       console.log(`  round ${round} ${build}: commit wall ms ${run.walls.join(' ')} | daemon CPU ms ${run.cpus.join(' ')} | VmRSS ${run.rssMiB.toFixed(0)} MiB | ipvsadm -e ms ${run.edits.join(' ')}`);
+      if (run.profile) console.log(`  the daemon's CPU profile of its last ${TAIL} commits:\n${run.profile}`);
     }
   }
   const lines = ['', `summary (the last ${TAIL} commits of each round):`];

@@ -215,8 +215,18 @@ function lockFs(holder: LockHolder, staleMs: number) {
   return { ...fs, mkdir, rmdir, rmdirSync };
 }
 
-/** Removes leftovers of acquirers/removers that died between their two renames. */
+/** Lock paths this process has swept (see sweepAside). */
+const swept = new Set<string>();
+
+/**
+ * Removes leftovers of acquirers/removers that died between their two renames. Once per lock path and process:
+ * a leftover has a name of its own and never stands in anyone's way (it is only litter), and one can appear only
+ * when a process is killed within microseconds of its renames; a daemon taking the same two locks at every commit
+ * need not list the folder each time (five system calls and a listing).
+ */
 function sweepAside(lockPath: string): void {
+  if (swept.has(lockPath)) return;
+  swept.add(lockPath);
   const prefix = `.${basename(lockPath)}.`;
   let names: string[] = [];
   try {

@@ -173,3 +173,22 @@ test("this process's holder record: its start time, boot id and terminal as /pro
   assert.equal(parent.pidStart, processStartTime(process.ppid));
   assert.equal(parent.tty, undefined);
 });
+
+test('leftovers of a dead acquirer beside a lock are swept at the first acquisition; a live one\'s stay', async () => {
+  const state = tempState();
+  const path = join(state, 'locks', 'q.lock');
+  const dead = join(state, 'locks', `.q.lock.acquiring-${DEAD_PID}-0123abcd`);
+  const live = join(state, 'locks', `.q.lock.removing-${process.ppid}-4567cdef`);
+  for (const dir of [dead, live]) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'holder.json'), '{}');
+  }
+  const held = await acquireLock({ name: 'q', path, holder: describeHolder({ user: 'hal' }) });
+  await held.release();
+  assert.equal(existsSync(dead), false, 'the dead acquirer\'s directory was swept');
+  assert.equal(existsSync(live), true, 'a live process may still be working on its own');
+  // Neither stands in the way of the next holder.
+  const again = await acquireLock({ name: 'q', path, holder: describeHolder({ user: 'ida' }) });
+  assert.equal(readHolder(path)?.user, 'ida');
+  await again.release();
+});
