@@ -198,7 +198,9 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
   if (delta.removed.length > 0 || delta.order !== undefined) return null;
   const index = nameIndex(list);
   if (!index || new Set(delta.services.map((s) => s.name)).size !== delta.services.length) return null;
-  const out = list.slice();
+  // Spread, not slice(): V8 copies a frozen array's elements one by one in slice() (~0.5 ms at 10,000 on the
+  // host, ~10 ms under emulation), and the daemon's lists are frozen; spread copies them at once (~6 µs).
+  const out = [...list];
   /** The indexes given a service whose data differ: a service the delta sends unchanged keeps the base's object. */
   const replaced: number[] = [];
   for (const s of delta.services) {
@@ -219,10 +221,23 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
     // of this pair (the audit's difference, the file plan, the hash, the health runner) is answered without a
     // pass over 10,000 pointers.
     if (Object.isFrozen(list)) rememberChanged(list, out, replaced.sort((a, b) => a - b));
+    builtFrom.set(out, { base: list, replaced });
     const byName = byNameMemo.get(list);
     if (byName) byNameMemo.set(out, ReplacedServices.of(byName, replaced.map((i) => out[i])));
   }
   return out;
+}
+
+/** Lists replacedInPlace built: the list they were built from and the indexes whose objects they replaced. */
+const builtFrom = new WeakMap<object, { base: Service[]; replaced: readonly number[] }>();
+
+/**
+ * When `list` was built by applying a delta in place to another list: that list and the indexes where `list`
+ * holds another object (every other index holds the very object of the base). Lets the store freeze a new
+ * revision's list by its new services alone when it froze the base deeply before.
+ */
+export function replacedFrom(list: readonly Service[]): { base: Service[]; replaced: readonly number[] } | undefined {
+  return builtFrom.get(list);
 }
 
 /**

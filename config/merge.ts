@@ -153,7 +153,7 @@ export function loadMerge(candidate: Config, file: { config: Config; written: Ob
     if (v === undefined) delete (out as unknown as Obj)[key];
     else (out as unknown as Obj)[key] = v;
   }
-  const services = out.services.slice();
+  const services = [...out.services]; // not slice(): slow on a frozen list (config/delta.ts replacedInPlace)
   for (const svc of file.config.services) {
     const at = services.findIndex((s) => s.name === svc.name);
     if (at >= 0) services[at] = clone(svc);

@@ -9,7 +9,8 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import type { Config } from '../config/model.js';
+import type { Config, Service } from '../config/model.js';
+import { replacedFrom } from '../config/delta.js';
 import { defaultConfig } from '../config/defaults.js';
 import { sudoInvoker } from '../config/identity.js';
 import { assertTrustedPath } from './dir-safety.js';
@@ -199,15 +200,25 @@ function summaryOf(rev: Revision): RevisionSummary {
  * Freezes a revision the store keeps and hands out to every reader: a caller that changed it would change what
  * the next reader is told is running, so a change throws instead (ES modules are strict).
  */
+/**
+ * Lists frozen alone that deepFreeze has since frozen deeply (their items too). A list deepFreeze froze itself is
+ * not noted (every array of every service would be): a list built from one is walked once, then noted.
+ */
+const deeplyFrozenLists = new WeakSet<object>();
+
 function deepFreeze<T>(v: T): T {
   if (!v || typeof v !== 'object') return v;
   if (!Object.isFrozen(v)) {
     Object.freeze(v);
     for (const x of Object.values(v)) deepFreeze(x);
-  } else if (Array.isArray(v)) {
+  } else if (Array.isArray(v) && !deeplyFrozenLists.has(v)) {
     // A list frozen alone (config/delta.ts freezes a services list it builds, to remember its index by name) may
-    // hold new items: those are frozen here; a frozen item is not walked again (10,000 services).
-    for (const x of v) if (x && typeof x === 'object' && !Object.isFrozen(x)) deepFreeze(x);
+    // hold new items: those are frozen here. Built from a list frozen deeply here before, only the services it
+    // replaced can be new (a daemon's commit: one, not a walk of 10,000); otherwise every item is looked at.
+    const built = replacedFrom(v as Service[]);
+    if (built && deeplyFrozenLists.has(built.base)) for (const i of built.replaced) deepFreeze(v[i]);
+    else for (const x of v) if (x && typeof x === 'object' && !Object.isFrozen(x)) deepFreeze(x);
+    deeplyFrozenLists.add(v);
   }
   return v;
 }

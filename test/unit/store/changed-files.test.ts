@@ -131,6 +131,27 @@ test('keepRunning: the running revision is parsed once, frozen and shared; a com
   assert.equal(b.config.services[0].backends[0].weight, 4);
 });
 
+test('keepRunning: commits of delta-built candidates (a daemon\'s) are frozen deeply, their new services included, commit after commit', async () => {
+  const { applyConfigDelta } = await import('../../../config/delta.js');
+  const dirs = tempDirs();
+  writeAll(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, keepRunning: true });
+  for (let k = 0; k < 4; k++) {
+    const running = store.running();
+    const changed = structuredClone(running.config.services[k % 2]);
+    changed.backends[0].weight = 20 + k;
+    const cand = applyConfigDelta(running.config, { set: {}, unset: [], services: [changed], removed: [] });
+    assert.ok(Object.isFrozen(cand.services) && !Object.isFrozen(changed), 'the list is frozen alone, the new service is not');
+    const out = await store.commit(cand, running.number, { origin: 'shell' }, { handOver: true });
+    assert.equal(out.kind, 'committed');
+    const rev = store.running();
+    const mine = rev.config.services.find((s) => s.name === changed.name)!;
+    assert.equal(mine.backends[0].weight, 20 + k);
+    assert.ok(Object.isFrozen(mine) && Object.isFrozen(mine.backends) && Object.isFrozen(mine.backends[0]), `commit ${k}: the new service is frozen deeply`);
+    assert.ok(rev.config.services.every((s) => Object.isFrozen(s) && Object.isFrozen(s.backends[0])), `commit ${k}: every service is`);
+  }
+});
+
 test('a revision written before a default existed is completed when read: a commit from it succeeds and rewrites one file', async () => {
   const dirs = tempDirs();
   writeAll(dirs.configDir);
