@@ -4,7 +4,7 @@
 // instead of waiting for proper-lockfile's mtime staleness.
 import { hostname, userInfo } from 'node:os';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { uniqueToken } from './unique-suffix.js';
 
 export interface LockHolder {
   user: string;
@@ -135,7 +135,7 @@ export function describeHolder(overrides: HolderOverrides = {}): LockHolder {
     bootId: own ? own.bootId : currentBootId(),
     since: (overrides.since ?? new Date()).toISOString(),
     ...(overrides.session ? { session: overrides.session } : {}),
-    token: randomBytes(8).toString('hex'),
+    token: uniqueToken(),
   };
 }
 

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from './unique-suffix.js';
 import { formatHolder, holderLiveness, pidAlive, type LockHolder } from './holder.js';
 
 const HOLDER_FILE = 'holder.json';
@@ -91,7 +91,7 @@ function errno(code: string, message: string): NodeJS.ErrnoException {
 }
 
 function asidePath(lockPath: string, why: string): string {
-  return join(dirname(lockPath), `.${basename(lockPath)}.${why}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(lockPath), `.${basename(lockPath)}.${why}-${uniqueSuffix()}`);
 }
 
 /**

@@ -27,8 +27,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pidAlive } from '../locks/holder.js';
+import { uniqueSuffix } from '../locks/unique-suffix.js';
 
 /** Temp files carry this marker so start-up can sweep leftovers of a killed writer (names never end in .yaml). */
 export const TMP_MARKER = '.lbctl-tmp-';
@@ -59,7 +59,7 @@ export function stepsTaken(): number {
 }
 
 function tmpNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}${TMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(path), `.${basename(path)}${TMP_MARKER}${uniqueSuffix()}`);
 }
 
 /** fsync a directory so the renames and unlinks inside it are durable. */

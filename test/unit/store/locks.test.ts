@@ -192,3 +192,23 @@ test('leftovers of a dead acquirer beside a lock are swept at the first acquisit
   assert.equal(readHolder(path)?.user, 'ida');
   await again.release();
 });
+
+test('unique suffixes: distinct in a process and from a worker thread\'s (same pid), with the pid where the sweeps read it', async () => {
+  const { uniqueSuffix, uniqueToken } = await import('../../../locks/unique-suffix.js');
+  const { Worker } = await import('node:worker_threads');
+  const mine = Array.from({ length: 1000 }, () => uniqueSuffix());
+  for (const s of mine) assert.equal(Number(/^(\d+)-[0-9a-f]+$/.exec(s)?.[1]), process.pid, s);
+  const url = new URL('../../../locks/unique-suffix.js', import.meta.url).href;
+  const theirs = await new Promise<string[]>((resolve, reject) => {
+    const w = new Worker(`import(${JSON.stringify(url)}).then((m) => require('node:worker_threads').parentPort.postMessage(Array.from({ length: 1000 }, () => m.uniqueSuffix())))`, { eval: true });
+    w.once('message', (m: string[]) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+  assert.equal(new Set([...mine, ...theirs]).size, 2000);
+  const tokens = Array.from({ length: 1000 }, () => uniqueToken());
+  assert.equal(new Set(tokens).size, 1000);
+  assert.ok(tokens.every((t) => /^[0-9a-f]{16,}$/.test(t)));
+});
