@@ -53,7 +53,7 @@ const KEYED_LISTS = new Set(['services', 'backends', 'instances']);
 /** Every difference between a and b, in the order of b's hierarchy (removed items before the rest of their list). */
 export function diffConfig(a: Config, b: Config): ConfigChange[] {
   const out: ConfigChange[] = [];
-  const [sa, sb] = withoutEqualServices(a, b);
+  const [sa, sb] = withoutSharedSections(...withoutEqualServices(a, b));
   walk(toWritten(sa, { withDefaults: true }), toWritten(sb, { withDefaults: true }), toWritten(sa), toWritten(sb), [], '', out);
   return out;
 }
@@ -102,6 +102,25 @@ export function withoutEqualServices(a: Config, b: Config): [Config, Config] {
     { ...a, services: keep(la) },
     { ...b, services: keep(lb) },
   ];
+}
+
+/**
+ * Both configurations without the top-level sections they hold as the very same value (a commit's candidate
+ * shares its base's sections unless they changed): such a section contributes no change, and its written form
+ * (every key of it, with and without defaults, four times) need not be made. A section written on one side only,
+ * or as two values, stays on both sides.
+ */
+export function withoutSharedSections(a: Config, b: Config): [Config, Config] {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const shared = Object.keys(x).filter((k) => k !== 'services' && x[k] !== undefined && k in y && x[k] === y[k]);
+  if (shared.length === 0) return [a, b];
+  const without = (c: Record<string, unknown>) => {
+    const out = { ...c };
+    for (const k of shared) delete out[k];
+    return out as unknown as Config;
+  };
+  return [without(x), without(y)];
 }
 
 function push(out: ConfigChange[], path: string[], kind: ConfigChange['kind'], old: unknown, neu: unknown, item = false): void {

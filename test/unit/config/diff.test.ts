@@ -89,3 +89,22 @@ test('renderCompare: a removed section and a change of a default show the old va
 `,
   );
 });
+
+test('sections shared by both configurations (a commit\'s candidate and its base) are left out, and the changes are the same', async () => {
+  const { withoutSharedSections } = await import('../../../config/diff.js');
+  const a = base();
+  const b = { ...a, services: [...a.services] };
+  b.services[0] = { ...structuredClone(a.services[0]), scheduler: 'rr' };
+  // Shared: every section but daemon, which b changes, and ha, which it holds as an equal copy.
+  b.daemon = { ...structuredClone(a.daemon), revisions_kept: 80 };
+  b.ha = structuredClone(a.ha);
+  delete (b as { observability?: unknown }).observability;
+  const [sa, sb] = withoutSharedSections(a, b);
+  assert.ok(!('node' in sa) && !('node' in sb) && !('vip' in sa), 'a shared section is left out of both');
+  assert.ok('daemon' in sa && 'daemon' in sb && 'ha' in sa && 'ha' in sb, 'changed and copied sections stay');
+  assert.ok('observability' in sa && !('observability' in sb), 'a section on one side only stays');
+  const unshared = diffConfig(structuredClone(a), structuredClone(b));
+  assert.deepEqual(diffConfig(a, b), unshared);
+  assert.deepEqual(new Set(unshared.map((c) => c.text.split(' ').slice(0, 2).join(' '))), new Set(['daemon revisions_kept', 'observability', 'services web']), 'the changes are there to compare');
+  assert.equal(renderCompare(a, b), renderCompare(structuredClone(a), structuredClone(b)));
+});
