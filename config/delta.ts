@@ -71,17 +71,20 @@ export function changedInPlace(base: Service[], cand: Service[]): Service[] | nu
  * candidate (the audit's difference, the file plan, the health runner), the same pair the other way round (the
  * store's "nothing changed?"), and the revision file's checkpoint and the candidate (the revision's difference).
  */
-const changedMemo = new WeakMap<object, Array<{ base: Service[]; changed: readonly number[] | null }>>();
+//
+// The bases are held weakly: a strong one would keep every earlier revision's list (and the services it
+// replaced) alive through its successor, commit after commit, for as long as the daemon runs.
+const changedMemo = new WeakMap<object, Array<{ base: WeakRef<Service[]>; changed: readonly number[] | null }>>();
 const REMEMBERED_BASES = 4;
 
 function remembered(base: Service[], cand: Service[]): { changed: readonly number[] | null } | undefined {
-  return changedMemo.get(cand)?.find((k) => k.base === base);
+  return changedMemo.get(cand)?.find((k) => k.base.deref() === base);
 }
 
 function rememberChanged(base: Service[], cand: Service[], changed: readonly number[] | null): readonly number[] | null {
   const kept = changed && Object.freeze(changed);
-  const known = (changedMemo.get(cand) ?? []).filter((k) => k.base !== base);
-  changedMemo.set(cand, [{ base, changed: kept }, ...known].slice(0, REMEMBERED_BASES));
+  const known = (changedMemo.get(cand) ?? []).filter((k) => k.base.deref() !== undefined && k.base.deref() !== base);
+  changedMemo.set(cand, [{ base: new WeakRef(base), changed: kept }, ...known].slice(0, REMEMBERED_BASES));
   return kept;
 }
 
@@ -103,7 +106,8 @@ export function changedIndexesInPlace(base: Service[], cand: Service[]): readonl
 /** The changed indexes from two remembered steps base → middle → cand; undefined when none is remembered. */
 function throughMiddle(base: Service[], cand: Service[]): number[] | null | undefined {
   for (const second of changedMemo.get(cand) ?? []) {
-    const first = remembered(base, second.base);
+    const middle = second.base.deref();
+    const first = middle && remembered(base, middle);
     if (!first) continue;
     // Either step not in place (other lengths or names at an index): nor is the whole.
     if (first.changed === null || second.changed === null) return null;
@@ -220,24 +224,30 @@ function replacedInPlace(list: Service[], delta: ConfigDelta): Service[] | null 
     // Which indexes changed is known here, and they are the only ones whose objects differ: every later question
     // of this pair (the audit's difference, the file plan, the hash, the health runner) is answered without a
     // pass over 10,000 pointers.
-    if (Object.isFrozen(list)) rememberChanged(list, out, replaced.sort((a, b) => a - b));
-    builtFrom.set(out, { base: list, replaced });
+    replaced.sort((a, b) => a - b);
+    if (Object.isFrozen(list)) rememberChanged(list, out, replaced);
+    builtFrom.set(out, { base: new WeakRef(list), replaced });
     const byName = byNameMemo.get(list);
     if (byName) byNameMemo.set(out, ReplacedServices.of(byName, replaced.map((i) => out[i])));
   }
   return out;
 }
 
-/** Lists replacedInPlace built: the list they were built from and the indexes whose objects they replaced. */
-const builtFrom = new WeakMap<object, { base: Service[]; replaced: readonly number[] }>();
+/**
+ * Lists replacedInPlace built: the list they were built from (held weakly, as in changedMemo) and the indexes
+ * whose objects they replaced.
+ */
+const builtFrom = new WeakMap<object, { base: WeakRef<Service[]>; replaced: readonly number[] }>();
 
 /**
- * When `list` was built by applying a delta in place to another list: that list and the indexes where `list`
- * holds another object (every other index holds the very object of the base). Lets the store freeze a new
- * revision's list by its new services alone when it froze the base deeply before.
+ * When `list` was built by applying a delta in place to another list that is still alive: that list and the
+ * indexes where `list` holds another object (every other index holds the very object of the base). Lets the store
+ * freeze a new revision's list by its new services alone when it froze the base deeply before.
  */
 export function replacedFrom(list: readonly Service[]): { base: Service[]; replaced: readonly number[] } | undefined {
-  return builtFrom.get(list);
+  const built = builtFrom.get(list);
+  const base = built?.base.deref();
+  return built && base ? { base, replaced: built.replaced } : undefined;
 }
 
 /**

@@ -197,15 +197,15 @@ function summaryOf(rev: Revision): RevisionSummary {
 }
 
 /**
- * Freezes a revision the store keeps and hands out to every reader: a caller that changed it would change what
- * the next reader is told is running, so a change throws instead (ES modules are strict).
- */
-/**
  * Lists frozen alone that deepFreeze has since frozen deeply (their items too). A list deepFreeze froze itself is
  * not noted (every array of every service would be): a list built from one is walked once, then noted.
  */
 const deeplyFrozenLists = new WeakSet<object>();
 
+/**
+ * Freezes a revision the store keeps and hands out to every reader: a caller that changed it would change what
+ * the next reader is told is running, so a change throws instead (ES modules are strict).
+ */
 function deepFreeze<T>(v: T): T {
   if (!v || typeof v !== 'object') return v;
   if (!Object.isFrozen(v)) {

@@ -159,3 +159,28 @@ test('the changed indexes of a daemon\'s commits: known from the delta, the pair
     config = next;
   }
 });
+
+test('remembered changes hold earlier lists weakly: a daemon\'s revisions do not keep all their predecessors alive', async () => {
+  const { changedIndexesInPlace } = await import('../../../config/delta.js');
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  let config = deepFreeze(base(200));
+  const first = new WeakRef(config.services);
+  for (let k = 0; k < 30; k++) {
+    const changed = structuredClone(config.services[k]);
+    changed.backends[0].weight = 50 + k;
+    const next = applyConfigDelta(config, { set: {}, unset: [], services: [changed], removed: [] });
+    // As a commit's consumers ask: the pair, the pair the other way round.
+    changedIndexesInPlace(config.services, next.services);
+    changedIndexesInPlace(next.services, config.services);
+    config = next;
+  }
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  assert.equal(first.deref(), undefined, 'the first revision\'s list was collected');
+  assert.equal(config.services[29].backends[0].weight, 79);
+});
