@@ -123,9 +123,15 @@ export function planChangedFiles(
   if (modifiedOnly) {
     rendered = new Map();
     for (const [rel, services] of modifiedOnly as Map<string, Service[]>) {
-      const substitution = { before, loadsAs: (alone: string, s: Service) => itemLoadsAs(rel, alone, s) };
-      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }, substitution) : null;
-      if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel]) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
+      // An item the substitution already loaded and found to be its service is not loaded again by the check.
+      const loaded = new Map<string, Service>();
+      const loadsAs = (alone: string, s: Service) => {
+        const ok = itemLoadsAs(rel, alone, s);
+        if (ok) loaded.set(alone, s);
+        return ok;
+      };
+      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }, { before, loadsAs }) : null;
+      if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel], loaded) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
         rendered = null;
         break;
       }
@@ -239,11 +245,12 @@ function inFileOrder(layout: FileLayout, byName: ReadonlyMap<string, Service>): 
  * restart would load it (js-yaml) from its own lines, is exactly the service asked for. Every byte outside the
  * rewritten items is the file's own (unchanged since the running revision, by its fingerprint), and an item whose
  * lines are all indented past its dash is the same YAML node alone as inside the file: so this says what loading
- * the whole file would. False when it cannot tell (the caller then loads the whole file back).
+ * the whole file would. False when it cannot tell (the caller then loads the whole file back). `loaded`: item texts
+ * already loaded and found to be the service given (the substitution's own check), not loaded again.
  */
-export function splicedItemsLoadBack(rel: string, check: SpliceCheck, before: FileLayout[string]): boolean {
+export function splicedItemsLoadBack(rel: string, check: SpliceCheck, before: FileLayout[string], loaded: ReadonlyMap<string, Service> = new Map()): boolean {
   if (!check.endsPlainly || check.names.length !== before.services.length || check.names.some((n, i) => n !== before.services[i])) return false;
-  return check.items.every(({ service, alone }) => alone !== null && itemLoadsAs(rel, alone, service));
+  return check.items.every(({ service, alone }) => alone !== null && (loaded.get(alone) === service || itemLoadsAs(rel, alone, service)));
 }
 
 /** `alone` (`services:` and one item, as a SpliceCheck holds it), loaded as a restart would, is exactly `service`. */

@@ -91,6 +91,11 @@ test('a splice is checked item by item: what the item alone loads to is what the
   assert.equal(plain.check.endsPlainly, true);
   assert.match(plain.check.items[0].alone!, /^services:\n  - name: web +# the public site\n[\s\S]*weight: 9[\s\S]*\n\n  # the API, moved here in March\n$/);
   assert.equal(splicedItemsLoadBack('config.d/edge.yaml', plain.check, layoutOf(FILE)), true);
+  // An item text already loaded as that very service (the substitution's check) is not loaded again: shown here by
+  // a text that would not load at all being taken on that word, and refused without it.
+  const bogus = { ...plain.check, items: [{ service: web, alone: 'services: [' }] };
+  assert.equal(splicedItemsLoadBack('config.d/edge.yaml', bogus, layoutOf(FILE), new Map([['services: [', web]])), true);
+  assert.equal(splicedItemsLoadBack('config.d/edge.yaml', bogus, layoutOf(FILE)), false);
   // The layout must be the file's: another order of names, and it cannot tell.
   assert.equal(splicedItemsLoadBack('config.d/edge.yaml', plain.check, { services: ['api', 'web', 'mail'], sections: [] }), false);
 
