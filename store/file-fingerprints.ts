@@ -25,6 +25,15 @@ export class FileFingerprints {
   /** `now`: the wall clock in ms, the one that stamps ctime (tests give their own). */
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * The hash last taken of `path` when it may be given without looking (null: look). Only for a caller that
+   * knows the file has not changed since it was last stated (store/config-files-watch.ts: no event since).
+   */
+  trusted(path: string): string | null {
+    const k = this.known.get(path);
+    return k && k.trusted ? k.sha : null;
+  }
+
   /** sha256 (hex) of the file at `path`, or null when there is none. */
   of(path: string): string | null {
     let st;

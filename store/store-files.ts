@@ -75,8 +75,8 @@ export interface DiskConfig {
   fingerprints: Record<string, string>;
 }
 
-export function readDiskConfig(loc: ConfigLocation, known?: FileFingerprints): DiskConfig {
-  const fingerprints = fingerprintFiles(loc, known);
+/** The configuration in the files, with `fingerprints` (the files' as they are now, unless the caller took them). */
+export function readDiskConfig(loc: ConfigLocation, fingerprints: Record<string, string> = fingerprintFiles(loc)): DiskConfig {
   if (Object.keys(fingerprints).length === 0) return { present: false, config: null, errors: [], files: [], fingerprints };
   const result = loadConfig(loc.path);
   return { present: true, config: result.errors.length === 0 ? result.config : null, errors: result.errors, files: result.files, fingerprints };

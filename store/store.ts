@@ -35,6 +35,7 @@ import type { LoadedFile } from '../config/load.js';
 import { layoutOfDocuments, type FileLayout } from './file-layout.js';
 import { completeConfig } from './complete-config.js';
 import { FileFingerprints } from './file-fingerprints.js';
+import { ConfigFilesWatch } from './config-files-watch.js';
 import { decodeIntent, encodeIntent, type Intent } from './intent.js';
 import { planChangedFiles, type ChangedFilesPlan } from './changed-files.js';
 import { sameData } from '../config/same-data.js';
@@ -103,6 +104,11 @@ export interface StoreOptions {
    * instead of loading them a second time (a second YAML load, 1 s of CPU at 10,000 services).
    */
   loadedFiles?: { config: Config; fingerprints: Record<string, string>; files: LoadedFile[] };
+  /**
+   * Tell the configuration files' changes by file events instead of a stat of every file at every commit, for a
+   * long-lived process (the daemon; store/config-files-watch.ts). `close()` stops the watch.
+   */
+  watchConfigFiles?: boolean;
 }
 
 export interface CommitOptions {
@@ -145,6 +151,8 @@ export interface Store {
    * the files again; `opts.loaded` records a configuration the caller already loaded (and applied) instead.
    */
   recordFileRevision(meta?: Omit<CommitMeta, 'origin' | 'confirmMinutes'>, opts?: RecordOptions): Promise<RecordOutcome>;
+  /** Stops watching the configuration files (watchConfigFiles); the store still reads and writes after it. */
+  close(): void;
 }
 
 /** How `recordFileRevision` records (both optional; additive). */
@@ -275,7 +283,9 @@ class RevisionStore implements Store {
   private readonly keepRunning: boolean;
   private readonly loadedFiles?: StoreOptions['loadedFiles'];
   /** The configuration files' hashes, taken again only for a file whose identity changed (store/file-fingerprints.ts). */
-  private readonly fileHashes = new FileFingerprints();
+  private readonly fileHashes: FileFingerprints;
+  /** watchConfigFiles: which files changed, told by file events (null: every look states every file). */
+  private readonly configFiles: ConfigFilesWatch | null;
   /** Revision files read during the current locked operation (see `locked`), by file identity. */
   private operationReads: Map<string, Revision> | null = null;
   /**
@@ -300,6 +310,22 @@ class RevisionStore implements Store {
     this.revisionsDir = join(this.stateDir, 'revisions');
     this.intentPath = join(this.stateDir, INTENT_FILE);
     this.confirmPath = join(this.stateDir, CONFIRM_FILE);
+    // The store's clock: the real one but in tests (a hash is trusted once the clock is a second past the file's change).
+    this.fileHashes = new FileFingerprints(() => this.now().getTime());
+    this.configFiles = opts.watchConfigFiles && !opts.readOnly ? new ConfigFilesWatch(this.loc, this.fileHashes) : null;
+  }
+
+  close(): void {
+    this.configFiles?.close();
+  }
+
+  /** The configuration files' fingerprints now (see `configFiles`). */
+  private filesOnDisk(): Record<string, string> {
+    return this.configFiles ? this.configFiles.fingerprints() : fingerprintFiles(this.loc, this.fileHashes);
+  }
+
+  private readDisk(): DiskConfig {
+    return readDiskConfig(this.loc, this.filesOnDisk());
   }
 
   // ------------------------------------------------------------------ reading (lock-free)
@@ -543,7 +569,9 @@ class RevisionStore implements Store {
   private async locked<T>(fn: () => T): Promise<T> {
     return withCommitLock(
       this.stateDir,
-      () => {
+      async () => {
+        // Every file event queued before the lock was taken is heard before the operation looks at the files.
+        await this.configFiles?.settle();
         // One operation reads a revision file once, however many of its steps ask (recovery, the CAS, the
         // commit, pruning): the store's own steps never change what they read. Callers outside get their own copy.
         this.operationReads = new Map();
@@ -589,8 +617,12 @@ class RevisionStore implements Store {
       if (recovering ? readIfExists(abs) === intent.plan.writes[rel] : intent.plan.unchanged.includes(rel)) continue;
       ensureDir(dirname(abs));
       writeFileAtomic(abs, intent.plan.writes[rel]);
+      if (intent.configDir === this.loc.dir) this.configFiles?.wrote(rel);
     }
-    for (const rel of intent.plan.deletes) unlinkDurable(join(intent.configDir, rel));
+    for (const rel of intent.plan.deletes) {
+      unlinkDurable(join(intent.configDir, rel));
+      if (intent.configDir === this.loc.dir) this.configFiles?.wrote(rel);
+    }
     if (recovering) {
       // The dead writer may have renamed or unlinked without its directory fsync: make those durable now.
       for (const dir of [intent.configDir, join(intent.configDir, 'config.d')]) if (existsSync(dir)) fsyncDir(dir);
@@ -661,9 +693,9 @@ class RevisionStore implements Store {
     if (this.revisionNumbers().length > 0) return null;
     const given = this.loadedFiles;
     const disk: DiskConfig =
-      given && Object.keys(given.fingerprints).length > 0 && sameData(fingerprintFiles(this.loc, this.fileHashes), given.fingerprints)
+      given && Object.keys(given.fingerprints).length > 0 && sameData(this.filesOnDisk(), given.fingerprints)
         ? { present: true, config: given.config, errors: [], files: given.files, fingerprints: given.fingerprints }
-        : readDiskConfig(this.loc, this.fileHashes);
+        : this.readDisk();
     let rev: Revision;
     if (disk.present) {
       if (!disk.config) {
@@ -718,7 +750,7 @@ class RevisionStore implements Store {
     };
   }
 
-  private handEditReport(running: Revision, disk: DiskConfig = readDiskConfig(this.loc, this.fileHashes)): HandEditReport {
+  private handEditReport(running: Revision, disk: DiskConfig = this.readDisk()): HandEditReport {
     const files: FileChange[] = [];
     const before = running.files ?? {};
     for (const [rel, sum] of Object.entries(disk.fingerprints)) {
@@ -798,7 +830,7 @@ class RevisionStore implements Store {
       Object.assign(fingerprints, fingerprintsOfPlan(plan));
       fingerprints = sortedFingerprints(fingerprints);
     } else if (how.files === 'render') {
-      plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(readDiskConfig(this.loc, this.fileHashes)));
+      plan = planFiles(this.loc, candidate, how.previousFiles ?? previousFilesFor(this.readDisk()));
       fingerprints = fingerprintsOfPlan(plan);
       const back = loadPlanBack(this.loc, plan, candidate);
       if (back.config) {
@@ -875,7 +907,7 @@ class RevisionStore implements Store {
       this.checkExclusive(meta.session);
       const planned = this.planFromLayout(running, candidate);
       if (planned) return this.commitLocked(candidate, meta, { files: 'planned', planned, handOver: opts.handOver });
-      const disk = readDiskConfig(this.loc, this.fileHashes);
+      const disk = this.readDisk();
       const report = this.handEditReport(running, disk);
       if (report.configDiffers && !opts.overwriteHandEdits) {
         throw new HandEditsPendingError(
@@ -899,12 +931,15 @@ class RevisionStore implements Store {
    */
   private planFromLayout(running: Revision, candidate: Config): ChangedFilesPlan | null {
     if (this.loc.singleFile || !running.layout) return null;
-    const onDisk = fingerprintFiles(this.loc, this.fileHashes);
+    const onDisk = this.filesOnDisk();
     if (!sameData(onDisk, running.files) || !sameData(Object.keys(running.layout).sort(), Object.keys(onDisk).sort())) return null;
     let raced = false;
     const readFile = (rel: string) => {
       const bytes = readFileSync(join(this.loc.dir, rel));
-      if (sha256(bytes) !== onDisk[rel]) raced = true; // edited since fingerprinted: let the full path look
+      if (sha256(bytes) !== onDisk[rel]) {
+        raced = true; // edited since fingerprinted: let the full path look
+        this.configFiles?.forget(rel);
+      }
       return bytes.toString('utf8');
     };
     const planned = planChangedFiles(running.config, running.layout, candidate, readFile);
@@ -976,7 +1011,7 @@ class RevisionStore implements Store {
       }
       const disk: Pick<DiskConfig, 'present' | 'config' | 'errors' | 'fingerprints' | 'files'> = opts.loaded
         ? { present: true, config: opts.loaded.config, errors: [], fingerprints: opts.loaded.fingerprints, files: opts.loaded.files ?? [] }
-        : readDiskConfig(this.loc, this.fileHashes);
+        : this.readDisk();
       if (!disk.present) {
         return { kind: 'invalid', errors: [{ file: '', line: 0, column: 0, path: '', message: `no configuration files in ${this.loc.path}` }] };
       }

@@ -141,7 +141,7 @@ export class Daemon {
     const { stateDir, log } = this.opts;
     this.lock = await acquireDaemonLock(stateDir, undefined, (err) => log('error', `daemon lock compromised: ${err.message}`));
     try {
-      this.store = await openStore({ stateDir, configPath: this.opts.configPath, keepRunning: true, ...(this.opts.now ? { now: this.opts.now } : {}) });
+      this.store = await openStore({ stateDir, configPath: this.opts.configPath, keepRunning: true, watchConfigFiles: true, ...(this.opts.now ? { now: this.opts.now } : {}) });
       this.host = new EngineHost({
         mode: 'daemon',
         stateDir,
@@ -590,6 +590,7 @@ export class Daemon {
     this.server = null;
     await this.host?.close().catch(() => {});
     this.host = null;
+    this.store?.close();
     await this.lock?.release().catch(() => {});
     this.lock = null;
     this.opts.notifier.close();
