@@ -172,6 +172,21 @@ function walk(a: unknown, b: unknown, aShort: unknown, bShort: unknown, path: st
   if (!sameData(a, b)) push(out, path, 'change', aShort, bShort);
 }
 
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Words a YAML reader might take for something other than a string (a key like that is left to the library). */
+const RESERVED_KEY = /^(true|false|null|yes|no|on|off|y|n)$/i;
+
+/**
+ * `key: value` as the YAML library writes it, for the usual change (a weight, a flag): a plain key and a safe
+ * integer or a boolean. The library's document model costs ~100× more, and a commit renders the change twice (its
+ * audit record and `show | compare`). Null for anything else: the library decides.
+ */
+export function plainPair(key: string, v: unknown): string | null {
+  if (!PLAIN_KEY.test(key) || RESERVED_KEY.test(key)) return null;
+  if (typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0))) return `${key}: ${v}\n`;
+  return null;
+}
+
 /**
  * `show | compare`: a `[edit PATH]` header per changed level, then `-` lines for what goes and `+` lines for
  * what comes, as YAML. Items of keyed lists appear as list entries (`- name: api`). Empty string when equal.
@@ -192,7 +207,7 @@ export function renderCompare(a: Config, b: Config): string {
     lines.push(h);
     for (const { leaf, change: c } of group) {
       // An added or removed list item is shown under its list, as a list entry.
-      const body = (v: unknown) => (c.item ? renderFragment([v]) : renderFragment({ [leaf]: v }));
+      const body = (v: unknown) => (c.item ? renderFragment([v]) : (plainPair(leaf, v) ?? renderFragment({ [leaf]: v })));
       if (c.kind !== 'add') for (const l of body(c.old).trimEnd().split('\n')) lines.push(`-   ${l}`);
       if (c.kind !== 'remove') for (const l of body(c.new).trimEnd().split('\n')) lines.push(`+   ${l}`);
     }

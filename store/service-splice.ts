@@ -31,24 +31,37 @@ interface Item {
   end: number;
 }
 
-/** The items of the top-level `services:` block sequence with their names; null when not laid out plainly. */
+/**
+ * The items of the top-level `services:` block sequence with their names; null when not laid out plainly. Runs
+ * at every commit over the whole touched file (~1,200 lines at 100 services a file): each line is looked at with
+ * string tests first, and a regular expression runs only on a line that could match it.
+ */
 function itemsOf(lines: string[]): { items: Item[]; indent: number; endedAt: number } | null {
-  const heads = lines.flatMap((l, i) => (HEAD.test(l) ? [i] : []));
-  if (heads.length !== 1) return null;
-  const isQuiet = (l: string) => l.trim() === '' || l.trimStart().startsWith('#');
-  let i = heads[0] + 1;
+  let head = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].startsWith('services:') || !HEAD.test(lines[i])) continue;
+    if (head !== -1) return null;
+    head = i;
+  }
+  if (head === -1) return null;
+  const isQuiet = (l: string) => {
+    const t = l.trimStart();
+    return t === '' || t[0] === '#';
+  };
+  let i = head + 1;
   while (i < lines.length && isQuiet(lines[i])) i++;
   const first = /^( *)- /.exec(lines[i] ?? '');
   if (!first) return null;
   const indent = first[1].length;
-  const itemStart = new RegExp(`^ {${indent}}- `);
+  const itemStart = `${' '.repeat(indent)}- `;
   const items: Item[] = [];
   let endedAt = lines.length;
   for (; i < lines.length; i++) {
     const l = lines[i];
-    if (isQuiet(l)) continue;
-    const depth = l.length - l.trimStart().length;
-    if (itemStart.test(l)) items.push({ name: '', start: i, end: i + 1 });
+    const t = l.trimStart();
+    if (t === '' || t[0] === '#') continue;
+    const depth = l.length - t.length;
+    if (l.startsWith(itemStart)) items.push({ name: '', start: i, end: i + 1 });
     else if (depth <= indent) {
       endedAt = i; // the sequence ended: another top-level key
       break;
@@ -59,10 +72,11 @@ function itemsOf(lines: string[]): { items: Item[]; indent: number; endedAt: num
   for (const item of items) {
     const names: string[] = [];
     for (let k = item.start; k < item.end; k++) {
-      const m = nameLine.exec(lines[k]);
+      const l = lines[k];
+      const m = l.includes('name:') ? nameLine.exec(l) : null;
       if (m) names.push(m[1]);
       // An anchor, alias or tag could tie this item to text outside it: not spliced.
-      if (/(^|[\s[{,])[&*!]/.test(lines[k].replace(/#.*$/, ''))) return null;
+      if (/[&*!]/.test(l) && /(^|[\s[{,])[&*!]/.test(l.replace(/#.*$/, ''))) return null;
     }
     if (names.length !== 1 || !PLAIN_NAME.test(names[0])) return null;
     item.name = names[0];

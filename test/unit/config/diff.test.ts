@@ -108,3 +108,27 @@ test('sections shared by both configurations (a commit\'s candidate and its base
   assert.deepEqual(new Set(unshared.map((c) => c.text.split(' ').slice(0, 2).join(' '))), new Set(['daemon revisions_kept', 'observability', 'services web']), 'the changes are there to compare');
   assert.equal(renderCompare(a, b), renderCompare(structuredClone(a), structuredClone(b)));
 });
+
+test('a changed integer or flag is written as the YAML library writes it, without the library; anything else is left to it', async () => {
+  const { plainPair } = await import('../../../config/diff.js');
+  const { renderFragment } = await import('../../../config/render.js');
+  const keys = ['weight', 'port', 'timeout_ms', '_x', 'Weight', 'true', 'null', 'yes', 'No', 'y', 'on', '1x', 'a-b', 'a b', '', 'é'];
+  const values: unknown[] = [0, 1, -1, 5, 100, 65535, -0, 2 ** 53 - 1, 2 ** 53, 1.5, -2.25, 1e21, NaN, Infinity, true, false, null, 'wlc', '5', 'true', [1], { a: 1 }];
+  let fast = 0;
+  for (const key of keys) {
+    for (const v of values) {
+      const mine = plainPair(key, v);
+      if (mine === null) continue;
+      fast++;
+      assert.equal(mine, renderFragment({ [key]: v }), `${key}: ${String(v)}`);
+    }
+  }
+  // The usual change takes the short way: a weight, a port, a flag.
+  assert.equal(plainPair('weight', 7), 'weight: 7\n');
+  assert.equal(plainPair('enabled', false), 'enabled: false\n');
+  assert.ok(fast >= 40, `${fast} pairs written without the library`);
+  // What it leaves to the library: strings, fractions, huge numbers, -0, keys a reader could take for another type.
+  for (const [k, v] of [['scheduler', 'wlc'], ['weight', 1.5], ['weight', 2 ** 53], ['weight', -0], ['true', 1], ['a-b', 1]] as const) {
+    assert.equal(plainPair(k, v), null, `${k}: ${String(v)}`);
+  }
+});
