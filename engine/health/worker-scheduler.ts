@@ -3,6 +3,9 @@
 // verdict(key) answers at once (show health, the engine's inputs) and is never staler than one batch (≤ 20 ms;
 // a state change comes at once). A worker that dies is started again with the current targets: they start
 // unknown there, and their next results replace the verdicts kept here.
+//
+// The worker is started at the first update that has a target: a configuration without health checks has no
+// second V8 isolate (its heap, its copy of node's environment: ~10 MiB of the daemon's memory).
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { HealthEvents, ScheduledTarget } from './scheduler.js';
@@ -29,13 +32,18 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
   private readonly mirror = new Map<string, Mirrored>();
   private targets: ScheduledTarget[] = [];
   private generation = 0;
-  private worker: Worker;
+  /** Null until there is something to probe (see the top of this file). */
+  private worker: Worker | null = null;
   private stopping?: Promise<void>;
   private restarting = false;
 
   constructor(private readonly options: WorkerSchedulerOptions) {
     super();
-    this.worker = this.start();
+  }
+
+  /** Whether the probe worker runs (tests, `show health`'s figures). */
+  get started(): boolean {
+    return this.worker !== null;
   }
 
   /** Makes the probed set `targets` (HealthScheduler.update); new targets read unknown at once. */
@@ -52,6 +60,10 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     for (const key of this.mirror.keys()) if (!wanted.has(key)) this.mirror.delete(key);
     // Only what the worker needs (a HealthTarget also carries its users).
     this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
+    if (!this.worker && !this.restarting) {
+      if (this.targets.length === 0) return; // nothing to probe: no worker yet
+      this.worker = this.start();
+    }
     this.post({ type: 'update', generation, targets: this.targets });
   }
 
@@ -62,8 +74,9 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
   /** Stops the worker's probes (their sockets closed), then the worker. */
   stop(): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
-      if (this.restarting) return resolve(); // the old worker is gone, the new one not started
       const worker = this.worker;
+      // Never started, or the old worker is gone and the new one not started yet.
+      if (!worker || this.restarting) return resolve();
       const done = () => void worker.terminate().then(() => resolve(), () => resolve());
       worker.removeAllListeners('exit');
       worker.once('exit', () => resolve());
@@ -89,8 +102,8 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     if (this.stopping || this.restarting) return;
     this.restarting = true;
     const old = this.worker;
-    old.removeAllListeners();
-    void old.terminate().catch(() => undefined);
+    old?.removeAllListeners();
+    void old?.terminate().catch(() => undefined);
     this.options.onRestart?.(error);
     setTimeout(() => {
       this.restarting = false;
@@ -101,7 +114,8 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
   }
 
   private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+    // While a failed worker waits to be started again, the update reaches the new one when it starts.
+    this.worker?.postMessage(message);
   }
 
   private receive(message: FromWorker): void {
