@@ -9,6 +9,8 @@
 //    memos), and of every `ipvsadm -e`.
 // Run: LBCTL_BENCH_BUILDS=/tmp/old/build,build node build/bench/run.js daemon-commit-ab
 //   LBCTL_BENCH_ROUNDS (2), LBCTL_BENCH_COMMITS (8), LBCTL_BENCH_SERVICES (10,000);
+//   LBCTL_BENCH_IDLE_S=N: after the commits, the daemon left idle for N s and its VmRSS read every 10 s (the steady
+//   state: V8 gives memory back only after a while without work, its "memory reducer");
 //   LBCTL_BENCH_CPU_PROF=1: each daemon runs under --cpu-prof, and its CPU during the last commits of each round is
 //   printed as its top functions (bench/profile-summary.ts): the profile of the emulated machine, whose weights
 //   differ from the host's (the profiler itself slows the commits: take the times from a run without it).
@@ -27,6 +29,7 @@ const COMMITS = Math.max(6, Number(process.env.LBCTL_BENCH_COMMITS ?? 8));
 const SERVICES = Number(process.env.LBCTL_BENCH_SERVICES ?? 10_000);
 const TAIL = 5;
 const CPU_PROF = process.env.LBCTL_BENCH_CPU_PROF === '1';
+const IDLE_S = Number(process.env.LBCTL_BENCH_IDLE_S ?? 0);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -43,6 +46,8 @@ interface Run {
   walls: number[];
   cpus: number[];
   rssMiB: number;
+  /** With LBCTL_BENCH_IDLE_S: VmRSS (MiB) every 10 s of idling after the commits. */
+  idleRssMiB: number[];
   edits: number[];
   /** With LBCTL_BENCH_CPU_PROF: the daemon's profile during the last commits. */
   profile?: string;
@@ -84,7 +89,7 @@ async function oneRun(build: string, ns: string): Promise<Run> {
       const mid = Math.floor(SERVICES / 2);
       let prev = readRevisionConfig(state, hello.runningRevision);
       let base = hello.runningRevision as number;
-      run = { walls: [], cpus: [], rssMiB: 0, edits: [] };
+      run = { walls: [], cpus: [], rssMiB: 0, idleRssMiB: [], edits: [] };
       for (let k = 0; k < COMMITS; k++) {
         // As the shell sends it: the difference from the base revision.
         const cand = structuredClone(prev);
@@ -102,13 +107,18 @@ async function oneRun(build: string, ns: string): Promise<Run> {
         if (out.kind !== 'committed') throw new Error(`${build}: commit ${k}: ${out.kind}`);
         base = out.after;
       }
-      run.rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]) / 1024;
+      const rssNow = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]) / 1024;
+      run.rssMiB = rssNow();
       const v = big.vipOf(mid);
       const b = big.backendOf(mid, 1);
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
         execFileSync('ip', ['netns', 'exec', ns, 'ipvsadm', '-e', '-t', `${v.vip}:${v.port}`, '-r', `${b.address}:${b.port}`, '-m', '-w', String(7 + i)]);
         run.edits.push(Math.round(performance.now() - t0));
+      }
+      for (let t = 10; t <= IDLE_S; t += 10) {
+        await sleep(10_000);
+        run.idleRssMiB.push(Math.round(rssNow()));
       }
       conn.close();
       return run;
@@ -133,6 +143,7 @@ export async function main(): Promise<string> {
       const run = await oneRun(build, `lbctl-ab-${process.pid}-${round}-${i}`);
       runs.get(build)!.push(run);
       console.log(`  round ${round} ${build}: commit wall ms ${run.walls.join(' ')} | daemon CPU ms ${run.cpus.join(' ')} | VmRSS ${run.rssMiB.toFixed(0)} MiB | ipvsadm -e ms ${run.edits.join(' ')}`);
+      if (run.idleRssMiB.length) console.log(`  idle after the commits, VmRSS MiB every 10 s: ${run.idleRssMiB.join(' ')}`);
       if (run.profile) console.log(`  the daemon's CPU profile of its last ${TAIL} commits:\n${run.profile}`);
     }
   }

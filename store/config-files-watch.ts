@@ -30,6 +30,8 @@ const isConfigDName = (name: string) => /\.ya?ml$/.test(name) && !name.startsWit
 
 interface Listed {
   rel: string;
+  /** The file's path (joined once per listing, not at every look: path.join is not free under emulation). */
+  abs: string;
   /** A regular file (not a symbolic link): its own events say when it changed. */
   regular: boolean;
 }
@@ -47,6 +49,11 @@ export class ConfigFilesWatch {
   private listed: Listed[] | null = null;
   /** Files with no event since they were last stated. */
   private readonly quiet = new Set<string>();
+  /**
+   * The last look's answer, while every file it covered is still quiet and nothing was listed since (frozen: the
+   * store keeps it in revisions). Null: the next look goes through the files.
+   */
+  private lastAnswer: Readonly<Record<string, string>> | null = null;
   private closed = false;
   /** How many times the watches were set (tests and the daemon's figures). */
   starts = 0;
@@ -62,18 +69,22 @@ export class ConfigFilesWatch {
     if (this.loc.singleFile) return fingerprintFiles(this.loc, this.hashes);
     if (this.active && this.identityOfDirs() !== this.dirIdentity) this.reset();
     if (!this.active && !this.start()) return fingerprintFiles(this.loc, this.hashes);
+    if (this.lastAnswer) return this.lastAnswer;
     this.listed ??= this.list();
     const out: Record<string, string> = {};
-    for (const { rel, regular } of this.listed) {
-      const abs = join(this.loc.dir, rel);
+    let allQuiet = true;
+    for (const { rel, abs, regular } of this.listed) {
       let sum = regular && this.quiet.has(rel) ? this.hashes.trusted(abs) : null;
       if (sum === null) {
         sum = this.hashes.of(abs);
-        if (sum !== null && regular) this.quiet.add(rel);
+        if (sum !== null && regular && this.hashes.trusted(abs) !== null) this.quiet.add(rel);
         else this.quiet.delete(rel);
       }
+      if (!this.quiet.has(rel)) allQuiet = false;
       if (sum !== null) out[rel] = sum;
     }
+    // Every file quiet with a hash it may give again: the same answer until an event, a write or a reset.
+    if (allQuiet) this.lastAnswer = Object.freeze(out);
     return out;
   }
 
@@ -88,11 +99,13 @@ export class ConfigFilesWatch {
   wrote(rel: string): void {
     this.quiet.delete(rel);
     this.listed = null;
+    this.lastAnswer = null;
   }
 
   /** `rel`'s bytes are not what its hash says (a look raced an edit): state it at the next look. */
   forget(rel: string): void {
     this.quiet.delete(rel);
+    this.lastAnswer = null;
   }
 
   /** Stops watching; later looks state every file (as a store without a watch does). */
@@ -138,6 +151,7 @@ export class ConfigFilesWatch {
 
   private changed(rel: string, event: string): void {
     this.quiet.delete(rel);
+    this.lastAnswer = null;
     if (event === 'rename') this.listed = null; // created, removed or renamed: the listing may differ
   }
 
@@ -153,6 +167,7 @@ export class ConfigFilesWatch {
     this.active = false;
     this.listed = null;
     this.quiet.clear();
+    this.lastAnswer = null;
   }
 
   /** The files `listConfigFiles` lists, in its order, each with whether it is a regular file. */
@@ -168,11 +183,12 @@ export class ConfigFilesWatch {
     const top = entries(this.loc.dir);
     for (const name of TOP_FILES) {
       const e = top.find((x) => x.name === name);
-      if (e) out.push({ rel: name, regular: e.isFile() });
+      if (e) out.push({ rel: name, abs: join(this.loc.dir, name), regular: e.isFile() });
     }
     const names = entries(join(this.loc.dir, 'config.d')).filter((e) => isConfigDName(e.name));
     names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of names) out.push({ rel: `config.d/${e.name}`, regular: e.isFile() });
+    const configD = join(this.loc.dir, 'config.d');
+    for (const e of names) out.push({ rel: `config.d/${e.name}`, abs: join(configD, e.name), regular: e.isFile() });
     return out;
   }
 
