@@ -55,7 +55,7 @@ export class ConfigFilesWatch {
    */
   private lastAnswer: Readonly<Record<string, string>> | null = null;
   private closed = false;
-  /** How many times the watches were set (tests and the daemon's figures). */
+  /** How many times the watches were set (the tests read it). */
   starts = 0;
 
   constructor(

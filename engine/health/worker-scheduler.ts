@@ -41,7 +41,7 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     super();
   }
 
-  /** Whether the probe worker runs (tests, `show health`'s figures). */
+  /** Whether the probe worker runs (the tests read it). */
   get started(): boolean {
     return this.worker !== null;
   }
