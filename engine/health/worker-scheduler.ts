@@ -60,7 +60,8 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     for (const key of this.mirror.keys()) if (!wanted.has(key)) this.mirror.delete(key);
     // Only what the worker needs (a HealthTarget also carries its users).
     this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
-    if (!this.worker && !this.restarting) {
+    if (!this.worker) {
+      // (A worker being restarted is still set: only a scheduler that never started has none.)
       if (this.targets.length === 0) return; // nothing to probe: no worker yet
       this.worker = this.start();
     }
