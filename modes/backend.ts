@@ -51,8 +51,12 @@ export interface ShellBackend {
   systemHostname(): string;
   /** Revisions for `?` on revision numbers (issue 6 fills this in; may be empty). */
   revisions?(): RevisionInfo[];
-  /** Re-read the running configuration if another process committed (called before each command). */
-  refresh?(): void;
+  /**
+   * Re-read the running configuration if another process committed (called before each command). `committed`:
+   * this session's own commit just became revision `revision` with exactly `config`, which is then taken as the
+   * running configuration when it still is, instead of reading back what was just written.
+   */
+  refresh?(committed?: { revision: number; config: Config }): void;
   /** The configuration of revision current−N (`show | compare rollback N`), null when it does not exist. */
   revisionConfig?(relative: number): Config | null;
   /** Messages for the operator from opening the backend (e.g. an expired `commit confirmed` rolled back). */

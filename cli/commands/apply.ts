@@ -128,7 +128,8 @@ export async function runApply(ctx: Context, io: CliIO, opts: { dryRun?: boolean
     }
     justLoaded = undefined;
     port = inProcessHost({ stateDir: ctx.stateDir, lab: ctx.lab, store, describe: describeInVoice, openDataplane });
-    runningRevision = async () => store.running().number;
+    // The number alone: running() would read and decode the whole revision file for it (this store keeps nothing).
+    runningRevision = async () => store.runningNumber();
   }
   try {
     // The base revision is read after the files were loaded: a shell commit that rewrote the files in between would

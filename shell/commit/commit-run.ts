@@ -40,6 +40,9 @@ export class CommitRunner {
     const { opts } = this.wf;
     // A store opened read-only (the state directory is not writable for this user) cannot take a commit.
     if (opts.storeError) throw new CommandError(`% Commit impossible: ${opts.storeError}.`);
+    // The base revision's configuration, read once: the daemon is sent the difference from it, and the drift
+    // repair is told from it after the commit.
+    const base = this.baseConfig(job.base);
     let tx: CommitTransactionOutcome;
     try {
       tx = await opts.engine.commit(
@@ -60,7 +63,7 @@ export class CommitRunner {
           // The store keeps the candidate as the new revision instead of copying 10,000 services: the session
           // never changes a candidate in place (every edit makes a new one, modes/edit.ts), and the store freezes it.
           handOver: true,
-          ...this.baseConfig(job.base),
+          ...base,
         },
         this.wf.auditIdentity(),
       );
@@ -71,17 +74,22 @@ export class CommitRunner {
       throw e;
     }
     const warn = tx.auditError ? auditWarning(tx.auditError) : null;
-    const drift = (steps: PlanStep[]) => (steps.length ? driftRepair(steps, this.baseConfig(job.base).baseConfig ?? null, job.candidate) : null);
+    const drift = (steps: PlanStep[]) => (steps.length ? driftRepair(steps, base.baseConfig ?? null, job.candidate) : null);
     if (tx.kind === 'check') return { text: checkLines(tx, drift(tx.plan.steps), warn).join('\n') };
     if (tx.confirm) this.startGuard();
     const applied = tx.result?.ok ? tx.result.plan.steps : [];
     if (tx.kind === 'no-changes') return { text: noChangesLines(tx, drift(applied), warn).join('\n') };
-    ctx.backend.refresh?.();
+    ctx.backend.refresh?.({ revision: tx.after, config: job.candidate });
     return { text: committedLines(tx, drift(applied), warn).join('\n') };
   }
 
-  /** The base revision's configuration as the store holds it, so that a daemon is sent only the difference. */
+  /**
+   * The base revision's configuration as the store holds it, so that a daemon is sent only the difference: the
+   * session's running configuration when that is the base (the usual case: no file to read back), else the store's.
+   */
   private baseConfig(base: number): { baseConfig?: Config } {
+    const { backend } = this.wf.opts;
+    if (backend.runningRevision() === base) return { baseConfig: backend.running() };
     try {
       const config = this.wf.requireStore().get(base)?.config;
       return config ? { baseConfig: config } : {};

@@ -49,3 +49,21 @@ test('first use reads the files itself when they changed since they were loaded'
   assert.equal(rev.config.services[0].backends[0].weight, 4);
   assert.deepEqual(rev.files, fingerprintFiles(locateConfig(dirs.configDir)));
 });
+
+test('first use gives the next read the revision it wrote, exactly as a read of its file gives it, and only once', async () => {
+  const dirs = tempDirs();
+  writeConfig(dirs.configDir, 3);
+  const loaded = loadedNow(dirs.configDir);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir, loadedFiles: loaded });
+  const first = store.running();
+  assert.notEqual(first.config, loaded.config, 'a copy: the caller keeps its own');
+  assert.notEqual(first.config.services[0], loaded.config.services[0]);
+  // What another process reads from the file.
+  const fresh = (await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir })).running();
+  assert.deepStrictEqual(first, fresh);
+  // A store that keeps nothing hands every reader its own copy: the kept one went to the first.
+  first.config.services[0].backends[0].weight = 99;
+  const second = store.running();
+  assert.notEqual(second, first);
+  assert.equal(second.config.services[0].backends[0].weight, 3);
+});
