@@ -93,6 +93,13 @@ export interface CommitTransactionOptions {
    * commit without changes (the drift repair), the whole table.
    */
   cacheVouched?: (running: Revision) => boolean;
+  /**
+   * Asked right after `engine()`: true when that call opened the engine, whose start read of the whole table (and
+   * the ownership record) was made under this transaction's lock a moment ago, so that no read before the commit
+   * (nor `commit full`'s) is needed again: a one-shot `lbctl apply` or `lbctl shell -c '…; commit'` dumped the
+   * table twice (at 10,000 services in the kernel VM, about 10 s each).
+   */
+  startReadFresh?: () => boolean;
   /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
   identity: AuditIdentity;
   /** How long to wait for another commit's lock (default 60 s). */
@@ -260,7 +267,10 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
   let engine: Engine;
   try {
     engine = await opts.engine();
-    if (job.full) await engine.refresh({ ownership: true });
+    const fresh = opts.startReadFresh?.() === true;
+    if (fresh) {
+      /* the whole table and the ownership record were read just now, under this lock */
+    } else if (job.full) await engine.refresh({ ownership: true });
     else if (opts.readBeforeCommit) await engine.refreshForCommit(cand, { whole: job.check === true || !opts.cacheVouched?.(running) });
   } catch (e) {
     refuse({ kind: 'dataplane', error: e as Error });

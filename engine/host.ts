@@ -166,6 +166,8 @@ export class EngineHost implements EnginePort {
   private knownRevision: number | null = null;
   /** After a commit of this host: the revision it applied and the other writers' files then (see commit). */
   private vouched: { revision: number; stamp: string } | null = null;
+  /** The start read is the next status's or commit's own (see engine's keepStartRead). */
+  private startReadKept = false;
   /** The maintenance drains of this state directory (STATE/drains.json), programmed by this host's engine. */
   readonly drains: Drains;
 
@@ -192,9 +194,13 @@ export class EngineHost implements EnginePort {
    * The started engine (opens the dataplane and reads the table once, on first use). `startRead`: given the table
    * of that first read (counters included) when this call opens the engine and nothing changed the kernel since
    * (no recovery applied): a view that opens the host shows it rather than dumping a second time.
+   * `keepStartRead`: a one-shot command that opens the host first (to finish a killed process's change before it
+   * reads anything else) and asks for its status next: that status takes the start read as its own, when this
+   * call opened the engine and the host was asked for nothing in between.
    */
-  engine(opts: { startRead?: (table: IpvsTableEntry[]) => void } = {}): Promise<Engine> {
+  engine(opts: { startRead?: (table: IpvsTableEntry[]) => void; keepStartRead?: boolean } = {}): Promise<Engine> {
     if (this.engineInstance) {
+      this.startReadKept = false;
       // Another process drained or resumed (a shell beside this one): the next apply programs it.
       if (this.drains.changed()) this.engineInstance.noteAdmin(this.drains.admin());
       return Promise.resolve(this.engineInstance);
@@ -219,7 +225,10 @@ export class EngineHost implements EnginePort {
       } catch (e) {
         this.recoveryError = (e as Error).message;
       }
-      if (table && !this.recovered && !this.recoveryError) opts.startRead?.(table);
+      if (table && !this.recovered && !this.recoveryError) {
+        opts.startRead?.(table);
+        this.startReadKept = opts.keepStartRead === true;
+      }
       return engine;
     })().finally(() => {
       this.opening = null;
@@ -382,10 +391,12 @@ export class EngineHost implements EnginePort {
   }
 
   async status(config: Config | null): Promise<StatusReport> {
-    // A host opened by this very call has just read the table (and the ownership record): no second read.
+    // A host opened by this very call, or by the caller's engine({ keepStartRead }) just before, has just read the
+    // table (and the ownership record): no second read (at 10,000 services in the kernel VM, a second dump of ~10 s).
+    const kept = this.takeStartRead();
     const opened = this.opened;
     const engine = await this.engine();
-    if (opened) await engine.refresh();
+    if (opened && !kept) await engine.refresh();
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null);
     if (config === null) this.lastInSync = report.inSync;
     return report;
@@ -438,7 +449,9 @@ export class EngineHost implements EnginePort {
           store,
           lab: this.opts.lab,
           identity,
-          engine: () => this.engine(),
+          // A commit that opens the host has its read: the start read, taken under the commit's lock just now.
+          engine: () => this.engine({ keepStartRead: true }),
+          startReadFresh: () => this.takeStartRead(),
           readBeforeCommit: this.opts.readBeforeCommit,
           cacheVouched: (running) => this.vouched !== null && this.vouched.revision === running.number && this.vouched.stamp === this.writersStamp(),
         },
@@ -459,6 +472,13 @@ export class EngineHost implements EnginePort {
         ? { revision: outcome.after, stamp: this.writersStamp() }
         : null;
     return outcome;
+  }
+
+  /** Whether the engine's start read is still the last thing asked of this host (and forget it: once only). */
+  private takeStartRead(): boolean {
+    const kept = this.startReadKept;
+    this.startReadKept = false;
+    return kept;
   }
 
   /** Identities of the files other lbctl writers leave when they change the kernel beside this host. */

@@ -99,8 +99,9 @@ const status: CliCommand = {
         config = (host.mode === 'daemon' ? null : await runningConfig(ctx)) ?? (await load());
         if (!config) return 1;
       }
-      // Opened (and a killed process's change finished, when this user may) before the warnings are read.
-      if (host instanceof EngineHost) await host.engine().catch(() => {});
+      // Opened (and a killed process's change finished, when this user may) before the warnings are read; the
+      // status below takes this open's read of the table as its own (one dump, not two).
+      if (host instanceof EngineHost) await host.engine({ keepStartRead: true }).catch(() => {});
       return exit(await compileErrorSaid(() => printView<{ inSync: boolean }>(io, host, 'status', params(config), () => ({}))));
     } finally {
       await host.close();

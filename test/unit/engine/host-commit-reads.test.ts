@@ -106,3 +106,43 @@ test('an in-process host re-reads only the services a commit plans, unless it ca
     assert.ok(dp.dumps > 0, 'a commit without changes reads the whole table');
     await host.close();
   }));
+
+test("a one-shot status takes the read of the open just before it as its own (one dump), and only that once", () =>
+  withStateDir(async (root) => {
+    const configDir = join(root, 'config');
+    const stateDir = join(root, 'state');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'config.yaml'), CONFIG);
+    const store = await openStore({ stateDir, configPath: configDir, keepRunning: true });
+    const config = store.running().config;
+    const hostOn = (dp: CountingReads) => new EngineHost({ mode: 'in-process', stateDir, lab: true, openDataplane: async () => dp, store, describe: () => 'refused', readBeforeCommit: true });
+
+    // `lbctl status`: opened first (a killed process's change is finished), then the status.
+    const dp = new CountingReads();
+    const host = hostOn(dp);
+    await host.engine({ keepStartRead: true });
+    const opened = dp.dumps;
+    assert.ok(opened >= 1, 'the open reads the table');
+    const first = await host.status(config);
+    assert.equal(dp.dumps, opened, 'the status judged the start read: no second dump');
+    assert.equal(first.inSync, false, 'judged against what the open read (an empty table)');
+    await host.status(config);
+    assert.ok(dp.dumps > opened, 'a later status reads the table again');
+    await host.close();
+
+    // Asked for something else in between, or opened without keeping its read: the status reads again.
+    const cases: Array<{ keep: boolean; between: (h: EngineHost) => Promise<unknown> }> = [
+      { keep: true, between: (h) => h.engine() },
+      { keep: false, between: async () => {} },
+    ];
+    for (const { keep, between } of cases) {
+      const d = new CountingReads();
+      const h = hostOn(d);
+      await h.engine({ keepStartRead: keep });
+      await between(h);
+      const before = d.dumps;
+      await h.status(config);
+      assert.ok(d.dumps > before, `read again (keepStartRead ${keep})`);
+      await h.close();
+    }
+  }));
