@@ -267,11 +267,11 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
   let engine: Engine;
   try {
     engine = await opts.engine();
-    const fresh = opts.startReadFresh?.() === true;
-    if (fresh) {
-      /* the whole table and the ownership record were read just now, under this lock */
-    } else if (job.full) await engine.refresh({ ownership: true });
-    else if (opts.readBeforeCommit) await engine.refreshForCommit(cand, { whole: job.check === true || !opts.cacheVouched?.(running) });
+    // An engine this call opened has read the whole table and the ownership record just now, under this lock.
+    if (opts.startReadFresh?.() !== true) {
+      if (job.full) await engine.refresh({ ownership: true });
+      else if (opts.readBeforeCommit) await engine.refreshForCommit(cand, { whole: job.check === true || !opts.cacheVouched?.(running) });
+    }
   } catch (e) {
     refuse({ kind: 'dataplane', error: e as Error });
   }
