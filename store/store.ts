@@ -211,10 +211,6 @@ function summaryOf(rev: Revision): RevisionSummary {
 const deeplyFrozenLists = new WeakSet<object>();
 
 /**
- * Freezes a revision the store keeps and hands out to every reader: a caller that changed it would change what
- * the next reader is told is running, so a change throws instead (ES modules are strict).
- */
-/**
  * A configuration frozen deeply, as the store freezes a running revision it keeps: for a shell that takes its own
  * committed candidate as the running configuration (shell/session-backend.ts), so that it is shared and compared
  * like one read from the store.
@@ -223,6 +219,10 @@ export function freezeConfig(config: Config): Config {
   return deepFreeze(config);
 }
 
+/**
+ * Freezes a revision the store keeps and hands out to every reader: a caller that changed it would change what
+ * the next reader is told is running, so a change throws instead (ES modules are strict).
+ */
 function deepFreeze<T>(v: T): T {
   if (!v || typeof v !== 'object') return v;
   if (!Object.isFrozen(v)) {

@@ -1,7 +1,8 @@
-// After its own commit a shell takes the candidate it committed as the running configuration, instead of reading
-// back the revision just written (through a daemon, at 10,000 services, every 16th revision is a whole 6 MB file
-// the shell would parse): but only while that revision is still the running one. A revision someone else recorded
-// since is read from the store.
+// After its own commit of a change in place a shell takes the candidate it committed as the running configuration,
+// instead of reading back the revision just written (through a daemon, at 10,000 services, every 16th revision is a
+// whole 6 MB file the shell would parse): but only while that revision is still the running one. A revision someone
+// else recorded since, or a commit that adds a service (the store orders services as their files do), is read from
+// the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createContextBackend } from '../../../shell/session-backend.js';
@@ -41,6 +42,17 @@ test("a shell takes its own commit's candidate as running while it is the runnin
     backend.refresh!({ revision: 3, config: withWeight(base, 3) });
     assert.equal(backend.runningRevision(), 4);
     assert.equal(backend.running().services[0].backends[0].weight, 4);
+
+    // A commit that adds a service is read back (the store orders services as their files do).
+    const added = structuredClone(other.running().config);
+    added.services.push({ ...structuredClone(added.services[0]), name: 'api', vip: '192.0.2.11' });
+    const five = await other.commit(added, 4, { origin: 'shell' });
+    assert.equal(five.kind, 'committed');
+    const sent = structuredClone(added);
+    backend.refresh!({ revision: 5, config: sent });
+    assert.equal(backend.runningRevision(), 5);
+    assert.notEqual(backend.running(), sent, 'read from the store, not taken');
+    assert.deepEqual(backend.running().services.map((s) => s.name), ['web', 'api']);
     await backend.close?.();
   } finally {
     lab.cleanup();
