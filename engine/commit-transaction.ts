@@ -100,6 +100,8 @@ export interface CommitTransactionOptions {
    * table twice (at 10,000 services in the kernel VM, about 10 s each).
    */
   startReadFresh?: () => boolean;
+  /** The audit records are not repeated to this process's audit observers (the daemon's log): its warm-up's. */
+  auditUnheard?: boolean;
   /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
   identity: AuditIdentity;
   /** How long to wait for another commit's lock (default 60 s). */
@@ -180,7 +182,7 @@ export type CommitTransactionOutcome =
  * read from the store.
  */
 export function writeAuditRecord(
-  opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity },
+  opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity; auditUnheard?: boolean },
   record: Omit<AuditRecord, 'time' | 'user'>,
   running?: Config,
 ): string | null {
@@ -199,7 +201,7 @@ export function writeAuditRecord(
       ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
       ...(id.session ? { session: id.session } : {}),
       ...record,
-    }, auditRotation(running ?? null));
+    }, auditRotation(running ?? null), opts.auditUnheard !== true);
     return null;
   } catch (e) {
     return (e as Error).message;

@@ -7,8 +7,9 @@
 // configuration itself; these are the rest: in the kernel VM the daemon's second and third commits still took
 // 460–620 ms against ~300 for the later ones (docs/scale.md).
 //
-// Nothing here reaches the daemon's own store, locks, audit trail, metrics or kernel: every path is under the
-// scratch directory, the dataplane is memory, and the host has no hooks. A failure only ends the rehearsal.
+// Nothing here reaches the daemon's own store, locks, audit trail, log, metrics or kernel: every path is under the
+// scratch directory, the dataplane is memory, the host has no hooks, and its audit records are not told to the
+// process's audit observers (the daemon repeats those in its log). A failure only ends the rehearsal.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../store/store.js';
@@ -60,6 +61,8 @@ export async function rehearseWritingCommits(stateDir: string, commits = COMMITS
       describe: (_voice, r) => `warm-up refused: ${r.kind}`,
       openDataplane: async () => new MemoryDataplane(),
       readBeforeCommit: false,
+      // Its audit records stay in the scratch trail: the daemon logs (stderr, GELF) every record it hears.
+      auditUnheard: true,
     });
     for (let k = 0; k < commits; k++) {
       const running = opened.running();

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative } from 'node:path';
 import { rehearseWritingCommits, WARM_UP_DIR } from '../../../engine/daemon/warm-writes.js';
 import { openStore } from '../../../store/store.js';
+import { observeAudit } from '../../../engine/audit.js';
 import { tempDirs } from '../store/fixtures.js';
 
 /** Every file under `dir` with its bytes (directories by name), for a before/after comparison. */
@@ -38,8 +39,17 @@ test('the writing rehearsal records its commits in a scratch store and leaves th
   mkdirSync(join(dirs.stateDir, WARM_UP_DIR, 'state'), { recursive: true });
   writeFileSync(join(dirs.stateDir, WARM_UP_DIR, 'state', 'leftover'), 'x');
 
-  const recorded = await rehearseWritingCommits(dirs.stateDir, 3);
+  // The daemon repeats every audit record it hears in its log (stderr, GELF): the warm-up's are not heard.
+  const heard: string[] = [];
+  const unobserve = observeAudit((r) => heard.push(`${r.action} ${r.result}`));
+  let recorded: number;
+  try {
+    recorded = await rehearseWritingCommits(dirs.stateDir, 3);
+  } finally {
+    unobserve();
+  }
   assert.equal(recorded, 3, 'three commits went through the whole transaction');
+  assert.deepEqual(heard, [], 'no audit record told to the observers');
   assert.equal(existsSync(join(dirs.stateDir, WARM_UP_DIR)), false, 'the scratch directory is removed');
   assert.deepEqual(tree(dirs.stateDir), before, 'the state directory holds what it held, byte for byte');
   assert.deepEqual(tree(dirs.configDir), config);
