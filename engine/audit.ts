@@ -151,10 +151,9 @@ export function observeAudit(fn: AuditObserver): () => void {
 
 /**
  * Appends one record and fsyncs it. Throws on I/O errors: a commit path that cannot audit must say so.
- * `time` and `pid` are filled in when absent. `heard: false`: the observers are not told (the daemon's warm-up
- * audits its rehearsal commits into its scratch directory; they are not the daemon's to log).
+ * `time` and `pid` are filled in when absent.
  */
-export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }, rotation?: Rotation, heard = true): AuditRecord {
+export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { time?: string }, rotation?: Rotation): AuditRecord {
   const full: AuditRecord = { time: new Date().toISOString(), pid: process.pid, ...record } as AuditRecord;
   ensureDir(dirname(path), 0o750);
   // Never through a symlink planted at the log's name (a root commit appended to a root-only file that way).
@@ -175,7 +174,7 @@ export function appendAudit(path: string, record: Omit<AuditRecord, 'time'> & { 
   } finally {
     closeSync(fd);
   }
-  for (const fn of heard ? observers : []) {
+  for (const fn of observers) {
     try {
       fn(full);
     } catch {

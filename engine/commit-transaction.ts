@@ -100,8 +100,6 @@ export interface CommitTransactionOptions {
    * table twice (at 10,000 services in the kernel VM, about 10 s each).
    */
   startReadFresh?: () => boolean;
-  /** The audit records are not repeated to this process's audit observers (the daemon's log): its warm-up's. */
-  auditUnheard?: boolean;
   /** Who is committing (audit) and which session may hold `configure exclusive` (undefined: nobody may). */
   identity: AuditIdentity;
   /** How long to wait for another commit's lock (default 60 s). */
@@ -182,7 +180,7 @@ export type CommitTransactionOutcome =
  * read from the store.
  */
 export function writeAuditRecord(
-  opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity; auditUnheard?: boolean },
+  opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity },
   record: Omit<AuditRecord, 'time' | 'user'>,
   running?: Config,
 ): string | null {
@@ -201,7 +199,7 @@ export function writeAuditRecord(
       ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
       ...(id.session ? { session: id.session } : {}),
       ...record,
-    }, auditRotation(running ?? null), opts.auditUnheard !== true);
+    }, auditRotation(running ?? null));
     return null;
   } catch (e) {
     return (e as Error).message;

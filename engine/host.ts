@@ -149,8 +149,6 @@ export interface EngineHostOptions {
   ha?: () => HaSnapshot | null;
   /** Told the result of every commit transaction (the daemon's metrics). */
   onCommit?: (result: 'committed' | 'no_changes' | 'check' | 'refused' | 'failed') => void;
-  /** Commits' audit records are not told to the process's audit observers (the daemon's warm-up host). */
-  auditUnheard?: boolean;
   now?: () => Date;
 }
 
@@ -454,7 +452,6 @@ export class EngineHost implements EnginePort {
           // A commit that opens the host has its read: the start read, taken under the commit's lock just now.
           engine: () => this.engine({ keepStartRead: true }),
           startReadFresh: () => this.takeStartRead(),
-          ...(this.opts.auditUnheard ? { auditUnheard: true } : {}),
           readBeforeCommit: this.opts.readBeforeCommit,
           cacheVouched: (running) => this.vouched !== null && this.vouched.revision === running.number && this.vouched.stamp === this.writersStamp(),
         },

@@ -22,7 +22,6 @@
 // Everything the daemon changes goes through its one EngineHost, so commits from the socket, drift repairs and
 // confirm rollbacks are serialised by the engine and planned against one cache: no kernel dump per commit.
 import { warmCommitPath } from '../warm-up.js';
-import { rehearseWritingCommits } from './warm-writes.js';
 import { isDeepStrictEqual } from 'node:util';
 import { formatConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
@@ -207,19 +206,15 @@ export class Daemon {
     }
     this.opts.notifier.ready(this.statusLine());
     log('info', `lbctl daemon ${this.opts.version} ready: pid ${process.pid}, state ${stateDir}, ${this.opts.lab ? 'lab dataplane' : 'kernel IPVS'}, running revision ${this.running.number}, socket ${socketPath(stateDir)}`);
-    // Right after the start, before a first commit: the steps that write, rehearsed in a scratch directory
-    // (engine/daemon/warm-writes.ts), then what the first commit would build of the running revision
-    // (engine/warm-up.ts; last, so that the memos are the running revision's again).
+    // Right after the start, before a first commit: what that commit would build otherwise (engine/warm-up.ts).
     const warm: NodeJS.Timeout = setTimeout(() => {
       this.timers.delete(warm);
-      void rehearseWritingCommits(stateDir).then(() => {
-        const running = this.running;
-        const host = this.host;
-        if (!running || !host) return; // stopped meanwhile
-        warmCommitPath(running.config, {
-          previewFiles: (candidate) => this.store?.previewFiles(candidate),
-          plan: (candidate) => host.rehearseCommit(candidate),
-        });
+      const running = this.running;
+      if (!running) return;
+      const host = this.host;
+      warmCommitPath(running.config, {
+        previewFiles: (candidate) => this.store?.previewFiles(candidate),
+        plan: (candidate) => host?.rehearseCommit(candidate),
       });
     }, 0);
     this.timers.add(warm);
