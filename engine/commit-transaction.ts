@@ -175,31 +175,32 @@ export type CommitTransactionOutcome =
 
 /**
  * Append one audit record for this identity; returns the error text when it could not be written. Where the
- * trail is and how it rotates are the running configuration's: `running` when the caller holds it (a one-shot
+ * trail is and how it rotates are the running configuration's: `given` when the caller holds it (a one-shot
  * command's store reads a whole revision file for every `running()`: 10 MB of JSON at 10,000 services), else
  * read from the store.
  */
 export function writeAuditRecord(
   opts: { stateDir: string; store: Store | null; lab: boolean; identity: AuditIdentity },
   record: Omit<AuditRecord, 'time' | 'user'>,
-  running?: Config,
+  given?: Config,
 ): string | null {
-  if (running === undefined) {
+  let running: Config | null = given ?? null;
+  if (given === undefined) {
     try {
-      running = opts.store?.running().config;
+      running = opts.store?.running().config ?? null;
     } catch {
       /* the default path */
     }
   }
   const id = opts.identity;
   try {
-    appendAudit(auditPath({ stateDir: opts.stateDir, config: running ?? null, lab: opts.lab }), {
+    appendAudit(auditPath({ stateDir: opts.stateDir, config: running, lab: opts.lab }), {
       user: id.user,
       ...(id.uid !== undefined ? { uid: id.uid } : {}),
       ...(id.sudoUser ? { sudoUser: id.sudoUser } : {}),
       ...(id.session ? { session: id.session } : {}),
       ...record,
-    }, auditRotation(running ?? null));
+    }, auditRotation(running));
     return null;
   } catch (e) {
     return (e as Error).message;
