@@ -2,7 +2,8 @@
 // every `status` and `show ipvs` (and the shell's views), and compiling 10,000 services costs hundreds of ms.
 // Only frozen configurations are remembered (the store freezes its revisions; a candidate may be edited in
 // place), and the engine replaces its inputs object whenever a verdict, a drain or a VRRP state changes, so the
-// pair identifies the answer. Each caller gets its own maps (the engine's resolveHeld deletes from them); the services in them are shared and only read.
+// pair identifies the answer. Each caller gets its own maps (the engine's resolveHeld deletes from them, a commit
+// patches its converged base); the services in them are shared and only read.
 import type { Config } from '../config/model.js';
 import { compile, type DesiredState } from './compile.js';
 import type { EngineInputs } from './inputs.js';
@@ -18,5 +19,7 @@ export function compileMemo(config: Config, inputs: EngineInputs): DesiredState 
     memo.set(config, hit);
   }
   const d = hit.desired;
-  return { ...d, services: new Map(d.services), notProgrammed: new Map(d.notProgrammed), ...(d.held ? { held: new Map(d.held) } : {}) };
+  // `declared` too: a plan's desired state becomes the engine's converged base, which a later commit patches in
+  // place (service-changes.ts patchDesired).
+  return { services: new Map(d.services), declared: new Map(d.declared), notProgrammed: new Map(d.notProgrammed), ...(d.held ? { held: new Map(d.held) } : {}) };
 }

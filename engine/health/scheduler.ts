@@ -4,7 +4,7 @@
 // daemon passes nothing and gets the real ones), and so is `probeAllowed`, the lab's guard.
 import { EventEmitter } from 'node:events';
 import type { ProbeEndpoint, ProbeOptions, ProbeResult, Prober, CheckDefinition } from './types.js';
-import { initialVerdict, nextVerdict, type Transition, type Verdict } from './verdict.js';
+import { copyVerdictInto, initialVerdict, nextVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { probe as realProbe } from './probes/index.js';
 import { describeError } from './probes/errors.js';
 import { LAB_NOT_PROBED } from './lab.js';
@@ -67,10 +67,13 @@ export interface TargetStatus {
 
 interface Entry {
   target: ScheduledTarget;
+  /** Kept for the target's life and changed in place (verdict.ts copyVerdictInto): handed out as snapshots. */
   verdict: Verdict;
   removed: boolean;
   /** Timer of the next probe start. */
   timer?: unknown;
+  /** Starts this entry's next probe: made once, not a closure per probe that would live the whole interval. */
+  startNext?: () => void;
   /** The scheduler's own deadline for the probe in flight. */
   deadline?: unknown;
   /** Kept from probe to probe (one per target, not one per probe); replaced only after it aborted. */
@@ -134,12 +137,13 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
   }
 
   verdict(key: string): Verdict | undefined {
-    return this.entries.get(key)?.verdict;
+    const entry = this.entries.get(key);
+    return entry && verdictSnapshot(entry.verdict);
   }
 
   /** Every target with its verdict, in the order they were added. */
   status(): TargetStatus[] {
-    return [...this.entries.values()].map((e) => ({ target: e.target, verdict: e.verdict, inFlight: e.inFlight !== undefined }));
+    return [...this.entries.values()].map((e) => ({ target: e.target, verdict: verdictSnapshot(e.verdict), inFlight: e.inFlight !== undefined }));
   }
 
   /** Probes in flight now (never more than one per target). */
@@ -150,7 +154,8 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
   }
 
   private schedule(entry: Entry, delayMs: number): void {
-    entry.timer = this.timers.setTimeout(() => this.start(entry), delayMs);
+    entry.startNext ??= () => this.start(entry);
+    entry.timer = this.timers.setTimeout(entry.startNext, delayMs);
   }
 
   private start(entry: Entry): void {
@@ -191,7 +196,7 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     entry.recorded = round;
     const check = entry.target.check;
     const { verdict, transition } = nextVerdict(entry.verdict, result, check, this.timers.now());
-    entry.verdict = verdict;
+    copyVerdictInto(entry.verdict, verdict); // the listeners get `verdict` itself: nobody else changes it
     tellSafely(() => this.emit('result', entry.target.key, result, verdict));
     if (transition !== undefined) tellSafely(() => this.emit('verdict', entry.target.key, verdict, transition));
   }

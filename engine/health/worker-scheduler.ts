@@ -10,11 +10,12 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { HealthEvents, ScheduledTarget } from './scheduler.js';
 import { notProbedReason, tellSafely } from './scheduler.js';
-import { initialVerdict, type Verdict } from './verdict.js';
+import { copyVerdictInto, initialVerdict, verdictSnapshot, type Verdict } from './verdict.js';
 import { anyAddress, loopbackOnly } from './lab.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
 
 interface Mirrored {
+  /** Kept for the target's life and changed in place (verdict.ts copyVerdictInto): handed out as snapshots. */
   verdict: Verdict;
   /** The update that added the target: results of older generations are of a target removed since. */
   generation: number;
@@ -69,7 +70,8 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
   }
 
   verdict(key: string): Verdict | undefined {
-    return this.mirror.get(key)?.verdict;
+    const kept = this.mirror.get(key);
+    return kept && verdictSnapshot(kept.verdict);
   }
 
   /** Stops the worker's probes (their sockets closed), then the worker. */
@@ -124,7 +126,7 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     for (const [key, verdict, transition] of message.results) {
       const kept = this.mirror.get(key);
       if (kept === undefined || kept.generation > message.generation) continue; // removed (or re-added) since
-      kept.verdict = verdict;
+      copyVerdictInto(kept.verdict, verdict); // the listeners get `verdict` itself: nobody else changes it
       tellSafely(() => this.emit('result', key, verdict.last ?? { ok: false, latencyMs: 0, error: 'no result' }, verdict));
       if (transition !== undefined) tellSafely(() => this.emit('verdict', key, verdict, transition));
     }

@@ -242,3 +242,18 @@ test('stop cancels every timer and aborts probes in flight; nothing runs after i
   assert.deepEqual(scheduler.status(), []);
   assert.throws(() => scheduler.update([target('a')]), /stopped/);
 });
+
+test('a verdict handed out is a snapshot: the scheduler keeps one object per target and changes it in place', async () => {
+  const { timers, scheduler } = setup({});
+  scheduler.update([target('keep', '127.0.0.1')]);
+  await timers.advance(1500);
+  const held = scheduler.verdict('keep')!;
+  const listed = scheduler.status()[0].verdict;
+  const probes = held.probes;
+  assert.ok(probes >= 1);
+  await timers.advance(2000);
+  assert.ok(scheduler.verdict('keep')!.probes > probes, 'the target went on being probed');
+  assert.equal(held.probes, probes, 'verdict(): later probes do not change what was handed out');
+  assert.equal(listed.probes, probes, 'status(): the same');
+  await scheduler.stop();
+});

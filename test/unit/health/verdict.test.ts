@@ -1,7 +1,7 @@
 // The verdict machine: exact thresholds, streaks reset by the other outcome, the unknown rule, and the counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialVerdict, nextVerdict, type Verdict, type Transition } from '../../../engine/health/verdict.js';
+import { copyVerdictInto, initialVerdict, nextVerdict, verdictSnapshot, type Verdict, type Transition } from '../../../engine/health/verdict.js';
 
 const OK = { ok: true, latencyMs: 1 };
 const FAIL = { ok: false, latencyMs: 2, error: 'connection refused' };
@@ -63,4 +63,29 @@ test('a reason (lab, no port) is kept until a result replaces it; the input verd
   const { verdict } = nextVerdict(start, OK, { fail_after: 3, recover_after: 2 }, 10);
   assert.equal(verdict.reason, undefined);
   assert.deepEqual(start, frozen);
+});
+
+test('a kept verdict copied into says exactly what each new one says, through reasons and errors that come and go', () => {
+  const policy = { fail_after: 1, recover_after: 1 };
+  const kept = initialVerdict(5, 'lab: not probed');
+  const keptLast = () => kept.last;
+  let v: Verdict = initialVerdict(5, 'lab: not probed');
+  const steps: Verdict[] = [];
+  for (const [i, r] of [FAIL, OK, FAIL, OK].entries()) {
+    v = nextVerdict(v, r, policy, 100 * (i + 1)).verdict;
+    copyVerdictInto(kept, v);
+    steps.push(verdictSnapshot(kept));
+  }
+  // Each snapshot equals the verdict nextVerdict made at that step (no stale reason, error or count).
+  let w: Verdict = initialVerdict(5, 'lab: not probed');
+  for (const [i, r] of [FAIL, OK, FAIL, OK].entries()) {
+    w = nextVerdict(w, r, policy, 100 * (i + 1)).verdict;
+    assert.deepEqual(steps[i], w, `step ${i + 1}`);
+  }
+  const lastObject = keptLast();
+  copyVerdictInto(kept, nextVerdict(w, FAIL, policy, 600).verdict);
+  assert.equal(kept.last, lastObject, 'the kept result object is reused, not replaced (it lives in the old generation)');
+  assert.deepEqual(verdictSnapshot(kept).last, { ...FAIL, at: 600 });
+  copyVerdictInto(kept, initialVerdict(700, 'no port to check'));
+  assert.deepEqual(verdictSnapshot(kept), initialVerdict(700, 'no port to check'));
 });
