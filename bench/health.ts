@@ -200,6 +200,15 @@ function servicesFor(targets: Target[], kind: Kind) {
   return services;
 }
 
+/**
+ * Probes run so far: the report has a row per backend, each with its target's count, so a target that several
+ * services share is counted once per service; every target here has the same number of users.
+ */
+function probesRun(rows: { probes: number }[] | undefined): number {
+  if (!rows) return NaN;
+  return rows.reduce((n, r) => n + r.probes, 0) / (rows.length / TARGETS);
+}
+
 interface DaemonFigures {
   kind: Kind;
   targets: number;
@@ -258,7 +267,7 @@ async function measureDaemon(kind: Kind, targets: Target[], serversPid: number |
     const startS = (performance.now() - t0) / 1000;
     await sleep(WARM_S * 1000);
     const pid = daemon.pid!;
-    const probesBefore = kind === 'none' ? 0 : ((await daemonHealth(state, undefined, 120_000))?.rows.reduce((n, r) => n + r.probes, 0) ?? NaN);
+    const probesBefore = kind === 'none' ? 0 : probesRun((await daemonHealth(state, undefined, 120_000))?.rows);
     const r0 = performance.now();
     daemon.kill('SIGUSR2');
     const w0 = performance.now();
@@ -277,7 +286,7 @@ async function measureDaemon(kind: Kind, targets: Target[], serversPid: number |
     daemon.kill('SIGUSR2');
     const mem = memory(pid);
     const report = await daemonHealth(state, undefined, 120_000);
-    const probesAfter = kind === 'none' ? 0 : (report?.rows.reduce((n, r) => n + r.probes, 0) ?? NaN);
+    const probesAfter = kind === 'none' ? 0 : probesRun(report?.rows);
     const r1 = performance.now();
     const states: Record<string, number> = {};
     const errors = new Map<string, number>();
@@ -363,7 +372,8 @@ async function measureVerdicts(targets: Target[]): Promise<VerdictFigures> {
   // Warm-up (JIT), not counted.
   for (let i = 0; i < 20; i++) {
     const s = i % SERVICES;
-    const ref = backendRef(`svc${s}`, backendsOf(targets, s)[0].address, backendsOf(targets, s)[0].port);
+    const [first] = backendsOf(targets, s);
+    const ref = backendRef(`svc${s}`, first.address, first.port);
     await engine.setVerdicts(new Map([[ref, { state: 'down' }]]));
     await engine.setVerdicts(new Map([[ref, { state: 'up' }]]));
   }
