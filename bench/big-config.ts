@@ -1,11 +1,15 @@
 // The configuration the scale benchmarks use: N IPv4 tcp services × 4 backends, 100 services per file in
-// config.d/. Addresses are documentation ranges (VIPs 192.0.2.0/24 and 203.0.113.0/24 on many ports, backends
-// 198.51.100.0/24): table entries only, no traffic is ever sent to them.
+// config.d/ (LBCTL_BENCH_PER_FILE; LBCTL_BENCH_FORMAT=json for files a generator wrote as JSON). Addresses are
+// documentation ranges (VIPs 192.0.2.0/24 and 203.0.113.0/24 on many ports, backends 198.51.100.0/24): table
+// entries only, no traffic is ever sent to them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const BACKENDS = 4;
-export const PER_FILE = 100;
+/** Services per file (LBCTL_BENCH_PER_FILE; 100 by default, as an operator splits a large configuration). */
+export const PER_FILE = Math.max(1, Number(process.env.LBCTL_BENCH_PER_FILE ?? 100));
+/** The service files written as JSON instead of block YAML (LBCTL_BENCH_FORMAT=json). */
+const AS_JSON = process.env.LBCTL_BENCH_FORMAT === 'json';
 
 /** Service i: a documentation VIP (two /24s) on port 10000 + i / 500. */
 export function vipOf(i: number): { vip: string; port: number } {
@@ -46,6 +50,16 @@ export function writeBigConfig(dir: string, stateDir: string, services: number, 
     ].join('\n'),
   );
   for (let f = 0; f * PER_FILE < services; f++) {
+    if (AS_JSON) {
+      // As a generator would write it (JSON is YAML): JSON.stringify(…, null, 2), backends' weights included.
+      const items = [];
+      for (let i = f * PER_FILE; i < Math.min(services, (f + 1) * PER_FILE); i++) {
+        const { vip, port } = vipOf(i);
+        items.push({ name: `s${i}`, vip, ports: [port], scheduler: 'wrr', health: { enabled: false }, backends: Array.from({ length: BACKENDS }, (_, j) => backendOf(i, j)) });
+      }
+      writeFileSync(join(dir, 'config.d', `${String(f).padStart(4, '0')}.yaml`), `${JSON.stringify({ services: items }, null, 2)}\n`);
+      continue;
+    }
     const lines = ['services:'];
     for (let i = f * PER_FILE; i < Math.min(services, (f + 1) * PER_FILE); i++) {
       const { vip, port } = vipOf(i);

@@ -17,6 +17,7 @@ import type { Config, Service } from '../config/model.js';
 import type { ConfigError } from '../config/errors.js';
 import { layoutOfDocuments, loadOrder, type FileLayout } from './file-layout.js';
 import { spliceServicesChecked, type SpliceCheck } from './service-splice.js';
+import { looksLikeJson, spliceJsonServicesChecked } from './json-service-splice.js';
 import type { FilePlan } from './store-files.js';
 
 export interface ChangedFilesPlan {
@@ -114,8 +115,8 @@ export function planChangedFiles(
     return part as unknown as Config;
   };
 
-  // Services changed in place: each is rendered alone into its file's text (store/service-splice.ts), without
-  // parsing the rest of the file; otherwise, or when a file is not laid out for it, the touched files are parsed
+  // Services changed in place: each is rendered alone into its file's text (store/service-splice.ts, or
+  // store/json-service-splice.ts for a file written as JSON), without parsing the rest of the file; otherwise, or when a file is not laid out for it, the touched files are parsed
   // and rendered whole.
   const texts = new Map<string, string>();
   const readOnce = (rel: string) => texts.get(rel) ?? texts.set(rel, readFile(rel)).get(rel)!;
@@ -130,7 +131,12 @@ export function planChangedFiles(
         if (ok) loaded.set(alone, s);
         return ok;
       };
-      const spliced = rel in layout ? spliceServicesChecked(readOnce(rel), rel, services, { ...(part as unknown as Config), services: [] }, { before, loadsAs }) : null;
+      const sections = { ...(part as unknown as Config), services: [] };
+      const text = rel in layout ? readOnce(rel) : null;
+      const spliced =
+        text === null ? null
+        : looksLikeJson(text) ? spliceJsonServicesChecked(text, services, sections, { before, loadsAs })
+        : spliceServicesChecked(text, rel, services, sections, { before, loadsAs });
       if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel], loaded) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
         rendered = null;
         break;

@@ -179,16 +179,18 @@ function aloneText(body: string[], trailing: string[]): string {
   return `services:\n${[...body, ...quiet].join('\n')}\n`;
 }
 
-/** One scalar that differs between the old and the new service, under a named key. */
-interface ScalarChange {
+/** One scalar that differs between the old and the new service, under a named key: its plain spellings and values. */
+export interface ScalarChange {
   key: string;
   from: string;
   to: string;
+  was: unknown;
+  now: unknown;
 }
 
 /** At most this many changed values, and this many places tried in all: beyond, the renderer is cheaper and surer. */
-const MOST_CHANGES = 2;
-const MOST_TRIES = 16;
+export const MOST_CHANGES = 2;
+export const MOST_TRIES = 16;
 
 /**
  * The item's lines with each changed scalar value written in the place of the old one, checked by `fits`; null
@@ -221,7 +223,7 @@ function substitutedItem(own: string[], old: Service, service: Service, fits: (b
  * false when they differ in shape (a key or an item added or removed, a value of another type) or a changed value
  * has no plain spelling.
  */
-function scalarChanges(a: unknown, b: unknown, key: string | null, out: ScalarChange[]): boolean {
+export function scalarChanges(a: unknown, b: unknown, key: string | null, out: ScalarChange[]): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -236,7 +238,7 @@ function scalarChanges(a: unknown, b: unknown, key: string | null, out: ScalarCh
   const from = plainSpelling(a);
   const to = plainSpelling(b);
   if (key === null || from === null || to === null || typeof a !== typeof b) return false;
-  out.push({ key, from, to });
+  out.push({ key, from, to, was: a, now: b });
   return true;
 }
 

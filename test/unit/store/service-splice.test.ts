@@ -3,10 +3,9 @@
 // file that is not laid out plainly is left to the whole-file renderer (null).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults } from '../../../config/defaults.js';
-import { loadConfigText } from './splice-fixtures.js';
+import { edit, loadConfigText, sections, services } from './splice-fixtures.js';
 import { spliceServices } from '../../../store/service-splice.js';
-import type { Config, Service } from '../../../config/model.js';
+import type { Service } from '../../../config/model.js';
 
 const FILE =
   '# edge services, kept by hand\n' +
@@ -30,13 +29,6 @@ const FILE =
   '    backends:\n' +
   '      - address: 198.51.100.4\n';
 
-const sections = (): Config => applyDefaults({});
-const services = (text: string): Service[] => loadConfigText(text).services;
-const edit = (text: string, name: string, fn: (s: Service) => void): Service => {
-  const s = structuredClone(services(text).find((x) => x.name === name)!);
-  fn(s);
-  return s;
-};
 
 test('only the changed item is rewritten; every other byte of the file stays', () => {
   const web = edit(FILE, 'web', (s) => (s.backends[0].weight = 9));
