@@ -27,10 +27,51 @@ export class ActualState {
 
   /** Replace everything with a full read (in place: holders of this object see the new table). */
   reset(entries: IpvsTableEntry[]): this {
-    this.membership++;
-    this.services.clear();
-    for (const e of entries) this.putService(e.service, e.dests);
+    const read = this.startRead();
+    for (const e of entries) read.put(e.service, e.dests);
+    read.finish();
     return this;
+  }
+
+  /**
+   * A full read fed service by service (engine.ts reads the kernel one service's destinations at a time and drops
+   * each answer after this): when finished, the cache says exactly what was put, as `reset` of those entries
+   * would. An entry or destination whose settable fields did not change keeps its object, so a drift check that
+   * finds no drift at 10,000 services x 4 allocates nothing to keep (it built 50,000 copies, ~25 MB every
+   * interval, which lived long enough to be promoted and made the old generation grow between collections).
+   */
+  startRead(): { put(service: IpvsService, dests: IpvsDest[]): void; finish(): void } {
+    const seen = new Set<string>();
+    return {
+      put: (service, dests) => {
+        const id = serviceId(service.key);
+        seen.add(id);
+        const entry = this.services.get(id);
+        if (!entry) {
+          this.putService(service, dests, id);
+          return;
+        }
+        if (!sameService(entry.service, service)) entry.service = stripService(service);
+        for (const d of dests) {
+          const did = destId(service.key.af, d);
+          const old = entry.dests.get(did);
+          if (old === undefined || !sameDest(old, d)) entry.dests.set(did, stripDest(d));
+        }
+        // Every destination read is in the map now; one more there is gone from the kernel (a dump names each
+        // destination once). Looked for only then: the usual read finds the same ones.
+        if (entry.dests.size !== dests.length) {
+          const read = new Set(dests.map((d) => destId(service.key.af, d)));
+          for (const did of entry.dests.keys()) if (!read.has(did)) entry.dests.delete(did);
+        }
+      },
+      finish: () => {
+        for (const id of this.services.keys()) {
+          if (seen.has(id)) continue;
+          this.services.delete(id);
+          this.membership++;
+        }
+      },
+    };
   }
 
   get(id: string): ActualService | undefined {
@@ -114,6 +155,33 @@ export class ActualState {
   get size(): number {
     return this.services.size;
   }
+}
+
+/** Whether two services' settable fields (what stripService keeps) are the same; their keys are one id's. */
+function sameService(a: IpvsService, b: IpvsService): boolean {
+  return (
+    a.scheduler === b.scheduler &&
+    a.flags === b.flags &&
+    a.timeout === b.timeout &&
+    a.netmask === b.netmask &&
+    a.peName === b.peName
+  );
+}
+
+/** Whether two destinations' settable fields (what stripDest keeps) are the same. */
+function sameDest(a: IpvsDest, b: IpvsDest): boolean {
+  return (
+    a.addr === b.addr &&
+    a.port === b.port &&
+    a.af === b.af &&
+    a.fwdMethod === b.fwdMethod &&
+    a.weight === b.weight &&
+    a.uThresh === b.uThresh &&
+    a.lThresh === b.lThresh &&
+    a.tunType === b.tunType &&
+    a.tunPort === b.tunPort &&
+    a.tunFlags === b.tunFlags
+  );
 }
 
 /** The settable fields of a service (no counters): what a NEW/SET carries, and all the cache keeps. */

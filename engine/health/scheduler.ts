@@ -3,7 +3,7 @@
 // never has two probes in flight. Clock, timers, randomness and the prober are injected (tests pass fakes; the
 // daemon passes nothing and gets the real ones), and so is `probeAllowed`, the lab's guard.
 import { EventEmitter } from 'node:events';
-import type { ProbeEndpoint, ProbeOptions, ProbeResult, Prober, CheckDefinition } from './types.js';
+import { ProbeCancel, type ProbeEndpoint, type ProbeOptions, type ProbeResult, type Prober, type CheckDefinition } from './types.js';
 import { copyVerdictInto, initialVerdict, nextVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { probe as realProbe } from './probes/index.js';
 import { describeError } from './probes/errors.js';
@@ -49,7 +49,7 @@ export interface SchedulerOptions {
   /** How long past timeout_ms the scheduler waits for a prober before it records a timeout itself. Default 50. */
   deadlineGraceMs?: number;
   /** Passed to every probe (e.g. `ca` for https). */
-  probeOptions?: Omit<ProbeOptions, 'timeoutMs' | 'signal'>;
+  probeOptions?: Omit<ProbeOptions, 'timeoutMs' | 'signal' | 'cancel'>;
 }
 
 export interface HealthEvents {
@@ -76,8 +76,8 @@ interface Entry {
   startNext?: () => void;
   /** The scheduler's own deadline for the probe in flight. */
   deadline?: unknown;
-  /** Kept from probe to probe (one per target, not one per probe); replaced only after it aborted. */
-  controller?: AbortController;
+  /** Kept from probe to probe (one per target, not one per probe); replaced only after it cancelled. */
+  cancel?: ProbeCancel;
   inFlight?: Promise<void>;
   /** Probe starts so far; a round's result is recorded once (by the prober or by the deadline). */
   round: number;
@@ -91,7 +91,7 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
   private readonly random: () => number;
   private readonly probeAllowed: (address: string) => boolean;
   private readonly graceMs: number;
-  private readonly probeOptions: Omit<ProbeOptions, 'timeoutMs' | 'signal'>;
+  private readonly probeOptions: Omit<ProbeOptions, 'timeoutMs' | 'signal' | 'cancel'>;
   private stopped = false;
 
   constructor(options: SchedulerOptions = {}) {
@@ -165,18 +165,18 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     const { timeout_ms: timeoutMs, interval_ms: intervalMs } = target.check;
     const round = ++entry.round;
     const startedAt = this.timers.now();
-    if (entry.controller === undefined || entry.controller.signal.aborted) entry.controller = new AbortController();
-    const controller = entry.controller;
+    if (entry.cancel === undefined || entry.cancel.cancelled) entry.cancel = new ProbeCancel();
+    const cancel = entry.cancel;
     // The probers settle by timeout_ms themselves; this deadline is for one that does not (a bug): its round is
     // recorded as a timeout at once, and the next probe still waits until it settles (never two in flight).
     entry.deadline = this.timers.setTimeout(() => {
       entry.deadline = undefined;
       this.record(entry, round, { ok: false, latencyMs: timeoutMs, error: `timed out after ${timeoutMs} ms` });
-      controller.abort();
+      cancel.cancel();
     }, timeoutMs + this.graceMs);
     let pending: Promise<ProbeResult>;
     try {
-      pending = this.probe({ address: target.address, port: target.port }, target.check, { ...this.probeOptions, timeoutMs, signal: controller.signal });
+      pending = this.probe({ address: target.address, port: target.port }, target.check, { ...this.probeOptions, timeoutMs, cancel });
     } catch (err) {
       pending = Promise.resolve({ ok: false, latencyMs: 0, error: describeError(err) });
     }
@@ -206,7 +206,7 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer);
     if (entry.deadline !== undefined) this.timers.clearTimeout(entry.deadline);
     entry.timer = entry.deadline = undefined;
-    entry.controller?.abort();
+    entry.cancel?.cancel();
     this.entries.delete(entry.target.key);
   }
 }

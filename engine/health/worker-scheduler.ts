@@ -9,10 +9,11 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { HealthEvents, ScheduledTarget } from './scheduler.js';
-import { notProbedReason, tellSafely } from './scheduler.js';
-import { copyVerdictInto, initialVerdict, verdictSnapshot, type Verdict } from './verdict.js';
+import type { ProbeResult } from './types.js';
+import { notProbedReason } from './scheduler.js';
+import { initialVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { anyAddress, loopbackOnly } from './lab.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
+import { readResultInto, resultTarget, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.js';
 
 interface Mirrored {
   /** Kept for the target's life and changed in place (verdict.ts copyVerdictInto): handed out as snapshots. */
@@ -27,12 +28,26 @@ export interface WorkerSchedulerOptions extends WorkerSetup {
 }
 
 const RESTART_MS = 1000;
+const NO_RESULT: ProbeResult = Object.freeze({ ok: false, latencyMs: 0, error: 'no result' });
+
+/** A listener's exception, thrown later (as scheduler.ts tellSafely does) so that the other listeners run. */
+function throwLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
+}
 const WORKER_URL = new URL('./probe-worker.js', import.meta.url);
 
 export class WorkerScheduler extends EventEmitter<HealthEvents> {
   private readonly mirror = new Map<string, Mirrored>();
   private targets: ScheduledTarget[] = [];
   private generation = 0;
+  /**
+   * The keys of each update sent, by generation, in the order sent: a result names its target by index into its
+   * update's list (worker-protocol.ts). Kept until a batch of a later generation arrives (the worker sends every
+   * result of an update before it applies the next one).
+   */
+  private readonly sentKeys = new Map<number, string[]>();
   /** Null until there is something to probe (see the top of this file). */
   private worker: Worker | null = null;
   private stopping?: Promise<void>;
@@ -61,6 +76,7 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     for (const key of this.mirror.keys()) if (!wanted.has(key)) this.mirror.delete(key);
     // Only what the worker needs (a HealthTarget also carries its users).
     this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
+    this.sentKeys.set(generation, this.targets.map((t) => t.key));
     if (!this.worker) {
       // (A worker being restarted is still set: only a scheduler that never started has none.)
       if (this.targets.length === 0) return; // nothing to probe: no worker yet
@@ -123,12 +139,41 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
 
   private receive(message: FromWorker): void {
     if (message.type !== 'results') return;
-    for (const [key, verdict, transition] of message.results) {
-      const kept = this.mirror.get(key);
-      if (kept === undefined || kept.generation > message.generation) continue; // removed (or re-added) since
-      copyVerdictInto(kept.verdict, verdict); // the listeners get `verdict` itself: nobody else changes it
-      tellSafely(() => this.emit('result', key, verdict.last ?? { ok: false, latencyMs: 0, error: 'no result' }, verdict));
-      if (transition !== undefined) tellSafely(() => this.emit('verdict', key, verdict, transition));
+    const generation = message.generation;
+    const keys = this.sentKeys.get(generation);
+    if (keys === undefined) return;
+    for (const g of this.sentKeys.keys()) if (g < generation) this.sentKeys.delete(g);
+    // The listeners are called directly, not through emit(): emit() allocates an array of its arguments per call,
+    // and this runs 10,000 times a second. Taken once per batch, as emit() takes them once per call.
+    const onResult = this.listeners('result') as Array<(...args: HealthEvents['result']) => void>;
+    const onVerdict = this.listeners('verdict') as Array<(...args: HealthEvents['verdict']) => void>;
+    let next = 0; // the batch's next transition
+    for (let r = 0; r < message.count; r++) {
+      const key = keys[resultTarget(message, r)];
+      let transition: Transition | undefined;
+      if (next < message.transitions.length && message.transitions[next][0] === r) transition = message.transitions[next++][1];
+      const kept = key === undefined ? undefined : this.mirror.get(key);
+      if (kept === undefined || kept.generation > generation) continue; // removed (or re-added) since
+      const verdict = kept.verdict;
+      readResultInto(verdict, message, r);
+      // The listeners get the kept verdict itself, changed in place: the result and verdict listeners read it at
+      // once and keep nothing (verdict() hands out snapshots to whoever may).
+      const last = verdict.last ?? NO_RESULT;
+      for (const listener of onResult) {
+        try {
+          listener(key!, last, verdict);
+        } catch (err) {
+          throwLater(err);
+        }
+      }
+      if (transition === undefined) continue;
+      for (const listener of onVerdict) {
+        try {
+          listener(key!, verdict, transition);
+        } catch (err) {
+          throwLater(err);
+        }
+      }
     }
   }
 }

@@ -69,6 +69,7 @@ class BoundedRun implements ProbeRun {
   arm(): void {
     this.timer = probeTimers.setTimeout(() => this.settle(this.timeoutError ?? `timed out after ${this.options.timeoutMs} ms ${this.phase}`), this.options.timeoutMs);
     this.options.signal?.addEventListener('abort', this);
+    this.options.cancel?.listen(this);
   }
 
   private settle(error: string | undefined): void {
@@ -76,6 +77,7 @@ class BoundedRun implements ProbeRun {
     this.settled = true;
     if (this.timer !== undefined) probeTimers.clearTimeout(this.timer);
     this.options.signal?.removeEventListener('abort', this);
+    this.options.cancel?.unlisten(this);
     const { cleanup, more } = this;
     this.cleanup = this.more = undefined;
     if (cleanup !== undefined) runCleanup(cleanup);
@@ -89,7 +91,7 @@ class BoundedRun implements ProbeRun {
 export function bounded(options: ProbeOptions, start: (run: ProbeRun) => void): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     const run = new BoundedRun(options, resolve);
-    if (options.signal?.aborted) return run.handleEvent();
+    if (options.signal?.aborted || options.cancel?.cancelled) return run.handleEvent();
     run.arm();
     try {
       start(run);

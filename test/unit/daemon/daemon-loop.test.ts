@@ -14,9 +14,10 @@ import { FaultyDataplane } from '../engine/helpers.js';
 
 class FlakyReads extends FaultyDataplane {
   failing = false;
-  override readAll() {
+  // The service dump that starts every full read (a drift check reads one service's destinations at a time).
+  override listServices() {
     if (this.failing) return Promise.reject(new Error('netlink socket: no answer within 5000 ms'));
-    return super.readAll();
+    return super.listServices();
   }
 }
 

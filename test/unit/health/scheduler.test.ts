@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthScheduler, NO_PORT, type ScheduledTarget } from '../../../engine/health/scheduler.js';
-import type { CheckDefinition, ProbeEndpoint, ProbeOptions, ProbeResult, Prober } from '../../../engine/health/types.js';
+import type { CheckDefinition, ProbeCancel, ProbeEndpoint, ProbeOptions, ProbeResult, Prober } from '../../../engine/health/types.js';
 import type { Transition, Verdict } from '../../../engine/health/verdict.js';
 import { healthTargets } from '../../../engine/health/targets.js';
 import { loopbackOnly } from '../../../engine/health/lab.js';
@@ -16,7 +16,8 @@ const target = (key: string, address = '127.0.0.1', check: CheckDefinition = CHE
 interface Call {
   address: string;
   at: number;
-  signal?: AbortSignal;
+  /** How the scheduler tells this probe to stop. */
+  cancel?: ProbeCancel;
   release: (r: ProbeResult) => void;
 }
 
@@ -47,14 +48,16 @@ class FakeProber {
         this.inFlight.set(endpoint.address, (this.inFlight.get(endpoint.address) ?? 1) - 1);
         resolve(r);
       };
-      this.calls.push({ address: endpoint.address, at: this.timers.now(), signal: options.signal, release: done });
+      this.calls.push({ address: endpoint.address, at: this.timers.now(), cancel: options.cancel, release: done });
       if (step.hang) return; // settles only by release(): a prober that ignores its timeout and the abort
       const result: ProbeResult = step.ok ? { ok: true, latencyMs: step.delayMs ?? 1 } : { ok: false, latencyMs: step.delayMs ?? 1, error: step.error ?? 'connection refused' };
       const timer = this.timers.setTimeout(() => done(result), step.delayMs ?? 1);
-      // Like the real probers: an abort settles at once.
-      options.signal?.addEventListener('abort', () => {
-        this.timers.clearTimeout(timer);
-        done({ ok: false, latencyMs: 0, error: 'cancelled' });
+      // Like the real probers: a cancel settles at once.
+      options.cancel?.listen({
+        handleEvent: () => {
+          this.timers.clearTimeout(timer);
+          done({ ok: false, latencyMs: 0, error: 'cancelled' });
+        },
       });
     });
   };
@@ -114,7 +117,7 @@ test('never two probes in flight for one target, even when a prober overruns its
   assert.equal(scheduler.inFlight, 1);
   const v = scheduler.verdict('a');
   assert.deepEqual([v?.probes, v?.last?.error], [1, 'timed out after 300 ms'], 'the overrun is recorded as one timeout at the deadline');
-  assert.equal(prober.calls[0].signal?.aborted, true, 'and the probe is told to stop');
+  assert.equal(prober.calls[0].cancel?.cancelled, true, 'and the probe is told to stop');
   prober.calls[0].release({ ok: true, latencyMs: 9999 });
   await settle();
   assert.equal(scheduler.verdict('a')?.probes, 1, 'its late result is not counted twice');
@@ -182,7 +185,7 @@ test('update keeps the state and timing of unchanged targets, starts new ones un
   assert.equal(scheduler.verdict('new')?.state, 'unknown');
   assert.equal(scheduler.verdict('gone'), undefined);
   const gone = prober.calls.find((c) => c.address === '127.0.0.3');
-  assert.equal(gone?.signal?.aborted, true, "the removed target's probe in flight is aborted");
+  assert.equal(gone?.cancel?.cancelled, true, "the removed target's probe in flight is aborted");
   gone?.release({ ok: false, latencyMs: 1, error: 'late' });
   await timers.advance(500);
   assert.deepEqual(prober.startsOf('127.0.0.1'), [0, 1000, 2000, 3000], 'the kept target keeps its rhythm');
@@ -233,7 +236,7 @@ test('stop cancels every timer and aborts probes in flight; nothing runs after i
   await timers.advance(100);
   const flying = prober.calls.find((c) => c.address === '127.0.0.2');
   const stopped = scheduler.stop();
-  assert.equal(flying?.signal?.aborted, true);
+  assert.equal(flying?.cancel?.cancelled, true);
   flying?.release({ ok: true, latencyMs: 1 }); // the fake settles on release; a real prober settles on abort
   await stopped;
   const calls = prober.calls.length;

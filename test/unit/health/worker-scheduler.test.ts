@@ -32,3 +32,40 @@ test('a scheduler that never had a target stops at once', async () => {
   assert.equal(scheduler.started, false);
   assert.throws(() => scheduler.update([]), /stopped/);
 });
+
+test('through the worker: a closed port goes down with its words, an open one up; transitions as events, verdicts as snapshots', async (t) => {
+  const server = createServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const open = (server.address() as AddressInfo).port;
+  // A port that refuses: one that was listening a moment ago (loopback only, this process's own).
+  const gone = createServer();
+  await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+  const closed = (gone.address() as AddressInfo).port;
+  await new Promise<void>((r) => gone.close(() => r()));
+
+  const scheduler = new WorkerScheduler({ lab: true });
+  const transitions = new Map<string, string>();
+  const both = new Promise<void>((resolve) =>
+    scheduler.on('verdict', (key, verdict, transition) => {
+      assert.equal(verdict.state, transition.to, 'the verdict given with a transition is already the new state');
+      transitions.set(key, `${transition.from}->${transition.to}${transition.error ? ` (${transition.error})` : ''}`);
+      if (transitions.size === 2) resolve();
+    }),
+  );
+  scheduler.update([
+    { key: 'open', address: '127.0.0.1', port: open, check: CHECK },
+    { key: 'closed', address: '127.0.0.1', port: closed, check: CHECK },
+  ]);
+  await both;
+  assert.equal(transitions.get('open'), 'unknown->up');
+  assert.equal(transitions.get('closed'), 'unknown->down (connection refused)');
+  const down = scheduler.verdict('closed')!;
+  assert.equal(down.state, 'down');
+  assert.equal(down.last?.error, 'connection refused');
+  assert.equal(down.last?.ok, false);
+  assert.ok(down.probes >= 1 && down.failStreak >= 1);
+  down.state = 'up';
+  assert.equal(scheduler.verdict('closed')!.state, 'down', 'a snapshot: changing it changes nothing kept');
+  await scheduler.stop();
+});
