@@ -496,7 +496,10 @@ export class Engine {
    * A full read into the cache alone (a drift check, a read before a commit): one service's destinations at a
    * time, each answer dropped once the cache has it, so that the whole table (counters included: 50,000 objects
    * at 10,000 x 4) never lives at once and nothing of an unchanged table is kept (ActualState.startRead).
-   * `yielding`: a macrotask turn every 200 services, as readTableYielding does.
+   * `yielding`: a macrotask turn every 200 services, as readTableYielding does. Operations stay exclusive while
+   * it turns; what reads the cache without queueing (a plan preview, a status) may then see some services as this
+   * read found them and the others as the last read or apply left them: each entry is still one the kernel had,
+   * as in any dump, which is not atomic across services either.
    */
   private async readIntoCache(yielding = false): Promise<void> {
     const t0 = performance.now();

@@ -28,6 +28,8 @@ export interface WorkerSchedulerOptions extends WorkerSetup {
 }
 
 const RESTART_MS = 1000;
+/** Updates whose key lists are kept for batches still in flight (see sentKeys). */
+const KEPT_GENERATIONS = 16;
 const NO_RESULT: ProbeResult = Object.freeze({ ok: false, latencyMs: 0, error: 'no result' });
 
 /** A listener's exception, thrown later (as scheduler.ts tellSafely does) so that the other listeners run. */
@@ -77,6 +79,10 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     // Only what the worker needs (a HealthTarget also carries its users).
     this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
     this.sentKeys.set(generation, this.targets.map((t) => t.key));
+    // Pruned when a later batch arrives; a worker with nothing to report (every target refused by the lab's
+    // guard) sends none, so the oldest go here too. A batch of an update this far behind cannot still be in flight:
+    // the worker sends an update's results before it applies the next one.
+    for (const g of this.sentKeys.keys()) if (this.sentKeys.size > KEPT_GENERATIONS) this.sentKeys.delete(g);
     if (!this.worker) {
       // (A worker being restarted is still set: only a scheduler that never started has none.)
       if (this.targets.length === 0) return; // nothing to probe: no worker yet

@@ -69,3 +69,17 @@ test('through the worker: a closed port goes down with its words, an open one up
   assert.equal(scheduler.verdict('closed')!.state, 'down', 'a snapshot: changing it changes nothing kept');
   await scheduler.stop();
 });
+
+test('the key lists of updates whose batches may still be in flight are bounded, even when no batch ever comes', async () => {
+  // Every target refused by the lab's guard: the worker runs but never has a result to send.
+  const scheduler = new WorkerScheduler({ lab: true });
+  for (let i = 0; i < 40; i++) scheduler.update([{ key: `t${i}`, address: '192.0.2.1', port: 80, check: CHECK }]);
+  const kept = (scheduler as unknown as { sentKeys: Map<number, string[]> }).sentKeys;
+  assert.ok(kept.size <= 16, `${kept.size} key lists kept`);
+  assert.deepEqual(kept.get(40), ['t39'], 'the latest update is kept');
+  assert.equal(scheduler.verdict('t39')?.reason, 'lab: not probed');
+  // The worker does not keep a process alive (a daemon has its own handles): this test holds the loop open.
+  const alive = setInterval(() => {}, 1000);
+  await scheduler.stop();
+  clearInterval(alive);
+});
