@@ -92,7 +92,9 @@ export async function main(): Promise<string> {
     const two = run(['shell', ...common, '-c', `configure private; service s${mid}; ${weightCmd(12)}; commit; ${weightCmd(13)}; commit`], env);
     row('one-weight commit in an open shell, no daemon', `${(two.ms - one.ms).toFixed(0).padStart(8)} ms`, '(a -c with two commits minus one with one)');
 
-    daemon = spawn(lbctlArgv()[0], [...lbctlArgv().slice(1), 'daemon', ...common], { env: { ...env, LBCTL_LAUNCH: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // LBCTL_BENCH_NODE_FLAGS: node (V8) flags for the daemon alone, as dist/systemd/lbctl.service passes them.
+    const nodeFlags = (process.env.LBCTL_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    daemon = spawn(lbctlArgv()[0], [...nodeFlags, ...lbctlArgv().slice(1), 'daemon', ...common], { env: { ...env, LBCTL_LAUNCH: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     const t0 = performance.now();
     let conn: DaemonConnection | null = null;
     while (!conn && performance.now() - t0 < 10 * 60_000) {

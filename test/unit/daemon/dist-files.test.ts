@@ -4,6 +4,7 @@
 // The kernel-side proof (every module loads, every sysctl applies) is test/kernel/suite/dist-host-files.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,7 @@ describe('dist/systemd/lbctl.service', () => {
   it('is a notify service with a watchdog, reload by SIGHUP, restart on failure', () => {
     assert.equal(one(unit, 'Service', 'Type'), 'notify');
     assert.equal(one(unit, 'Service', 'NotifyAccess'), 'main');
-    assert.equal(one(unit, 'Service', 'ExecStart'), '/usr/bin/lbctl daemon');
+    assert.equal(one(unit, 'Service', 'ExecStart'), '/usr/bin/env node --heap-growing-percent=20 /usr/bin/lbctl daemon');
     assert.equal(one(unit, 'Service', 'ExecReload'), '/bin/kill -HUP $MAINPID');
     assert.equal(one(unit, 'Service', 'Restart'), 'on-failure');
     assert.equal(one(unit, 'Service', 'RestartSec'), '2');
@@ -81,6 +82,20 @@ describe('dist/systemd/lbctl.service', () => {
     assert.equal(Number(watchdog), 30);
     assert.equal(one(unit, 'Service', 'KillMode'), 'mixed');
     assert.match(one(unit, 'Service', 'TimeoutStopSec'), /^[1-9]\d*$/);
+  });
+
+  it("starts the launcher as its #! line would, with a V8 flag this node accepts", () => {
+    // The unit's command line, with the repository's launcher in place of the installed one: it must run lbctl.
+    const argv = one(unit, 'Service', 'ExecStart').split(' ');
+    assert.equal(argv[0], '/usr/bin/env');
+    assert.equal(argv[1], 'node');
+    assert.equal(argv.at(-2), '/usr/bin/lbctl');
+    const launcher = fileURLToPath(new URL('../../../../bin/lbctl', import.meta.url));
+    const run = spawnSync(process.execPath, [...argv.slice(2, -2), launcher, 'version'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /lbctl/);
+    const bad = spawnSync(process.execPath, ['--heap-growing-percent-typo=20', '-e', '0'], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0, 'node refuses a flag it does not know (so the check above means something)');
   });
 
   it('runs as root with exactly CAP_NET_ADMIN and no way to regain privileges', () => {
