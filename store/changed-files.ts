@@ -85,9 +85,22 @@ export function planChangedFiles(
     if (!old) modifiedOnly = null;
     else modifiedOnly?.set(home, [...(modifiedOnly.get(home) ?? []), s]);
   });
-  if (after.size !== before.size) modifiedOnly = null;
+  /** Services removed, by the file that held them: a JSON file has them cut out (store/json-service-splice.ts). */
+  const removedFrom = new Map<string, Set<string>>();
+  let removedCount = 0;
   // In place, every name is where it was: nothing was removed.
-  if (!inPlace) for (const name of before.keys()) if (!after.has(name)) touched.add(serviceHome.get(name)!);
+  if (!inPlace) {
+    for (const name of before.keys()) {
+      if (after.has(name)) continue;
+      const home = serviceHome.get(name)!;
+      touched.add(home);
+      if (!removedFrom.has(home)) removedFrom.set(home, new Set());
+      removedFrom.get(home)!.add(name);
+      removedCount++;
+    }
+  }
+  // Nothing added (each service is one of the running ones, above): the names are the running ones less those removed.
+  if (after.size + removedCount !== before.size) modifiedOnly = null;
   const top = 'config.yaml' in layout ? 'config.yaml' : 'config.yml' in layout ? 'config.yml' : 'config.yaml';
   const sections = TOP_LEVEL_KEYS.filter((k) => k !== 'services');
   for (const k of [...sections, ...Object.keys(candidate).filter((k) => !TOP_LEVEL_KEYS.includes(k))]) {
@@ -123,7 +136,15 @@ export function planChangedFiles(
   let rendered: Map<string, string> | null = null;
   if (modifiedOnly) {
     rendered = new Map();
-    for (const [rel, services] of modifiedOnly as Map<string, Service[]>) {
+    const modified = modifiedOnly as Map<string, Service[]>;
+    /** A file's layout once its removed services are out. */
+    const left = (rel: string): FileLayout[string] => {
+      const removed = removedFrom.get(rel);
+      return removed ? { services: layout[rel].services.filter((n) => !removed.has(n)), sections: layout[rel].sections } : layout[rel];
+    };
+    for (const rel of new Set([...modified.keys(), ...removedFrom.keys()])) {
+      const services = modified.get(rel) ?? [];
+      const removed = [...(removedFrom.get(rel) ?? [])];
       // An item the substitution already loaded and found to be its service is not loaded again by the check.
       const loaded = new Map<string, Service>();
       const loadsAs = (alone: string, s: Service) => {
@@ -133,24 +154,28 @@ export function planChangedFiles(
       };
       const sections = { ...(part as unknown as Config), services: [] };
       const text = rel in layout ? readOnce(rel) : null;
+      // Only a JSON file has its removed items cut out; a YAML one is rendered whole (comments belong to items).
       const spliced =
         text === null ? null
-        : looksLikeJson(text) ? spliceJsonServicesChecked(text, services, sections, { before, loadsAs })
+        : looksLikeJson(text) ? spliceJsonServicesChecked(text, services, sections, { before, loadsAs }, removed)
+        : removed.length > 0 ? null
         : spliceServicesChecked(text, rel, services, sections, { before, loadsAs });
-      if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, layout[rel], loaded) || splicedLoadsBack(rel, spliced.text, layout[rel], services))) {
+      if (spliced === null || !(splicedItemsLoadBack(rel, spliced.check, left(rel), loaded) || splicedLoadsBack(rel, spliced.text, left(rel), services))) {
         rendered = null;
         break;
       }
       rendered.set(rel, spliced.text);
     }
     if (rendered) {
-      // Each file holds the same services and sections as before (checked): the layout stays.
+      // Each file holds the same services and sections as before, less the removed ones (checked): the layout
+      // stays, or loses those names.
       const writes = Object.fromEntries([...rendered].sort(([a], [b]) => loadOrder(a, b)));
       const unchanged = Object.keys(writes).filter((rel) => texts.get(rel) === writes[rel]);
+      const nextLayout = removedFrom.size === 0 ? layout : Object.fromEntries(Object.keys(layout).map((rel) => [rel, left(rel)]));
       // Services changed in place on a list known to be in file order: the candidate is in file order too.
-      const committed = inPlace && runningInFileOrder ? candidate : inLoadOrder(candidate, inFileOrder(layout, after));
-      if (committed === candidate) rememberInFileOrder(layout, candidate.services);
-      return { plan: { writes, unchanged, deletes: [] }, committed, layout };
+      const committed = inPlace && runningInFileOrder ? candidate : inLoadOrder(candidate, inFileOrder(nextLayout, after));
+      if (committed === candidate && nextLayout === layout) rememberInFileOrder(layout, candidate.services);
+      return { plan: { writes, unchanged, deletes: [] }, committed, layout: nextLayout };
     }
   }
   const previous: LoadedFile[] = [];

@@ -174,39 +174,60 @@ function jsonItemsOf(text: string): JsonItem[] | null {
 
 /**
  * `text` (a file written as JSON) with each of `services` (which must already be in it, by name) written into its
- * own item, or null when the file is not JSON laid out so that the items can be told with certainty. Returns the
- * same check as the block splice: an item's `alone` text is `{"services": [<item>]}`.
+ * own item and the items named in `removed` taken out, or null when the file is not JSON laid out so that the
+ * items can be told with certainty, or when no item would be left (the whole-file plan then deletes the file).
+ * Returns the same check as the block splice, of the items left: an item's `alone` text is
+ * `{"services": [<item>]}`.
  */
 export function spliceJsonServicesChecked(
   text: string,
   services: Service[],
   sections: Config,
   substitution?: SpliceSubstitution,
+  removed: readonly string[] = [],
 ): { text: string; check: SpliceCheck } | null {
   if (!looksLikeJson(text)) return null;
   const items = jsonItemsOf(text);
   if (!items) return null;
-  const byName = new Map<string, JsonItem>();
-  for (const item of items) {
+  const byName = new Map<string, number>();
+  for (const [k, item] of items.entries()) {
     if (byName.has(item.name)) return null;
-    byName.set(item.name, item);
+    byName.set(item.name, k);
   }
-  const replacements: Array<{ item: JsonItem; text: string; service: Service }> = [];
+  /** Edits of the text, [start, end) replaced by `text`: never overlapping. */
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const gone = new Set<number>();
+  for (const name of removed) {
+    const k = byName.get(name);
+    if (k === undefined) return null;
+    gone.add(k);
+  }
+  let lastKept = -1;
+  for (let k = items.length - 1; k >= 0 && lastKept === -1; k--) if (!gone.has(k)) lastKept = k;
+  if (lastKept === -1) return null;
+  // An item taken out goes with the separator after it (up to the next item); the ones after the last item kept
+  // go together with the separator before them (from the end of the last item kept).
+  for (const k of gone) if (k < lastKept) edits.push({ start: items[k].start, end: items[k + 1].start, text: '' });
+  if (lastKept < items.length - 1) edits.push({ start: items[lastKept].end, end: items[items.length - 1].end, text: '' });
+  const replaced: Array<{ service: Service; text: string }> = [];
   for (const service of services) {
-    const item = byName.get(service.name);
-    if (!item) return null;
+    const k = byName.get(service.name);
+    if (k === undefined || gone.has(k)) return null;
+    const item = items[k];
     const own = text.slice(item.start, item.end);
     const old = substitution?.before.get(service.name);
     const substituted = old && substitution ? substitutedJson(own, old, service, (body) => substitution.loadsAs(aloneJson(body), service)) : null;
-    replacements.push({ item, service, text: substituted ?? renderedJson(own, service, sections, lineIndentAt(text, item.start)) });
+    const written = substituted ?? renderedJson(own, service, sections, lineIndentAt(text, item.start));
+    edits.push({ start: item.start, end: item.end, text: written });
+    replaced.push({ service, text: written });
   }
   const check: SpliceCheck = {
-    names: items.map((item) => item.name),
+    names: items.filter((_, k) => !gone.has(k)).map((item) => item.name),
     endsPlainly: true, // the scan saw the whole text: one object and nothing after it
-    items: replacements.map((r) => ({ service: r.service, alone: aloneJson(r.text) })),
+    items: replaced.map((r) => ({ service: r.service, alone: aloneJson(r.text) })),
   };
   let out = text;
-  for (const r of [...replacements].sort((a, b) => b.item.start - a.item.start)) out = out.slice(0, r.item.start) + r.text + out.slice(r.item.end);
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return { text: out, check };
 }
 

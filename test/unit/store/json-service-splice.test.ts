@@ -135,3 +135,53 @@ test('a store commit into a JSON file rewrites only the changed value; the other
   assert.ok(configsEqual(loadConfig(dirs.configDir).config!, store.running().config), 'the files say the revision');
   assert.ok(configsEqual(store.running().config, cand));
 });
+
+test('items taken out go with their separator; the rest keeps its bytes; a file left without items is not spliced', () => {
+  const parsed = JSON.parse(FILE) as { services: Array<{ name: string }> };
+  const without = (...names: string[]) => `${JSON.stringify({ services: parsed.services.filter((s) => !names.includes(s.name)) }, null, 2)}\n`;
+  const cases: Array<[string[], string]> = [
+    [['api'], without('api')],
+    [['mail'], without('mail')],
+    [['web'], without('web')],
+    [['api', 'mail'], without('api', 'mail')],
+    [['web', 'api'], without('web', 'api')],
+  ];
+  for (const [removed, expected] of cases) {
+    const out = spliceJsonServicesChecked(FILE, [], sections(), undefined, removed);
+    assert.equal(out?.text, expected, `without ${removed.join(', ')}: exactly the items and their separators are gone`);
+    assert.deepEqual(out!.check.names, ['web', 'api', 'mail'].filter((n) => !removed.includes(n)));
+  }
+  // Taken out and changed in one go: mail out, web's weight in place.
+  const before = new Map(services(FILE).map((s) => [s.name, s]));
+  const web = edit(FILE, 'web', (s) => (s.backends[0].weight = 8));
+  const both = spliceJsonServicesChecked(FILE, [web], sections(), { before, loadsAs: loadsAsJson }, ['mail'])!;
+  assert.equal(both.text, without('mail').replace('"weight": 5', '"weight": 8'));
+  assert.equal(splicedItemsLoadBack(REL, both.check, { services: ['web', 'api'], sections: [] }), true);
+  assert.equal(spliceJsonServicesChecked(FILE, [], sections(), undefined, ['web', 'api', 'mail']), null, 'nothing left: the whole-file plan deletes the file');
+  assert.equal(spliceJsonServicesChecked(FILE, [web], sections(), undefined, ['web']), null, 'a service both changed and taken out');
+});
+
+test('a store commit that removes a service from a JSON file cuts its item out; the next commit splices on the new layout', async () => {
+  const dirs = tempDirs();
+  mkdirSync(join(dirs.configDir, 'config.d'), { recursive: true });
+  writeFileSync(join(dirs.configDir, 'config.yaml'), 'node:\n  name: lb1\n');
+  writeFileSync(join(dirs.configDir, REL), FILE);
+  const store = await openStore({ stateDir: dirs.stateDir, configPath: dirs.configDir });
+  const cand = structuredClone(store.running().config);
+  cand.services = cand.services.filter((s) => s.name !== 'api');
+  const out = await store.commit(cand, 1, { origin: 'shell' });
+  assert.equal(out.kind, 'committed');
+  assert.deepEqual(out.kind === 'committed' && out.filesWritten, [REL]);
+  const parsed = JSON.parse(FILE) as { services: Array<{ name: string }> };
+  const expected = `${JSON.stringify({ services: parsed.services.filter((s) => s.name !== 'api') }, null, 2)}\n`;
+  assert.equal(readFileSync(join(dirs.configDir, REL), 'utf8'), expected, 'the item and its separator are gone, nothing else changed');
+  assert.deepEqual(store.running().layout?.[REL], { services: ['web', 'mail'], sections: [] });
+  assert.ok(configsEqual(loadConfig(dirs.configDir).config!, store.running().config));
+
+  const next = structuredClone(store.running().config);
+  next.services.find((s) => s.name === 'mail')!.vip = '192.0.2.33';
+  const again = await store.commit(next, 2, { origin: 'shell' });
+  assert.equal(again.kind, 'committed');
+  assert.equal(readFileSync(join(dirs.configDir, REL), 'utf8'), expected.replace('"192.0.2.3"', '"192.0.2.33"'));
+  assert.ok(configsEqual(loadConfig(dirs.configDir).config!, store.running().config));
+});
