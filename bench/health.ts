@@ -248,10 +248,10 @@ async function measureDaemon(kind: Kind, targets: Target[], serversPid: number |
   let log = '';
   const t0 = performance.now();
   // LBCTL_BENCH_CPU_PROF=DIR: the daemon writes a V8 CPU profile there when it stops (it slows the daemon a little).
-  const prof = process.env.LBCTL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LBCTL_BENCH_CPU_PROF] : [];
-  // LBCTL_BENCH_NODE_FLAGS: node (V8) flags for the daemon, e.g. "--heap-growing-percent=20" (what a unit's ExecStart can pass).
-  prof.push(...(process.env.LBCTL_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
-  const daemon = spawn(process.execPath, [...prof, thisFile, '--daemon', eldFile, '--', 'daemon', '--lab', '--config', config, '--state-dir', state], {
+  const nodeFlags = process.env.LBCTL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LBCTL_BENCH_CPU_PROF] : [];
+  // LBCTL_BENCH_NODE_FLAGS: node (V8) flags for the daemon, e.g. "--heap-growing-percent=20" (what the unit's ExecStart passes).
+  nodeFlags.push(...(process.env.LBCTL_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  const daemon = spawn(process.execPath, [...nodeFlags, thisFile, '--daemon', eldFile, '--', 'daemon', '--lab', '--config', config, '--state-dir', state], {
     env: { ...process.env, HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,8 @@
 // never has two probes in flight. Clock, timers, randomness and the prober are injected (tests pass fakes; the
 // daemon passes nothing and gets the real ones), and so is `probeAllowed`, the lab's guard.
 import { EventEmitter } from 'node:events';
-import { ProbeCancel, type ProbeEndpoint, type ProbeOptions, type ProbeResult, type Prober, type CheckDefinition } from './types.js';
+import type { ProbeEndpoint, ProbeOptions, ProbeResult, Prober, CheckDefinition } from './types.js';
+import { ProbeCancel } from './probe-cancel.js';
 import { copyVerdictInto, initialVerdict, nextVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { probe as realProbe } from './probes/index.js';
 import { describeError } from './probes/errors.js';

@@ -1,6 +1,7 @@
 // The vocabulary of the health-check runtime: what is probed (a target), how (a check definition, the
 // configuration's `health` section without the parts that only select targets) and what a probe says.
 import type { Health, HealthType } from '../../config/model.js';
+import type { ProbeCancel } from './probe-cancel.js';
 
 /** A check that probes: every type but `none`. */
 export type ProbeType = Exclude<HealthType, 'none'>;
@@ -36,41 +37,3 @@ export interface ProbeOptions {
 /** A probe: settles within `timeoutMs`, never rejects, and leaves no socket open behind it. */
 export type Prober = (endpoint: ProbeEndpoint, check: CheckDefinition, options: ProbeOptions) => Promise<ProbeResult>;
 
-/** What a probe in flight does when it is cancelled (probes/bounded.ts). */
-export interface CancelListener {
-  handleEvent(): void;
-}
-
-/**
- * Cancels the probe in flight of one target, as an AbortSignal would, without an EventTarget. The scheduler keeps
- * one per target for as long as none is cancelled; an AbortSignal kept that long made every probe add and remove
- * a listener in the signal's own maps, whose tables V8 then promoted to the old generation as garbage (~40 % of
- * the probe worker's promoted bytes at 10,000 probes a second). Here the probe in flight is one field.
- */
-export class ProbeCancel {
-  private listener: CancelListener | undefined;
-  private done = false;
-
-  get cancelled(): boolean {
-    return this.done;
-  }
-
-  /** The probe now in flight listens (one at a time); told at once if already cancelled. */
-  listen(listener: CancelListener): void {
-    if (this.done) listener.handleEvent();
-    else this.listener = listener;
-  }
-
-  /** The probe settled: it no longer listens. */
-  unlisten(listener: CancelListener): void {
-    if (this.listener === listener) this.listener = undefined;
-  }
-
-  cancel(): void {
-    if (this.done) return;
-    this.done = true;
-    const listener = this.listener;
-    this.listener = undefined;
-    listener?.handleEvent();
-  }
-}

@@ -1,10 +1,11 @@
-// Cancelling a probe in flight without an AbortSignal (engine/health/types.ts ProbeCancel): the scheduler keeps
+// Cancelling a probe in flight without an AbortSignal (engine/health/probe-cancel.ts): the scheduler keeps
 // one token per target from probe to probe, a probe listens on it while in flight and lets go when it settles,
 // and a cancel settles the probe at once as "cancelled", as an abort does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bounded } from '../../../engine/health/probes/bounded.js';
-import { ProbeCancel, type ProbeOptions } from '../../../engine/health/types.js';
+import type { ProbeOptions } from '../../../engine/health/types.js';
+import { ProbeCancel } from '../../../engine/health/probe-cancel.js';
 import { HealthScheduler } from '../../../engine/health/scheduler.js';
 import { FakeTimers, settle } from './fake-timers.js';
 

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthScheduler, NO_PORT, type ScheduledTarget } from '../../../engine/health/scheduler.js';
-import type { CheckDefinition, ProbeCancel, ProbeEndpoint, ProbeOptions, ProbeResult, Prober } from '../../../engine/health/types.js';
+import type { CheckDefinition, ProbeEndpoint, ProbeOptions, ProbeResult, Prober } from '../../../engine/health/types.js';
+import type { ProbeCancel } from '../../../engine/health/probe-cancel.js';
 import type { Transition, Verdict } from '../../../engine/health/verdict.js';
 import { healthTargets } from '../../../engine/health/targets.js';
 import { loopbackOnly } from '../../../engine/health/lab.js';
