@@ -296,7 +296,8 @@ function renderedJson(own: string, service: Service, sections: Config, lineInden
   const lines = own.split('\n');
   if (lines.length === 1) return flowJson(value, /[:,] /.test(own));
   const unit = (/^[ \t]*/.exec(lines[1])?.[0] ?? '').slice(lineIndent.length) || '  ';
-  return JSON.stringify(value, null, unit).split('\n').join(`\n${lineIndent}`);
+  const eol = own.includes('\r\n') ? '\r\n' : '\n'; // a file written on Windows keeps its line ends
+  return JSON.stringify(value, null, unit).split('\n').join(`${eol}${lineIndent}`);
 }
 
 /**

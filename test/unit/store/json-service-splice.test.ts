@@ -185,3 +185,13 @@ test('a store commit that removes a service from a JSON file cuts its item out; 
   assert.equal(readFileSync(join(dirs.configDir, REL), 'utf8'), expected.replace('"192.0.2.3"', '"192.0.2.33"'));
   assert.ok(configsEqual(loadConfig(dirs.configDir).config!, store.running().config));
 });
+
+test('an item rendered into a file indented with tabs and ended with CRLF keeps both', () => {
+  const tabbed = FILE.replace(/^( +)/gm, (spaces) => '\t'.repeat(spaces.length / 2)).replace(/\n/g, '\r\n');
+  const before = new Map(services(tabbed).map((s) => [s.name, s]));
+  const api = edit(tabbed, 'api', (s) => s.backends.push({ ...s.backends[0], address: '198.51.100.9' }));
+  const out = spliceJsonServicesChecked(tabbed, [api], sections(), { before, loadsAs: loadsAsJson })!;
+  assertSpliced(tabbed, api, out);
+  assert.equal(out.text.replace(/\r\n/g, '').includes('\n'), false, 'every line still ends with CRLF');
+  assert.match(out.text, /\r\n\t\t\t\t\{\r\n\t\t\t\t\t"address": "198\.51\.100\.9",\r\n/, 'the new backend indented with tabs, as the file is');
+});
