@@ -16,7 +16,7 @@ import { newMetrics, type EngineMetrics } from './metrics.js';
 import { OwnershipRecord } from './ownership.js';
 import { clashRefusal, hasUnnamedRemovals, nameRemovals, plan as planTables, planService, type Plan, type PlanOptions, type PlanStep } from './plan.js';
 import { statusReport, type StatusOptions, type StatusReport } from './status.js';
-import { readTableYielding } from './table-read.js';
+import { forEachTableEntry, readTableYielding } from './table-read.js';
 import { changedServiceNames, idsDeclaredBy, patchDesired, planServicesChange, type ServicesChange } from './service-changes.js';
 
 export type ApplyReason = 'commit' | 'sync' | 'reconcile' | 'disable';
@@ -503,12 +503,8 @@ export class Engine {
    */
   private async readIntoCache(yielding = false): Promise<void> {
     const t0 = performance.now();
-    const services = await this.dataplane.listServices();
     const read = this.actual.startRead();
-    for (let i = 0; i < services.length; i++) {
-      if (yielding && i > 0 && i % 200 === 0) await new Promise<void>((r) => setImmediate(r));
-      read.put(services[i], await this.dataplane.listDests(services[i].key));
-    }
+    await forEachTableEntry(this.dataplane, read.put, { every: yielding ? undefined : 0 });
     read.finish();
     this.readDone(t0);
   }

@@ -32,10 +32,15 @@ export function tellSafely(emit: () => void): void {
   try {
     emit();
   } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
+    throwLater(err);
   }
+}
+
+/** A listener's exception, thrown at the next microtask: it surfaces, and the caller's loop goes on. */
+export function throwLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
 }
 
 export interface SchedulerOptions {

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { HealthEvents, ScheduledTarget } from './scheduler.js';
 import type { ProbeResult } from './types.js';
-import { notProbedReason } from './scheduler.js';
+import { notProbedReason, throwLater } from './scheduler.js';
 import { initialVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { anyAddress, loopbackOnly } from './lab.js';
 import { readResultInto, resultTarget, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.js';
@@ -32,12 +32,6 @@ const RESTART_MS = 1000;
 const KEPT_GENERATIONS = 16;
 const NO_RESULT: ProbeResult = Object.freeze({ ok: false, latencyMs: 0, error: 'no result' });
 
-/** A listener's exception, thrown later (as scheduler.ts tellSafely does) so that the other listeners run. */
-function throwLater(err: unknown): void {
-  queueMicrotask(() => {
-    throw err;
-  });
-}
 const WORKER_URL = new URL('./probe-worker.js', import.meta.url);
 
 export class WorkerScheduler extends EventEmitter<HealthEvents> {
