@@ -5,8 +5,16 @@
 // It holds the settable fields only (stripService/stripDest): at 10,000 services x 4 backends the counters and
 // connection counts were 50,000 objects nobody planned from, and they went stale between reads. Whoever shows
 // counters reads the kernel (EngineHost.table(), or the table a refresh returns).
-import type { AddressFamily, IpvsDest, IpvsOp, IpvsService, IpvsTableEntry } from '../netlink/dataplane.js';
+import { copyKey, type AddressFamily, type IpvsDest, type IpvsOp, type IpvsService, type IpvsTableEntry } from '../netlink/dataplane.js';
 import { destId, serviceId } from './identity.js';
+
+/**
+ * Objects a read may keep instead of copies, by service id: the engine's converged desired state, whose services
+ * and destinations are never changed in place (a change replaces them). Where the kernel holds exactly what
+ * lbctl asked for, the cache and the desired state then share one object per backend (at 10,000 services x 4,
+ * ~6 MiB of copies less).
+ */
+export type SharedObjects = (serviceId: string) => { service: IpvsService; dests: ReadonlyMap<string, { dest: IpvsDest }> } | undefined;
 
 export interface ActualService {
   id: string;
@@ -26,8 +34,8 @@ export class ActualState {
   }
 
   /** Replace everything with a full read (in place: holders of this object see the new table). */
-  reset(entries: IpvsTableEntry[]): this {
-    const read = this.startRead();
+  reset(entries: IpvsTableEntry[], shared?: SharedObjects): this {
+    const read = this.startRead(shared);
     for (const e of entries) read.put(e.service, e.dests);
     read.finish();
     return this;
@@ -40,20 +48,29 @@ export class ActualState {
    * finds no drift at 10,000 services x 4 allocates nothing to keep (it built 50,000 copies, ~25 MB every
    * interval, which lived long enough to be promoted and made the old generation grow between collections).
    */
-  startRead(): { put(service: IpvsService, dests: IpvsDest[]): void; finish(): void } {
+  startRead(shared?: SharedObjects): { put(service: IpvsService, dests: IpvsDest[]): void; finish(): void } {
     const seen = new Set<string>();
     return {
       put: (service, dests) => {
         const id = serviceId(service.key);
         seen.add(id);
+        const want = shared?.(id);
         const entry = this.services.get(id);
         if (!entry) {
-          this.putService(service, dests, id);
+          this.putService(service, dests, id, want);
           return;
         }
-        if (!sameService(entry.service, service)) entry.service = stripService(service);
+        // What the kernel holds as lbctl asked: the desired object (kept if already), else the cached one if
+        // unchanged, else a copy.
+        if (want !== undefined && sameKey(want.service, service) && sameService(want.service, service)) entry.service = want.service;
+        else if (!sameService(entry.service, service)) entry.service = stripService(service);
         for (const d of dests) {
           const did = destId(service.key.af, d);
+          const wanted = want?.dests.get(did)?.dest;
+          if (wanted !== undefined && sameDest(wanted, d)) {
+            if (entry.dests.get(did) !== wanted) entry.dests.set(did, wanted);
+            continue;
+          }
           const old = entry.dests.get(did);
           if (old === undefined || !sameDest(old, d)) entry.dests.set(did, stripDest(d));
         }
@@ -102,16 +119,21 @@ export class ActualState {
   }
 
   /** Replace one service (and its destinations) with what a re-read found; null = it is not in the kernel. */
-  putService(service: IpvsService | null, dests: IpvsDest[], id = service ? serviceId(service.key) : undefined): void {
+  putService(service: IpvsService | null, dests: IpvsDest[], id = service ? serviceId(service.key) : undefined, want?: ReturnType<SharedObjects>): void {
     if (id === undefined) return;
     if (!service) {
       if (this.services.delete(id)) this.membership++;
       return;
     }
     const map = new Map<string, IpvsDest>();
-    for (const d of dests) map.set(destId(service.key.af, d), stripDest(d));
+    for (const d of dests) {
+      const did = destId(service.key.af, d);
+      const wanted = want?.dests.get(did)?.dest;
+      map.set(did, wanted !== undefined && sameDest(wanted, d) ? wanted : stripDest(d));
+    }
     if (!this.services.has(id)) this.membership++;
-    this.services.set(id, { id, service: stripService(service), dests: map });
+    const kept = want !== undefined && sameKey(want.service, service) && sameService(want.service, service) ? want.service : stripService(service);
+    this.services.set(id, { id, service: kept, dests: map });
   }
 
   /** Record an operation the kernel accepted. */
@@ -120,12 +142,12 @@ export class ActualState {
       case 'newService': {
         const id = serviceId(op.service.key);
         if (!this.services.has(id)) this.membership++;
-        this.services.set(id, { id, service: stripService(op.service), dests: new Map() });
+        this.services.set(id, { id, service: settableService(op.service), dests: new Map() });
         return;
       }
       case 'setService': {
         const entry = this.services.get(serviceId(op.service.key));
-        if (entry) entry.service = stripService(op.service);
+        if (entry) entry.service = settableService(op.service);
         else this.putService(op.service, []);
         return;
       }
@@ -136,7 +158,7 @@ export class ActualState {
       case 'setDest': {
         const entry = this.services.get(serviceId(op.key));
         if (!entry) return;
-        entry.dests.set(destId(op.key.af, op.dest), stripDest(op.dest));
+        entry.dests.set(destId(op.key.af, op.dest), settableDest(op.dest));
         return;
       }
       case 'delDest': {
@@ -168,7 +190,17 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
   );
 }
 
-/** Whether two destinations' settable fields (what stripDest keeps) are the same. */
+/** Whether two keys of one id are spelled the same (a shared object must say what the kernel says). */
+function sameKey(a: IpvsService, b: IpvsService): boolean {
+  const x = a.key as Partial<Record<'af' | 'protocol' | 'addr' | 'port' | 'fwmark', unknown>>;
+  const y = b.key as typeof x;
+  return x.af === y.af && x.protocol === y.protocol && x.addr === y.addr && x.port === y.port && x.fwmark === y.fwmark;
+}
+
+/**
+ * Whether two destinations' settable fields (what stripDest keeps) are the same. An absent tunnel field is 0, as
+ * the kernel reports it: a desired destination names them only for tunnel forwarding.
+ */
 function sameDest(a: IpvsDest, b: IpvsDest): boolean {
   return (
     a.addr === b.addr &&
@@ -178,17 +210,29 @@ function sameDest(a: IpvsDest, b: IpvsDest): boolean {
     a.weight === b.weight &&
     a.uThresh === b.uThresh &&
     a.lThresh === b.lThresh &&
-    a.tunType === b.tunType &&
-    a.tunPort === b.tunPort &&
-    a.tunFlags === b.tunFlags
+    (a.tunType ?? 0) === (b.tunType ?? 0) &&
+    (a.tunPort ?? 0) === (b.tunPort ?? 0) &&
+    (a.tunFlags ?? 0) === (b.tunFlags ?? 0)
   );
+}
+
+/**
+ * An operation's object itself when it carries settable fields only (a plan's: the desired state's, never changed
+ * in place), else its settable fields.
+ */
+function settableDest(d: IpvsDest): IpvsDest {
+  return d.stats === undefined && d.activeConns === undefined && d.inactConns === undefined && d.persistConns === undefined ? d : stripDest(d);
+}
+
+function settableService(s: IpvsService): IpvsService {
+  return s.stats === undefined ? s : stripService(s);
 }
 
 /** The settable fields of a service (no counters): what a NEW/SET carries, and all the cache keeps. */
 export function stripService(s: IpvsService): IpvsService {
   // Literals with every field (an absent optional one is `undefined`, which planning reads as absent): an object
   // built by `{ stats, ...rest }` kept its fields out of line, one more array per cached object.
-  return { key: { ...s.key }, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask, peName: s.peName };
+  return { key: copyKey(s.key), scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask, peName: s.peName };
 }
 
 /** The settable fields of a destination (no counters, no connection counts). */

@@ -4,7 +4,7 @@
 import type { Config } from '../config/model.js';
 import { EEXIST_ERRNO } from './apply.js';
 import type { Dataplane, IpvsDest, IpvsOp, IpvsService, IpvsTableEntry } from '../netlink/dataplane.js';
-import { ActualState, stripDest, stripService, type ActualService } from './actual.js';
+import { ActualState, stripDest, stripService, type ActualService, type SharedObjects } from './actual.js';
 import { runTransaction, type OpFailure, type TransactionResult } from './apply.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { compileMemo } from './compile-memo.js';
@@ -487,7 +487,7 @@ export class Engine {
   private async fullRead(yielding = false): Promise<IpvsTableEntry[]> {
     const t0 = performance.now();
     const table = yielding ? await readTableYielding(this.dataplane) : await this.dataplane.readAll();
-    this.actual.reset(table);
+    this.actual.reset(table, this.sharedObjects());
     this.readDone(t0);
     return table;
   }
@@ -503,10 +503,19 @@ export class Engine {
    */
   private async readIntoCache(yielding = false): Promise<void> {
     const t0 = performance.now();
-    const read = this.actual.startRead();
+    const read = this.actual.startRead(this.sharedObjects());
     await forEachTableEntry(this.dataplane, read.put, { every: yielding ? undefined : 0 });
     read.finish();
     this.readDone(t0);
+  }
+
+  /**
+   * What a read may keep instead of copies: the state the last apply converged to (its objects are replaced,
+   * never changed in place: compile builds new ones, a partial apply sets new entries into its maps).
+   */
+  private sharedObjects(): SharedObjects | undefined {
+    const converged = this.lastDesired;
+    return converged ? (id) => converged.services.get(id) : undefined;
   }
 
   private readDone(t0: number): void {

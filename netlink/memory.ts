@@ -5,6 +5,7 @@
 import {
   AF_INET,
   AF_INET6,
+  copyKey,
   FWD_TUNNEL,
   IPPROTO_TCP,
   SVC_F_HASHED,
@@ -425,7 +426,7 @@ export class MemoryDataplane implements Dataplane {
 
   private readService(s: StoredService): IpvsService {
     const out: IpvsService = {
-      key: { ...s.service.key },
+      key: copyKey(s.service.key),
       scheduler: s.service.scheduler,
       flags: s.service.flags & ~SVC_F_HASHED,
       timeout: s.service.timeout,

@@ -12,7 +12,8 @@
 import type { Config, Service } from '../../config/model.js';
 import { canonicalAddress } from '../../config/derive.js';
 import { changedIndexesInPlace } from '../../config/delta.js';
-import { HealthScheduler, anyAddress, serviceTargets, loopbackOnly, type HealthTarget, type SchedulerOptions, type Transition, type Verdict } from '../health/index.js';
+import { HealthScheduler, anyAddress, serviceTargets, loopbackOnly, type HealthTarget, type ScheduledTarget, type SchedulerOptions, type Transition, type Verdict } from '../health/index.js';
+import { flat } from '../identity.js';
 import { WorkerScheduler } from '../health/worker-scheduler.js';
 import { healthyCount } from '../compile.js';
 import type { ApplyResult } from '../engine.js';
@@ -75,10 +76,21 @@ interface Use {
   service: Service;
   address: string;
   port: number;
-  /** The target key, or undefined when the service has no check. */
-  key?: string;
-  /** The target this backend uses (without its users). */
-  target?: Omit<HealthTarget, 'users'>;
+  /** The target key (the runner's target's own string once filed), or undefined when the service has no check. */
+  key: string | undefined;
+  /**
+   * The target this backend uses, as serviceTargets made it: only until update() has filed it under its key
+   * (then undefined; the runner's target holds it once for all its users).
+   */
+  target: Omit<HealthTarget, 'users'> | undefined;
+}
+
+/**
+ * A probed target and the backends that use it. Built as one literal (never by spreading a target): V8 gave each
+ * object spread at this site a map of its own, ~250 bytes a target of maps and descriptors at 40,000 targets.
+ */
+interface RunnerTarget extends ScheduledTarget {
+  users: Use[];
 }
 
 /** Every enabled backend of an enabled service, with its target when it is checked. */
@@ -89,7 +101,8 @@ function serviceUses(service: Service): Use[] {
   for (const b of service.backends) {
     if (!b.enabled) continue;
     const target = targetOf.get(`${b.address} ${b.port}`);
-    uses.push({ ref: backendRef(service.name, b.address, b.port), service, address: b.address, port: b.port, ...(target ? { key: target.key, target } : {}) });
+    // Every field in the literal: a use built with a conditional spread kept its fields out of line.
+    uses.push({ ref: backendRef(service.name, b.address, b.port), service, address: b.address, port: b.port, key: target?.key, target });
   }
   return uses;
 }
@@ -122,7 +135,7 @@ export class HealthRunner {
   private readonly now: () => number;
   private readonly timers: RampTimers;
   private config: Config | null = null;
-  private targets = new Map<string, HealthTarget>();
+  private targets = new Map<string, RunnerTarget>();
   /** Every enabled backend of every enabled service, by backendRef. */
   private uses = new Map<string, Use>();
   /** What the last update made of each service, by name (its object: unchanged while the same). */
@@ -192,7 +205,7 @@ export class HealthRunner {
       if (u.key === undefined) continue;
       const t = this.targets.get(u.key);
       if (!t) continue;
-      t.users = t.users.filter((x) => !(x.service === u.service.name && x.address === u.address && x.port === u.port));
+      t.users = t.users.filter((x) => x !== u);
       if (t.users.length === 0) {
         this.targets.delete(u.key);
         targetsChanged = true;
@@ -200,14 +213,18 @@ export class HealthRunner {
     }
     for (const u of added) {
       this.uses.set(u.ref, u);
-      if (u.target === undefined) continue;
-      let t = this.targets.get(u.target.key);
+      const made = u.target;
+      if (made === undefined) continue;
+      u.target = undefined;
+      let t = this.targets.get(made.key);
       if (t === undefined) {
-        t = { ...u.target, users: [] };
+        // The key flat (targetKey builds it as a rope of its parts), and shared by the target's uses, the
+        // scheduler's mirror and the worker's copy.
+        t = { key: flat(made.key), address: made.address, port: made.port, check: made.check, users: [u] };
         this.targets.set(t.key, t);
         targetsChanged = true;
-      }
-      t.users.push({ service: u.service.name, address: u.address, port: u.port });
+      } else t.users.push(u);
+      u.key = t.key;
     }
     if (targetsChanged) this.scheduler.update([...this.targets.values()]);
 
@@ -330,7 +347,7 @@ export class HealthRunner {
   private onVerdict(key: string, verdict: Verdict, transition: Transition): void {
     const target = this.targets.get(key);
     if (!target || this.stopped) return;
-    const refs = target.users.map((u) => backendRef(u.service, u.address, u.port)).filter((ref) => this.uses.has(ref));
+    const refs = target.users.map((u) => u.ref).filter((ref) => this.uses.has(ref));
     for (const ref of refs) {
       if (this.manual.has(ref)) continue;
       if (transition.to === 'down') this.endRamp(ref);
@@ -490,7 +507,7 @@ function hostPortText(address: string, port: number): string {
 }
 
 /** `tcp :8080`, `http GET / :80`, `dns A example.org :53`. */
-function checkText(t: HealthTarget): string {
+function checkText(t: ScheduledTarget): string {
   const c = t.check;
   const port = t.port ? ` :${t.port}` : '';
   if ((c.type === 'http' || c.type === 'https') && c.http) return `${c.type} ${c.http.method} ${c.http.path}${port}`;

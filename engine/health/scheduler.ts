@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProbeEndpoint, ProbeOptions, ProbeResult, Prober, CheckDefinition } from './types.js';
 import { ProbeCancel } from './probe-cancel.js';
-import { copyVerdictInto, initialVerdict, nextVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
+import { copyVerdictInto, keptVerdict, nextVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { probe as realProbe } from './probes/index.js';
 import { describeError } from './probes/errors.js';
 import { LAB_NOT_PROBED } from './lab.js';
@@ -128,7 +128,7 @@ export class HealthScheduler extends EventEmitter<HealthEvents> {
       }
       const now = this.timers.now();
       const reason = notProbedReason(target, this.probeAllowed);
-      const entry: Entry = { target, verdict: initialVerdict(now, reason), removed: false, round: 0, recorded: 0 };
+      const entry: Entry = { target, verdict: keptVerdict(now, reason), removed: false, round: 0, recorded: 0 };
       this.entries.set(target.key, entry);
       if (reason === undefined) this.schedule(entry, Math.floor(this.random() * target.check.interval_ms));
     }

@@ -54,6 +54,15 @@ export function initialVerdict(now: number, reason?: string): Verdict {
   return v;
 }
 
+/**
+ * initialVerdict for a verdict kept for the target's life and changed in place (copyVerdictInto): every field in
+ * the literal, unset ones undefined. Built as initialVerdict, `reason` and later `last` went to an out-of-line
+ * property array (40 bytes more a target, and a map transition at the first result); hand out verdictSnapshot.
+ */
+export function keptVerdict(now: number, reason?: string): Verdict {
+  return { state: 'unknown', since: now, reason, transitions: 0, probes: 0, okStreak: 0, failStreak: 0, last: undefined };
+}
+
 /** The verdict after one more result, and the transition it caused, if any. `v` is not changed. */
 export function nextVerdict(v: Verdict, result: ProbeResult, policy: VerdictPolicy, now: number): { verdict: Verdict; transition?: Transition } {
   const okStreak = result.ok ? v.okStreak + 1 : 0;

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { HealthEvents, ScheduledTarget } from './scheduler.js';
 import type { ProbeResult } from './types.js';
 import { notProbedReason, throwLater } from './scheduler.js';
-import { initialVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
+import { keptVerdict, verdictSnapshot, type Transition, type Verdict } from './verdict.js';
 import { anyAddress, loopbackOnly } from './lab.js';
 import { readResultInto, resultTarget, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.js';
 
@@ -67,11 +67,12 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
     const now = Date.now();
     for (const t of targets) {
       wanted.add(t.key);
-      if (!this.mirror.has(t.key)) this.mirror.set(t.key, { verdict: initialVerdict(now, notProbedReason(t, allowed)), generation });
+      if (!this.mirror.has(t.key)) this.mirror.set(t.key, { verdict: keptVerdict(now, notProbedReason(t, allowed)), generation });
     }
     for (const key of this.mirror.keys()) if (!wanted.has(key)) this.mirror.delete(key);
-    // Only what the worker needs (a HealthTarget also carries its users).
-    this.targets = targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
+    // The caller's targets, not copies (40,000 objects the caller holds anyway): what the worker needs of them is
+    // taken at each post (workerTargets), since a caller's target also carries its users.
+    this.targets = [...targets];
     this.sentKeys.set(generation, this.targets.map((t) => t.key));
     // Pruned when a later batch arrives; a worker with nothing to report (every target refused by the lab's
     // guard) sends none, so the oldest go here too. A batch of an update this far behind cannot still be in flight:
@@ -82,7 +83,7 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
       if (this.targets.length === 0) return; // nothing to probe: no worker yet
       this.worker = this.start();
     }
-    this.post({ type: 'update', generation, targets: this.targets });
+    this.post({ type: 'update', generation, targets: workerTargets(this.targets) });
   }
 
   verdict(key: string): Verdict | undefined {
@@ -128,7 +129,7 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
       this.restarting = false;
       if (this.stopping) return;
       this.worker = this.start();
-      if (this.generation > 0) this.post({ type: 'update', generation: this.generation, targets: this.targets });
+      if (this.generation > 0) this.post({ type: 'update', generation: this.generation, targets: workerTargets(this.targets) });
     }, RESTART_MS).unref();
   }
 
@@ -176,4 +177,9 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
       }
     }
   }
+}
+
+/** Only what the worker needs of each target: a caller's target may carry more (its users), which must not be cloned. */
+function workerTargets(targets: readonly ScheduledTarget[]): ScheduledTarget[] {
+  return targets.map((t) => ({ key: t.key, address: t.address, port: t.port, check: t.check }));
 }

@@ -8,6 +8,7 @@ import { AF_INET, FWD_MASQ, IPPROTO_TCP, IPPROTO_UDP, type IpvsDest, type IpvsTa
 import { MemoryDataplane, zeroStats } from '../../../netlink/memory.js';
 import { ActualState } from '../../../engine/actual.js';
 import { Engine } from '../../../engine/engine.js';
+import { freezeConfig } from '../../../store/store.js';
 import { config, web, withStateDir } from './helpers.js';
 
 const key = (port: number, protocol = IPPROTO_TCP): ServiceKey => ({ af: AF_INET, protocol, addr: '192.0.2.10', port });
@@ -80,5 +81,85 @@ test('a drift check reads one service at a time (never the whole table at once) 
     assert.equal(dp.wholeReads, wholeBefore, 'the drift check did not read the whole table at once');
     assert.equal(result?.applied.length, 1, 'one message heals the weight');
     assert.equal((await dp.listDests(k)).find((d) => d.addr === first.addr)!.weight, first.weight);
+  });
+});
+
+test('a read keeps the desired objects where the kernel holds what lbctl asked, and never changes them', () => {
+  // The engine's converged state, as compile makes it: no tunnel fields for NAT (a read reports them as 0).
+  const wanted = { service: { key: key(80), scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff }, dests: new Map<string, { dest: IpvsDest }>() };
+  for (const n of [1, 2]) wanted.dests.set(`198.51.100.${n}:8080`, { dest: dest(n, 5) });
+  const shared = (id: string) => (id === 'tcp 192.0.2.10:80' ? wanted : undefined);
+  const asRead = (d: IpvsDest): IpvsDest => ({ ...d, tunType: 0, tunPort: 0, tunFlags: 0 });
+  const first = [entry(key(80), [asRead(dest(1, 5)), asRead(dest(2, 9))]), entry(key(81), [dest(4)])];
+
+  const actual = new ActualState().reset(first, shared);
+  const web80 = actual.get('tcp 192.0.2.10:80')!;
+  assert.equal(web80.service, wanted.service, 'the service as asked: the desired object');
+  assert.equal(web80.dests.get('198.51.100.1:8080'), wanted.dests.get('198.51.100.1:8080')!.dest, 'the destination as asked: the desired object');
+  assert.notEqual(web80.dests.get('198.51.100.2:8080'), wanted.dests.get('198.51.100.2:8080')!.dest, 'a different weight: a copy');
+  assert.equal(web80.dests.get('198.51.100.2:8080')!.weight, 9, 'the copy says what the kernel has');
+
+  // A cache that holds copies takes the desired objects at the next read (the first read after a restart does).
+  const plain = ActualState.fromTable(first);
+  readIntoShared(plain, first, shared);
+  assert.equal(plain.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), wanted.dests.get('198.51.100.1:8080')!.dest);
+
+  // Drift by hand, read and applied: the cache says so with new objects; the desired ones are as compile made them.
+  readIntoShared(actual, [entry(key(80), [asRead(dest(1, 7)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])], shared);
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080')!.weight, 7);
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.service.scheduler, 'rr');
+  actual.applyOp({ op: 'setDest', key: key(80), dest: { ...dest(1, 3), activeConns: 1 } });
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080')!.weight, 3);
+  assert.equal('activeConns' in actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080')!, false, 'an op with counters: its settable fields');
+  assert.deepEqual(wanted.dests.get('198.51.100.1:8080')!.dest, dest(1, 5), 'the desired destination unchanged');
+  assert.equal(wanted.service.scheduler, 'wrr', 'the desired service unchanged');
+
+  // An op of a plan (settable fields only) is kept as it is: it is the desired state's own object.
+  const planned = dest(1, 5);
+  actual.applyOp({ op: 'setDest', key: key(80), dest: planned });
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), planned);
+  // And a later read of the same thing keeps it: absent tunnel fields are the 0 the kernel reports.
+  const kept = actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.2:8080');
+  readIntoShared(actual, [entry(key(80), [asRead(dest(1, 5)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])]);
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), planned, 'kept without a lookup too');
+  assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.2:8080'), kept);
+});
+
+function readIntoShared(actual: ActualState, table: IpvsTableEntry[], shared?: Parameters<ActualState['startRead']>[0]): void {
+  const read = actual.startRead(shared);
+  for (const e of table) read.put(e.service, e.dests);
+  read.finish();
+}
+
+test('after a drift check the engine cache and its converged state share their destination objects', async () => {
+  await withStateDir(async (stateDir) => {
+    const dp = new MemoryDataplane();
+    const programmed = new Engine({ dataplane: dp, stateDir });
+    await programmed.start();
+    await programmed.commit(config({ services: [web()] }));
+    // A restart: the start's read fills the cache with copies, the commit finds nothing to do, and the drift
+    // check's read takes the converged objects. (Frozen, as the store's revisions are: each plan of it is the
+    // compile memo's one compiled state.)
+    const engine = new Engine({ dataplane: dp, stateDir });
+    await engine.start();
+    const nothing = await engine.commit(freezeConfig(config({ services: [web()] })));
+    assert.equal(nothing.applied.length, 0);
+    await engine.reconcile();
+    const converged = engine['lastDesired']!;
+    const cache = engine['actual'];
+    let shared = 0;
+    for (const [id, want] of converged.services)
+      for (const [did, d] of want.dests) if (cache.get(id)?.dests.get(did) === d.dest) shared++;
+    const total = [...converged.services.values()].reduce((n, s) => n + s.dests.size, 0);
+    assert.ok(total > 0);
+    assert.equal(shared, total, 'every destination of the converged state is the cache’s own object');
+    // A hand change is healed and leaves the converged objects as they were.
+    const k = (await dp.listServices())[0].key;
+    const [first] = await dp.listDests(k);
+    const before = structuredClone([...converged.services.values()].map((s) => [...s.dests.values()].map((d) => d.dest)));
+    await dp.apply([{ op: 'setDest', key: k, dest: { ...first, weight: first.weight + 5 } }]);
+    const healed = await engine.reconcile();
+    assert.equal(healed?.applied.length, 1);
+    assert.deepEqual([...converged.services.values()].map((s) => [...s.dests.values()].map((d) => d.dest)), before);
   });
 });

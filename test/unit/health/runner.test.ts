@@ -248,13 +248,28 @@ test('updates look only at the services that changed, and end where a fresh runn
     const config = { ...first, services };
     await r.runner.update(config);
     const fresh = await rig({ config });
+    // With 127.0.0.1 failing: a target's verdict must reach every backend that uses it now, and no other (the
+    // runner keeps each target's users across updates); then it recovers for the next step.
     const view = async (x: typeof r) => {
       x.probed.length = 0;
+      const before = x.events.length;
+      x.down.add('127.0.0.1');
       await x.advance(400);
-      return {
+      const seen = {
         probed: [...new Set(x.probed)].sort(),
-        rows: x.runner.report().rows.map((row) => `${row.service} ${row.backend} ${row.check}`).sort(),
+        rows: x.runner.report().rows.map((row) => `${row.service} ${row.backend} ${row.check} ${row.state}`).sort(),
       };
+      // Not only as a fresh runner says: every checked backend at the failing address is down (a target shared
+      // by two services tells both).
+      for (const row of x.runner.report().rows)
+        assert.equal(row.state, row.check !== 'none' && row.backend.startsWith('127.0.0.1:') ? 'down' : 'up', `${row.service} ${row.backend}`);
+      // ... each named by the transition's event (what the engine and the audit are told).
+      const told = new Set(x.events.slice(before).filter((e) => e.to === 'down').flatMap((e) => e.backends));
+      const failing = x.runner.report().rows.filter((row) => row.check !== 'none' && row.backend.startsWith('127.0.0.1:'));
+      assert.deepEqual([...told].sort(), failing.map((row) => `${row.service}/${row.backend}`).sort());
+      x.down.delete('127.0.0.1');
+      await x.advance(400);
+      return seen;
     };
     assert.deepEqual(await view(r), await view(fresh), `after ${services.map((s) => s.name).join(', ')}`);
   }
