@@ -18,6 +18,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { profileSummaryText } from './profile-summary.js';
+import { installedDaemon } from './installed-daemon.js';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -71,7 +72,9 @@ async function oneRun(build: string, ns: string): Promise<Run> {
     const launcher = H.writeLauncher(root);
     const profDir = join(root, 'cpu-profile');
     const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-    const d = spawn('ip', ['netns', 'exec', ns, process.execPath, ...prof, launcher, 'daemon', '--config', cfg, '--state-dir', state], { stdio: ['ignore', 'ignore', 'ignore'], env: H.cleanEnv() });
+    // The daemon as the build's systemd unit starts it (bench/installed-daemon.ts).
+    const installed = installedDaemon(build);
+    const d = spawn('ip', ['netns', 'exec', ns, process.execPath, ...prof, ...installed.nodeFlags, launcher, 'daemon', '--config', cfg, '--state-dir', state], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...H.cleanEnv(), ...installed.env } });
     /** Each commit's span on the monotonic clock, in microseconds (what the profile's samples are stamped with). */
     const windows: Array<[number, number]> = [];
     const micros = () => Number(process.hrtime.bigint() / 1000n);

@@ -26,8 +26,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { installedDaemon } from './installed-daemon.js';
 import { fileURLToPath } from 'node:url';
 import { memoryService, PER_FILE } from './big-config.js';
 
@@ -249,10 +250,11 @@ async function measureDaemon(kind: Kind, targets: Target[], serversPid: number |
   const t0 = performance.now();
   // LBCTL_BENCH_CPU_PROF=DIR: the daemon writes a V8 CPU profile there when it stops (it slows the daemon a little).
   const nodeFlags = process.env.LBCTL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LBCTL_BENCH_CPU_PROF] : [];
-  // LBCTL_BENCH_NODE_FLAGS: node (V8) flags for the daemon, e.g. "--heap-growing-percent=20" (what the unit's ExecStart passes).
-  nodeFlags.push(...(process.env.LBCTL_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+  // The daemon as dist/systemd/lbctl.service starts it: its node (V8) flags and environment (bench/installed-daemon.ts).
+  const installed = installedDaemon(join(dirname(thisFile), '..'));
+  nodeFlags.push(...installed.nodeFlags);
   const daemon = spawn(process.execPath, [...nodeFlags, thisFile, '--daemon', eldFile, '--', 'daemon', '--lab', '--config', config, '--state-dir', state], {
-    env: { ...process.env, HOME: home },
+    env: { ...process.env, ...installed.env, HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   daemon.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));

@@ -18,6 +18,7 @@ import { DaemonConnection } from '../engine/daemon/client.js';
 import { readRevisionConfig } from '../store/store.js';
 import type { Config } from '../config/model.js';
 import { BACKENDS, PER_FILE, backendOf, writeBigConfig } from './big-config.js';
+import { installedDaemon } from './installed-daemon.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import type { CommitTransactionOutcome } from '../engine/commit-transaction.js';
 
@@ -92,9 +93,10 @@ export async function main(): Promise<string> {
     const two = run(['shell', ...common, '-c', `configure private; service s${mid}; ${weightCmd(12)}; commit; ${weightCmd(13)}; commit`], env);
     row('one-weight commit in an open shell, no daemon', `${(two.ms - one.ms).toFixed(0).padStart(8)} ms`, '(a -c with two commits minus one with one)');
 
-    // LBCTL_BENCH_NODE_FLAGS: node (V8) flags for the daemon alone, as dist/systemd/lbctl.service passes them.
-    const nodeFlags = (process.env.LBCTL_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    daemon = spawn(lbctlArgv()[0], [...nodeFlags, ...lbctlArgv().slice(1), 'daemon', ...common], { env: { ...env, LBCTL_LAUNCH: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The daemon as dist/systemd/lbctl.service starts it: its node (V8) flags and environment (bench/installed-daemon.ts).
+    const installed = installedDaemon(BUILD_DIR);
+    console.log(`  (the daemon as installed: node ${installed.nodeFlags.join(' ') || '(no flags)'}, ${Object.entries(installed.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'no variables'})`);
+    daemon = spawn(lbctlArgv()[0], [...installed.nodeFlags, ...lbctlArgv().slice(1), 'daemon', ...common], { env: { ...env, ...installed.env, LBCTL_LAUNCH: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     const t0 = performance.now();
     let conn: DaemonConnection | null = null;
     while (!conn && performance.now() - t0 < 10 * 60_000) {

@@ -27,6 +27,7 @@ import type { Config } from '../config/model.js';
 import type { DaemonInfo } from '../engine/daemon/protocol.js';
 import { BACKENDS, backendOf, ipvsadmRules, vipOf, writeBigConfig } from './big-config.js';
 import { DaemonProcess, cleanEnv, nowMs, sleep } from '../test/kernel/suite/daemon-helpers.js';
+import { installedDaemon } from './installed-daemon.js';
 
 export const needsKernel = true;
 
@@ -35,6 +36,8 @@ const SIZES = (process.env.LBCTL_BENCH_SIZES ?? '1000,10000').split(',').map(Num
 const BUILDS = (process.env.LBCTL_BENCH_BUILDS ?? THIS_BUILD).split(',').filter(Boolean).map((b) => resolve(b));
 const CMD_TIMEOUT_MS = Number(process.env.LBCTL_BENCH_CMD_TIMEOUT_MIN ?? 30) * 60_000;
 const SLOW_MS = Number(process.env.LBCTL_BENCH_SLOW_S ?? 120) * 1000;
+/** How long the daemon is left alone after the views before its steady-state RSS is read. */
+const IDLE_MS = Number(process.env.LBCTL_BENCH_IDLE_S ?? 30) * 1000;
 const GNU_TIME = '/usr/bin/time';
 const JSON_TAG = 'vm-user-paths-json: ';
 
@@ -253,7 +256,9 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
     await openShell('no daemon', slow, 12);
 
     // ---- the daemon, in the same namespace (the kernel already holds the table) ----
-    daemon = DaemonProcess.start(launcher, cfg, state, { netns: ns });
+    // With the node flags the build's systemd unit gives the daemon: the daemon as installed.
+    const installed = installedDaemon(build);
+    daemon = DaemonProcess.start(launcher, cfg, state, { netns: ns, nodeFlags: installed.nodeFlags, env: installed.env });
     const info = await daemon.waitHello(CMD_TIMEOUT_MS);
     if (!info) throw new Error(`the daemon did not answer hello; its log:\n${daemon.tail()}`);
     put('daemon start until hello (table in place)', { ms: nowMs() - daemon.startedAtMs });
@@ -304,10 +309,13 @@ async function measureBuild(build: string, size: number, tag: string, ref: Recor
     put('lbctl status, daemon', cellOf(await run(['status', ...common])));
     put('lbctl show ipvs, daemon', cellOf(await run(['show', 'ipvs', '--state-dir', state, '--config', cfg])));
     const end = procStatus(daemon.pid);
+    // The steady state: the daemon left alone for a while after the views (V8 gives memory back when idle).
+    await sleep(IDLE_MS);
+    const idle = procStatus(daemon.pid);
     put('daemon RSS: after start / at the end', {
       ms: null,
       rssMiB: end?.hwm ?? null,
-      note: `VmRSS ${started?.rss.toFixed(0)} MiB after start, ${end?.rss.toFixed(0)} MiB at the end; peak (VmHWM) ${end?.hwm.toFixed(0)} MiB`,
+      note: `VmRSS ${started?.rss.toFixed(0)} MiB after start, ${end?.rss.toFixed(0)} MiB at the end, ${idle?.rss.toFixed(0)} MiB ${IDLE_MS / 1000} s later; peak (VmHWM) ${end?.hwm.toFixed(0)} MiB; as installed: node ${installed.nodeFlags.join(' ') || '(no flags)'} ${Object.entries(installed.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     });
   } catch (e) {
     console.log(`  [${tag}] stopped: ${e instanceof Error ? e.message : String(e)}`);

@@ -143,11 +143,12 @@ export class DaemonProcess {
     );
   }
 
-  static start(launcher: string, configDir: string, stateDir: string, opts: { netns?: string; extraArgs?: string[] } = {}): DaemonProcess {
-    const args = [launcher, 'daemon', '--config', configDir, '--state-dir', stateDir, ...(opts.extraArgs ?? [])];
+  /** `nodeFlags` (before the launcher) and `env` (added): a benchmark gives the unit's (bench/installed-daemon.ts). */
+  static start(launcher: string, configDir: string, stateDir: string, opts: { netns?: string; extraArgs?: string[]; nodeFlags?: string[]; env?: Record<string, string> } = {}): DaemonProcess {
+    const args = [...(opts.nodeFlags ?? []), launcher, 'daemon', '--config', configDir, '--state-dir', stateDir, ...(opts.extraArgs ?? [])];
     const child = opts.netns
-      ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() })
-      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+      ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv(), ...opts.env } })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv(), ...opts.env } });
     return new DaemonProcess(child, stateDir);
   }
 

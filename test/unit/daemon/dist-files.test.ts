@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { unitEnvironment, unitNodeFlags } from '../../../bench/installed-daemon.js';
 import { fileURLToPath } from 'node:url';
 import { SCHEDULERS } from '../../../config/model.js';
 
@@ -96,6 +97,17 @@ describe('dist/systemd/lbctl.service', () => {
     assert.match(run.stdout, /lbctl/);
     const bad = spawnSync(process.execPath, ['--heap-growing-percent-typo=20', '-e', '0'], { encoding: 'utf8' });
     assert.notEqual(bad.status, 0, 'node refuses a flag it does not know (so the check above means something)');
+  });
+
+  it('keeps glibc to two malloc arenas', () => {
+    assert.equal(one(unit, 'Service', 'Environment'), 'MALLOC_ARENA_MAX=2');
+  });
+
+  it('gives the benchmarks the same node flags and variables (their daemon is the daemon as installed)', () => {
+    assert.deepEqual(unitNodeFlags(text), one(unit, 'Service', 'ExecStart').split(' ').slice(2, -2));
+    assert.deepEqual(unitNodeFlags('[Service]\nExecStart=/usr/bin/lbctl daemon\n'), [], 'no node on the line: no flags');
+    assert.deepEqual(unitEnvironment(text), { MALLOC_ARENA_MAX: '2' });
+    assert.deepEqual(unitEnvironment('[Service]\nEnvironment=A=1 B=x=y\nEnvironment=C=\n'), { A: '1', B: 'x=y', C: '' });
   });
 
   it('runs as root with exactly CAP_NET_ADMIN and no way to regain privileges', () => {
