@@ -34,6 +34,9 @@ const NO_RESULT: ProbeResult = Object.freeze({ ok: false, latencyMs: 0, error: '
 
 const WORKER_URL = new URL('./probe-worker.js', import.meta.url);
 
+/** The probe worker's young generation (V8's resourceLimits), MB. */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+
 export class WorkerScheduler extends EventEmitter<HealthEvents> {
   private readonly mirror = new Map<string, Mirrored>();
   private targets: ScheduledTarget[] = [];
@@ -108,7 +111,10 @@ export class WorkerScheduler extends EventEmitter<HealthEvents> {
 
   private start(): Worker {
     const setup: WorkerSetup = { lab: this.options.lab };
-    const worker = new Worker(WORKER_URL, { workerData: setup });
+    // A young generation of 8 MB instead of V8's up to 48: the probes' garbage dies young, so more scavenges cost
+    // nothing measurable, and the worker's committed heap shrinks. At 10,000 services x 4 with tcp checks every
+    // second the daemon's RSS went 265-274 -> 245-251 MiB median, CPU per probe the same (docs/scale.md).
+    const worker = new Worker(WORKER_URL, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (err) => this.restart(err.message));
     worker.on('exit', (code) => this.restart(`exited with code ${code}`));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { WorkerScheduler } from '../../../engine/health/worker-scheduler.js';
+import { WORKER_YOUNG_GENERATION_MB, WorkerScheduler } from '../../../engine/health/worker-scheduler.js';
 import type { CheckDefinition } from '../../../engine/health/types.js';
 
 const CHECK: CheckDefinition = { type: 'tcp', interval_ms: 100, timeout_ms: 300, fail_after: 1, recover_after: 1 };
@@ -21,6 +21,8 @@ test('no targets: no worker; the first target starts it, and its verdicts come f
   const probed = new Promise<boolean>((resolve) => scheduler.on('result', (key, result) => key === 'up' && resolve(result.ok)));
   scheduler.update([{ key: 'up', address: '127.0.0.1', port, check: CHECK }]);
   assert.equal(scheduler.started, true);
+  // Its young generation is held small (the worker's garbage dies young; docs/scale.md).
+  assert.equal(scheduler['worker']?.resourceLimits?.maxYoungGenerationSizeMb, WORKER_YOUNG_GENERATION_MB);
   assert.equal(await probed, true, 'a connect to the listening port succeeded');
   await scheduler.stop();
 });
