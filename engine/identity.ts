@@ -39,6 +39,8 @@ export function flat(s: string): string {
 }
 
 const MEMO_LIMIT = 200_000;
+/** Pairs an address (or a service) keeps inline before they go into a Map of their own. */
+const INLINE_PAIRS = 8;
 
 /**
  * Ids by two parts, each built once and kept flat. V8 keeps a string built by `+` or a template (13 characters
@@ -46,13 +48,21 @@ const MEMO_LIMIT = 200_000;
  * cache, the compiled state, ownership, the health runner): at 10,000 services x 4 backends, 387,000 ropes and
  * 12 MiB. Memoised, every holder of an id shares one flat copy, and a lookup allocates nothing. Bounded like
  * the canonical spellings: past the limit it starts again (ids already handed out stay valid).
+ *
+ * The second parts of one first part are kept as an exact-size array of pairs `[b0, id0, b1, id1, …]` up to
+ * INLINE_PAIRS, then in a Map: most addresses have one port and most services a few backends, and a Map of one
+ * entry costs ~180 bytes where the pair costs ~60 (tens of thousands of them at 10,000 services).
  */
 export class IdMemo<A, B> {
-  private readonly outer = new Map<A, Map<B, string>>();
+  private readonly outer = new Map<A, Array<B | string> | Map<B, string>>();
   private entries = 0;
 
   get(a: A, b: B): string | undefined {
-    return this.outer.get(a)?.get(b);
+    const inner = this.outer.get(a);
+    if (inner === undefined) return undefined;
+    if (inner instanceof Map) return inner.get(b);
+    for (let i = 0; i < inner.length; i += 2) if (inner[i] === b) return inner[i + 1] as string;
+    return undefined;
   }
 
   /** Remember `id` for (a, b); returns the flat copy kept. */
@@ -63,10 +73,29 @@ export class IdMemo<A, B> {
       this.outer.clear();
       this.entries = 0;
     }
-    let inner = this.outer.get(a);
-    if (!inner) this.outer.set(a, (inner = new Map()));
     const kept = flat(id);
-    inner.set(b, kept);
+    const inner = this.outer.get(a);
+    if (inner === undefined) this.outer.set(a, [b, kept]);
+    else if (inner instanceof Map) inner.set(b, kept);
+    else {
+      let at = -1;
+      for (let i = 0; i < inner.length && at < 0; i += 2) if (inner[i] === b) at = i;
+      if (at >= 0) inner[at + 1] = kept;
+      else if (inner.length < 2 * INLINE_PAIRS) {
+        // Exactly one pair longer: a spread or a push would leave spare slots (V8 grows a backing store by half + 16).
+        const longer = new Array<B | string>(inner.length + 2);
+        for (let i = 0; i < inner.length; i++) longer[i] = inner[i];
+        longer[inner.length] = b;
+        longer[inner.length + 1] = kept;
+        this.outer.set(a, longer);
+      }
+      else {
+        const map = new Map<B, string>();
+        for (let i = 0; i < inner.length; i += 2) map.set(inner[i] as B, inner[i + 1] as string);
+        map.set(b, kept);
+        this.outer.set(a, map);
+      }
+    }
     this.entries++;
     return kept;
   }

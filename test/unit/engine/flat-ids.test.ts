@@ -72,3 +72,27 @@ test('memoised ids: any spelling of an address gives the canonical id; a malform
   assert.equal(bad(IPPROTO_TCP), 'tcp 10.0.0.9:undefined');
   assert.equal(bad(IPPROTO_UDP), 'udp 10.0.0.9:undefined');
 });
+
+test('the id memo answers for every pair it kept, inline or past the inline pairs, and a pair set again takes the new id', async () => {
+  const { IdMemo } = await import('../../../engine/identity.js');
+  const memo = new IdMemo<string, number>();
+  // One part with a single second part, one with a few (inline), one with many (a Map of its own).
+  const counts: Record<string, number> = { one: 1, few: 5, many: 40 };
+  for (const [a, n] of Object.entries(counts)) for (let b = 0; b < n; b++) assert.equal(memo.set(a, b, `${a}:${b}`), `${a}:${b}`);
+  for (const [a, n] of Object.entries(counts)) {
+    for (let b = 0; b < n; b++) assert.equal(memo.get(a, b), `${a}:${b}`, `${a} ${b}`);
+    assert.equal(memo.get(a, n), undefined, `${a}: nothing past what was set`);
+  }
+  assert.equal(memo.get('none', 0), undefined);
+  memo.set('few', 3, 'few:3 again');
+  memo.set('many', 30, 'many:30 again');
+  assert.equal(memo.get('few', 3), 'few:3 again');
+  assert.equal(memo.get('many', 30), 'many:30 again');
+  assert.equal(memo.get('few', 4), 'few:4', 'its neighbour kept');
+  // Second parts that equal an id's text are told apart from the ids (the pairs are read two by two).
+  const byText = new IdMemo<string, string>();
+  byText.set('s', 'x', 'y');
+  byText.set('s', 'y', 'z');
+  assert.equal(byText.get('s', 'y'), 'z');
+  assert.equal(byText.get('s', 'x'), 'y');
+});
