@@ -5,7 +5,7 @@
 // It holds the settable fields only (stripService/stripDest): at 10,000 services x 4 backends the counters and
 // connection counts were 50,000 objects nobody planned from, and they went stale between reads. Whoever shows
 // counters reads the kernel (EngineHost.table(), or the table a refresh returns).
-import { copyKey, type AddressFamily, type IpvsDest, type IpvsOp, type IpvsService, type IpvsTableEntry } from '../netlink/dataplane.js';
+import { copyKey, sameKeySpelling, type AddressFamily, type IpvsDest, type IpvsOp, type IpvsService, type IpvsTableEntry } from '../netlink/dataplane.js';
 import { destId, serviceId } from './identity.js';
 
 /**
@@ -62,7 +62,7 @@ export class ActualState {
         }
         // What the kernel holds as lbctl asked: the desired object (kept if already), else the cached one if
         // unchanged, else a copy.
-        if (want !== undefined && sameKey(want.service, service) && sameService(want.service, service)) entry.service = want.service;
+        if (want !== undefined && sameKeySpelling(want.service.key, service.key) && sameService(want.service, service)) entry.service = want.service;
         else if (!sameService(entry.service, service)) entry.service = stripService(service);
         for (const d of dests) {
           const did = destId(service.key.af, d);
@@ -132,7 +132,7 @@ export class ActualState {
       map.set(did, wanted !== undefined && sameDest(wanted, d) ? wanted : stripDest(d));
     }
     if (!this.services.has(id)) this.membership++;
-    const kept = want !== undefined && sameKey(want.service, service) && sameService(want.service, service) ? want.service : stripService(service);
+    const kept = want !== undefined && sameKeySpelling(want.service.key, service.key) && sameService(want.service, service) ? want.service : stripService(service);
     this.services.set(id, { id, service: kept, dests: map });
   }
 
@@ -188,13 +188,6 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
     a.netmask === b.netmask &&
     a.peName === b.peName
   );
-}
-
-/** Whether two keys of one id are spelled the same (a shared object must say what the kernel says). */
-function sameKey(a: IpvsService, b: IpvsService): boolean {
-  const x = a.key as Partial<Record<'af' | 'protocol' | 'addr' | 'port' | 'fwmark', unknown>>;
-  const y = b.key as typeof x;
-  return x.af === y.af && x.protocol === y.protocol && x.addr === y.addr && x.port === y.port && x.fwmark === y.fwmark;
 }
 
 /**

@@ -9,7 +9,7 @@
 //  - a new service is created before its destinations;
 //  - SET only when an attribute really differs (compare.ts masks HASHED and normalises kernel defaults).
 import type { Config } from '../config/model.js';
-import { FWD_TUNNEL, SVC_F_PERSISTENT, type IpvsDest, type IpvsOp } from '../netlink/dataplane.js';
+import { FWD_TUNNEL, SVC_F_PERSISTENT, sameKeySpelling, type IpvsDest, type IpvsOp } from '../netlink/dataplane.js';
 import type { ActualService, ActualState } from './actual.js';
 import { defaultNetmask, destChanges, fwdName, flagNames, netmaskText, sameDest, sameService, serviceChanges, tunName } from './compare.js';
 import type { DesiredService, DesiredState } from './compile.js';
@@ -139,7 +139,7 @@ export function planService(want: DesiredService, have: ActualService | undefine
     if (!want.dests.has(did))
       steps.push(step('remove', 'dest', id, name, did, NO_CHANGES, { op: 'delDest', key, dest: { addr: dest.addr, port: dest.port, af: dest.af } }));
   if (!sameService(want.service, have.service))
-    steps.push(step('change', 'service', id, name, undefined, serviceChanges(want.service, have.service), { op: 'setService', service: { ...want.service, key } }));
+    steps.push(step('change', 'service', id, name, undefined, serviceChanges(want.service, have.service), { op: 'setService', service: sameKeySpelling(want.service.key, key) ? want.service : { ...want.service, key } }));
   let adds: PlanStep[] | undefined;
   for (const [did, d] of want.dests) {
     const cur = have.dests.get(did);
@@ -147,9 +147,12 @@ export function planService(want: DesiredService, have: ActualService | undefine
       (adds ??= []).push(step('add', 'dest', id, name, did, destSummary(d.dest), { op: 'newDest', key, dest: d.dest }));
       continue;
     }
-    // Address spelled as the kernel has it, so the SET names exactly the object the kernel holds.
+    // Address spelled as the kernel has it, so the SET names exactly the object the kernel holds. Spelled alike
+    // (the usual case), the op carries the desired object itself, which the cache then keeps (engine/actual.ts).
     if (!sameDest(af, d.dest, cur))
-      steps.push(step('change', 'dest', id, name, did, destChanges(af, d.dest, cur), { op: 'setDest', key, dest: { ...d.dest, addr: cur.addr } }));
+      steps.push(
+        step('change', 'dest', id, name, did, destChanges(af, d.dest, cur), { op: 'setDest', key, dest: cur.addr === d.dest.addr ? d.dest : { ...d.dest, addr: cur.addr } }),
+      );
   }
   if (adds) for (const s of adds) steps.push(s);
 }

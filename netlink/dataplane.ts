@@ -44,6 +44,12 @@ export function copyKey(key: ServiceKey): ServiceKey {
   return 'fwmark' in key ? { af: key.af, fwmark: key.fwmark } : { af: key.af, protocol: key.protocol, addr: key.addr, port: key.port };
 }
 
+/** Whether two keys are the same, spelled the same (the address as the same text). */
+export function sameKeySpelling(a: ServiceKey, b: ServiceKey): boolean {
+  if ('fwmark' in a || 'fwmark' in b) return 'fwmark' in a && 'fwmark' in b && a.af === b.af && a.fwmark === b.fwmark;
+  return a.af === b.af && a.protocol === b.protocol && a.addr === b.addr && a.port === b.port;
+}
+
 export interface IpvsStats {
   conns: bigint;
   inPkts: bigint;

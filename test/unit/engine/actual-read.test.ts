@@ -161,5 +161,8 @@ test('after a drift check the engine cache and its converged state share their d
     const healed = await engine.reconcile();
     assert.equal(healed?.applied.length, 1);
     assert.deepEqual([...converged.services.values()].map((s) => [...s.dests.values()].map((d) => d.dest)), before);
+    // The heal's SET carried the desired object itself (the kernel spells the address alike): the cache keeps it.
+    const now = engine['lastDesired']!;
+    for (const [id, want] of now.services) for (const [did, d] of want.dests) assert.equal(engine['actual'].get(id)?.dests.get(did), d.dest, `${id} ${did}`);
   });
 });
