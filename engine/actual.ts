@@ -14,7 +14,13 @@ import { destId, serviceId } from './identity.js';
  * lbctl asked for, the cache and the desired state then share one object per backend (at 10,000 services x 4,
  * ~6 MiB of copies less).
  */
-export type SharedObjects = (serviceId: string) => { service: IpvsService; dests: ReadonlyMap<string, { dest: IpvsDest }> } | undefined;
+export type SharedObjects = (serviceId: string) => SharedService | undefined;
+
+/** One service of the state a read may share from (a DesiredService has this shape). */
+export interface SharedService {
+  service: IpvsService;
+  dests: ReadonlyMap<string, { dest: IpvsDest }>;
+}
 
 export interface ActualService {
   id: string;
@@ -62,12 +68,13 @@ export class ActualState {
         }
         // What the kernel holds as lbctl asked: the desired object (kept if already), else the cached one if
         // unchanged, else a copy.
-        if (want !== undefined && sameKeySpelling(want.service.key, service.key) && sameService(want.service, service)) entry.service = want.service;
+        const wantedService = sharedService(want, service);
+        if (wantedService !== undefined) entry.service = wantedService;
         else if (!sameService(entry.service, service)) entry.service = stripService(service);
         for (const d of dests) {
           const did = destId(service.key.af, d);
-          const wanted = want?.dests.get(did)?.dest;
-          if (wanted !== undefined && sameDest(wanted, d)) {
+          const wanted = sharedDest(want, did, d);
+          if (wanted !== undefined) {
             if (entry.dests.get(did) !== wanted) entry.dests.set(did, wanted);
             continue;
           }
@@ -119,7 +126,7 @@ export class ActualState {
   }
 
   /** Replace one service (and its destinations) with what a re-read found; null = it is not in the kernel. */
-  putService(service: IpvsService | null, dests: IpvsDest[], id = service ? serviceId(service.key) : undefined, want?: ReturnType<SharedObjects>): void {
+  putService(service: IpvsService | null, dests: IpvsDest[], id = service ? serviceId(service.key) : undefined, want?: SharedService): void {
     if (id === undefined) return;
     if (!service) {
       if (this.services.delete(id)) this.membership++;
@@ -128,12 +135,10 @@ export class ActualState {
     const map = new Map<string, IpvsDest>();
     for (const d of dests) {
       const did = destId(service.key.af, d);
-      const wanted = want?.dests.get(did)?.dest;
-      map.set(did, wanted !== undefined && sameDest(wanted, d) ? wanted : stripDest(d));
+      map.set(did, sharedDest(want, did, d) ?? stripDest(d));
     }
     if (!this.services.has(id)) this.membership++;
-    const kept = want !== undefined && sameKeySpelling(want.service.key, service.key) && sameService(want.service, service) ? want.service : stripService(service);
-    this.services.set(id, { id, service: kept, dests: map });
+    this.services.set(id, { id, service: sharedService(want, service) ?? stripService(service), dests: map });
   }
 
   /** Record an operation the kernel accepted. */
@@ -207,6 +212,17 @@ function sameDest(a: IpvsDest, b: IpvsDest): boolean {
     (a.tunPort ?? 0) === (b.tunPort ?? 0) &&
     (a.tunFlags ?? 0) === (b.tunFlags ?? 0)
   );
+}
+
+/** The desired service object when the kernel holds exactly it (its key spelled alike), else undefined. */
+function sharedService(want: SharedService | undefined, read: IpvsService): IpvsService | undefined {
+  return want !== undefined && sameKeySpelling(want.service.key, read.key) && sameService(want.service, read) ? want.service : undefined;
+}
+
+/** The desired destination object `did` when the kernel holds exactly it, else undefined. */
+function sharedDest(want: SharedService | undefined, did: string, read: IpvsDest): IpvsDest | undefined {
+  const wanted = want?.dests.get(did)?.dest;
+  return wanted !== undefined && sameDest(wanted, read) ? wanted : undefined;
 }
 
 /**

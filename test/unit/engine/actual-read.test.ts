@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AF_INET, FWD_MASQ, IPPROTO_TCP, IPPROTO_UDP, type IpvsDest, type IpvsTableEntry, type ServiceKey } from '../../../netlink/dataplane.js';
 import { MemoryDataplane, zeroStats } from '../../../netlink/memory.js';
-import { ActualState } from '../../../engine/actual.js';
+import { ActualState, type SharedObjects } from '../../../engine/actual.js';
 import { Engine } from '../../../engine/engine.js';
 import { freezeConfig } from '../../../store/store.js';
 import { config, web, withStateDir } from './helpers.js';
@@ -19,8 +19,8 @@ const entry = (k: ServiceKey, dests: IpvsDest[], scheduler = 'wrr'): IpvsTableEn
   dests: dests.map((d) => ({ ...d, activeConns: 3, inactConns: 1, persistConns: 0, stats: zeroStats() })),
 });
 
-function readInto(actual: ActualState, table: IpvsTableEntry[]): void {
-  const read = actual.startRead();
+function readInto(actual: ActualState, table: IpvsTableEntry[], shared?: SharedObjects): void {
+  const read = actual.startRead(shared);
   for (const e of table) read.put(e.service, e.dests);
   read.finish();
 }
@@ -101,11 +101,11 @@ test('a read keeps the desired objects where the kernel holds what lbctl asked, 
 
   // A cache that holds copies takes the desired objects at the next read (the first read after a restart does).
   const plain = ActualState.fromTable(first);
-  readIntoShared(plain, first, shared);
+  readInto(plain, first, shared);
   assert.equal(plain.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), wanted.dests.get('198.51.100.1:8080')!.dest);
 
   // Drift by hand, read and applied: the cache says so with new objects; the desired ones are as compile made them.
-  readIntoShared(actual, [entry(key(80), [asRead(dest(1, 7)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])], shared);
+  readInto(actual, [entry(key(80), [asRead(dest(1, 7)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])], shared);
   assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080')!.weight, 7);
   assert.equal(actual.get('tcp 192.0.2.10:80')!.service.scheduler, 'rr');
   actual.applyOp({ op: 'setDest', key: key(80), dest: { ...dest(1, 3), activeConns: 1 } });
@@ -120,16 +120,10 @@ test('a read keeps the desired objects where the kernel holds what lbctl asked, 
   assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), planned);
   // And a later read of the same thing keeps it: absent tunnel fields are the 0 the kernel reports.
   const kept = actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.2:8080');
-  readIntoShared(actual, [entry(key(80), [asRead(dest(1, 5)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])]);
+  readInto(actual, [entry(key(80), [asRead(dest(1, 5)), asRead(dest(2, 9))], 'rr'), entry(key(81), [dest(4)])]);
   assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.1:8080'), planned, 'kept without a lookup too');
   assert.equal(actual.get('tcp 192.0.2.10:80')!.dests.get('198.51.100.2:8080'), kept);
 });
-
-function readIntoShared(actual: ActualState, table: IpvsTableEntry[], shared?: Parameters<ActualState['startRead']>[0]): void {
-  const read = actual.startRead(shared);
-  for (const e of table) read.put(e.service, e.dests);
-  read.finish();
-}
 
 test('after a drift check the engine cache and its converged state share their destination objects', async () => {
   await withStateDir(async (stateDir) => {
