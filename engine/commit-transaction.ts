@@ -270,7 +270,7 @@ async function locked(opts: CommitTransactionOptions, job: CommitTransactionJob)
     engine = await opts.engine();
     // An engine this call opened has read the whole table and the ownership record just now, under this lock.
     if (opts.startReadFresh?.() !== true) {
-      if (job.full) await engine.refresh({ ownership: true });
+      if (job.full) await engine.reread({ ownership: true });
       else if (opts.readBeforeCommit) await engine.refreshForCommit(cand, { whole: job.check === true || !opts.cacheVouched?.(running) });
     }
   } catch (e) {

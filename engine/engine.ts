@@ -116,12 +116,16 @@ export class Engine {
   /**
    * Load the ownership record and read the kernel's table once (one service dump + one dest dump per service).
    * Returns the table that read found, counters included (null when already started): the cache keeps none, so a
-   * caller that shows the table it just opened for takes it from here instead of reading again.
+   * caller that shows the table it just opened for takes it from here instead of reading again. `table: false`:
+   * nobody will show it (the daemon, a commit): read into the cache alone, without counters, and return null;
+   * `counters: false`: a table to show without its counters (`show ipvs` without --stats).
    */
-  async start(): Promise<IpvsTableEntry[] | null> {
+  async start(opts: { table?: boolean; counters?: boolean } = {}): Promise<IpvsTableEntry[] | null> {
     if (this.started) return null;
     this.ownership = this.stateDir ? await OwnershipRecord.load(this.stateDir) : OwnershipRecord.inMemory();
-    const table = await this.fullRead();
+    let table: IpvsTableEntry[] | null = null;
+    if (opts.table === false) await this.readIntoCache();
+    else table = await this.fullRead(false, opts.counters !== false);
     this.started = true;
     return table;
   }
@@ -303,18 +307,37 @@ export class Engine {
   }
 
   /**
-   * Read the whole table again into the cache (no apply): what `status` and a drift check start from. `yielding`:
-   * let the event loop turn during the dump (engine/table-read.ts), for a read a shell's view asks of the daemon.
-   * Returns the table read, counters included (the cache keeps only what planning needs).
+   * Read the whole table again into the cache (no apply), and return it to show: a view's read. `yielding`: let
+   * the event loop turn during the dump (engine/table-read.ts), for a read a shell's view asks of the daemon.
+   * Returns the table read, counters included unless `counters` is false (the cache keeps only what planning
+   * needs). A caller that does not show the table calls reread().
    */
-  refresh(opts: { ownership?: boolean; yielding?: boolean } = {}): Promise<IpvsTableEntry[]> {
+  refresh(opts: { ownership?: boolean; yielding?: boolean; counters?: boolean } = {}): Promise<IpvsTableEntry[]> {
     return this.exclusive(async () => {
       this.requireStarted();
-      // Another process may have committed since this engine started (a one-shot command's host): re-read what
-      // it recorded as lbctl's, or its services would look foreign.
-      if (opts.ownership && this.stateDir) this.ownership = await OwnershipRecord.load(this.stateDir);
-      return this.fullRead(opts.yielding === true);
+      await this.rereadOwnership(opts.ownership);
+      return this.fullRead(opts.yielding === true, opts.counters !== false);
     });
+  }
+
+  /**
+   * Read the whole table again into the cache alone: what `status`, a plan and a commit that cannot vouch for the
+   * cache start from. Nothing of the read is kept but the cache's changes, and no counters are decoded.
+   */
+  reread(opts: { ownership?: boolean; yielding?: boolean } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      this.requireStarted();
+      await this.rereadOwnership(opts.ownership);
+      await this.readIntoCache(opts.yielding === true);
+    });
+  }
+
+  /**
+   * Another process may have committed since this engine started (a one-shot command's host): re-read what it
+   * recorded as lbctl's, or its services would look foreign.
+   */
+  private async rereadOwnership(asked: boolean | undefined): Promise<void> {
+    if (asked && this.stateDir) this.ownership = await OwnershipRecord.load(this.stateDir);
   }
 
   /**
@@ -335,7 +358,7 @@ export class Engine {
       }
       for (const [id, key] of ids) {
         const service = await this.dataplane.getService(key);
-        this.actual.putService(service, service ? await this.dataplane.listDests(key) : [], id);
+        this.actual.putService(service, service ? await this.dataplane.listDests(key, { counters: false }) : [], id);
       }
     });
   }
@@ -483,10 +506,11 @@ export class Engine {
     return desired;
   }
 
-  /** A full read whose table the caller keeps (a view shows its counters); the cache is updated from it. */
-  private async fullRead(yielding = false): Promise<IpvsTableEntry[]> {
+  /** A full read whose table the caller keeps (a view shows it); the cache is updated from it. */
+  private async fullRead(yielding: boolean, counters: boolean): Promise<IpvsTableEntry[]> {
     const t0 = performance.now();
-    const table = yielding ? await readTableYielding(this.dataplane) : await this.dataplane.readAll();
+    const read = { counters };
+    const table = yielding ? await readTableYielding(this.dataplane, { read }) : await this.dataplane.readAll(read);
     this.actual.reset(table, this.sharedObjects());
     this.readDone(t0);
     return table;
@@ -504,7 +528,7 @@ export class Engine {
   private async readIntoCache(yielding = false): Promise<void> {
     const t0 = performance.now();
     const read = this.actual.startRead(this.sharedObjects());
-    await forEachTableEntry(this.dataplane, read.put, { every: yielding ? undefined : 0 });
+    await forEachTableEntry(this.dataplane, read.put, { every: yielding ? undefined : 0, read: { counters: false } });
     read.finish();
     this.readDone(t0);
   }

@@ -87,10 +87,10 @@ class LabTable implements Dataplane {
   }
 
   info = async () => this.follow().info();
-  listServices = async () => this.follow().listServices();
+  listServices: Dataplane['listServices'] = async (opts) => this.follow().listServices(opts);
   getService: Dataplane['getService'] = async (key) => this.follow().getService(key);
-  listDests: Dataplane['listDests'] = async (key) => this.follow().listDests(key);
-  readAll = async () => this.follow().readAll();
+  listDests: Dataplane['listDests'] = async (key, opts) => this.follow().listDests(key, opts);
+  readAll: Dataplane['readAll'] = async (opts) => this.follow().readAll(opts);
   getTimeouts = async () => this.follow().getTimeouts();
   apply: Dataplane['apply'] = (ops) => this.write((d) => d.apply(ops));
   setTimeouts: Dataplane['setTimeouts'] = (t) => this.write((d) => d.setTimeouts(t));

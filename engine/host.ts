@@ -8,7 +8,7 @@
 // IPVS is missing; the first command that needs the kernel says why it cannot have it.
 import type { Config } from '../config/model.js';
 import type { Store } from '../store/store.js';
-import type { Dataplane, IpvsTableEntry } from '../netlink/dataplane.js';
+import type { Dataplane, IpvsTableEntry, ReadOptions } from '../netlink/dataplane.js';
 
 // The table's vocabulary, for those above the engine that show it (they reach netlink/ only through here).
 export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
@@ -101,12 +101,19 @@ export interface SyncView {
   table?: IpvsTableEntry[];
 }
 
+export interface SyncViewOptions {
+  /** Return the table read as well. */
+  table?: boolean;
+  /** With the table's counters (default true). */
+  counters?: boolean;
+}
+
 /** What the shell and the CLI may ask of an engine, in-process or in the daemon. */
 export interface EnginePort {
   readonly mode: 'daemon' | 'in-process';
   hello(): Promise<EngineHello>;
-  /** The dataplane's table as it is now (a fresh read, counters included): `show ipvs`. */
-  table(): Promise<IpvsTableEntry[]>;
+  /** The dataplane's table as it is now (a fresh read, counters included unless `counters` is false): `show ipvs`. */
+  table(opts?: ReadOptions): Promise<IpvsTableEntry[]>;
   dataplaneInfo(): Promise<DataplaneSummary>;
   /** The ids (serviceId) of the kernel services lbctl owns. */
   owned(): Promise<string[]>;
@@ -118,9 +125,10 @@ export interface EnginePort {
   status(config: Config | null): Promise<StatusReport>;
   /**
    * `status` with each service's destinations judged, and (`table`) the table of the same read: one kernel read
-   * per view, never one per service. Throws CompileError.
+   * per view, never one per service. `counters` false: the table without its counters (a view that does not show
+   * them). Throws CompileError.
    */
-  syncView(config: Config | null, opts?: { table?: boolean }): Promise<SyncView>;
+  syncView(config: Config | null, opts?: SyncViewOptions): Promise<SyncView>;
   /** What a commit of `config` would send (no kernel change). Throws CompileError. */
   plan(config: Config, opts?: { adopt?: boolean }): Promise<Plan>;
   /** The commit transaction. Throws CommitRefusedError with the refusal as data and the voice's words. */
@@ -178,7 +186,8 @@ export class EngineHost implements EnginePort {
       stateDir: opts.stateDir,
       lab: opts.lab,
       config: () => this.drainConfig(),
-      table: () => this.table(),
+      // Connection counts only: a drain's question is whether connections remain.
+      table: () => this.table({ counters: false }),
       apply: (admin) => this.applyAdmin(admin),
       exclusive: (f) => this.underCommitLock('drain', f),
       declared: declaredServiceNames,
@@ -198,7 +207,7 @@ export class EngineHost implements EnginePort {
    * reads anything else) and asks for its status next: that status takes the start read as its own, when this
    * call opened the engine and the host was asked for nothing in between.
    */
-  engine(opts: { startRead?: (table: IpvsTableEntry[]) => void; keepStartRead?: boolean } = {}): Promise<Engine> {
+  engine(opts: { startRead?: (table: IpvsTableEntry[]) => void; startCounters?: boolean; keepStartRead?: boolean } = {}): Promise<Engine> {
     if (this.engineInstance) {
       this.startReadKept = false;
       // Another process drained or resumed (a shell beside this one): the next apply programs it.
@@ -211,7 +220,8 @@ export class EngineHost implements EnginePort {
       engine.noteAdmin(this.drains.admin());
       let table: IpvsTableEntry[] | null;
       try {
-        table = await engine.start();
+        // A table only for a view that shows it; anything else reads into the cache alone (no counters).
+        table = await engine.start({ table: opts.startRead !== undefined, counters: opts.startCounters });
       } catch (e) {
         await dp.close().catch(() => {});
         throw e;
@@ -225,8 +235,8 @@ export class EngineHost implements EnginePort {
       } catch (e) {
         this.recoveryError = (e as Error).message;
       }
-      if (table && !this.recovered && !this.recoveryError) {
-        opts.startRead?.(table);
+      if (!this.recovered && !this.recoveryError) {
+        if (table) opts.startRead?.(table);
         this.startReadKept = opts.keepStartRead === true;
       }
       return engine;
@@ -294,10 +304,10 @@ export class EngineHost implements EnginePort {
     }
   }
 
-  async table(): Promise<IpvsTableEntry[]> {
+  async table(opts?: ReadOptions): Promise<IpvsTableEntry[]> {
     await this.engine();
     // Not readAll(): at 10,000 services its dump held the event loop throughout (table-read.ts).
-    return readTableYielding(this.dataplane!);
+    return readTableYielding(this.dataplane!, { read: opts });
   }
 
   async dataplaneInfo(): Promise<DataplaneSummary> {
@@ -312,7 +322,7 @@ export class EngineHost implements EnginePort {
 
   async planDisable(config: Config | null): Promise<Plan> {
     const engine = await this.engine();
-    await engine.refresh();
+    await engine.reread();
     return engine.planDisable(config);
   }
 
@@ -325,7 +335,7 @@ export class EngineHost implements EnginePort {
   async disable(config: Config | null, identity?: AuditIdentity): Promise<ApplyResult> {
     return this.underCommitLock('disable', async () => {
       const engine = await this.engine();
-      if (this.opts.readBeforeCommit) await engine.refresh({ ownership: true });
+      if (this.opts.readBeforeCommit) await engine.reread({ ownership: true });
       const result = await engine.disable(config);
       this.lastInSync = null;
       this.auditDisable(result, config, identity);
@@ -361,7 +371,7 @@ export class EngineHost implements EnginePort {
   private async applyAdmin(admin: AdminState): Promise<ApplyResult | null> {
     const engine = await this.engine();
     if (!this.opts.readBeforeCommit) return engine.setAdmin(admin);
-    await engine.refresh({ ownership: true });
+    await engine.reread({ ownership: true });
     engine.noteAdmin(admin);
     const config = this.drainConfig();
     return config ? engine.commit(config) : null;
@@ -396,22 +406,25 @@ export class EngineHost implements EnginePort {
     const kept = this.takeStartRead();
     const opened = this.opened;
     const engine = await this.engine();
-    if (opened && !kept) await engine.refresh();
+    if (opened && !kept) await engine.reread();
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null);
     if (config === null) this.lastInSync = report.inSync;
     return report;
   }
 
-  async syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
+  async syncView(config: Config | null, opts: SyncViewOptions = {}): Promise<SyncView> {
     const opened = this.opened;
-    // The table shown is the one this call read, counters included: the engine's cache keeps none.
+    // The table shown is the one this call read, counters included when shown: the engine's cache keeps none.
+    const counters = opts.counters !== false;
     let table: IpvsTableEntry[] | undefined;
-    const engine = await this.engine(opts.table ? { startRead: (t) => (table = t) } : {});
+    const engine = await this.engine(opts.table ? { startRead: (t) => (table = t), startCounters: counters } : {});
     // Another process may have committed since this host opened (a second shell): its services are lbctl's too.
     // Yielding: at 10,000 services a daemon's dump must not hold its event loop (table-read.ts), as `table` does not.
     // A host opened by this very call has just read both (a one-shot `lbctl show ipvs`): no second read, unless
     // that read is not one to show (another caller opened the host, or a recovery changed the kernel since).
-    if (opened || (opts.table && !table)) table = await engine.refresh({ ownership: this.opts.readBeforeCommit, yielding: true });
+    const reread = { ownership: this.opts.readBeforeCommit, yielding: true };
+    if (opts.table && (opened || !table)) table = await engine.refresh({ ...reread, counters });
+    else if (opened) await engine.reread(reread);
     const report = engine.status(config ?? engine.runningConfig() ?? this.opts.store?.running().config ?? null, { dests: true });
     if (config === null || this.mode === 'in-process') this.lastInSync = report.inSync;
     return { report, ...(opts.table ? { table } : {}) };
@@ -419,7 +432,7 @@ export class EngineHost implements EnginePort {
 
   async plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {
     const engine = await this.engine();
-    if (this.opts.readBeforeCommit) await engine.refresh();
+    if (this.opts.readBeforeCommit) await engine.reread();
     return engine.plan(config, undefined, { adopt: opts.adopt === true });
   }
 

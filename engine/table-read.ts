@@ -3,12 +3,14 @@
 // it (the kernel answers during send), so a loop of awaits on the dataplane never leaves the microtask queue: at
 // 10,000 services Dataplane.readAll() held the daemon's event loop for the whole dump (69 s under emulation, seen
 // by bench/metrics-scrape.ts as a `hello` that waited that long).
-import type { Dataplane, IpvsDest, IpvsService, IpvsTableEntry } from '../netlink/dataplane.js';
+import type { Dataplane, IpvsDest, IpvsService, IpvsTableEntry, ReadOptions } from '../netlink/dataplane.js';
 
 export interface TableReadOptions {
   /** Services between two turns of the event loop (default 200; 0: none). */
   every?: number;
   pause?: () => Promise<void>;
+  /** How each answer is decoded (counters or not); default: counters read. */
+  read?: ReadOptions;
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -26,9 +28,9 @@ export async function readTableYielding(dp: Dataplane, opts: TableReadOptions = 
 export async function forEachTableEntry(dp: Dataplane, take: (service: IpvsService, dests: IpvsDest[]) => void, opts: TableReadOptions = {}): Promise<void> {
   const every = opts.every ?? 200;
   const pause = opts.pause ?? turn;
-  const services = await dp.listServices();
+  const services = await dp.listServices(opts.read);
   for (let i = 0; i < services.length; i++) {
     if (every > 0 && i > 0 && i % every === 0) await pause();
-    take(services[i], await dp.listDests(services[i].key));
+    take(services[i], await dp.listDests(services[i].key, opts.read));
   }
 }

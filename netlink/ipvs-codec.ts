@@ -260,8 +260,11 @@ function needAddrLen(len: number, af: AddressFamily, what: string) {
   if (len < n) throw new DecodeError(`${what} attribute has ${len} bytes, needs ${n}`);
 }
 
-/** The attributes of a SERVICE nest in buf[start, end) of a GET_SERVICE reply. HASHED is masked off the flags. */
-export function decodeServiceAt(buf: Buffer, start: number, end: number, hashedMask = 0x2): IpvsService {
+/**
+ * The attributes of a SERVICE nest in buf[start, end) of a GET_SERVICE reply. HASHED is masked off the flags.
+ * `counters` false: the stats nests are not decoded (`stats` absent).
+ */
+export function decodeServiceAt(buf: Buffer, start: number, end: number, hashedMask = 0x2, counters = true): IpvsService {
   const s = indexAttrs(buf, start, end, SVC_SLOTS);
   const slot = (t: number) => s[2 * t];
   const len = (t: number) => s[2 * t + 1];
@@ -286,15 +289,18 @@ export function decodeServiceAt(buf: Buffer, start: number, end: number, hashedM
     netmask: nm < 0 ? 0 : af === AF_INET ? be32At(buf, nm, nmLen) : u32At(buf, nm, nmLen),
   };
   if (slot(IPVS_SVC_ATTR_PE_NAME) >= 0) out.peName = stringAt(buf, slot(IPVS_SVC_ATTR_PE_NAME), len(IPVS_SVC_ATTR_PE_NAME));
-  const stats = statsPreferring64(buf, s, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS);
+  const stats = counters ? statsPreferring64(buf, s, IPVS_SVC_ATTR_STATS64, IPVS_SVC_ATTR_STATS) : undefined;
   if (stats) out.stats = stats;
   return out;
 }
 
 export const decodeService = (nest: Buffer, hashedMask = 0x2): IpvsService => decodeServiceAt(nest, 0, nest.length, hashedMask);
 
-/** The attributes of a DEST nest in buf[start, end) of a GET_DEST reply; `af` is reported only when it differs from svcAf. */
-export function decodeDestAt(buf: Buffer, start: number, end: number, svcAf: AddressFamily): IpvsDest {
+/**
+ * The attributes of a DEST nest in buf[start, end) of a GET_DEST reply; `af` is reported only when it differs from
+ * svcAf. `counters` false: the stats nests are not decoded (`stats` absent; the connection counts are kept).
+ */
+export function decodeDestAt(buf: Buffer, start: number, end: number, svcAf: AddressFamily, counters = true): IpvsDest {
   const s = indexAttrs(buf, start, end, DEST_SLOTS);
   const slot = (t: number) => s[2 * t];
   const len = (t: number) => s[2 * t + 1];
@@ -316,7 +322,7 @@ export function decodeDestAt(buf: Buffer, start: number, end: number, svcAf: Add
     persistConns: u32(IPVS_DEST_ATTR_PERSIST_CONNS),
   };
   if (af !== svcAf) out.af = af;
-  const stats = statsPreferring64(buf, s, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS);
+  const stats = counters ? statsPreferring64(buf, s, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_STATS) : undefined;
   if (stats) out.stats = stats;
   return out;
 }

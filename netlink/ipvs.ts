@@ -9,6 +9,7 @@ import {
   type IpvsTableEntry,
   type IpvsTimeouts,
   type OpResult,
+  type ReadOptions,
   type ServiceKey,
 } from './dataplane.js';
 import { attrNest, attrString, attrU32, parseGenl, type NlMessage } from './codec.js';
@@ -70,11 +71,12 @@ export class NetlinkDataplane implements Dataplane {
     return C.decodeInfo(parseGenl(m.payload).attrs);
   }
 
-  async listServices(): Promise<IpvsService[]> {
+  async listServices(opts?: ReadOptions): Promise<IpvsService[]> {
+    const counters = opts?.counters !== false;
     const msgs = await this.request(C.IPVS_CMD_GET_SERVICE, [], 'IPVS GET_SERVICE dump', true);
     return msgs.map((m) => {
       const [start, end] = this.nestRange(m, C.IPVS_CMD_ATTR_SERVICE);
-      return C.decodeServiceAt(m.payload, start, end);
+      return C.decodeServiceAt(m.payload, start, end, undefined, counters);
     });
   }
 
@@ -89,7 +91,8 @@ export class NetlinkDataplane implements Dataplane {
     }
   }
 
-  async listDests(key: ServiceKey): Promise<IpvsDest[]> {
+  async listDests(key: ServiceKey, opts?: ReadOptions): Promise<IpvsDest[]> {
+    const counters = opts?.counters !== false;
     let k: ServiceKey;
     try {
       k = checkKey(key);
@@ -99,14 +102,14 @@ export class NetlinkDataplane implements Dataplane {
     const msgs = await this.request(C.IPVS_CMD_GET_DEST, [C.encodeServiceKeyNest(k)], `IPVS GET_DEST ${describeKey(k)}`, true);
     return msgs.map((m) => {
       const [start, end] = this.nestRange(m, C.IPVS_CMD_ATTR_DEST);
-      return C.decodeDestAt(m.payload, start, end, k.af);
+      return C.decodeDestAt(m.payload, start, end, k.af, counters);
     });
   }
 
-  async readAll(): Promise<IpvsTableEntry[]> {
-    const services = await this.listServices();
+  async readAll(opts?: ReadOptions): Promise<IpvsTableEntry[]> {
+    const services = await this.listServices(opts);
     const out: IpvsTableEntry[] = [];
-    for (const service of services) out.push({ service, dests: await this.listDests(service.key) });
+    for (const service of services) out.push({ service, dests: await this.listDests(service.key, opts) });
     return out;
   }
 

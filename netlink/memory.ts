@@ -19,6 +19,7 @@ import {
   type IpvsTableEntry,
   type IpvsTimeouts,
   type OpResult,
+  type ReadOptions,
   type ServiceKey,
 } from './dataplane.js';
 import { addrToBytes } from './addr.js';
@@ -189,9 +190,10 @@ export class MemoryDataplane implements Dataplane {
     return { version: '1.2.1', connTabSize: 4096 };
   }
 
-  async listServices(): Promise<IpvsService[]> {
+  async listServices(opts?: ReadOptions): Promise<IpvsService[]> {
     this.sent++;
-    return [...this.services.values()].map((s) => this.readService(s));
+    const counters = opts?.counters !== false;
+    return [...this.services.values()].map((s) => this.readService(s, counters));
   }
 
   async getService(key: ServiceKey): Promise<IpvsService | null> {
@@ -201,7 +203,7 @@ export class MemoryDataplane implements Dataplane {
     return stored ? this.readService(stored) : null;
   }
 
-  async listDests(key: ServiceKey): Promise<IpvsDest[]> {
+  async listDests(key: ServiceKey, opts?: ReadOptions): Promise<IpvsDest[]> {
     // The kernel's dest dump answers nothing (no error) for a missing or malformed service.
     let stored: StoredService | undefined;
     try {
@@ -210,13 +212,14 @@ export class MemoryDataplane implements Dataplane {
       return [];
     }
     this.sent++;
-    return stored ? stored.dests.map((d) => this.readDest(stored!, d)) : [];
+    const counters = opts?.counters !== false;
+    return stored ? stored.dests.map((d) => this.readDest(stored!, d, counters)) : [];
   }
 
-  async readAll(): Promise<IpvsTableEntry[]> {
-    const services = await this.listServices();
+  async readAll(opts?: ReadOptions): Promise<IpvsTableEntry[]> {
+    const services = await this.listServices(opts);
     const out: IpvsTableEntry[] = [];
-    for (const service of services) out.push({ service, dests: await this.listDests(service.key) });
+    for (const service of services) out.push({ service, dests: await this.listDests(service.key, opts) });
     return out;
   }
 
@@ -424,20 +427,21 @@ export class MemoryDataplane implements Dataplane {
     for (const d of s.dests) d.stats = zeroStats();
   }
 
-  private readService(s: StoredService): IpvsService {
+  // The kernel's order of fields (netlink/ipvs-codec.ts): the same hidden class as a netlink read's objects.
+  private readService(s: StoredService, counters = true): IpvsService {
     const out: IpvsService = {
       key: copyKey(s.service.key),
       scheduler: s.service.scheduler,
       flags: s.service.flags & ~SVC_F_HASHED,
       timeout: s.service.timeout,
       netmask: s.service.netmask,
-      stats: cloneStats(s.stats),
     };
     if (s.service.peName) out.peName = s.service.peName;
+    if (counters) out.stats = cloneStats(s.stats);
     return out;
   }
 
-  private readDest(s: StoredService, d: StoredDest): IpvsDest {
+  private readDest(s: StoredService, d: StoredDest, counters = true): IpvsDest {
     const out: IpvsDest = {
       addr: d.dest.addr,
       port: d.dest.port,
@@ -451,9 +455,9 @@ export class MemoryDataplane implements Dataplane {
       activeConns: d.conns?.active ?? 0,
       inactConns: d.conns?.inact ?? 0,
       persistConns: 0,
-      stats: cloneStats(d.stats),
     };
     if (d.dest.af !== s.service.key.af) out.af = d.dest.af;
+    if (counters) out.stats = cloneStats(d.stats);
     return out;
   }
 

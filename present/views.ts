@@ -54,8 +54,10 @@ export async function ipvsView(host: ViewHost, p: Record<string, unknown>): Prom
   // One read: the table and its judgement against the running configuration (the State column), as the
   // shell's `show ipvs` shows it. Without a running configuration there is nothing to judge against. (Asked
   // first: a host that opens for it has just read the table and need not read it again.)
-  const sync = judge ? await host.syncView(params.running ?? null, { table: true }) : null;
-  const entries = sync?.table ?? (await host.table());
+  // Counters only for the views that print them (--stats, --rate, --json): decoding them is most of a read's garbage.
+  const counters = view !== 'basic' || params.json === true;
+  const sync = judge ? await host.syncView(params.running ?? null, { table: true, counters }) : null;
+  const entries = sync?.table ?? (await host.table({ counters }));
   const info = await host.dataplaneInfo();
   const owned = new Set(await host.owned().catch(() => []));
   // The configuration's names come with the judgement: every declared service is in the report, named.

@@ -4,9 +4,9 @@
 import type { Config } from '../../config/model.js';
 import { configDelta } from '../../config/delta.js';
 import type { ApplyResult } from '../engine.js';
-import type { IpvsTableEntry } from '../../netlink/dataplane.js';
+import type { IpvsTableEntry, ReadOptions } from '../../netlink/dataplane.js';
 import { CommitRefusedError, type AuditIdentity, type CommitTransactionOutcome, type Refusal } from '../commit-transaction.js';
-import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob, SyncView } from '../host.js';
+import type { DataplaneSummary, EngineHello, EnginePort, HostCommitJob, SyncView, SyncViewOptions } from '../host.js';
 import type { Plan } from '../plan.js';
 import { CompileError } from '../compile.js';
 import type { StatusReport } from '../status.js';
@@ -40,8 +40,8 @@ export class DaemonPort implements EnginePort {
     return { mode: 'daemon', pid: i.pid, startedAt: i.startedAt, uptimeMs: i.uptimeMs, runningRevision: i.runningRevision, inSync: i.inSync };
   }
 
-  table(): Promise<IpvsTableEntry[]> {
-    return this.ask('table');
+  table(opts?: ReadOptions): Promise<IpvsTableEntry[]> {
+    return this.ask('table', opts?.counters === false ? { counters: false } : undefined);
   }
 
   dataplaneInfo(): Promise<DataplaneSummary> {
@@ -64,8 +64,8 @@ export class DaemonPort implements EnginePort {
     return this.ask('status', { config });
   }
 
-  syncView(config: Config | null, opts: { table?: boolean } = {}): Promise<SyncView> {
-    return this.ask('syncView', { config, table: opts.table === true });
+  syncView(config: Config | null, opts: SyncViewOptions = {}): Promise<SyncView> {
+    return this.ask('syncView', { config, table: opts.table === true, ...(opts.counters === false ? { counters: false } : {}) });
   }
 
   plan(config: Config, opts: { adopt?: boolean } = {}): Promise<Plan> {

@@ -61,11 +61,11 @@ export class ControlServer {
     const config = (p: Record<string, unknown>) => (p.config ?? null) as Config | null;
     this.handlers = {
       hello: { write: false, run: async (_p, peer) => ({ ...this.opts.info(), peer: publicPeer(peer) }) },
-      table: { write: false, run: () => host.table() },
+      table: { write: false, run: (p) => host.table({ counters: p.counters !== false }) },
       dataplaneInfo: { write: false, run: () => host.dataplaneInfo() },
       owned: { write: false, run: () => host.owned() },
       status: { write: false, run: (p) => host.status(config(p)) },
-      syncView: { write: false, run: (p) => host.syncView(config(p), { table: p.table === true }) },
+      syncView: { write: false, run: (p) => host.syncView(config(p), { table: p.table === true, counters: p.counters !== false }) },
       plan: { write: false, run: async (p) => wirePlan(await host.plan(requireConfig(p), { adopt: p.adopt === true })) },
       planDisable: { write: false, run: async (p) => wirePlan(await host.planDisable(config(p))) },
       disable: { write: true, run: async (p, peer) => stripResult(await host.disable(config(p), { user: peer.user, uid: peer.uid })) },

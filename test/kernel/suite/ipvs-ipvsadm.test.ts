@@ -307,6 +307,15 @@ describe('IPVS: lbctl netlink dataplane against ipvsadm on the same kernel', () 
       assert.equal(d.activeConns! + d.inactConns!, CONNECTIONS);
       assert.ok(d.persistConns! >= 1, 'the persistence template counts');
       assert.equal(persist.get(id)!.dests.get(did)![1], String(d.persistConns));
+
+      // A read without counters (a drift check's, a status's) is the same table less the stats: the connection
+      // counts stay, since they are attributes of their own in the kernel's reply.
+      const [plain] = await dp.readAll({ counters: false });
+      const { stats: serviceStats, ...service } = entry.service;
+      assert.ok(serviceStats);
+      assert.deepEqual(plain.service, service);
+      assert.deepEqual(plain.dests, entry.dests.map(({ stats: _, ...rest }) => rest));
+      assert.equal(plain.dests[0].activeConns! + plain.dests[0].inactConns!, CONNECTIONS);
     });
 
     it('zero() clears the counters ipvsadm shows', async () => {

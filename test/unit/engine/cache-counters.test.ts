@@ -4,28 +4,25 @@
 // command) or the host was open already (the daemon), and after a commit as before it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AF_INET, FWD_MASQ, IPPROTO_TCP, type IpvsDest, type IpvsTableEntry, type ServiceKey } from '../../../netlink/dataplane.js';
+import { AF_INET, FWD_MASQ, IPPROTO_TCP, type IpvsDest, type IpvsTableEntry, type ReadOptions, type ServiceKey } from '../../../netlink/dataplane.js';
 import { MemoryDataplane, zeroStats } from '../../../netlink/memory.js';
 import { ActualState } from '../../../engine/actual.js';
 import { Engine } from '../../../engine/engine.js';
-import { EngineHost } from '../../../engine/host.js';
-import { openStore } from '../../../store/store.js';
+import type { EngineHost } from '../../../engine/host.js';
 import { editService } from '../../../modes/edit.js';
 import { ipvsView } from '../../../present/views.js';
-import { config, web, withStateDir } from './helpers.js';
+import { config, web, webStore, withStateDir } from './helpers.js';
 
 const WEB: ServiceKey = { af: AF_INET, protocol: IPPROTO_TCP, addr: '192.0.2.10', port: 80 };
 
 /** The in-memory IPVS with connection counts on every destination (no traffic flows through it). */
 class WithConnections extends MemoryDataplane {
   active = 7;
-  override async listDests(key: ServiceKey): Promise<IpvsDest[]> {
-    return (await super.listDests(key)).map((d) => ({ ...d, activeConns: this.active, inactConns: 3, persistConns: 1 }));
+  override async listDests(key: ServiceKey, opts?: ReadOptions): Promise<IpvsDest[]> {
+    return (await super.listDests(key, opts)).map((d) => ({ ...d, activeConns: this.active, inactConns: 3, persistConns: 1 }));
   }
-  override async readAll(): Promise<IpvsTableEntry[]> {
-    return (await super.readAll()).map((e) => ({ ...e, dests: e.dests.map((d) => ({ ...d, activeConns: this.active, inactConns: 3, persistConns: 1 })) }));
+  override async readAll(opts?: ReadOptions): Promise<IpvsTableEntry[]> {
+    return (await super.readAll(opts)).map((e) => ({ ...e, dests: e.dests.map((d) => ({ ...d, activeConns: this.active, inactConns: 3, persistConns: 1 })) }));
   }
 }
 
@@ -76,13 +73,8 @@ test("an engine's cache has no counters; its refresh and start return the kernel
 
 test("show ipvs shows the kernel's counters and connection counts: a host it opens, a host open already, after a commit", () =>
   withStateDir(async (root) => {
-    const configDir = join(root, 'config');
-    const stateDir = join(root, 'state');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'config.yaml'), 'vip: 192.0.2.10\nservices:\n  - name: web\n    ports: [80]\n    backends:\n      - {address: 198.51.100.1, port: 8080, weight: 10}\n');
-    const store = await openStore({ stateDir, configPath: configDir, keepRunning: true });
     const dp = new WithConnections();
-    const open = () => new EngineHost({ mode: 'in-process', stateDir, lab: true, openDataplane: async () => dp, store, describe: () => 'refused', readBeforeCommit: true });
+    const { store, open } = await webStore(root, dp);
     const commitWeight = async (host: EngineHost, w: number) => {
       const base = store.running();
       const job = { candidate: editService(base.config, 'web', (s) => void (s.backends[0].weight = w)), base: base.number, action: 'commit' as const };

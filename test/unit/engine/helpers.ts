@@ -6,8 +6,26 @@ import type { Dataplane, IpvsOp, OpResult } from '../../../netlink/dataplane.js'
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { describeOp } from '../../../netlink/describe.js';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { EngineHost } from '../../../engine/host.js';
+import { openStore, type Store } from '../../../store/store.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * A store under `root` whose running configuration is one service `web` (192.0.2.10:80, one backend
+ * 198.51.100.1:8080 weight 10), and an opener of in-process engine hosts on `dp` beside it (each call a new host,
+ * as each one-shot command is).
+ */
+export async function webStore(root: string, dp: Dataplane): Promise<{ store: Store; stateDir: string; open: () => EngineHost }> {
+  const configDir = join(root, 'config');
+  const stateDir = join(root, 'state');
+  mkdirSync(configDir);
+  writeFileSync(join(configDir, 'config.yaml'), 'vip: 192.0.2.10\nservices:\n  - name: web\n    ports: [80]\n    backends:\n      - {address: 198.51.100.1, port: 8080, weight: 10}\n');
+  const store = await openStore({ stateDir, configPath: configDir, keepRunning: true });
+  const open = () => new EngineHost({ mode: 'in-process', stateDir, lab: true, openDataplane: async () => dp, store, describe: () => 'refused', readBeforeCommit: true });
+  return { store, stateDir, open };
+}
 
 /** Runs `fn` with a fresh temporary state directory, removed afterwards. */
 export async function withStateDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -69,10 +87,10 @@ export class FaultyDataplane implements Dataplane {
     readonly failWith: { errno: number; code: string } = { errno: 12, code: 'ENOMEM' },
   ) {}
   info() { return this.inner.info(); }
-  listServices() { return this.inner.listServices(); }
+  listServices(o?: Parameters<Dataplane['listServices']>[0]) { return this.inner.listServices(o); }
   getService(k: Parameters<Dataplane['getService']>[0]) { return this.inner.getService(k); }
-  listDests(k: Parameters<Dataplane['listDests']>[0]) { return this.inner.listDests(k); }
-  readAll() { return this.inner.readAll(); }
+  listDests(k: Parameters<Dataplane['listDests']>[0], o?: Parameters<Dataplane['listDests']>[1]) { return this.inner.listDests(k, o); }
+  readAll(o?: Parameters<Dataplane['readAll']>[0]) { return this.inner.readAll(o); }
   async apply(ops: IpvsOp[]): Promise<OpResult[]> {
     this.applyCalls++;
     if (this.throwOnApply !== null && this.applyCalls === this.throwOnApply) {

@@ -173,6 +173,25 @@ function outcome(f: () => unknown): unknown {
     throw e;
   }
 }
+/**
+ * The attributes of `nest` in order, those of the given types left out (NLA_F_NESTED masked); a header that runs
+ * past the nest, and what follows it, is kept as it is, so a malformed nest stays malformed.
+ */
+function withoutAttrs(nest: Buffer, types: number[]): Buffer {
+  const kept: Buffer[] = [];
+  let off = 0;
+  while (off + 4 <= nest.length) {
+    const len = nest.readUInt16LE(off);
+    const type = nest.readUInt16LE(off + 2) & ~NLA_F_NESTED;
+    const next = off + ((len + 3) & ~3);
+    if (len < 4 || off + len > nest.length) break;
+    if (!types.includes(type)) kept.push(nest.subarray(off, Math.min(next, nest.length)));
+    off = next;
+  }
+  kept.push(nest.subarray(Math.min(off, nest.length)));
+  return Buffer.concat(kept);
+}
+
 /** The nest, placed at an odd spot inside a larger buffer, so that offsets are honoured rather than assumed 0. */
 function embedded(r: R, nest: Buffer): { buf: Buffer; start: number; end: number } {
   const before = bytesOf(r, 4 * int(r, 8));
@@ -205,6 +224,38 @@ describe('IPVS replies decoded in place', { skip: !LE && 'little-endian expectat
       if (got === 'DecodeError') failures++;
     }
     assert.ok(failures > 20 && failures < 1000, `both kinds of outcome were exercised (${failures} refusals)`);
+  });
+
+  it('decode without counters: what a decode with counters gives, less its stats (1,000 nests each)', () => {
+    // The same nest decoded with its stats nests (types 10 and 12 for both) left out, as the reference: a decode
+    // without counters never looks at them, so a malformed stats nest is no refusal there.
+    const r = rng(23);
+    let withStats = 0;
+    let statsRefused = 0;
+    const expected = (nest: Buffer, decode: (b: Buffer) => unknown) => {
+      const o = outcome(() => decode(withoutAttrs(nest, [10, 12])));
+      if (typeof o === 'object' && o !== null && 'stats' in (o as { value: object }).value) assert.fail('stats decoded from a nest without them');
+      return o;
+    };
+    const hasStats = (o: unknown) => typeof o === 'object' && o !== null && 'stats' in (o as { value: object }).value;
+    for (let i = 0; i < 1000; i++) {
+      const svcAf = chance(r, 0.5) ? AF_INET : AF_INET6;
+      const destNest = randomDestNest(r);
+      const dest = embedded(r, destNest);
+      const plainDest = outcome(() => C.decodeDestAt(dest.buf, dest.start, dest.end, svcAf, false));
+      const fullDest = outcome(() => C.decodeDestAt(dest.buf, dest.start, dest.end, svcAf));
+      assert.deepEqual(plainDest, expected(destNest, (b) => C.decodeDest(b, svcAf)), `dest ${i}`);
+      assert.equal(hasStats(plainDest), false, `dest ${i} has no stats field`);
+      if (hasStats(fullDest)) withStats++;
+      if (fullDest === 'DecodeError' && plainDest !== 'DecodeError') statsRefused++;
+      const svcNest = randomServiceNest(r);
+      const svc = embedded(r, svcNest);
+      const plainSvc = outcome(() => C.decodeServiceAt(svc.buf, svc.start, svc.end, undefined, false));
+      assert.deepEqual(plainSvc, expected(svcNest, (b) => C.decodeService(b)), `service ${i}`);
+      assert.equal(hasStats(plainSvc), false, `service ${i} has no stats field`);
+    }
+    assert.ok(withStats > 200, `nests with counters were exercised (${withStats})`);
+    assert.ok(statsRefused > 0, `a malformed stats nest refused only with counters was exercised (${statsRefused})`);
   });
 
   it('refuse an address shorter than its family needs instead of printing undefined octets', () => {
