@@ -74,7 +74,7 @@ describe('dist/systemd/lbctl.service', () => {
   it('is a notify service with a watchdog, reload by SIGHUP, restart on failure', () => {
     assert.equal(one(unit, 'Service', 'Type'), 'notify');
     assert.equal(one(unit, 'Service', 'NotifyAccess'), 'main');
-    assert.equal(one(unit, 'Service', 'ExecStart'), '/usr/bin/env node --heap-growing-percent=20 /usr/bin/lbctl daemon');
+    assert.equal(one(unit, 'Service', 'ExecStart'), '/usr/bin/env node --heap-growing-percent=20 --max-semi-space-size=4 /usr/bin/lbctl daemon');
     assert.equal(one(unit, 'Service', 'ExecReload'), '/bin/kill -HUP $MAINPID');
     assert.equal(one(unit, 'Service', 'Restart'), 'on-failure');
     assert.equal(one(unit, 'Service', 'RestartSec'), '2');
