@@ -53,11 +53,15 @@ export function ipvsTable(
     },
     state,
   );
-  const data: unknown[] = listing.sorted.map((e) => {
-    const json = ipvsServiceJson(e, owners.get(serviceId(e.service.key)) ?? null);
-    if (!sync) return json;
-    return judgedServiceJson(json, judged!.get(json.id));
-  });
-  if (state) data.push(...missingServicesJson(state));
-  return { text: listing.text, table: listing.table, data };
+  // Built only for `| json`: at 10,000 × 4 the data is 50,000 objects more, as large as the table's rows.
+  const json = () => {
+    const data: unknown[] = listing.sorted.map((e) => {
+      const one = ipvsServiceJson(e, owners.get(serviceId(e.service.key)) ?? null);
+      if (!sync) return one;
+      return judgedServiceJson(one, judged!.get(one.id));
+    });
+    if (state) data.push(...missingServicesJson(state));
+    return data;
+  };
+  return { text: listing.text, table: listing.table, json };
 }

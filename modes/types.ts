@@ -21,6 +21,11 @@ export interface CommandOutput {
   table?: Table;
   /** The same information as data, for `| json`. */
   data?: unknown;
+  /**
+   * Instead of `data`: a function that builds it, called only when `| json` asks. For a view so large that its
+   * data, built for nothing, would double what the command holds (`show ipvs` at 10,000 services × 4 backends).
+   */
+  json?: () => unknown;
   /** A configuration shown by this command, for `| display set` and `| compare`. */
   config?: { value: Config; service?: string };
   /** End the shell (exit at exec level). */

@@ -71,6 +71,8 @@ export function toStage(op: string, args: Record<string, unknown>): PipeStage {
 export interface PipeInput {
   text: string;
   data?: unknown;
+  /** Builds the data when `| json` asks (CommandOutput.json). */
+  json?: () => unknown;
   config?: { value: Config; service?: string };
   /** The running configuration, for `| compare`. */
   running: Config;
@@ -105,7 +107,7 @@ export function applyPipes(input: PipeInput, stages: PipeStage[]): { text: strin
         text = `Count: ${text === '' ? 0 : lines(text).length} lines`;
         break;
       case 'json':
-        text = toJson(input.data ?? input.config?.value ?? null);
+        text = toJson(input.json?.() ?? input.data ?? input.config?.value ?? null);
         break;
       case 'no-more':
         noMore = true;

@@ -415,7 +415,7 @@ class Session implements ShellSession, ModeContext {
     if (stages.length) {
       const backend = this.backend;
       const piped = applyPipes(
-        { text, data: out.data, config: out.config, running: backend.running(), revision: (n) => backend.revisionConfig?.(n) ?? null },
+        { text, data: out.data, json: out.json, config: out.config, running: backend.running(), revision: (n) => backend.revisionConfig?.(n) ?? null },
         stages,
       );
       text = piped.text;

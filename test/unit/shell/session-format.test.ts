@@ -66,6 +66,10 @@ test('show ipvs in an 80-column line mode keeps every address whole and names fl
   ];
   const config = applyDefaults({ services: [{ name: 'a-service-with-a-long-name', vip: v6, protocol: 'sctp', ports: [5060], backends: [] }] });
   const out = ipvsTable(entries, config, { kind: 'memory', version: '1.2.1', connTabSize: 4096 }, 'basic');
+  // The JSON is built only when `| json` asks for it (50,000 objects at 10,000 × 4), and then in full.
+  assert.equal(out.data, undefined);
+  const data = out.json!() as { name: string; dests: { tunnel: { type: string } }[] }[];
+  assert.deepEqual([data.length, data[0].name, data[0].dests[0].tunnel.type], [1, 'a-service-with-a-long-name', 'gue']);
   const text = renderTable(out.table!, 80);
   assert.ok(text.includes(`sctp [${v6}]:5060`), text);
   assert.ok(text.includes(`-> [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060`), text);
