@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import type { Dataplane, IpvsTableEntry, ReadOptions } from '../netlink/dataplane.js';
 
 // The table's vocabulary, for those above the engine that show it (they reach netlink/ only through here).
-export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry } from '../netlink/dataplane.js';
+export type { Dataplane, IpvsService, IpvsStats, IpvsTableEntry, ReadOptions } from '../netlink/dataplane.js';
 export { AF_INET, SVC_F_PERSISTENT } from '../netlink/dataplane.js';
 // How the views above name kernel objects, so that what they print matches what the engine plans.
 export { destId, serviceId } from './identity.js';

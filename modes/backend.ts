@@ -2,7 +2,7 @@
 // (DESIGN.md: `modes → engine` through one small interface). Two hosts implement it: the in-process lab
 // (shell/session-lab.ts) and, later, the daemon client. Issue 6 adds commit, rollback and sessions here.
 import type { Config } from '../config/model.js';
-import type { DataplaneSummary, EngineHello, IpvsTableEntry, SyncView } from '../engine/host.js';
+import type { DataplaneSummary, EngineHello, IpvsTableEntry, ReadOptions, SyncView, SyncViewOptions } from '../engine/host.js';
 import type { CommandOutput, ModeContext } from './types.js';
 import type { HealthReport, ManualHealthRequest, ManualHealthResult } from '../present/health.js';
 import type { HaSnapshot } from '../engine/host.js';
@@ -22,13 +22,13 @@ export interface ShellBackend {
   /** Its revision number in the store (0 = the default configuration, nothing committed yet). */
   runningRevision(): number;
   /** The IPVS table the engine programs (the kernel, or the in-memory one under --lab), read now. */
-  table(): Promise<IpvsTableEntry[]>;
+  table(opts?: ReadOptions): Promise<IpvsTableEntry[]>;
   /**
    * The running configuration against the dataplane, per service and destination, from one read (with the table
    * of that read when asked), and what a killed or unconfirmed change left unsettled (`warnings`, already in
    * words). Absent: this host cannot tell (unit-test backends).
    */
-  sync?(opts?: { table?: boolean }): Promise<SyncView & { warnings: string[] }>;
+  sync?(opts?: SyncViewOptions): Promise<SyncView & { warnings: string[] }>;
   /** The dataplane's kind and version (`show version`). */
   dataplaneInfo(): Promise<DataplaneSummary>;
   /** Which engine answers (daemon or this process), since when, the running revision, in sync or not. */

@@ -144,17 +144,20 @@ export const EXEC_COMMANDS: CommandDef[] = [
     pipes: 'text',
     run: async (a, ctx) => {
       // One read: the table and its judgement against the running configuration (the table alone if unjudged).
-      const read = await readKernel(ctx, { table: true });
+      // Counters only where they are shown: `stats`, `rate`, or the data for `| json`.
+      const view = ((a.view as string) ?? 'basic') as IpvsView;
+      const counters = view !== 'basic' || ctx.jsonPiped === true;
+      const read = await readKernel(ctx, { table: true, counters });
       let entries = read.view?.table;
       try {
-        entries ??= await ctx.backend.table();
+        entries ??= await ctx.backend.table({ counters });
       } catch (e) {
         throw new CommandError(`% The IPVS table cannot be read: ${(e as Error).message.split('\n')[0]}`);
       }
       const running = ctx.backend.running();
       const health = await quietHealth(ctx);
       const info = await ctx.backend.dataplaneInfo();
-      return ipvsTable(entries, running, info, ((a.view as string) ?? 'basic') as IpvsView, a.service as string | undefined, health ? destMarker(running, health) : undefined, read.view?.report);
+      return ipvsTable(entries, running, info, view, a.service as string | undefined, health ? destMarker(running, health) : undefined, read.view?.report);
     },
   },
   {

@@ -2,7 +2,7 @@
 // per service (`show services`), per backend (`show service`), and the verdict of `show system status` and of
 // configuration mode's `status` (what `lbctl status` prints). One kernel read per command (ShellBackend.sync).
 import type { Config, Service } from '../config/model.js';
-import { backendRef, type StatusReport, type SyncView } from '../engine/host.js';
+import { backendRef, type StatusReport, type SyncView, type SyncViewOptions } from '../engine/host.js';
 import { formatStatus, statusSummary, type FixWords } from '../present/status.js';
 import { backendKernelText, kernelByService, serviceKernelLines, serviceKernelText } from '../present/sync.js';
 import { CommandError, type CommandOutput, type ModeContext, type Table } from './types.js';
@@ -17,7 +17,7 @@ export interface KernelRead {
 }
 
 /** One read of the dataplane against the running configuration; a failure is kept as words, not thrown. */
-export async function readKernel(ctx: ModeContext, opts: { table?: boolean } = {}): Promise<KernelRead> {
+export async function readKernel(ctx: ModeContext, opts: SyncViewOptions = {}): Promise<KernelRead> {
   if (!ctx.backend.sync) return { view: null };
   try {
     return { view: await ctx.backend.sync(opts) };

@@ -90,6 +90,11 @@ export interface ModeContext {
   top(): void;
   /** The terminal settings (read). */
   readonly term: TerminalState;
+  /**
+   * The command running now is piped to `| json`: it is asked for its data, not only its text (a view may then
+   * read what only its data shows, such as `show ipvs`' counters).
+   */
+  readonly jsonPiped?: boolean;
   /** `terminal length|width`: the operator's choice, kept over later resizes. */
   setTerminal(settings: Partial<TerminalState>): void;
   /** `terminal exec-timeout`: this session's idle limit in seconds (0 = never), over `system.exec_timeout_s`. */

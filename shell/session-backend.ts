@@ -54,7 +54,7 @@ export function createStaticBackend(opts: {
   return {
     running: () => running,
     runningRevision: () => revision,
-    table: () => dp.readAll(),
+    table: (opts) => dp.readAll(opts),
     dataplaneInfo: async () => ({ kind: dp.kind, ...(await dp.info()) }),
     engineStatus: async () => ({
       mode: opts.daemonAttached ? 'daemon' : 'in-process',
@@ -204,7 +204,7 @@ export async function createContextBackend(
   const backend: ShellBackend = {
     running: () => running,
     runningRevision: () => revision,
-    table: () => engine.table(),
+    table: (opts) => engine.table(opts),
     // A daemon judges against its own running revision (no configuration crosses the socket); in this process,
     // against the revision this shell shows.
     sync: async (opts) => ({

@@ -82,6 +82,8 @@ class Session implements ShellSession, ModeContext {
   readonly lab: boolean;
   frames: ModeFrame[] = [{ kind: 'exec' }];
   term: TerminalSettings;
+  /** The command running now is piped to `| json` (ModeContext.jsonPiped). */
+  jsonPiped = false;
   private cand: Config | null = null;
   private candBase = 0;
   private readonly grammars: ModeGrammars;
@@ -357,8 +359,13 @@ class Session implements ShellSession, ModeContext {
     if ('empty' in parsed) return { output: '' };
     const { def, args, keywords, stages } = parsed;
     if (def.edits && this.readOnly) throw new CommandError(this.deniedMessage);
-    const out = (await this.around(() => def.run(args, this, keywords))) ?? {};
-    return this.shape(out, stages);
+    this.jsonPiped = stages.some((s) => s.op === 'json');
+    try {
+      const out = (await this.around(() => def.run(args, this, keywords))) ?? {};
+      return this.shape(out, stages);
+    } finally {
+      this.jsonPiped = false;
+    }
   }
 
   /** The commit workflow's hooks around a command (shared candidate load/save, registry, confirm notices). */

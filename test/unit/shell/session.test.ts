@@ -220,6 +220,21 @@ test('show ipvs reads the dataplane and names the configuration service of each 
   assert.equal(typeof json[0].stats.conns, 'string', 'bigint counters become strings in JSON');
 });
 
+test("show ipvs reads the kernel's counters only to show them: stats, rate, | json", async () => {
+  const f = fixture({ config: RICH_CONFIG });
+  const key = { af: AF_INET, protocol: IPPROTO_TCP, addr: '192.0.2.10', port: 80 } as const;
+  await f.dataplane.apply([{ op: 'newService', service: { key, scheduler: 'sh', flags: 0, timeout: 0, netmask: 0xffffffff } }]);
+  const asked: boolean[] = [];
+  const table = f.backend.table.bind(f.backend);
+  f.backend.table = (opts) => {
+    asked.push(opts?.counters !== false);
+    return table(opts);
+  };
+  for (const line of ['show ipvs', 'show ipvs stats', 'show ipvs rate', 'show ipvs | json', 'show ipvs | count', 'show ipvs']) await f.out(line);
+  assert.deepEqual(asked, [false, true, true, true, false, false], 'the flag of a piped command does not outlive it');
+  assert.equal(JSON.parse(await f.out('show ipvs | json'))[0].stats.conns, '0');
+});
+
 test('show ipvs and show service say so when the dataplane cannot be read', async () => {
   const f = fixture({ config: RICH_CONFIG });
   f.dataplane.readAll = async () => {
