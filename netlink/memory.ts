@@ -427,7 +427,7 @@ export class MemoryDataplane implements Dataplane {
     for (const d of s.dests) d.stats = zeroStats();
   }
 
-  // The kernel's order of fields (netlink/ipvs-codec.ts): the same hidden class as a netlink read's objects.
+  // Fields in the order netlink/ipvs-codec.ts decodes them, the counters last and only when asked for.
   private readService(s: StoredService, counters = true): IpvsService {
     const out: IpvsService = {
       key: copyKey(s.service.key),
