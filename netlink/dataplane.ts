@@ -127,6 +127,9 @@ export interface ReadOptions {
   counters?: boolean;
 }
 
+/** Whether a read with these options decodes the counters (they are read unless asked not to be). */
+export const readsCounters = (opts?: ReadOptions): boolean => opts?.counters !== false;
+
 export interface Dataplane {
   readonly kind: 'netlink' | 'memory';
   /** IPVS version string ("1.2.1") and connection table size. */

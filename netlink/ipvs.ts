@@ -9,6 +9,7 @@ import {
   type IpvsTableEntry,
   type IpvsTimeouts,
   type OpResult,
+  readsCounters,
   type ReadOptions,
   type ServiceKey,
 } from './dataplane.js';
@@ -72,7 +73,7 @@ export class NetlinkDataplane implements Dataplane {
   }
 
   async listServices(opts?: ReadOptions): Promise<IpvsService[]> {
-    const counters = opts?.counters !== false;
+    const counters = readsCounters(opts);
     const msgs = await this.request(C.IPVS_CMD_GET_SERVICE, [], 'IPVS GET_SERVICE dump', true);
     return msgs.map((m) => {
       const [start, end] = this.nestRange(m, C.IPVS_CMD_ATTR_SERVICE);
@@ -92,7 +93,7 @@ export class NetlinkDataplane implements Dataplane {
   }
 
   async listDests(key: ServiceKey, opts?: ReadOptions): Promise<IpvsDest[]> {
-    const counters = opts?.counters !== false;
+    const counters = readsCounters(opts);
     let k: ServiceKey;
     try {
       k = checkKey(key);

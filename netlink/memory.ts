@@ -19,6 +19,7 @@ import {
   type IpvsTableEntry,
   type IpvsTimeouts,
   type OpResult,
+  readsCounters,
   type ReadOptions,
   type ServiceKey,
 } from './dataplane.js';
@@ -192,7 +193,7 @@ export class MemoryDataplane implements Dataplane {
 
   async listServices(opts?: ReadOptions): Promise<IpvsService[]> {
     this.sent++;
-    const counters = opts?.counters !== false;
+    const counters = readsCounters(opts);
     return [...this.services.values()].map((s) => this.readService(s, counters));
   }
 
@@ -212,7 +213,7 @@ export class MemoryDataplane implements Dataplane {
       return [];
     }
     this.sent++;
-    const counters = opts?.counters !== false;
+    const counters = readsCounters(opts);
     return stored ? stored.dests.map((d) => this.readDest(stored!, d, counters)) : [];
   }
 

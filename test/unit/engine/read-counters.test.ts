@@ -4,7 +4,7 @@
 // it prints them (`show ipvs --stats`, `--rate`, `--json`) and not otherwise (`show ipvs`, `status`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IpvsDest, IpvsService, IpvsTableEntry, ReadOptions, ServiceKey } from '../../../netlink/dataplane.js';
+import { readsCounters, type IpvsDest, type IpvsService, type IpvsTableEntry, type ReadOptions, type ServiceKey } from '../../../netlink/dataplane.js';
 import { MemoryDataplane } from '../../../netlink/memory.js';
 import { Engine } from '../../../engine/engine.js';
 import type { EngineHost } from '../../../engine/host.js';
@@ -15,11 +15,11 @@ import { config, web, webStore, withStateDir } from './helpers.js';
 class CountedReads extends MemoryDataplane {
   reads: boolean[] = [];
   override async listServices(opts?: ReadOptions): Promise<IpvsService[]> {
-    this.reads.push(opts?.counters !== false);
+    this.reads.push(readsCounters(opts));
     return super.listServices(opts);
   }
   override async listDests(key: ServiceKey, opts?: ReadOptions): Promise<IpvsDest[]> {
-    this.reads.push(opts?.counters !== false);
+    this.reads.push(readsCounters(opts));
     return super.listDests(key, opts);
   }
   /** What the dumps since the last call asked: 'counters', 'plain', 'mixed' or 'none'. */
