@@ -39,6 +39,12 @@ export function flat(s: string): string {
 }
 
 const MEMO_LIMIT = 200_000;
+/** Where second part `b` stands in an inline array of pairs `[b0, id0, b1, id1, …]`; -1 when absent. */
+function pairIndex<B>(pairs: ReadonlyArray<B | string>, b: B): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === b) return i;
+  return -1;
+}
+
 /** Pairs an address (or a service) keeps inline before they go into a Map of their own. */
 const INLINE_PAIRS = 8;
 
@@ -61,8 +67,8 @@ export class IdMemo<A, B> {
     const inner = this.outer.get(a);
     if (inner === undefined) return undefined;
     if (inner instanceof Map) return inner.get(b);
-    for (let i = 0; i < inner.length; i += 2) if (inner[i] === b) return inner[i + 1] as string;
-    return undefined;
+    const at = pairIndex(inner, b);
+    return at < 0 ? undefined : (inner[at + 1] as string);
   }
 
   /** Remember `id` for (a, b); returns the flat copy kept. */
@@ -78,8 +84,7 @@ export class IdMemo<A, B> {
     if (inner === undefined) this.outer.set(a, [b, kept]);
     else if (inner instanceof Map) inner.set(b, kept);
     else {
-      let at = -1;
-      for (let i = 0; i < inner.length && at < 0; i += 2) if (inner[i] === b) at = i;
+      const at = pairIndex(inner, b);
       if (at >= 0) inner[at + 1] = kept;
       else if (inner.length < 2 * INLINE_PAIRS) {
         // Exactly one pair longer: a spread or a push would leave spare slots (V8 grows a backing store by half + 16).
